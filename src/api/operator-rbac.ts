@@ -1,0 +1,76 @@
+// The operator's Kubernetes permissions: the one source for the Helm chart's ClusterRole and the test harness.
+
+export interface PolicyRule {
+  readonly apiGroups: readonly string[];
+  readonly resources: readonly string[];
+  readonly verbs: readonly string[];
+  readonly resourceNames?: readonly string[];
+}
+
+const readWrite = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] as const;
+
+/**
+ * Least privilege for what SPEC asks of the operator: its own CRDs (and their status and
+ * finalizers, which `OwnerReferencesPermissionEnforcement` checks for `blockOwnerDeletion`),
+ * the kinds a form may create (SPEC §1), events, form revisions, the leader lease, and
+ * discovery. Anything a form creates beyond these kinds needs a rule added by the installer.
+ */
+export const operatorRules: readonly PolicyRule[] = [
+  {
+    apiGroups: ['operator.lynq.sh'],
+    resources: ['lynqhubs', 'lynqforms', 'lynqnodes'],
+    verbs: readWrite,
+  },
+  {
+    apiGroups: ['operator.lynq.sh'],
+    resources: [
+      'lynqhubs/status',
+      'lynqforms/status',
+      'lynqnodes/status',
+      'lynqhubs/finalizers',
+      'lynqforms/finalizers',
+      'lynqnodes/finalizers',
+    ],
+    verbs: ['get', 'update', 'patch'],
+  },
+  {
+    apiGroups: [''],
+    resources: [
+      'configmaps',
+      'secrets',
+      'services',
+      'serviceaccounts',
+      'persistentvolumeclaims',
+      'namespaces',
+    ],
+    verbs: readWrite,
+  },
+  {
+    apiGroups: [''],
+    resources: ['events'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'update'],
+  },
+  {
+    apiGroups: ['events.k8s.io'],
+    resources: ['events'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'update'],
+  },
+  {
+    apiGroups: ['apps'],
+    resources: ['deployments', 'statefulsets', 'daemonsets', 'controllerrevisions'],
+    verbs: readWrite,
+  },
+  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: readWrite },
+  {
+    apiGroups: ['networking.k8s.io'],
+    resources: ['ingresses', 'networkpolicies'],
+    verbs: readWrite,
+  },
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: readWrite },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: readWrite },
+  {
+    apiGroups: ['coordination.k8s.io'],
+    resources: ['leases'],
+    verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'],
+  },
+];
