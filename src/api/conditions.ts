@@ -1,0 +1,73 @@
+// Condition types and reasons written to the status of hubs, forms and nodes.
+
+export const conditionStatuses = { true: 'True', false: 'False', unknown: 'Unknown' } as const;
+
+export type ConditionStatus = (typeof conditionStatuses)[keyof typeof conditionStatuses];
+
+/** LynqHub conditions (SPEC §1). */
+export const hubConditionTypes = {
+  ready: 'Ready',
+  datasourceReachable: 'DatasourceReachable',
+  deletionGuarded: 'DeletionGuarded',
+} as const;
+
+export type HubConditionType = (typeof hubConditionTypes)[keyof typeof hubConditionTypes];
+
+/** LynqForm conditions (SPEC §1). */
+export const formConditionTypes = { valid: 'Valid', applied: 'Applied' } as const;
+
+export type FormConditionType = (typeof formConditionTypes)[keyof typeof formConditionTypes];
+
+/** LynqNode conditions (SPEC §1). */
+export const nodeConditionTypes = {
+  ready: 'Ready',
+  progressing: 'Progressing',
+  degraded: 'Degraded',
+  conflicted: 'Conflicted',
+} as const;
+
+export type NodeConditionType = (typeof nodeConditionTypes)[keyof typeof nodeConditionTypes];
+
+/**
+ * Reasons for conditions, per-resource states and events, named by SPEC. CamelCase, as the
+ * condition schema's `reason` pattern requires.
+ */
+export const conditionReasons = {
+  // Hub (SPEC H4, H7, H9, H11)
+  synced: 'Synced',
+  datasourceError: 'DatasourceError',
+  duplicateUids: 'DuplicateUids',
+  deletionGuarded: 'DeletionGuarded',
+  deletionsAllowed: 'DeletionsAllowed',
+  withinDeletionLimit: 'WithinDeletionLimit',
+  suspended: 'Suspended',
+  // Form (SPEC F1, F3, F5)
+  valid: 'Valid',
+  invalid: 'Invalid',
+  hubNotFound: 'HubNotFound',
+  allNodesReady: 'AllNodesReady',
+  nodesNotReady: 'NodesNotReady',
+  progressDeadlineExceeded: 'ProgressDeadlineExceeded',
+  // Node and resources (SPEC N2, N6, N8, N9, N12, N14, N15, N16)
+  allResourcesReady: 'AllResourcesReady',
+  applying: 'Applying',
+  waitingForReady: 'WaitingForReady',
+  waitingForRevision: 'WaitingForRevision',
+  revisionNotFound: 'RevisionNotFound',
+  resourcesFailed: 'ResourcesFailed',
+  dependencySkipped: 'DependencySkipped',
+  dependencyFailedButProceeding: 'DependencyFailedButProceeding',
+  resourceConflict: 'ResourceConflict',
+  ownerConflict: 'OwnerConflict',
+  fieldFight: 'FieldFight',
+  noConflict: 'NoConflict',
+  templateRenderError: 'TemplateRenderError',
+  applyError: 'ApplyError',
+  readinessTimeout: 'ReadinessTimeout',
+  immutableFieldChanged: 'ImmutableFieldChanged',
+  targetNotAllowed: 'TargetNotAllowed',
+  waitingOnFinalizer: 'WaitingOnFinalizer',
+  deleting: 'Deleting',
+} as const satisfies Record<string, string>;
+
+export type ConditionReason = (typeof conditionReasons)[keyof typeof conditionReasons];

@@ -1,0 +1,62 @@
+// The label, annotation and finalizer keys Lynq writes or reads on Kubernetes objects.
+
+/** Labels: selectable, so values must be label-safe (≤ 63 characters, hashed otherwise). */
+export const labelKeys = {
+  /** On a LynqNode: the hub that owns it. */
+  hub: 'lynq.sh/hub',
+  /** On a LynqNode: the form it renders. */
+  form: 'lynq.sh/form',
+  /** On a LynqNode: the row's uid. */
+  uid: 'lynq.sh/uid',
+  /** On every object a node applies: the node's name (SPEC N4); children are watched by it. */
+  node: 'lynq.sh/node',
+  /** On every object a node applies: the node's namespace (SPEC N4). */
+  nodeNamespace: 'lynq.sh/node-namespace',
+  /** On an object released by a node: `"true"` (SPEC N10). */
+  orphaned: 'lynq.sh/orphaned',
+} as const;
+
+export type LabelKey = (typeof labelKeys)[keyof typeof labelKeys];
+
+/** Annotations: free-form values, written by Lynq or set by people to steer it. */
+export const annotationKeys = {
+  /** On every object a node applies: the deletion policy recorded at apply time (SPEC N4). */
+  deletionPolicy: 'lynq.sh/deletion-policy',
+  /** On a hub or form: `"true"` makes the admission policy deny its DELETE (SPEC H8). */
+  deletionProtection: 'lynq.sh/deletion-protection',
+  /** On a hub: the deletion-guard token that lets one guarded set of deletions go (SPEC H9). */
+  allowDeletions: 'lynq.sh/allow-deletions',
+  /** On a hub: any new value forces an immediate sync (SPEC H11). */
+  reconcileAt: 'lynq.sh/reconcile-at',
+  /** On a node: `"true"` removes the finalizer without cleaning up (SPEC N9 escape hatch). */
+  skipCleanup: 'lynq.sh/skip-cleanup',
+  /** On a released object: when it was released (SPEC N10). */
+  orphanedAt: 'lynq.sh/orphaned-at',
+  /** On a released object: why, one of `orphanReasons` (SPEC N10). */
+  orphanedReason: 'lynq.sh/orphaned-reason',
+  /** On an object created under `creationPolicy: Once` (SPEC N7). */
+  createdOnce: 'lynq.sh/created-once',
+} as const;
+
+export type AnnotationKey = (typeof annotationKeys)[keyof typeof annotationKeys];
+
+export const finalizers = {
+  /** On a LynqNode: its resources are deleted or released before it goes (SPEC N9). */
+  nodeCleanup: 'lynq.sh/node-cleanup',
+} as const;
+
+export type Finalizer = (typeof finalizers)[keyof typeof finalizers];
+
+/** Values of `annotationKeys.orphanedReason` (SPEC N10). */
+export const orphanReasons = {
+  nodeDeleted: 'LynqNodeDeleted',
+  removedFromTemplate: 'RemovedFromTemplate',
+} as const;
+
+export type OrphanReason = (typeof orphanReasons)[keyof typeof orphanReasons];
+
+/** Field managers, one per writer, so ownership is visible in `managedFields` (DESIGN 5, 9). */
+export const fieldManagers = {
+  /** Resource applies (SPEC N5). */
+  resources: 'lynq',
+} as const;
