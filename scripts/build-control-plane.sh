@@ -3,8 +3,10 @@
 # cache outside the repository, for the test harness. Exits at once when the cache is complete.
 set -euo pipefail
 
-K8S_VERSION="${LYNQ_K8S_VERSION:-v1.36.3}"
-ETCD_VERSION="${LYNQ_ETCD_VERSION:-v3.6.16}"
+# shellcheck source=control-plane.env
+source "$(dirname "${BASH_SOURCE[0]}")/control-plane.env"
+K8S_VERSION="${LYNQ_K8S_VERSION:-$K8S_VERSION}"
+ETCD_VERSION="${LYNQ_ETCD_VERSION:-$ETCD_VERSION}"
 CACHE_ROOT="${LYNQ_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lynq}"
 BIN_DIR="$CACHE_ROOT/testbin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION"
 STAMP="$BIN_DIR/.complete"

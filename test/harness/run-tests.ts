@@ -1,0 +1,142 @@
+// The test command: runs unit tests, and for integration tests starts one control plane and database for the whole run.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { cachePaths, repoRoot } from './cache-paths.js';
+import { startControlPlane, type ControlPlane } from './control-plane.js';
+import { ensureDatabaseServer, type DatabaseServer } from './database-server.js';
+import { reapStaleProcesses } from './managed-process.js';
+import type { TestEnv } from './test-env.js';
+
+const log = (message: string): void => {
+  process.stderr.write(`[harness] ${message}\n`);
+};
+
+const findTests = (dir: string): string[] => {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.flatMap((entry) => {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) return findTests(path);
+    return entry.endsWith('.test.js') ? [path] : [];
+  });
+};
+
+interface Options {
+  readonly unitOnly: boolean;
+  readonly integrationOnly: boolean;
+  readonly filters: readonly string[];
+}
+
+const parseArgs = (args: readonly string[]): Options => ({
+  unitOnly: args.includes('--unit'),
+  integrationOnly: args.includes('--integration'),
+  filters: args.filter((a) => !a.startsWith('--')),
+});
+
+const main = async (): Promise<number> => {
+  const options = parseArgs(process.argv.slice(2));
+  const root = repoRoot();
+  const matches = (file: string): boolean =>
+    options.filters.length === 0 || options.filters.some((f) => file.includes(f));
+  const unit = options.integrationOnly ? [] : findTests(join(root, 'dist', 'src')).filter(matches);
+  const integration = options.unitOnly ? [] : findTests(join(root, 'dist', 'test')).filter(matches);
+  const files = [...unit, ...integration].sort();
+  if (files.length === 0) {
+    log('no test files found under dist/ (did the build run?)');
+    return 1;
+  }
+  log(`${unit.length} unit and ${integration.length} integration test files`);
+
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  let controlPlane: ControlPlane | undefined;
+  let database: DatabaseServer | undefined;
+  let dir: string | undefined;
+  let passed = false;
+  const teardown = async (): Promise<void> => {
+    const [cp, db] = [controlPlane, database];
+    controlPlane = undefined;
+    database = undefined;
+    await Promise.allSettled([cp?.stop(), db?.stop()]);
+    if (dir !== undefined) {
+      if (passed || process.env['CI'] === 'true') rmSync(dir, { recursive: true, force: true });
+      else log(`logs of the control plane kept in ${dir}`);
+    }
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the control plane`);
+      void teardown().finally(() => process.exit(130));
+    });
+  }
+
+  try {
+    if (integration.length > 0) {
+      if (process.env['LYNQ_SKIP_SETUP'] !== '1') {
+        const setup = spawnSync('bash', [join(root, 'scripts', 'setup.sh')], { stdio: 'inherit' });
+        if (setup.status !== 0) throw new Error('scripts/setup.sh failed');
+      }
+      const paths = cachePaths();
+      const reaped = reapStaleProcesses(paths.runDir);
+      if (reaped > 0) log(`killed ${reaped} servers left behind by an earlier run`);
+      dir = mkdtempSync(join(tmpdir(), 'lynq-test-'));
+      const started = Date.now();
+      [database, controlPlane] = await Promise.all([
+        ensureDatabaseServer(dir, paths.runDir, log),
+        startControlPlane({ dir: join(dir, 'control-plane'), log }),
+      ]);
+      log(
+        `control plane ${paths.k8sVersion} at ${controlPlane.server} ready in ${Date.now() - started} ms`,
+      );
+      const testEnv: TestEnv = {
+        server: controlPlane.server,
+        kubeconfigs: controlPlane.kubeconfigs,
+        auditLogFile: controlPlane.auditLogFile,
+        mysqlUrl: database.url,
+        toolsDir: paths.toolsDir,
+        k8sVersion: paths.k8sVersion,
+      };
+      const envFile = join(dir, 'test-env.json');
+      writeFileSync(envFile, JSON.stringify(testEnv, null, 2));
+      env['LYNQ_TEST_ENV'] = envFile;
+    }
+    const concurrency = process.env['LYNQ_TEST_CONCURRENCY'] ?? '4';
+    const code = await new Promise<number>((resolveCode) => {
+      const child = spawn(
+        process.execPath,
+        [
+          '--test',
+          '--test-reporter=spec',
+          `--test-concurrency=${concurrency}`,
+          '--test-timeout=600000',
+          ...files.map((f) => relative(root, f)),
+        ],
+        { cwd: root, env, stdio: 'inherit' },
+      );
+      child.on('exit', (exitCode, signal) => {
+        resolveCode(exitCode ?? (signal === null ? 1 : 128));
+      });
+    });
+    passed = code === 0;
+    return code;
+  } finally {
+    await teardown();
+  }
+};
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const cause =
+      err instanceof Error && err.cause instanceof Error ? ` (cause: ${err.cause.message})` : '';
+    log(err instanceof Error ? `${err.message}${cause}` : String(err));
+    process.exitCode = 1;
+  },
+);
