@@ -1,0 +1,77 @@
+// The per-node time and output budget that compiled templates check while they run (T5).
+
+import { TemplateFault, templateCodes } from './template-fault.js';
+
+export interface RenderBudgetLimits {
+  readonly maxOutputBytesPerNode: number;
+  readonly maxRenderMillisPerNode: number;
+}
+
+interface Budget {
+  readonly deadline: number;
+  readonly maxOutput: number;
+  readonly maxMillis: number;
+  output: number;
+  ticks: number;
+}
+
+/*
+ * Templates run synchronously on one thread, so the budget of the render in progress is one
+ * module-level slot: set for the duration of one node's render, cleared afterwards.
+ */
+let active: Budget | undefined;
+
+const tooSlow = (budget: Budget): TemplateFault =>
+  new TemplateFault(
+    templateCodes.limitExceeded,
+    `render took longer than ${budget.maxMillis} ms (limit per node)`,
+  );
+
+const tooBig = (budget: Budget): TemplateFault =>
+  new TemplateFault(
+    templateCodes.limitExceeded,
+    `render output exceeds ${budget.maxOutput} bytes (limit per node)`,
+  );
+
+/**
+ * Runs `fn` with a fresh budget. Nested calls keep the outer budget (one node = one budget).
+ * Throws whatever `fn` throws, including the budget's own `TemplateLimitExceeded` faults.
+ */
+export const withRenderBudget = <T>(limits: RenderBudgetLimits, fn: () => T): T => {
+  if (active !== undefined) return fn();
+  active = {
+    deadline: performance.now() + limits.maxRenderMillisPerNode,
+    maxOutput: limits.maxOutputBytesPerNode,
+    maxMillis: limits.maxRenderMillisPerNode,
+    output: 0,
+    ticks: 0,
+  };
+  try {
+    return fn();
+  } finally {
+    active = undefined;
+  }
+};
+
+/** Called on every loop iteration and macro call; reading the clock every call would cost more. */
+export const tick = (bufferLength: number): void => {
+  const budget = active;
+  if (budget === undefined) return;
+  if (bufferLength > budget.maxOutput) throw tooBig(budget);
+  budget.ticks += 1;
+  if ((budget.ticks & 0xff) === 0 && performance.now() > budget.deadline) throw tooSlow(budget);
+};
+
+/** Counts text appended to a node's output; fails once the node's output limit is passed. */
+export const spendOutput = (length: number): void => {
+  const budget = active;
+  if (budget === undefined) return;
+  budget.output += length;
+  if (budget.output > budget.maxOutput) throw tooBig(budget);
+};
+
+/** Checks the clock now (between leaves, where a check is cheap relative to the work). */
+export const checkDeadline = (): void => {
+  const budget = active;
+  if (budget !== undefined && performance.now() > budget.deadline) throw tooSlow(budget);
+};
