@@ -23,13 +23,13 @@ let active: Budget | undefined;
 
 const tooSlow = (budget: Budget): TemplateFault =>
   new TemplateFault(
-    templateCodes.limitExceeded,
+    templateCodes.budgetExceeded,
     `render took longer than ${budget.maxMillis} ms (limit per node)`,
   );
 
 const tooBig = (budget: Budget): TemplateFault =>
   new TemplateFault(
-    templateCodes.limitExceeded,
+    templateCodes.budgetExceeded,
     `render output exceeds ${budget.maxOutput} bytes (limit per node)`,
   );
 

@@ -8,7 +8,10 @@ export const templateCodes = {
   unknownFunction: 'TemplateUnknownFunction',
   undefinedValue: 'TemplateUndefinedValue',
   sandboxViolation: 'TemplateSandboxViolation',
+  /** A function's own bound (`range` length, string length). */
   limitExceeded: 'TemplateLimitExceeded',
+  /** The node's render time or output size budget: the whole node fails (T5). */
+  budgetExceeded: 'RenderBudgetExceeded',
   typeError: 'TemplateTypeError',
   /** Any other error raised while evaluating (a function rejecting its arguments…). */
   evaluation: 'TemplateEvaluationError',

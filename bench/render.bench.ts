@@ -1,0 +1,226 @@
+// Benchmark: a realistic form (Deployment, Service, ConfigMap, Ingress) over 10,000 rows, inline and pooled.
+
+import { availableParallelism } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { compileForm } from '../src/render/compile.js';
+import { createTemplateEnvironment } from '../src/render/environment.js';
+import { loadTemplateFunctions } from '../src/render/function-table.js';
+import { createRenderPool } from '../src/render/render-pool.js';
+import { renderNode, type RenderNodeInput } from '../src/render/render.js';
+import type { ResourceEntry } from '../src/render/render-types.js';
+
+const rows = Number(process.env['BENCH_ROWS'] ?? 10_000);
+
+const labels = {
+  app: '{{ uid }}',
+  'app.kubernetes.io/name': '{{ uid }}-web',
+  'app.kubernetes.io/instance': '{{ uid }}',
+  'lynq.sh/plan': '{{ plan }}',
+};
+
+/** About 60 template leaves across four resources. */
+export const benchForm: readonly ResourceEntry[] = [
+  {
+    id: 'config',
+    nameTemplate: '{{ uid }}-config',
+    labelsTemplate: labels,
+    spec: {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { labels: { tier: 'config', region: '{{ region }}' } },
+      data: {
+        TENANT: '{{ uid }}',
+        PLAN: '{{ plan }}',
+        REGION: '{{ region }}',
+        DATABASE_URL: 'mysql://{{ uid }}:3306/{{ uid }}_db',
+        CACHE_URL: 'redis://cache.{{ region }}.internal:6379/{{ shard }}',
+        FEATURES: '{% if plan == "pro" %}sso,audit,export{% else %}basic{% endif %}',
+        MAX_USERS: '{{ seats * 10 }}',
+        LOG_LEVEL: '{{ logLevel | default("info") }}',
+        CONTACT: '{{ email | lower }}',
+        HOST: '{{ host }}',
+      },
+    },
+  },
+  {
+    id: 'web',
+    nameTemplate: '{{ uid }}-web',
+    labelsTemplate: labels,
+    annotationsTemplate: { 'lynq.sh/owner': '{{ email }}', 'lynq.sh/plan': '{{ plan }}' },
+    dependIds: ['config'],
+    spec: {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      spec: {
+        replicas: '{{ replicas | int }}',
+        selector: { matchLabels: { app: '{{ uid }}' } },
+        template: {
+          metadata: {
+            labels: { app: '{{ uid }}', plan: '{{ plan }}' },
+            annotations: { 'checksum/config': '{{ uid }}-{{ plan }}-{{ region }}' },
+          },
+          spec: {
+            serviceAccountName: '{{ uid }}-sa',
+            containers: [
+              {
+                name: 'web',
+                image: 'registry.example.com/{{ image }}:{{ version }}',
+                ports: [{ containerPort: '{{ port | int }}', name: 'http' }],
+                env: [
+                  { name: 'TENANT', value: '{{ uid }}' },
+                  { name: 'PLAN', value: '{{ plan }}' },
+                  { name: 'PORT', value: '{{ port }}' },
+                  { name: 'REGION', value: '{{ region }}' },
+                  { name: 'SHARD', value: '{{ shard }}' },
+                  { name: 'SEATS', value: '{{ seats }}' },
+                ],
+                envFrom: [{ configMapRef: { name: '{{ uid }}-config' } }],
+                resources: {
+                  requests: {
+                    cpu: '{{ "500m" if plan == "pro" else "100m" }}',
+                    memory: '{{ memoryMi }}Mi',
+                  },
+                  limits: { cpu: '{{ cpuLimit }}', memory: '{{ memoryMi * 2 }}Mi' },
+                },
+                readinessProbe: {
+                  httpGet: { path: '/healthz', port: '{{ port | int }}' },
+                  periodSeconds: 10,
+                },
+              },
+            ],
+          },
+        },
+      },
+    },
+  },
+  {
+    id: 'svc',
+    nameTemplate: '{{ uid }}-web',
+    labelsTemplate: labels,
+    dependIds: ['web'],
+    spec: {
+      apiVersion: 'v1',
+      kind: 'Service',
+      spec: {
+        selector: { app: '{{ uid }}' },
+        ports: [{ name: 'http', port: 80, targetPort: '{{ port | int }}' }],
+      },
+    },
+  },
+  {
+    id: 'ingress',
+    nameTemplate: '{{ uid }}-web',
+    labelsTemplate: labels,
+    annotationsTemplate: {
+      'cert-manager.io/cluster-issuer': '{{ issuer | default("letsencrypt") }}',
+      'nginx.ingress.kubernetes.io/proxy-body-size': '{{ bodySize }}m',
+    },
+    dependIds: ['svc'],
+    spec: {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      spec: {
+        ingressClassName: 'nginx',
+        tls: [{ hosts: ['{{ host }}'], secretName: '{{ uid }}-tls' }],
+        rules: [
+          {
+            host: '{{ host }}',
+            http: {
+              paths: [
+                {
+                  path: '/',
+                  pathType: 'Prefix',
+                  backend: { service: { name: '{{ uid }}-web', port: { number: 80 } } },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  },
+];
+
+export const benchRow = (i: number): RenderNodeInput => ({
+  namespace: 'tenants',
+  variables: {
+    uid: `tenant-${i}`,
+    plan: i % 3 === 0 ? 'pro' : 'basic',
+    region: ['eu-west-1', 'us-east-1', 'ap-south-1'][i % 3] ?? 'eu-west-1',
+    shard: String(i % 16),
+    seats: 5 + (i % 50),
+    email: `Owner${i}@Example.com`,
+    host: `tenant-${i}.apps.example.com`,
+    replicas: String(1 + (i % 3)),
+    image: 'acme/web',
+    version: `1.${i % 10}.0`,
+    port: '8080',
+    memoryMi: 256,
+    cpuLimit: '1',
+    bodySize: 16,
+    hubId: 'tenants',
+    templateRef: 'web-stack',
+  },
+  tracking: {
+    labels: { 'lynq.sh/node': `tenant-${i}-web-stack`, 'lynq.sh/node-namespace': 'tenants' },
+    annotations: { 'lynq.sh/deletion-policy': 'Delete' },
+  },
+});
+
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+const main = async (): Promise<void> => {
+  const functions = await loadTemplateFunctions();
+  const env = createTemplateEnvironment({ functions });
+  const form = compileForm(env, benchForm);
+  if (form.errors.length > 0) throw new Error(JSON.stringify(form.errors));
+  const inputs = Array.from({ length: rows }, (_, i) => benchRow(i));
+
+  // Main thread: compile once, render every row.
+  for (let i = 0; i < 500; i += 1) renderNode(form, inputs[i % rows] ?? benchRow(i));
+  const t0 = performance.now();
+  let failures = 0;
+  for (const input of inputs) if (!renderNode(form, input).ok) failures += 1;
+  const inlineMs = performance.now() - t0;
+
+  // Pool: one thread per core, warmed up before the measured run.
+  const threads = Math.max(1, availableParallelism());
+  const pool = createRenderPool({
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeoutMs: 30_000,
+    maxOldGenerationSizeMb: 256,
+  });
+  await pool.start();
+  const request = { revisionKey: 'bench', resources: benchForm, nodes: inputs };
+  await pool.render({ ...request, nodes: inputs.slice(0, 2_000) });
+
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  let probeMax = 0;
+  let last = performance.now();
+  const probe = setInterval(() => {
+    const now = performance.now();
+    probeMax = Math.max(probeMax, now - last);
+    last = now;
+  }, 1);
+  delay.enable();
+  const t1 = performance.now();
+  const results = await pool.render(request);
+  const poolMs = performance.now() - t1;
+  delay.disable();
+  clearInterval(probe);
+  await pool.stop();
+  const poolFailures = results.filter((r) => !r.ok || r.errors.length > 0).length;
+
+  const stallMs = Math.max(delay.max / 1e6, probeMax);
+  const out = [
+    `rows: ${fmt(rows)}, template leaves per row: ${form.templateLeaves}, threads: ${threads}`,
+    `main thread: ${fmt(inlineMs)} ms, ${fmt(rows / (inlineMs / 1000))} renders/s, ${fmt((inlineMs * 1000) / (rows * form.templateLeaves), 2)} µs/leaf, failures ${failures}`,
+    `pool: ${fmt(poolMs)} ms, ${fmt(rows / (poolMs / 1000))} renders/s, failures ${poolFailures}`,
+    `longest main-thread stall during the pool run: ${fmt(stallMs, 1)} ms (event-loop delay max ${fmt(delay.max / 1e6, 1)} ms, timer probe ${fmt(probeMax, 1)} ms)`,
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+};
+
+await main();

@@ -1,0 +1,189 @@
+// The render worker pool (T7): batches nodes of one revision, isolates them, never throws.
+
+import { Piscina } from 'piscina';
+import type { RenderLimits } from './environment.js';
+import { renderLimits } from './limits.js';
+import type { RenderNodeInput } from './render.js';
+import { poolCodes, type NodeRenderResult, type ResourceEntry } from './render-types.js';
+import type { RenderTask, RenderTaskResult } from './render-task.js';
+import type { RenderWorkerData } from './render.worker.js';
+
+export interface RenderPoolOptions {
+  readonly minThreads: number;
+  readonly maxThreads: number;
+  /** Milliseconds an idle thread above `minThreads` lives. */
+  readonly idleTimeoutMs: number;
+  /** Heap limit per worker; a node that needs more kills its worker, and fails alone. */
+  readonly maxOldGenerationSizeMb: number;
+  /** Target size of one batch's output; results are copied back, so this bounds each copy. */
+  readonly batchTargetBytes?: number;
+  readonly maxNodesPerBatch?: number;
+  /** Module exporting `templateFunctions` (default: the library next to the worker). */
+  readonly functionsModule?: string;
+  readonly limits?: Partial<RenderLimits>;
+  /** The built worker file (Node 20 cannot load a `.ts` worker). */
+  readonly workerFile?: URL;
+}
+
+/** One render request: nodes of one revision. */
+export interface RenderRequest {
+  readonly revisionKey: string;
+  readonly resources: readonly ResourceEntry[];
+  readonly nodes: readonly RenderNodeInput[];
+  /** `Group/Kind` → namespaced, for kinds beyond the built-in table (from discovery). */
+  readonly kindScopes?: Readonly<Record<string, boolean>>;
+}
+
+export interface RenderPoolStats {
+  readonly threads: number;
+  readonly queueSize: number;
+  /** Batches that had to be aborted (time, memory, crash) and were split. */
+  readonly abortedBatches: number;
+}
+
+/** The pool as the rest of the operator sees it: injectable, with start and stop. */
+export interface RenderPool {
+  start(): Promise<void>;
+  /** Waits for nothing: running batches are cancelled and their nodes get `RenderAborted`. */
+  stop(): Promise<void>;
+  /**
+   * Renders every node, one result per node in request order. Never rejects: a failure of the
+   * whole batch (time, memory, crash) is retried without the culprit, which alone fails with
+   * `RenderAborted`; a cancelled request gives `RenderAborted` to the nodes not yet rendered.
+   */
+  render(request: RenderRequest, signal?: AbortSignal): Promise<readonly NodeRenderResult[]>;
+  stats(): RenderPoolStats;
+}
+
+const aborted = (message: string): NodeRenderResult => ({
+  ok: false,
+  errors: [{ code: poolCodes.renderAborted, resourceId: '', field: '', message }],
+});
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** Splits nodes into batches of about `targetBytes` of estimated output each. */
+export const planBatches = (
+  nodes: readonly RenderNodeInput[],
+  perNodeBaseBytes: number,
+  targetBytes: number,
+  maxNodes: number,
+): RenderNodeInput[][] => {
+  const batches: RenderNodeInput[][] = [];
+  let current: RenderNodeInput[] = [];
+  let bytes = 0;
+  for (const node of nodes) {
+    // Output ≈ the form's own size plus the variables it interpolates (often more than once).
+    const estimate = perNodeBaseBytes + 2 * JSON.stringify(node.variables).length;
+    if (current.length > 0 && (bytes + estimate > targetBytes || current.length >= maxNodes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(node);
+    bytes += estimate;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+};
+
+/**
+ * Creates the pool; threads start on `start()`. Every batch runs with a time limit of twice the
+ * per-node render limit plus a share per node: templates check their own budget as they run, so
+ * the limit only catches what they cannot (a function stuck in native code, a heap blow-up).
+ */
+export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
+  const limits = { ...renderLimits, ...options.limits };
+  const targetBytes = options.batchTargetBytes ?? 512 * 1024;
+  const maxNodes = options.maxNodesPerBatch ?? 500;
+  let piscina: Piscina<RenderTask, RenderTaskResult> | undefined;
+  let stopping: AbortController | undefined;
+  let abortedBatches = 0;
+
+  const batchTimeout = (nodes: number): number =>
+    2 * limits.maxRenderMillisPerNode + nodes * Math.ceil(limits.maxRenderMillisPerNode / 100);
+
+  const runBatch = async (
+    pool: Piscina<RenderTask, RenderTaskResult>,
+    base: Omit<RenderTask, 'nodes'>,
+    nodes: readonly RenderNodeInput[],
+    signal: AbortSignal,
+  ): Promise<readonly NodeRenderResult[]> => {
+    if (signal.aborted) return nodes.map(() => aborted('render cancelled'));
+    const timeout = AbortSignal.timeout(batchTimeout(nodes.length));
+    try {
+      const out = await pool.run(
+        { ...base, nodes },
+        { name: 'renderBatch', signal: AbortSignal.any([signal, timeout]) },
+      );
+      return out.results;
+    } catch (err: unknown) {
+      if (signal.aborted) return nodes.map(() => aborted('render cancelled'));
+      const reason = timeout.aborted
+        ? `render did not finish within ${batchTimeout(nodes.length)} ms`
+        : `render worker failed: ${messageOf(err)}`;
+      if (nodes.length === 1) return [aborted(reason)];
+      abortedBatches += 1;
+      // Bisect: the halves run again; the culprit ends up alone and fails alone.
+      const middle = Math.ceil(nodes.length / 2);
+      const [left, right] = await Promise.all([
+        runBatch(pool, base, nodes.slice(0, middle), signal),
+        runBatch(pool, base, nodes.slice(middle), signal),
+      ]);
+      return [...left, ...right];
+    }
+  };
+
+  return {
+    start() {
+      if (piscina !== undefined) return Promise.resolve();
+      stopping = new AbortController();
+      const workerData: RenderWorkerData = {
+        ...(options.functionsModule === undefined ? {} : { functionsModule: options.functionsModule }),
+        limits,
+      };
+      piscina = new Piscina<RenderTask, RenderTaskResult>({
+        filename: (options.workerFile ?? new URL('./render.worker.js', import.meta.url)).href,
+        minThreads: options.minThreads,
+        maxThreads: options.maxThreads,
+        idleTimeout: options.idleTimeoutMs,
+        resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb },
+        workerData,
+      });
+      // A worker that dies between tasks is replaced by piscina; without a listener the
+      // 'error' event would be thrown on the main thread.
+      piscina.on('error', () => undefined);
+      return Promise.resolve();
+    },
+    async stop() {
+      const pool = piscina;
+      piscina = undefined;
+      stopping?.abort();
+      if (pool !== undefined) await pool.destroy();
+    },
+    async render(request, signal) {
+      const pool = piscina;
+      const stop = stopping?.signal;
+      if (pool === undefined || stop === undefined) {
+        return request.nodes.map(() => aborted('render pool is not running'));
+      }
+      const cancel = signal === undefined ? stop : AbortSignal.any([stop, signal]);
+      const base = {
+        revisionKey: request.revisionKey,
+        resources: request.resources,
+        kindScopes: request.kindScopes ?? {},
+      };
+      const perNode = JSON.stringify(request.resources).length;
+      const batches = planBatches(request.nodes, perNode, targetBytes, maxNodes);
+      const results = await Promise.all(batches.map((b) => runBatch(pool, base, b, cancel)));
+      return results.flat();
+    },
+    stats() {
+      return {
+        threads: piscina?.threads.length ?? 0,
+        queueSize: piscina?.queueSize ?? 0,
+        abortedBatches,
+      };
+    },
+  };
+};
