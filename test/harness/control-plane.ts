@@ -4,12 +4,7 @@ import { get as httpsGet } from 'node:https';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
+import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { operatorRules } from '../../src/api/operator-rbac.js';
 import { cachePaths, repoRoot } from './cache-paths.js';
@@ -160,20 +155,48 @@ const isEstablished = (crd: unknown): boolean => {
   return conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
 };
 
-/** Server-side applies the CRDs and the admission policy from `crds/`, then waits for Established. */
-export const installCrds = async (kc: KubeConfig, crdsDir: string): Promise<number> => {
-  const client = KubernetesObjectApi.makeApiClient(kc);
-  const objects = await readManifests(crdsDir);
-  for (const obj of objects) {
-    await client.patch(
-      obj,
-      undefined,
-      undefined,
-      fieldManager,
-      true,
-      PatchStrategy.ServerSideApply,
+/** REST collections of the cluster-scoped kinds the harness installs. */
+const clusterScopedCollections: Readonly<Record<string, string>> = {
+  'apiextensions.k8s.io/v1/CustomResourceDefinition':
+    '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy':
+    '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies',
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding':
+    '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings',
+  'rbac.authorization.k8s.io/v1/ClusterRole': '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding':
+    '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+};
+
+/**
+ * Server-side applies a cluster-scoped object as raw JSON. (client-node's object client runs
+ * bodies through its typed models, which drop keys such as `x-kubernetes-int-or-string`.)
+ */
+const applyClusterScoped = async (kc: KubeConfig, obj: KubernetesObject): Promise<void> => {
+  const collection = clusterScopedCollections[`${obj.apiVersion ?? ''}/${obj.kind ?? ''}`];
+  const name = obj.metadata?.name;
+  if (collection === undefined || name === undefined) {
+    throw new Error(
+      `harness: cannot install ${obj.apiVersion ?? '?'} ${obj.kind ?? '?'} ${name ?? '?'}`,
     );
   }
+  const res = await kubeRequest(kc, {
+    method: 'PATCH',
+    path: `${collection}/${name}?fieldManager=${fieldManager}&force=true&fieldValidation=Strict`,
+    contentType: 'application/apply-patch+yaml',
+    body: obj,
+  });
+  if (res.status !== 200 && res.status !== 201) {
+    throw new Error(
+      `harness: applying ${obj.kind ?? ''} ${name} failed (${res.status}): ${res.text}`,
+    );
+  }
+};
+
+/** Server-side applies the CRDs and the admission policy from `crds/`, then waits for Established. */
+export const installCrds = async (kc: KubeConfig, crdsDir: string): Promise<number> => {
+  const objects = await readManifests(crdsDir);
+  for (const obj of objects) await applyClusterScoped(kc, obj);
   for (const obj of objects.filter((o) => o.kind === 'CustomResourceDefinition')) {
     const name = obj.metadata?.name ?? '';
     await waitFor(
@@ -194,7 +217,6 @@ export const installCrds = async (kc: KubeConfig, crdsDir: string): Promise<numb
 
 /** Gives the operator user exactly the rules the chart gives the operator's ServiceAccount. */
 const grantOperatorRbac = async (kc: KubeConfig): Promise<void> => {
-  const client = KubernetesObjectApi.makeApiClient(kc);
   const role = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
@@ -210,16 +232,7 @@ const grantOperatorRbac = async (kc: KubeConfig): Promise<void> => {
       { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: testUsers.operator.user },
     ],
   };
-  for (const obj of [role, binding]) {
-    await client.patch(
-      obj,
-      undefined,
-      undefined,
-      fieldManager,
-      true,
-      PatchStrategy.ServerSideApply,
-    );
-  }
+  for (const obj of [role, binding]) await applyClusterScoped(kc, obj);
 };
 
 /** The HTTP status of a GET to a loopback server whose self-signed certificate is not checked. */
