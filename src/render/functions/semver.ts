@@ -92,8 +92,9 @@ function parseConstraintVersion(fn: string, op: string, text: string): Constrain
   let minorDirty = false;
   let patchDirty = false;
   if (isWild(major)) {
+    // Masterminds marks only `dirty` here, which makes `*` and `x` match every release.
     version = '0.0.0';
-    dirty = minorDirty = patchDirty = true;
+    dirty = true;
   } else if (minor === undefined || isWild(minor)) {
     version = `${major}.0.0${pre}`;
     dirty = minorDirty = patchDirty = true;
