@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // The composition root and the `lynq` command line: the only place that reads configuration and wires effects.
 
+import { renderCommand } from './cli/render.command.js';
+
 /** A subcommand: receives its own arguments, resolves to the process exit code. */
 type Command = (args: readonly string[]) => Promise<number>;
 
-const commands: Readonly<Record<string, Command>> = {};
+const commands: Readonly<Record<string, Command>> = {
+  render: renderCommand,
+};
 
 const usage = `usage: lynq <command> [options]
 commands: ${Object.keys(commands).join(', ') || '(none yet)'}`;

@@ -2,13 +2,23 @@
 
 import type { CompiledLeaf, TemplateEnvironment } from './environment.js';
 import { pathIndex, pathKey } from './field-path.js';
-import { isRecord } from './object-identity.js';
+import { compareKeys, sortedDeep, sortedShallow } from './canonical-json.js';
+import { isRecord, stringMap, toText } from './object-identity.js';
 import { identityCodes, type RenderIssue, type ResourceEntry } from './render-types.js';
 import { TemplateFault, templateCodes } from './template-fault.js';
 
-/** The shape of a manifest with its template leaves compiled. */
+/**
+ * How a leaf's value is shaped (T3): `value` keeps its JSON type, `text` becomes a string,
+ * `textMap` (a whole labels map from one typed leaf) becomes a map of strings.
+ */
+export type LeafMode = 'value' | 'text' | 'textMap';
+
+/**
+ * The shape of a manifest with its template leaves compiled. Object entries are in canonical key
+ * order, so a built manifest serialises canonically with plain `JSON.stringify`.
+ */
 export type TemplateTree =
-  | { readonly t: 'leaf'; readonly path: string; readonly leaf: CompiledLeaf }
+  | { readonly t: 'leaf'; readonly path: string; readonly leaf: CompiledLeaf; readonly mode: LeafMode }
   | { readonly t: 'value'; readonly value: unknown }
   | { readonly t: 'object'; readonly entries: readonly (readonly [string, TemplateTree])[] }
   | { readonly t: 'array'; readonly items: readonly TemplateTree[] };
@@ -83,25 +93,63 @@ const compileField = (c: Compiler, path: string, source: string): CompiledField 
   }
 };
 
-const compileTree = (c: Compiler, path: string, value: unknown): TemplateTree => {
+/** Where Kubernetes requires strings (T3): the mode of the children of `key` under `parentKey`. */
+const childMode = (parentKey: string, key: string, depth: number): LeafMode => {
+  if ((parentKey === 'metadata' && (key === 'labels' || key === 'annotations')) || key === 'matchLabels') {
+    return 'textMap';
+  }
+  if (depth === 0 && (key === 'apiVersion' || key === 'kind')) return 'text';
+  if (depth === 1 && parentKey === 'metadata' && (key === 'name' || key === 'namespace')) {
+    return 'text';
+  }
+  return 'value';
+};
+
+/** A constant in a string-only position becomes its string now, once. */
+const shapeConstant = (value: unknown, mode: LeafMode): unknown => {
+  switch (mode) {
+    case 'value':
+      return sortedDeep(value);
+    case 'text':
+      return toText(value);
+    case 'textMap': {
+      const map = stringMap(value);
+      return map === undefined ? toText(value) : sortedShallow(map);
+    }
+  }
+};
+
+const compileTree = (
+  c: Compiler,
+  path: string,
+  value: unknown,
+  mode: LeafMode,
+  key: string,
+  depth: number,
+): TemplateTree => {
   if (typeof value === 'string') {
     const field = compileField(c, path, value);
-    return field === undefined
-      ? { t: 'value', value }
-      : { t: 'leaf', path: field.path, leaf: field.leaf };
+    if (field === undefined) return { t: 'value', value };
+    if (field.leaf.kind === 'constant') return { t: 'value', value: field.leaf.text };
+    return { t: 'leaf', path: field.path, leaf: field.leaf, mode };
   }
   if (Array.isArray(value)) {
-    return { t: 'array', items: value.map((item, i) => compileTree(c, pathIndex(path, i), item)) };
-  }
-  if (isRecord(value)) {
     return {
-      t: 'object',
-      entries: Object.entries(value).map(
-        ([key, item]) => [key, compileTree(c, pathKey(path, key), item)] as const,
-      ),
+      t: 'array',
+      items: value.map((item, i) => compileTree(c, pathIndex(path, i), item, 'value', key, depth + 1)),
     };
   }
-  return { t: 'value', value };
+  if (isRecord(value)) {
+    // Children of a string map are text; anything else takes its mode from its own key.
+    const entries = Object.keys(value)
+      .sort(compareKeys)
+      .map((k) => {
+        const m = mode === 'textMap' ? 'text' : childMode(key, k, depth);
+        return [k, compileTree(c, pathKey(path, k), value[k], m, k, depth + 1)] as const;
+      });
+    return { t: 'object', entries };
+  }
+  return { t: 'value', value: shapeConstant(value, mode) };
 };
 
 const compileMap = (
@@ -130,7 +178,7 @@ const compileResource = (
       message: 'the resource spec must be a Kubernetes object (a map)',
     });
   }
-  const spec = compileTree(c, '', entry.spec);
+  const spec = compileTree(c, '', entry.spec, 'value', '', 0);
   const name =
     entry.nameTemplate === undefined ? undefined : compileField(c, 'nameTemplate', entry.nameTemplate);
   const namespace =

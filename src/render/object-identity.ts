@@ -61,26 +61,3 @@ export const stringMap = (value: unknown): Record<string, string> | undefined =>
   for (const [key, item] of Object.entries(value)) out[key] = toText(item);
   return out;
 };
-
-/*
- * Kubernetes requires strings in labels, annotations and selectors wherever they appear (pod
- * templates, volume claim templates, job templates), so the walk covers the whole manifest.
- */
-const stringMapKeys: ReadonlySet<string> = new Set(['labels', 'annotations']);
-
-/** Turns every labels/annotations/matchLabels map in the manifest into strings, in place. */
-export const stringifyMetadataMaps = (value: unknown, parentKey = ''): void => {
-  if (Array.isArray(value)) {
-    for (const item of value) stringifyMetadataMaps(item);
-    return;
-  }
-  if (!isRecord(value)) return;
-  for (const [key, item] of Object.entries(value)) {
-    if ((parentKey === 'metadata' && stringMapKeys.has(key)) || key === 'matchLabels') {
-      const map = stringMap(item);
-      if (map !== undefined) value[key] = map;
-    } else if (typeof item === 'object' && item !== null) {
-      stringifyMetadataMaps(item, key);
-    }
-  }
-};

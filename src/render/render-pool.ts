@@ -15,6 +15,11 @@ export interface RenderPoolOptions {
   readonly idleTimeoutMs: number;
   /** Heap limit per worker; a node that needs more kills its worker, and fails alone. */
   readonly maxOldGenerationSizeMb: number;
+  /**
+   * How much lower than the main thread workers run (Unix nice increment, default 5): the
+   * reconciler's event loop must stay responsive while the workers are saturated.
+   */
+  readonly niceIncrement?: number;
   /** Target size of one batch's output; results are copied back, so this bounds each copy. */
   readonly batchTargetBytes?: number;
   readonly maxNodesPerBatch?: number;
@@ -148,6 +153,7 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
         maxThreads: options.maxThreads,
         idleTimeout: options.idleTimeoutMs,
         resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb },
+        niceIncrement: options.niceIncrement ?? 5,
         workerData,
       });
       // A worker that dies between tasks is replaced by piscina; without a listener the

@@ -25,10 +25,18 @@ export interface RenderedManifest {
   /** Absent for cluster-scoped kinds. */
   readonly namespace?: string;
   readonly namespaced: boolean;
-  readonly object: KubeObject;
+  /**
+   * The object as canonical JSON (keys in canonical order): what is sent to the API server, and
+   * cheap to pass between threads; `manifestObject` parses it.
+   */
+  readonly json: string;
   /** sha256 (hex) of the canonical JSON of `{ namespaced, object }`: the desired hash (N13). */
   readonly hash: string;
 }
+
+/** The object of a rendered manifest. */
+export const manifestObject = (manifest: RenderedManifest): KubeObject =>
+  JSON.parse(manifest.json) as KubeObject;
 
 /** One failure, located: which resource, which field, where in the template. */
 export interface RenderIssue {

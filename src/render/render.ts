@@ -1,7 +1,13 @@
 // Renders one node: a compiled revision plus the node's variables → manifests, each with its hash.
 
-import { hashOf } from './canonical-json.js';
-import type { CompiledField, CompiledForm, CompiledResource, TemplateTree } from './compile.js';
+import { sha256, sortedDeep, sortedShallow } from './canonical-json.js';
+import type {
+  CompiledField,
+  CompiledForm,
+  CompiledResource,
+  LeafMode,
+  TemplateTree,
+} from './compile.js';
 import { issueFrom } from './compile.js';
 import type { CompiledLeaf, RenderLimits, Variables } from './environment.js';
 import { groupKind, resolveNamespaced, type IsNamespaced } from './kind-scope.js';
@@ -12,7 +18,6 @@ import {
   nameProblem,
   serverPopulatedMetadata,
   stringMap,
-  stringifyMetadataMaps,
   toText,
 } from './object-identity.js';
 import { checkDeadline, withRenderBudget } from './render-budget.js';
@@ -80,12 +85,27 @@ const evaluate = (r: ResourceRender, path: string, leaf: CompiledLeaf, vars: Var
   }
 };
 
+/** A leaf's value in its position's shape (T3), keys in canonical order. */
+const shape = (value: unknown, mode: LeafMode): unknown => {
+  if (value === undefined) return undefined;
+  switch (mode) {
+    case 'value':
+      return typeof value === 'object' && value !== null ? sortedDeep(value) : value;
+    case 'text':
+      return toText(value);
+    case 'textMap': {
+      const map = stringMap(value);
+      return map === undefined ? toText(value) : sortedShallow(map);
+    }
+  }
+};
+
 const build = (r: ResourceRender, tree: TemplateTree, vars: Variables): unknown => {
   switch (tree.t) {
     case 'value':
       return tree.value;
     case 'leaf':
-      return evaluate(r, tree.path, tree.leaf, vars);
+      return shape(evaluate(r, tree.path, tree.leaf, vars), tree.mode);
     case 'array':
       return tree.items.map((item) => build(r, item, vars));
     case 'object': {
@@ -106,6 +126,19 @@ const fail = (r: ResourceRender, code: string, field: string, message: string): 
   return undefined;
 };
 
+/** Kinds with string maps beside metadata: `data` of ConfigMap/Secret, Service selectors (T3). */
+const textMapsOf = (gk: string, object: KubeObject): void => {
+  if (dataKinds.has(gk)) {
+    for (const key of ['data', 'stringData', 'binaryData']) {
+      const map = stringMap(object[key]);
+      if (map !== undefined) object[key] = map;
+    }
+  } else if (gk === '/Service' && isRecord(object['spec'])) {
+    const selector = stringMap(object['spec']['selector']);
+    if (selector !== undefined) object['spec'] = { ...object['spec'], selector };
+  }
+};
+
 /** The identity rules of N3 and the string rules of T3, applied to a built manifest. */
 const finish = (
   r: ResourceRender,
@@ -119,20 +152,14 @@ const finish = (
   const kind = toText(object['kind']);
   if (apiVersion === '') return fail(r, identityCodes.invalidManifest, 'apiVersion', 'apiVersion is missing');
   if (kind === '') return fail(r, identityCodes.invalidManifest, 'kind', 'kind is missing');
-  object['apiVersion'] = apiVersion;
-  object['kind'] = kind;
   const gk = groupKind(apiVersion, kind);
-
-  const metadata: Record<string, unknown> = isRecord(object['metadata']) ? object['metadata'] : {};
-  object['metadata'] = metadata;
+  const source: Record<string, unknown> = isRecord(object['metadata']) ? object['metadata'] : {};
+  const metadata: Record<string, unknown> = { ...source };
   for (const field of serverPopulatedMetadata) Reflect.deleteProperty(metadata, field);
-  Reflect.deleteProperty(object, 'status');
 
   const nameField = resource.name === undefined ? 'metadata.name' : 'nameTemplate';
   const name =
-    resource.name === undefined
-      ? toText(metadata['name'])
-      : renderText(r, resource.name, vars);
+    resource.name === undefined ? toText(source['name']) : renderText(r, resource.name, vars);
   if (name === undefined) return undefined;
   const badName = nameProblem(gk, name);
   if (badName !== undefined) {
@@ -171,31 +198,29 @@ const finish = (
     Reflect.deleteProperty(metadata, 'namespace');
   }
 
-  const labels: Record<string, string> = { ...stringMap(metadata['labels']) };
+  // spec.metadata < labelsTemplate / annotationsTemplate < tracking keys (N3).
+  const labels: Record<string, string> = { ...stringMap(source['labels']) };
   for (const { key, field } of resource.labels) {
     const value = renderText(r, field, vars);
     if (value !== undefined) labels[key] = value;
   }
   Object.assign(labels, input.tracking?.labels);
-  const annotations: Record<string, string> = { ...stringMap(metadata['annotations']) };
+  const annotations: Record<string, string> = { ...stringMap(source['annotations']) };
   for (const { key, field } of resource.annotations) {
     const value = renderText(r, field, vars);
     if (value !== undefined) annotations[key] = value;
   }
   Object.assign(annotations, input.tracking?.annotations);
-  if (Object.keys(labels).length > 0) metadata['labels'] = labels;
+  if (r.errors.length > 0) return undefined;
+  if (Object.keys(labels).length > 0) metadata['labels'] = sortedShallow(labels);
   else Reflect.deleteProperty(metadata, 'labels');
-  if (Object.keys(annotations).length > 0) metadata['annotations'] = annotations;
+  if (Object.keys(annotations).length > 0) metadata['annotations'] = sortedShallow(annotations);
   else Reflect.deleteProperty(metadata, 'annotations');
 
-  stringifyMetadataMaps(object);
-  if (dataKinds.has(gk)) {
-    for (const key of ['data', 'stringData', 'binaryData']) {
-      const map = stringMap(object[key]);
-      if (map !== undefined) object[key] = map;
-    }
-  }
-  if (r.errors.length > 0) return undefined;
+  const top: KubeObject = { ...object, apiVersion, kind, metadata: sortedShallow(metadata) };
+  Reflect.deleteProperty(top, 'status');
+  textMapsOf(gk, top);
+  const json = JSON.stringify(sortedShallow(top));
   return {
     id: resource.id,
     apiVersion,
@@ -203,8 +228,9 @@ const finish = (
     name,
     ...(namespace === undefined ? {} : { namespace }),
     namespaced,
-    object,
-    hash: hashOf({ namespaced, object }),
+    json,
+    // The canonical JSON of { namespaced, object }, without serialising the object twice.
+    hash: sha256(`{"namespaced":${String(namespaced)},"object":${json}}`),
   };
 };
 
