@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import nunjucks from 'nunjucks';
 import { templateFunctions } from './index.js';
 
 type Callable = (...args: unknown[]) => unknown;
@@ -181,5 +182,32 @@ describe('conversions and Lynq additions', () => {
       },
     );
     assert.equal(global('urlJoin')(u), 'https://user@example.com:8443/a%20b?q=1#frag');
+  });
+});
+
+describe('filter forms keep the piped value in its place', () => {
+  const env = new nunjucks.Environment(null, { autoescape: false });
+  for (const entry of templateFunctions) env.addFilter(entry.name, entry.filter as Callable);
+
+  it("indent ignores nunjucks' second argument and still indents the first line", () => {
+    assert.equal(env.renderString('{{ "a\\nb" | indent(2, true) }}', {}), '  a\n  b');
+  });
+
+  it('reports a missing argument instead of shifting the piped value', () => {
+    assert.throws(
+      () => env.renderString('{{ "hello" | trunc }}', {}),
+      /trunc: length must be an integer, got undefined/,
+    );
+    assert.throws(
+      () => env.renderString('{{ "hello" | repeat }}', {}),
+      /repeat: count must be an integer/,
+    );
+  });
+
+  it('refuses surplus arguments', () => {
+    assert.throws(
+      () => env.renderString('{{ "aaa" | replace("a", "b", 1) }}', {}),
+      /expected at most 2 argument/,
+    );
   });
 });

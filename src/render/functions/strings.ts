@@ -223,6 +223,18 @@ function trimAll(cutset: unknown, s: unknown): string {
   return chars.slice(start, end).join('');
 }
 
+function trimSuffix(suffix: unknown, s: unknown): string {
+  const text = strArg('trimSuffix', 'string', s);
+  const cut = strArg('trimSuffix', 'suffix', suffix);
+  return cut !== '' && text.endsWith(cut) ? text.slice(0, text.length - cut.length) : text;
+}
+
+function trimPrefix(prefix: unknown, s: unknown): string {
+  const text = strArg('trimPrefix', 'string', s);
+  const cut = strArg('trimPrefix', 'prefix', prefix);
+  return text.startsWith(cut) ? text.slice(cut.length) : text;
+}
+
 const str = (fn: string) => (v: unknown) => strArg(fn, 'string', v);
 
 export const stringFunctions: readonly TemplateFunction[] = [
@@ -264,16 +276,8 @@ export const stringFunctions: readonly TemplateFunction[] = [
     meaning: 'Removes the suffix once if the string ends with it.',
     example: '{{ "hello-" | trimSuffix("-") }}',
     expected: 'hello',
-    filter: pipedLast((suffix, s) => {
-      const text = strArg('trimSuffix', 'string', s);
-      const cut = strArg('trimSuffix', 'suffix', suffix);
-      return cut !== '' && text.endsWith(cut) ? text.slice(0, text.length - cut.length) : text;
-    }),
-    global: (suffix: unknown, s: unknown) => {
-      const text = strArg('trimSuffix', 'string', s);
-      const cut = strArg('trimSuffix', 'suffix', suffix);
-      return cut !== '' && text.endsWith(cut) ? text.slice(0, text.length - cut.length) : text;
-    },
+    filter: pipedLast(trimSuffix),
+    global: trimSuffix,
   },
   {
     name: 'trimPrefix',
@@ -282,16 +286,8 @@ export const stringFunctions: readonly TemplateFunction[] = [
     meaning: 'Removes the prefix once if the string starts with it.',
     example: '{{ "-hello" | trimPrefix("-") }}',
     expected: 'hello',
-    filter: pipedLast((prefix, s) => {
-      const text = strArg('trimPrefix', 'string', s);
-      const cut = strArg('trimPrefix', 'prefix', prefix);
-      return text.startsWith(cut) ? text.slice(cut.length) : text;
-    }),
-    global: (prefix: unknown, s: unknown) => {
-      const text = strArg('trimPrefix', 'string', s);
-      const cut = strArg('trimPrefix', 'prefix', prefix);
-      return text.startsWith(cut) ? text.slice(cut.length) : text;
-    },
+    filter: pipedLast(trimPrefix),
+    global: trimPrefix,
   },
   {
     name: 'upper',
@@ -524,9 +520,8 @@ export const stringFunctions: readonly TemplateFunction[] = [
     expected: '    a\n    b',
     clash:
       'Sprig wins: nunjucks `indent(width, first=false)` leaves the first line alone; ours indents every line, as Helm charts expect. A second argument is ignored.',
-    filter: pipedLast((width, s) =>
+    filter: (s: unknown, width: unknown) =>
       indent('indent', intArg('indent', 'width', width), strArg('indent', 'string', s)),
-    ),
     global: (width: unknown, s: unknown) =>
       indent('indent', intArg('indent', 'width', width), strArg('indent', 'string', s)),
   },
@@ -537,10 +532,8 @@ export const stringFunctions: readonly TemplateFunction[] = [
     meaning: 'Like `indent`, with a newline in front.',
     example: '{{ "a\\nb" | nindent(2) }}',
     expected: '\n  a\n  b',
-    filter: pipedLast(
-      (width, s) =>
-        '\n' + indent('nindent', intArg('nindent', 'width', width), strArg('nindent', 'string', s)),
-    ),
+    filter: (s: unknown, width: unknown) =>
+      '\n' + indent('nindent', intArg('nindent', 'width', width), strArg('nindent', 'string', s)),
     global: (width: unknown, s: unknown) =>
       '\n' + indent('nindent', intArg('nindent', 'width', width), strArg('nindent', 'string', s)),
   },
@@ -553,7 +546,7 @@ export const stringFunctions: readonly TemplateFunction[] = [
     expected: 'I-Am-Henry-VIII',
     clash:
       'Sprig wins, compatible for the usual two-argument form: nunjucks also takes a regex as `old` and a maximum count as a third argument; ours takes neither.',
-    filter: pipedLast((old, replacement, s) => replace(old, replacement, s)),
+    filter: pipedLast(replace),
     global: replace,
   },
   {
