@@ -69,6 +69,8 @@ export const childNodes = (node: AstNode): AstNode[] => {
   for (const field of node.fields) {
     const value = node[field];
     if (isAstNode(value)) out.push(value);
+    // `Set.targets` is a plain array of nodes.
+    else if (Array.isArray(value)) for (const item of value) if (isAstNode(item)) out.push(item);
   }
   const children = node['children'];
   if (Array.isArray(children)) {
@@ -86,6 +88,12 @@ export const field = (node: AstNode, name: string): AstNode | undefined => {
 /** The `children` of a NodeList-like node. */
 export const children = (node: AstNode | undefined): AstNode[] => {
   const value = node?.['children'];
+  return Array.isArray(value) ? value.filter(isAstNode) : [];
+};
+
+/** A field holding a plain array of nodes (`Set.targets`). */
+export const nodeArray = (node: AstNode, name: string): AstNode[] => {
+  const value = node[name];
   return Array.isArray(value) ? value.filter(isAstNode) : [];
 };
 

@@ -54,6 +54,9 @@ const hostNames: ReadonlySet<string> = new Set([
   'WebAssembly',
 ]);
 
+/** A name of the host (`process`, `require`, `globalThis`…), never reachable from a template. */
+export const isHostName = (name: string): boolean => hostNames.has(name);
+
 /*
  * Functions a template may call: our globals, macros the template defines, methods of objects
  * our globals return. Anything else (a constructor reached some other way) is refused by identity.

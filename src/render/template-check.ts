@@ -1,7 +1,7 @@
 // The compile-time pass over a template's AST: refuses what the sandbox forbids, marks optional lookups.
 
-import { type AstNode, childNodes, children, field } from './nunjucks-adapter.js';
-import { forbiddenMembers } from './sandbox-runtime.js';
+import { type AstNode, childNodes, children, field, nodeArray } from './nunjucks-adapter.js';
+import { forbiddenMembers, isHostName } from './sandbox-runtime.js';
 import { TemplateFault, positionOf, sandboxViolation, templateCodes } from './template-fault.js';
 
 /** What the environment offers, so unknown functions fail at compile time. */
@@ -64,7 +64,7 @@ const boundNames = (root: AstNode): Set<string> => {
   walk(root, (node) => {
     switch (node.typename) {
       case 'Set':
-        bind(field(node, 'targets'));
+        for (const target of nodeArray(node, 'targets')) bind(target);
         break;
       case 'For':
         bind(field(node, 'name'));
@@ -192,6 +192,9 @@ export const checkTemplate = (root: AstNode, known: KnownNames): CheckedTemplate
         const name = nameOf(field(node, 'name'));
         if (name === undefined || testCalls.has(node)) break;
         if (!known.globals.has(name) && !bound.has(name)) {
+          if (isHostName(name)) {
+            throw sandboxViolation(`\`${name}\` is not available to templates`, at(node));
+          }
           throw new TemplateFault(
             templateCodes.unknownFunction,
             `unknown function \`${name}\``,
