@@ -57,6 +57,19 @@ const boundaries = [
     message: 'Adapters do not import actors, machines or the composition root.',
   },
   {
+    files: ['src/reconcile/**/*.ts'],
+    patterns: [
+      ...folder('actors'),
+      ...folder('machines'),
+      ...folder('kube'),
+      ...folder('datasource'),
+      ...folder('render'),
+      ...folder('observe'),
+      '../main*',
+    ],
+    message: 'src/reconcile is pure decision logic: it imports only src/api.',
+  },
+  {
     files: ['src/actors/**/*.ts'],
     patterns: ['../main*'],
     message: 'Only src/main.ts composes the application.',
