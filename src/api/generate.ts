@@ -3,13 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import {
-  deletionProtectionBinding,
-  deletionProtectionPolicy,
-} from './deletion-protection.policy.js';
-import { lynqFormCrd } from './lynq-form.schema.js';
-import { lynqHubCrd } from './lynq-hub.schema.js';
-import { lynqNodeCrd } from './lynq-node.schema.js';
+import { deletionProtectionManifests, lynqCrds } from './lynq-crds.js';
 import { operatorRules } from './operator-rbac.js';
 
 export interface GeneratedFile {
@@ -47,13 +41,11 @@ function clusterRole(): string {
 /** Every generated file and its exact content. Pure: reads and writes nothing. */
 export function generatedFiles(): GeneratedFile[] {
   const manifests: GeneratedFile[] = [
-    { path: 'operator.lynq.sh_lynqhubs.yaml', content: yamlDocuments([lynqHubCrd]) },
-    { path: 'operator.lynq.sh_lynqforms.yaml', content: yamlDocuments([lynqFormCrd]) },
-    { path: 'operator.lynq.sh_lynqnodes.yaml', content: yamlDocuments([lynqNodeCrd]) },
-    {
-      path: 'lynq-deletion-protection.yaml',
-      content: yamlDocuments([deletionProtectionPolicy, deletionProtectionBinding]),
-    },
+    ...lynqCrds.map((crd) => ({
+      path: `${crd.spec.group}_${crd.spec.names.plural}.yaml`,
+      content: yamlDocuments([crd]),
+    })),
+    { path: 'lynq-deletion-protection.yaml', content: yamlDocuments(deletionProtectionManifests) },
   ];
   return [
     ...manifests.map(({ path, content }) => ({ path: `crds/${path}`, content })),
