@@ -93,9 +93,11 @@ export const planBatches = (
 };
 
 /**
- * Creates the pool; threads start on `start()`. Every batch runs with a time limit of twice the
- * per-node render limit plus a share per node: templates check their own budget as they run, so
- * the limit only catches what they cannot (a function stuck in native code, a heap blow-up).
+ * Creates the pool; threads start on `start()`. Every batch has a limit on its running time
+ * (twice the per-node render limit plus a share per node, counted from when a worker picks it
+ * up): templates check their own budget as they run, so this only catches what they cannot (a
+ * function stuck without returning). A batch over its limit, or whose worker dies (heap limit,
+ * crash), is split in halves and rendered again until the culprit is alone; it alone fails.
  */
 export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
   const limits = { ...renderLimits, ...options.limits };
@@ -104,6 +106,20 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
   let piscina: Piscina<RenderTask, RenderTaskResult> | undefined;
   let stopping: AbortController | undefined;
   let abortedBatches = 0;
+  let watchdog: NodeJS.Timeout | undefined;
+  /** Running batches: when each started (shared with its worker) and how to stop it. */
+  const running = new Set<{
+    readonly startedAt: BigInt64Array;
+    readonly limitMs: number;
+    readonly stop: AbortController;
+  }>();
+  const watch = (): void => {
+    const now = Date.now();
+    for (const batch of running) {
+      const started = Number(Atomics.load(batch.startedAt, 0));
+      if (started > 0 && now - started > batch.limitMs) batch.stop.abort(new Error('timeout'));
+    }
+  };
 
   const batchTimeout = (nodes: number): number =>
     2 * limits.maxRenderMillisPerNode + nodes * Math.ceil(limits.maxRenderMillisPerNode / 100);
@@ -115,17 +131,23 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
     signal: AbortSignal,
   ): Promise<readonly NodeRenderResult[]> => {
     if (signal.aborted) return nodes.map(() => aborted('render cancelled'));
-    const timeout = AbortSignal.timeout(batchTimeout(nodes.length));
+    const limitMs = batchTimeout(nodes.length);
+    const batch = {
+      startedAt: new BigInt64Array(new SharedArrayBuffer(8)),
+      limitMs,
+      stop: new AbortController(),
+    };
+    running.add(batch);
     try {
       const out = await pool.run(
-        { ...base, nodes },
-        { name: 'renderBatch', signal: AbortSignal.any([signal, timeout]) },
+        { ...base, nodes, startedAt: batch.startedAt.buffer as SharedArrayBuffer },
+        { name: 'renderBatch', signal: AbortSignal.any([signal, batch.stop.signal]) },
       );
       return out.results;
     } catch (err: unknown) {
       if (signal.aborted) return nodes.map(() => aborted('render cancelled'));
-      const reason = timeout.aborted
-        ? `render did not finish within ${batchTimeout(nodes.length)} ms`
+      const reason = batch.stop.signal.aborted
+        ? `render did not finish within ${limitMs} ms`
         : `render worker failed: ${messageOf(err)}`;
       if (nodes.length === 1) return [aborted(reason)];
       abortedBatches += 1;
@@ -136,6 +158,8 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
         runBatch(pool, base, nodes.slice(middle), signal),
       ]);
       return [...left, ...right];
+    } finally {
+      running.delete(batch);
     }
   };
 
@@ -156,6 +180,8 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
         niceIncrement: options.niceIncrement ?? 5,
         workerData,
       });
+      watchdog = setInterval(watch, 50);
+      watchdog.unref();
       // A worker that dies between tasks is replaced by piscina; without a listener the
       // 'error' event would be thrown on the main thread.
       piscina.on('error', () => undefined);
@@ -164,6 +190,7 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
     async stop() {
       const pool = piscina;
       piscina = undefined;
+      clearInterval(watchdog);
       stopping?.abort();
       if (pool !== undefined) await pool.destroy();
     },

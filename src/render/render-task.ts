@@ -14,6 +14,11 @@ export interface RenderTask {
   readonly nodes: readonly RenderNodeInput[];
   /** Extra kinds' scope, `Group/Kind` → namespaced (from discovery or `--namespaced-kind`). */
   readonly kindScopes: Readonly<Record<string, boolean>>;
+  /**
+   * Shared with the pool: the worker writes the time (ms since epoch) it starts the batch, so
+   * the pool's time limit counts running time, not time spent queued or starting a thread.
+   */
+  readonly startedAt?: SharedArrayBuffer;
 }
 
 export interface RenderTaskResult {
@@ -53,6 +58,9 @@ export const runRenderTask = (
   cache: RevisionCache,
   task: RenderTask,
 ): RenderTaskResult => {
+  if (task.startedAt !== undefined) {
+    Atomics.store(new BigInt64Array(task.startedAt), 0, BigInt(Date.now()));
+  }
   const form = cache.get(task.revisionKey, () => compileForm(env, task.resources));
   const isNamespaced = scopeTable(task.kindScopes);
   const options = { isNamespaced, limits: env.limits };
