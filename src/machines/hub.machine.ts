@@ -1,0 +1,284 @@
+// The LynqHub lifecycle as a pure statechart: when to sync, back off, suspend and finalize (SPEC H1, H7, H8, H10, H11).
+import { assign, fromPromise, setup } from 'xstate';
+
+/** Which hub an actor serves. */
+export interface HubRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** What the machine needs to know of a hub object (from the reflector). */
+export interface HubObservation {
+  readonly generation: number;
+  readonly syncIntervalMillis: number;
+  readonly suspend: boolean;
+  /** The object has a deletion timestamp. */
+  readonly deleting: boolean;
+  /** The value of `lynq.sh/reconcile-at`, if any (SPEC H11). */
+  readonly reconcileAt: string | undefined;
+}
+
+export interface HubSyncInput {
+  readonly hub: HubRef;
+  readonly generation: number;
+}
+
+/** The counts a completed sync publishes (SPEC §1 hub status). */
+export interface HubSyncOutput {
+  readonly desired: number;
+  readonly ready: number;
+  readonly failed: number;
+  readonly referencingTemplates: number;
+  readonly rows: { readonly total: number; readonly active: number; readonly rejected: number };
+  /** Whether the sync wrote anything (SPEC H6: a sync with no change writes nothing). */
+  readonly wrote: boolean;
+}
+
+export interface HubFinalizeInput {
+  readonly hub: HubRef;
+}
+
+export interface HubSyncFailure {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface HubContext {
+  readonly hub: HubRef;
+  readonly observed: HubObservation | undefined;
+  /** The reconcile-at value already acted upon. */
+  readonly handledReconcileAt: string | undefined;
+  /** The generation the last sync started from; status writes do not change it. */
+  readonly syncedGeneration: number | undefined;
+  /** A form changed or a sync was asked for while one was running: sync again right after. */
+  readonly resyncRequested: boolean;
+  /** Consecutive failed syncs, for the backoff. */
+  readonly failures: number;
+  readonly lastError: HubSyncFailure | undefined;
+  /** Kept across failures: a failed sync never erases the last good counts (SPEC H7). */
+  readonly lastGood: HubSyncOutput | undefined;
+  /** The event that caused the current state (SPEC O2). */
+  readonly trigger: string;
+}
+
+export type HubEvent =
+  | { readonly type: 'hub.observed'; readonly observation: HubObservation }
+  | { readonly type: 'forms.changed' }
+  | { readonly type: 'sync.requested' };
+
+export interface HubInput {
+  readonly hub: HubRef;
+}
+
+const defaultSyncIntervalMillis = 30_000;
+const firstBackoffMillis = 1_000;
+
+/** Exponential backoff from 1 s, capped at the sync interval (SPEC H7). */
+export const hubRetryDelayMillis = (failures: number, syncIntervalMillis: number): number =>
+  Math.min(firstBackoffMillis * 2 ** Math.max(0, Math.min(failures - 1, 20)), syncIntervalMillis);
+
+const syncFailure = (error: unknown): HubSyncFailure => {
+  if (typeof error === 'object' && error !== null) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    return {
+      code: typeof code === 'string' ? code : 'SyncFailed',
+      message: typeof message === 'string' ? message : JSON.stringify(error),
+    };
+  }
+  return { code: 'SyncFailed', message: String(error) };
+};
+
+export const hubMachine = setup({
+  types: {
+    context: {} as HubContext,
+    events: {} as HubEvent,
+    input: {} as HubInput,
+  },
+  actors: {
+    /** Reads the rows and writes the node changes; rejects with a coded error (fails closed). */
+    syncHub: fromPromise<HubSyncOutput, HubSyncInput>(() => {
+      throw new Error('hub.machine: provide syncHub');
+    }),
+    /** Deletes the hub's nodes, waits for them, then removes the hub's finalizer (SPEC H8). */
+    finalizeHub: fromPromise<undefined, HubFinalizeInput>(() => {
+      throw new Error('hub.machine: provide finalizeHub');
+    }),
+  },
+  guards: {
+    /** The observed hub has a deletion timestamp. */
+    isDeleting: ({ event }) => event.type === 'hub.observed' && event.observation.deleting,
+    isSuspended: ({ event }) => event.type === 'hub.observed' && event.observation.suspend,
+    /** A new generation (spec change, suspend lifted) or a new reconcile-at value (SPEC H11). */
+    needsSync: ({ context, event }) =>
+      event.type === 'hub.observed' &&
+      (event.observation.generation !== context.syncedGeneration ||
+        (event.observation.reconcileAt !== undefined &&
+          event.observation.reconcileAt !== context.handledReconcileAt)),
+    isResyncRequested: ({ context }) => context.resyncRequested,
+  },
+  delays: {
+    syncInterval: ({ context }) =>
+      context.observed?.syncIntervalMillis ?? defaultSyncIntervalMillis,
+    retryBackoff: ({ context }) =>
+      hubRetryDelayMillis(
+        context.failures,
+        context.observed?.syncIntervalMillis ?? defaultSyncIntervalMillis,
+      ),
+  },
+  actions: {
+    recordObservation: assign({
+      observed: ({ event, context }) =>
+        event.type === 'hub.observed' ? event.observation : context.observed,
+    }),
+    recordTrigger: assign({ trigger: ({ event }) => event.type }),
+    requestResync: assign({ resyncRequested: true }),
+    startSync: assign({
+      resyncRequested: false,
+      handledReconcileAt: ({ context }) => context.observed?.reconcileAt,
+      syncedGeneration: ({ context }) => context.observed?.generation,
+    }),
+  },
+}).createMachine({
+  id: 'hub',
+  context: ({ input }) => ({
+    hub: input.hub,
+    observed: undefined,
+    handledReconcileAt: undefined,
+    syncedGeneration: undefined,
+    resyncRequested: false,
+    failures: 0,
+    lastError: undefined,
+    lastGood: undefined,
+    trigger: 'xstate.init',
+  }),
+  initial: 'pending',
+  // Observations arrive on every change of the hub object, our own status writes included: only
+  // deletion, suspension, a new generation or a new reconcile-at value lead anywhere.
+  on: {
+    'hub.observed': [
+      { guard: 'isDeleting', target: '.deleting', actions: 'recordObservation' },
+      { guard: 'isSuspended', target: '.suspended', actions: 'recordObservation' },
+      { guard: 'needsSync', target: '.syncing', actions: 'recordObservation' },
+      { actions: 'recordObservation' },
+    ],
+  },
+  states: {
+    pending: {
+      entry: 'recordTrigger',
+      description: 'Waiting for the hub object to be observed.',
+    },
+    syncing: {
+      entry: ['recordTrigger', 'startSync'],
+      invoke: {
+        src: 'syncHub',
+        input: ({ context }) => ({
+          hub: context.hub,
+          generation: context.observed?.generation ?? 0,
+        }),
+        onDone: {
+          target: 'ready',
+          actions: assign({
+            lastGood: ({ event }) => event.output,
+            failures: 0,
+            lastError: undefined,
+          }),
+        },
+        onError: {
+          target: 'degraded',
+          actions: assign({
+            failures: ({ context }) => context.failures + 1,
+            lastError: ({ event }) => syncFailure(event.error),
+          }),
+        },
+      },
+      on: {
+        'forms.changed': { actions: 'requestResync' },
+        'sync.requested': { actions: 'requestResync' },
+        // A spec change during a sync: finish this one, then sync again with the new spec.
+        'hub.observed': [
+          { guard: 'isDeleting', target: 'deleting', actions: 'recordObservation' },
+          { guard: 'isSuspended', target: 'suspended', actions: 'recordObservation' },
+          { guard: 'needsSync', actions: ['recordObservation', 'requestResync'] },
+          { actions: 'recordObservation' },
+        ],
+      },
+    },
+    ready: {
+      entry: 'recordTrigger',
+      always: { guard: 'isResyncRequested', target: 'syncing' },
+      after: { syncInterval: 'syncing' },
+      on: {
+        'forms.changed': 'syncing',
+        'sync.requested': 'syncing',
+      },
+    },
+    degraded: {
+      entry: 'recordTrigger',
+      after: { retryBackoff: 'syncing' },
+      on: {
+        'forms.changed': 'syncing',
+        'sync.requested': 'syncing',
+      },
+    },
+    suspended: {
+      entry: 'recordTrigger',
+      description: 'spec.suspend: no syncs and no node changes (SPEC H11).',
+      on: {
+        'hub.observed': [
+          { guard: 'isDeleting', target: 'deleting', actions: 'recordObservation' },
+          { guard: 'isSuspended', actions: 'recordObservation' },
+          { target: 'syncing', actions: 'recordObservation' },
+        ],
+        'forms.changed': {},
+        'sync.requested': {},
+      },
+    },
+    deleting: {
+      entry: 'recordTrigger',
+      initial: 'finalizing',
+      on: {
+        // Nothing takes a hub out of deletion; keep the latest observation only.
+        'hub.observed': { actions: 'recordObservation' },
+        'forms.changed': {},
+        'sync.requested': {},
+      },
+      states: {
+        finalizing: {
+          invoke: {
+            src: 'finalizeHub',
+            input: ({ context }) => ({ hub: context.hub }),
+            onDone: '#hub.deleted',
+            onError: {
+              target: 'retrying',
+              actions: assign({
+                failures: ({ context }) => context.failures + 1,
+                lastError: ({ event }) => syncFailure(event.error),
+              }),
+            },
+          },
+        },
+        retrying: {
+          after: { retryBackoff: 'finalizing' },
+        },
+      },
+    },
+    deleted: {
+      type: 'final',
+    },
+  },
+});
+
+/** Published hub phases (SPEC O2). */
+export const hubPhaseOf = (value: unknown): string => {
+  const top = typeof value === 'string' ? value : (Object.keys(value as object)[0] ?? 'pending');
+  const phases: Readonly<Record<string, string>> = {
+    pending: 'Pending',
+    syncing: 'Syncing',
+    ready: 'Ready',
+    degraded: 'Degraded',
+    suspended: 'Suspended',
+    deleting: 'Deleting',
+    deleted: 'Deleting',
+  };
+  return phases[top] ?? 'Pending';
+};
