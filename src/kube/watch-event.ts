@@ -59,9 +59,10 @@ export const parseWatchEvent = (line: string): WatchEvent => {
       return obj === undefined ? malformed() : { type, object: obj };
     }
     case 'BOOKMARK': {
-      const obj = asKubeObject(object);
-      const rv = obj?.metadata.resourceVersion;
-      return rv === undefined ? malformed() : { type, resourceVersion: rv };
+      // A bookmark's object has no name: only its resourceVersion.
+      const metadata = isRecord(object) ? object['metadata'] : undefined;
+      const rv = isRecord(metadata) ? metadata['resourceVersion'] : undefined;
+      return typeof rv === 'string' && rv !== '' ? { type, resourceVersion: rv } : malformed();
     }
     case 'ERROR':
       return { type, status: asKubeStatus(object) };
