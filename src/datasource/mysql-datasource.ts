@@ -1,0 +1,267 @@
+// The MySQL/MariaDB datasource: one bounded mysql2 pool, reused between reads, with UTC sessions (SPEC H1–H3, H7).
+
+import { createPool, type FieldPacket, type Pool, type PoolConnection } from 'mysql2';
+import type { Logger } from 'pino';
+import { LynqError, transientError } from '../errors.js';
+import type { ColumnInfo } from './column-value.js';
+import { toDatasourceError, type DatasourceErrorContext } from './datasource-error.js';
+import { datasourceErrorCodes, type Datasource, type RowQuery, type RowSet } from './datasource.js';
+import {
+  defaultMysqlPoolLimits,
+  mysqlConfigHash,
+  mysqlPoolOptions,
+  type MysqlConnectionConfig,
+  type MysqlPoolLimits,
+} from './mysql-connection-config.js';
+import { buildRowSet } from './row-builder.js';
+import { planRowQuery } from './row-query-plan.js';
+
+export interface MysqlDatasourceOptions {
+  readonly limits?: Partial<MysqlPoolLimits>;
+  readonly logger?: Logger;
+}
+
+/*
+ * TIMESTAMP values are converted to the session time zone by the server, so every connection is
+ * put in UTC before its first SELECT; the server's global zone and the process TZ never matter.
+ */
+const utcSessionSql = "SET time_zone = '+00:00'";
+
+/** Connections whose session is already in UTC (keyed by mysql2's connection object). */
+type Initialised = WeakSet<PoolConnection>;
+
+const columnInfoOf = (field: FieldPacket): ColumnInfo => ({
+  name: field.name,
+  columnType: field.columnType ?? field.type ?? -1,
+  columnLength: field.columnLength ?? field.length ?? 0,
+  extendedFormat: field.extendedFormat,
+});
+
+interface QueryResult {
+  readonly records: readonly (readonly unknown[])[];
+  readonly fields: readonly FieldPacket[];
+}
+
+/** Rejects with `signal.reason` on abort, after running `onAbort`; otherwise settles as `run`. */
+const abortable = <T>(
+  signal: AbortSignal | undefined,
+  onAbort: () => void,
+  run: (resolve: (value: T) => void, reject: (err: unknown) => void) => void,
+): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(signal.reason);
+      return;
+    }
+    let settled = false;
+    const listener = (): void => {
+      if (settled) return;
+      settled = true;
+      onAbort();
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', listener, { once: true });
+    run(
+      (value) => {
+        signal?.removeEventListener('abort', listener);
+        if (settled) return;
+        settled = true;
+        resolve(value);
+      },
+      (err) => {
+        signal?.removeEventListener('abort', listener);
+        if (settled) return;
+        settled = true;
+        reject(err);
+      },
+    );
+  });
+
+/** One query on one connection, positional rows, the driver's inactivity timeout. */
+const runQuery = (
+  connection: PoolConnection,
+  sql: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<QueryResult> =>
+  abortable<QueryResult>(
+    signal,
+    () => {
+      connection.destroy();
+    },
+    (resolve, reject) => {
+      connection.query({ sql, rowsAsArray: true, timeout: timeoutMs }, (err, result, fields) => {
+        if (err !== null) {
+          reject(err);
+          return;
+        }
+        const records: unknown = result;
+        if (!Array.isArray(records) || !records.every((r: unknown) => Array.isArray(r))) {
+          reject(new Error('mysql2 returned no result set for a SELECT'));
+          return;
+        }
+        resolve({ records: records as unknown[][], fields: Array.isArray(fields) ? fields : [] });
+      });
+    },
+  );
+
+/** A pool connection within `timeoutMs` (connect, or wait for a free one), or a timeout error. */
+const acquire = (
+  pool: Pool,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<PoolConnection> => {
+  let gaveUp = false;
+  let timer: NodeJS.Timeout | undefined;
+  return abortable<PoolConnection>(
+    signal,
+    () => {
+      gaveUp = true;
+      clearTimeout(timer);
+    },
+    (resolve, reject) => {
+      timer = setTimeout(() => {
+        gaveUp = true;
+        const err = Object.assign(new Error(`no connection within ${timeoutMs} ms`), {
+          code: 'ETIMEDOUT',
+        });
+        reject(err);
+      }, timeoutMs);
+      pool.getConnection((err, connection) => {
+        clearTimeout(timer);
+        if (gaveUp) {
+          // Too late for this read; the connection goes back to the pool for the next one.
+          if (err === null) connection.release();
+          return;
+        }
+        if (err !== null) reject(err);
+        else resolve(connection);
+      });
+    },
+  );
+};
+
+/**
+ * A `Datasource` on one MySQL/MariaDB connection config. The pool is created on the first read,
+ * reused by every later read, and replaced after an authentication failure (so a fixed password
+ * or user gets fresh connections). Build one per config; `MysqlDatasourceCache` does that per hub.
+ */
+export class MysqlDatasource implements Datasource {
+  /** Identifies the config and limits this datasource was built for. */
+  readonly configHash: string;
+  readonly #config: MysqlConnectionConfig;
+  readonly #limits: MysqlPoolLimits;
+  readonly #logger: Logger | undefined;
+  #pool: Pool | undefined;
+  #initialised: Initialised = new WeakSet();
+  #poolsCreated = 0;
+  #closed = false;
+
+  constructor(config: MysqlConnectionConfig, options: MysqlDatasourceOptions = {}) {
+    this.#config = config;
+    this.#limits = { ...defaultMysqlPoolLimits, ...options.limits };
+    this.#logger = options.logger;
+    this.configHash = mysqlConfigHash(config, this.#limits);
+  }
+
+  /** How many pools this datasource has created (1 after the first read; more after auth failures). */
+  get poolsCreated(): number {
+    return this.#poolsCreated;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Reads every row of `query.table` (SPEC H1–H3). Throws `LynqError`: `InvalidIdentifier` /
+   * `InvalidMapping` before touching the database; a `Datasource*` code (transient) for any
+   * database failure, with the server's message; `DatasourceClosed` after `close()`. On abort
+   * the connection in use is destroyed and the promise rejects with `signal.reason`.
+   */
+  async readRows(query: RowQuery, signal?: AbortSignal): Promise<RowSet> {
+    const plan = planRowQuery(query);
+    const context: DatasourceErrorContext = {
+      host: this.#config.host,
+      port: this.#config.port,
+      database: this.#config.database,
+      table: query.table,
+    };
+    const pool = this.#currentPool();
+    let connection: PoolConnection;
+    try {
+      connection = await acquire(pool, this.#limits.connectTimeoutMs, signal);
+    } catch (err) {
+      throw this.#failure(err, pool, context, signal);
+    }
+    let result: QueryResult;
+    try {
+      if (!this.#initialised.has(connection)) {
+        await runQuery(connection, utcSessionSql, this.#limits.queryTimeoutMs, signal);
+        this.#initialised.add(connection);
+      }
+      result = await runQuery(connection, plan.sql, this.#limits.queryTimeoutMs, signal);
+    } catch (err) {
+      // After a timeout or abort the protocol state is unknown: never hand it to the next read.
+      connection.destroy();
+      throw this.#failure(err, pool, context, signal);
+    }
+    connection.release();
+    return buildRowSet(plan, result.fields.map(columnInfoOf), result.records);
+  }
+
+  /** Ends the pool (waiting for its connections to quit). Idempotent; never throws. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const pool = this.#pool;
+    this.#pool = undefined;
+    if (pool !== undefined) await this.#endPool(pool);
+  }
+
+  #currentPool(): Pool {
+    if (this.#closed) {
+      throw transientError(datasourceErrorCodes.closed, 'the datasource was closed');
+    }
+    if (this.#pool === undefined) {
+      this.#pool = createPool(mysqlPoolOptions(this.#config, this.#limits));
+      this.#initialised = new WeakSet();
+      this.#poolsCreated += 1;
+      this.#logger?.debug(
+        { host: this.#config.host, port: this.#config.port, database: this.#config.database },
+        'Created database pool',
+      );
+    }
+    return this.#pool;
+  }
+
+  #failure(
+    err: unknown,
+    pool: Pool,
+    context: DatasourceErrorContext,
+    signal: AbortSignal | undefined,
+  ): unknown {
+    if (signal?.aborted === true) return signal.reason;
+    const error: LynqError = toDatasourceError(err, context);
+    if (error.code === datasourceErrorCodes.authFailed && this.#pool === pool) {
+      // Whatever was fixed (password, user, grants), the next read starts from new connections.
+      this.#pool = undefined;
+      this.#logger?.info(
+        { host: context.host, err: error },
+        'Dropped database pool after auth failure',
+      );
+      void this.#endPool(pool);
+    }
+    return error;
+  }
+
+  #endPool(pool: Pool): Promise<void> {
+    return new Promise<void>((resolve) => {
+      pool.end((err) => {
+        if (err !== null && err !== undefined) {
+          this.#logger?.debug({ err }, 'Database pool ended with an error');
+        }
+        resolve();
+      });
+    });
+  }
+}
