@@ -1,0 +1,81 @@
+// The supervisor starts one node actor per LynqNode, forwards later observations, and stops actors of nodes that vanish.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { startNodeSupervisor, type NodeActorHandle } from './node-supervisor.js';
+
+interface FakeNode {
+  readonly generation: number;
+}
+
+const fakeFactory = () => {
+  const log: string[] = [];
+  const finishers = new Map<string, () => void>();
+  const factory = (
+    key: string,
+    node: FakeNode,
+    finished: () => void,
+  ): NodeActorHandle<FakeNode> => {
+    log.push(`start ${key}@${node.generation}`);
+    finishers.set(key, finished);
+    return {
+      observe: (next) => log.push(`observe ${key}@${next.generation}`),
+      stop: () => log.push(`stop ${key}`),
+    };
+  };
+  return { log, finishers, factory };
+};
+
+describe('node supervisor', () => {
+  it('starts one actor per node and forwards later observations to it', () => {
+    const fake = fakeFactory();
+    const supervisor = startNodeSupervisor(fake.factory);
+    supervisor.observe('ns/a', { generation: 1 });
+    supervisor.observe('ns/a', { generation: 2 });
+    supervisor.observe('ns/b', { generation: 1 });
+    assert.deepEqual(fake.log, ['start ns/a@1', 'observe ns/a@2', 'start ns/b@1']);
+    assert.equal(supervisor.size(), 2);
+    const counters = supervisor.actor.getSnapshot().context;
+    assert.deepEqual(counters, { live: 2, started: 2, stopped: 0, forwarded: 1 });
+  });
+
+  it('stops the actor of a node removed from the API, and ignores unknown removals', () => {
+    const fake = fakeFactory();
+    const supervisor = startNodeSupervisor(fake.factory);
+    supervisor.observe('ns/a', { generation: 1 });
+    supervisor.remove('ns/a');
+    supervisor.remove('ns/never');
+    assert.deepEqual(fake.log, ['start ns/a@1', 'stop ns/a']);
+    assert.equal(supervisor.size(), 0);
+    assert.equal(supervisor.actor.getSnapshot().context.stopped, 1);
+  });
+
+  it('forgets an actor that finished by itself, and starts a new one for a later observation', () => {
+    const fake = fakeFactory();
+    const supervisor = startNodeSupervisor(fake.factory);
+    supervisor.observe('ns/a', { generation: 1 });
+    fake.finishers.get('ns/a')?.();
+    assert.equal(supervisor.has('ns/a'), false);
+    supervisor.observe('ns/a', { generation: 3 });
+    assert.deepEqual(fake.log, ['start ns/a@1', 'start ns/a@3']);
+    assert.deepEqual(supervisor.actor.getSnapshot().context, {
+      live: 1,
+      started: 2,
+      stopped: 1,
+      forwarded: 0,
+    });
+  });
+
+  it('stops every node actor when it stops', () => {
+    const fake = fakeFactory();
+    const supervisor = startNodeSupervisor(fake.factory);
+    supervisor.observe('ns/a', { generation: 1 });
+    supervisor.observe('ns/b', { generation: 1 });
+    supervisor.stop();
+    assert.deepEqual(fake.log.filter((l) => l.startsWith('stop')).sort(), [
+      'stop ns/a',
+      'stop ns/b',
+    ]);
+    assert.equal(supervisor.size(), 0);
+    assert.equal(supervisor.actor.getSnapshot().status, 'done');
+  });
+});

@@ -1,0 +1,76 @@
+// The node supervisor as a pure statechart: it hears LynqNodes appear, change and vanish, and counts; its actions start and stop node actors (DESIGN 4).
+import { assign, setup } from 'xstate';
+
+/** `namespace/name` of a LynqNode. */
+export type NodeKey = string;
+
+export type SupervisorEvent<TNode> =
+  | { readonly type: 'node.observed'; readonly key: NodeKey; readonly node: TNode }
+  | { readonly type: 'node.removed'; readonly key: NodeKey }
+  | { readonly type: 'node.stopped'; readonly key: NodeKey }
+  | { readonly type: 'supervisor.stop' };
+
+export interface SupervisorContext {
+  /** Node actors running now. */
+  readonly live: number;
+  readonly started: number;
+  readonly stopped: number;
+  /** Observations forwarded to a running node actor. */
+  readonly forwarded: number;
+}
+
+/**
+ * Counters live in context; the actors themselves live in a `Map` owned by the provided actions
+ * (XState copies a parent's whole `children` record on every spawn and stop: quadratic at
+ * 10,000 nodes). `isRunning` asks that map. Actions report what they did through the returned
+ * counters being updated by the machine, never by reading the map from here.
+ */
+export const createSupervisorMachine = <TNode>() =>
+  setup({
+    types: {
+      context: {} as SupervisorContext,
+      events: {} as SupervisorEvent<TNode>,
+    },
+    guards: {
+      /** Placeholder: whether a node actor already runs for the event's key. */
+      isRunning: () => false,
+    },
+    actions: {
+      /** Placeholder: create and start a node actor for the observed node. */
+      startNodeActor: () => undefined,
+      /** Placeholder: hand the newer observation to the running node actor. */
+      forwardToNodeActor: () => undefined,
+      /** Placeholder: stop the node actor of a node that is gone from the API. */
+      stopNodeActor: () => undefined,
+      /** Placeholder: stop every node actor (operator shutdown). */
+      stopAllNodeActors: () => undefined,
+      countStarted: assign({
+        live: ({ context }) => context.live + 1,
+        started: ({ context }) => context.started + 1,
+      }),
+      countForwarded: assign({ forwarded: ({ context }) => context.forwarded + 1 }),
+      countStopped: assign({
+        live: ({ context }) => Math.max(0, context.live - 1),
+        stopped: ({ context }) => context.stopped + 1,
+      }),
+    },
+  }).createMachine({
+    id: 'supervisor',
+    context: { live: 0, started: 0, stopped: 0, forwarded: 0 },
+    initial: 'supervising',
+    states: {
+      supervising: {
+        on: {
+          'node.observed': [
+            { guard: 'isRunning', actions: ['forwardToNodeActor', 'countForwarded'] },
+            { actions: ['startNodeActor', 'countStarted'] },
+          ],
+          'node.removed': { guard: 'isRunning', actions: ['stopNodeActor', 'countStopped'] },
+          // A node actor that finished by itself (its node is gone after deletion).
+          'node.stopped': { actions: 'countStopped' },
+          'supervisor.stop': { target: 'stopped', actions: 'stopAllNodeActors' },
+        },
+      },
+      stopped: { type: 'final' },
+    },
+  });
