@@ -50,9 +50,13 @@ const toEntry = (item: unknown, list: string, index: number): ResourceEntry => {
   const where = `spec.${list}[${index}]`;
   if (!isRecord(item)) throw new Error(`${where} must be a map`);
   const id = item['id'];
-  if (typeof id !== 'string' || id === '') throw new Error(`${where}.id must be a non-empty string`);
+  if (typeof id !== 'string' || id === '')
+    throw new Error(`${where}.id must be a non-empty string`);
   const dependIds = item['dependIds'];
-  if (dependIds !== undefined && !(Array.isArray(dependIds) && dependIds.every((d) => typeof d === 'string'))) {
+  if (
+    dependIds !== undefined &&
+    !(Array.isArray(dependIds) && dependIds.every((d) => typeof d === 'string'))
+  ) {
     throw new Error(`${where}.dependIds must be a list of ids`);
   }
   return {
@@ -62,7 +66,7 @@ const toEntry = (item: unknown, list: string, index: number): ResourceEntry => {
     targetNamespace: optionalString(item['targetNamespace'], `${where}.targetNamespace`),
     labelsTemplate: stringRecord(item['labelsTemplate'], `${where}.labelsTemplate`),
     annotationsTemplate: stringRecord(item['annotationsTemplate'], `${where}.annotationsTemplate`),
-    dependIds: dependIds as readonly string[] | undefined,
+    dependIds: dependIds,
   };
 };
 
@@ -92,7 +96,8 @@ export const readFormFile = async (path: string): Promise<FormFile> => {
   if (!Array.isArray(docs)) throw new Error(`${path}: not a YAML stream`);
   const values: unknown[] = [];
   for (const doc of docs) {
-    if (doc.errors.length > 0) throw new Error(`${path}: ${doc.errors.map((e) => e.message).join('; ')}`);
+    if (doc.errors.length > 0)
+      throw new Error(`${path}: ${doc.errors.map((e) => e.message).join('; ')}`);
     values.push(doc.toJS());
   }
   const form = values.find((v) => isRecord(v) && v['kind'] === 'LynqForm') ?? values[0];

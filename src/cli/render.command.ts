@@ -58,7 +58,8 @@ const readRows = async (path: string): Promise<Row[]> => {
 };
 
 const kindKey = (text: string): string => {
-  if (!text.includes('/')) throw new Error(`expected Group/Kind (core group: /Kind), got "${text}"`);
+  if (!text.includes('/'))
+    throw new Error(`expected Group/Kind (core group: /Kind), got "${text}"`);
   return text;
 };
 
@@ -111,7 +112,10 @@ export const renderCommand = async (args: readonly string[]): Promise<number> =>
       (acc, text) => ({ ...acc, ...parseVars(text) }),
       {},
     );
-    rows = opts['vars-file'] === undefined ? [inline] : (await readRows(opts['vars-file'])).map((r) => ({ ...r, ...inline }));
+    rows =
+      opts['vars-file'] === undefined
+        ? [inline]
+        : (await readRows(opts['vars-file'])).map((r) => ({ ...r, ...inline }));
   } catch (e: unknown) {
     err(`lynq render: ${e instanceof Error ? e.message : String(e)}\n`);
     return 2;
@@ -119,7 +123,8 @@ export const renderCommand = async (args: readonly string[]): Promise<number> =>
 
   const graph = buildDependencyGraph(form.resources);
   if (!graph.ok) {
-    for (const issue of graph.errors) err(`resource "${issue.resourceId}": ${issue.code}: ${issue.message}\n`);
+    for (const issue of graph.errors)
+      err(`resource "${issue.resourceId}": ${issue.code}: ${issue.message}\n`);
     return 1;
   }
   if (opts['show-order'] === true) {
@@ -133,7 +138,7 @@ export const renderCommand = async (args: readonly string[]): Promise<number> =>
   const compiled = compileForm(env, form.resources);
   const namespace = opts.namespace ?? form.namespace ?? 'default';
   const options = { isNamespaced: scopeTable(scopes) };
-  let failed = false;
+  const outcome = { failed: false };
   rows.forEach((row, index) => {
     // The hub adds these to every row (H3); a row may override them.
     const variables = {
@@ -142,23 +147,29 @@ export const renderCommand = async (args: readonly string[]): Promise<number> =>
       ...row,
     };
     const result = renderNode(compiled, { variables, namespace }, options);
-    const label = rows.length > 1 ? `row ${index}${typeof row['uid'] === 'string' ? ` (uid ${row['uid']})` : ''}: ` : '';
+    const label =
+      rows.length > 1
+        ? `row ${index}${typeof row['uid'] === 'string' ? ` (uid ${row['uid']})` : ''}: `
+        : '';
     if (!result.ok) {
-      failed = true;
+      outcome.failed = true;
       for (const issue of result.errors) err(`${label}${formatIssue(issue)}\n`);
       return;
     }
     for (const issue of result.errors) err(`${label}${formatIssue(issue)}\n`);
-    if (result.errors.length > 0) failed = true;
+    if (result.errors.length > 0) outcome.failed = true;
     const byId = new Map<string, RenderedManifest>(result.manifests.map((m) => [m.id, m]));
-    if (rows.length > 1) out(`# row ${index}${typeof row['uid'] === 'string' ? ` uid=${row['uid']}` : ''}\n`);
+    if (rows.length > 1)
+      out(`# row ${index}${typeof row['uid'] === 'string' ? ` uid=${row['uid']}` : ''}\n`);
     for (const ids of graph.levels) {
       for (const id of ids) {
         const manifest = byId.get(id);
         if (manifest === undefined) continue;
-        out(`---\n# resource ${id}, level ${graph.levelOf.get(id) ?? 0}\n${toYaml(manifestObject(manifest), { lineWidth: 0 })}`);
+        out(
+          `---\n# resource ${id}, level ${graph.levelOf.get(id) ?? 0}\n${toYaml(manifestObject(manifest), { lineWidth: 0 })}`,
+        );
       }
     }
   });
-  return failed ? 1 : 0;
+  return outcome.failed ? 1 : 0;
 };

@@ -43,7 +43,11 @@ export const sortedShallow = <T>(record: Readonly<Record<string, T>>): Record<st
 };
 
 /** JSON with object keys in canonical order at every level: equal data, equal text. */
-export const canonicalJson = (value: unknown): string => JSON.stringify(sortedDeep(value)) ?? 'null';
+export const canonicalJson = (value: unknown): string => {
+  // JSON.stringify gives undefined for undefined and functions, whatever its declared type says.
+  const text = JSON.stringify(sortedDeep(value)) as string | undefined;
+  return text ?? 'null';
+};
 
 /** sha256 (hex) of a text. */
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');

@@ -18,7 +18,12 @@ export type LeafMode = 'value' | 'text' | 'textMap';
  * order, so a built manifest serialises canonically with plain `JSON.stringify`.
  */
 export type TemplateTree =
-  | { readonly t: 'leaf'; readonly path: string; readonly leaf: CompiledLeaf; readonly mode: LeafMode }
+  | {
+      readonly t: 'leaf';
+      readonly path: string;
+      readonly leaf: CompiledLeaf;
+      readonly mode: LeafMode;
+    }
   | { readonly t: 'value'; readonly value: unknown }
   | { readonly t: 'object'; readonly entries: readonly (readonly [string, TemplateTree])[] }
   | { readonly t: 'array'; readonly items: readonly TemplateTree[] };
@@ -95,7 +100,10 @@ const compileField = (c: Compiler, path: string, source: string): CompiledField 
 
 /** Where Kubernetes requires strings (T3): the mode of the children of `key` under `parentKey`. */
 const childMode = (parentKey: string, key: string, depth: number): LeafMode => {
-  if ((parentKey === 'metadata' && (key === 'labels' || key === 'annotations')) || key === 'matchLabels') {
+  if (
+    (parentKey === 'metadata' && (key === 'labels' || key === 'annotations')) ||
+    key === 'matchLabels'
+  ) {
     return 'textMap';
   }
   if (depth === 0 && (key === 'apiVersion' || key === 'kind')) return 'text';
@@ -136,7 +144,9 @@ const compileTree = (
   if (Array.isArray(value)) {
     return {
       t: 'array',
-      items: value.map((item, i) => compileTree(c, pathIndex(path, i), item, 'value', key, depth + 1)),
+      items: value.map((item, i) =>
+        compileTree(c, pathIndex(path, i), item, 'value', key, depth + 1),
+      ),
     };
   }
   if (isRecord(value)) {
@@ -159,7 +169,7 @@ const compileMap = (
 ): CompiledMapEntry[] => {
   const out: CompiledMapEntry[] = [];
   for (const [key, source] of Object.entries(map ?? {})) {
-    const field = compileField(c, pathKey(base, key), String(source));
+    const field = compileField(c, pathKey(base, key), source);
     if (field !== undefined) out.push({ key, field });
   }
   return out;
@@ -180,7 +190,9 @@ const compileResource = (
   }
   const spec = compileTree(c, '', entry.spec, 'value', '', 0);
   const name =
-    entry.nameTemplate === undefined ? undefined : compileField(c, 'nameTemplate', entry.nameTemplate);
+    entry.nameTemplate === undefined
+      ? undefined
+      : compileField(c, 'nameTemplate', entry.nameTemplate);
   const namespace =
     entry.targetNamespace === undefined
       ? undefined

@@ -12,9 +12,14 @@ const limitFault = (message: string): TemplateFault =>
 const typeFault = (message: string): TemplateFault =>
   new TemplateFault(templateCodes.typeError, message);
 
+const describe = (value: unknown): string => {
+  const text = JSON.stringify(value) as string | undefined;
+  return text ?? typeof value;
+};
+
 const finite = (value: unknown, what: string): number => {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw typeFault(`${what} must be a finite number, got ${JSON.stringify(value) ?? 'undefined'}`);
+    throw typeFault(`${what} must be a finite number, got ${describe(value)}`);
   }
   return value;
 };
@@ -77,7 +82,7 @@ export const isEmptyValue = (value: unknown): boolean =>
   value === 0 ||
   value === false ||
   (Array.isArray(value) && value.length === 0) ||
-  (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0);
+  (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0);
 
 const toInt = (value: unknown): number => {
   if (typeof value === 'number' && Number.isFinite(value)) return Math.trunc(value);
@@ -85,7 +90,7 @@ const toInt = (value: unknown): number => {
   if (typeof value === 'string' && /^\s*[-+]?\d+(\.\d+)?\s*$/.test(value)) {
     return Math.trunc(Number(value));
   }
-  throw typeFault(`cannot convert ${JSON.stringify(value) ?? 'undefined'} to an integer`);
+  throw typeFault(`cannot convert ${describe(value)} to an integer`);
 };
 
 const toFloat = (value: unknown): number => {
@@ -94,7 +99,7 @@ const toFloat = (value: unknown): number => {
   if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) {
     return Number(value);
   }
-  throw typeFault(`cannot convert ${JSON.stringify(value) ?? 'undefined'} to a number`);
+  throw typeFault(`cannot convert ${describe(value)} to a number`);
 };
 
 const toBool = (value: unknown): boolean => {
@@ -105,7 +110,7 @@ const toBool = (value: unknown): boolean => {
     if (['true', '1', 'yes', 'on'].includes(text)) return true;
     if (['false', '0', 'no', 'off', ''].includes(text)) return false;
   }
-  throw typeFault(`cannot convert ${JSON.stringify(value) ?? 'undefined'} to a boolean`);
+  throw typeFault(`cannot convert ${describe(value)} to a boolean`);
 };
 
 const isPlain = (value: object): boolean => {

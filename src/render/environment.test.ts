@@ -48,7 +48,10 @@ describe('template environment', () => {
   });
 
   it('T2 fails on an undefined name in output', () => {
-    assert.throws(() => env.renderString('{{ missing }}', {}), fault(templateCodes.undefinedValue, 'missing'));
+    assert.throws(
+      () => env.renderString('{{ missing }}', {}),
+      fault(templateCodes.undefinedValue, 'missing'),
+    );
   });
 
   it('T2 fails on an undefined name inside a concatenation', () => {
@@ -121,7 +124,10 @@ describe('template environment', () => {
   });
 
   it('T3 fails a typed leaf whose value does not convert', () => {
-    assert.throws(() => env.renderString('{{ v | int }}', { v: 'abc' }), fault(templateCodes.typeError));
+    assert.throws(
+      () => env.renderString('{{ v | int }}', { v: 'abc' }),
+      fault(templateCodes.typeError),
+    );
   });
 
   it('T4 registers the table filters and globals', () => {
@@ -130,8 +136,14 @@ describe('template environment', () => {
   });
 
   it('T4 fails an unknown filter or function at compile time, naming it', () => {
-    assert.throws(() => env.compileLeaf('{{ x | nope }}'), fault(templateCodes.unknownFunction, 'nope'));
-    assert.throws(() => env.compileLeaf('{{ nope(1) }}'), fault(templateCodes.unknownFunction, 'nope'));
+    assert.throws(
+      () => env.compileLeaf('{{ x | nope }}'),
+      fault(templateCodes.unknownFunction, 'nope'),
+    );
+    assert.throws(
+      () => env.compileLeaf('{{ nope(1) }}'),
+      fault(templateCodes.unknownFunction, 'nope'),
+    );
   });
 
   it('T4 reports a syntax error with its position', () => {
@@ -150,7 +162,10 @@ describe('template environment', () => {
   });
 
   it('T5 bounds render time inside the render', () => {
-    const quick = createTemplateEnvironment({ functions: [], limits: { maxRenderMillisPerNode: 50 } });
+    const quick = createTemplateEnvironment({
+      functions: [],
+      limits: { maxRenderMillisPerNode: 50 },
+    });
     assert.throws(
       () =>
         quick.renderString(
@@ -162,7 +177,10 @@ describe('template environment', () => {
   });
 
   it('T5 bounds recursion without loops by time', () => {
-    const quick = createTemplateEnvironment({ functions: [], limits: { maxRenderMillisPerNode: 50 } });
+    const quick = createTemplateEnvironment({
+      functions: [],
+      limits: { maxRenderMillisPerNode: 50 },
+    });
     assert.throws(
       () =>
         quick.renderString(
@@ -174,7 +192,10 @@ describe('template environment', () => {
   });
 
   it('T5 bounds output size', () => {
-    const small = createTemplateEnvironment({ functions: [], limits: { maxOutputBytesPerNode: 1000 } });
+    const small = createTemplateEnvironment({
+      functions: [],
+      limits: { maxOutputBytesPerNode: 1000 },
+    });
     assert.throws(
       () => small.renderString('{% for i in range(0, 10000) %}xxxxxxxxxx{% endfor %}', {}),
       fault(templateCodes.budgetExceeded),
@@ -199,26 +220,41 @@ describe('template environment', () => {
       '1a2b',
     );
     assert.equal(
-      env.renderString('{% macro m(a) %}<{{ a }}{{ caller() }}>{% endmacro %}{% call m(1) %}c{% endcall %}', {}),
+      env.renderString(
+        '{% macro m(a) %}<{{ a }}{{ caller() }}>{% endmacro %}{% call m(1) %}c{% endcall %}',
+        {},
+      ),
       '<1c>',
     );
     assert.equal(
-      env.renderString('{% set c = cycler("a", "b") %}{{ c.next() }}{{ c.next() }}{{ c.next() }}', {}),
+      env.renderString(
+        '{% set c = cycler("a", "b") %}{{ c.next() }}{{ c.next() }}{{ c.next() }}',
+        {},
+      ),
       'aba',
     );
     assert.equal(
-      env.renderString('{% set j = joiner("-") %}{% for x in [1, 2] %}{{ j() }}{{ x }}{% endfor %}', {}),
+      env.renderString(
+        '{% set j = joiner("-") %}{% for x in [1, 2] %}{{ j() }}{{ x }}{% endfor %}',
+        {},
+      ),
       '1-2',
     );
   });
 
   it('T5 reaches own data only: a string has its length and characters, not its methods', () => {
     assert.equal(env.renderString('{{ s.length }}{{ s[0] }}', { s: 'abc' }), '3a');
-    assert.throws(() => env.renderString('{{ s.toUpperCase() }}', { s: 'abc' }), fault(templateCodes.sandboxViolation));
+    assert.throws(
+      () => env.renderString('{{ s.toUpperCase() }}', { s: 'abc' }),
+      fault(templateCodes.sandboxViolation),
+    );
   });
 
   it('T6 renders values that look like templates literally', () => {
-    assert.equal(env.renderString('{{ v }}', { v: '{{ secret }}{% include "x" %}' }), '{{ secret }}{% include "x" %}');
+    assert.equal(
+      env.renderString('{{ v }}', { v: '{{ secret }}{% include "x" %}' }),
+      '{{ secret }}{% include "x" %}',
+    );
   });
 
   it('T5 leaves stock nunjucks elsewhere in the process untouched', () => {

@@ -18,6 +18,7 @@ import {
   generateExpression,
   generateTemplate,
   makeMacroWith,
+  unwrapSafeString,
   parseTemplate,
   runRoot,
   stockRuntime,
@@ -210,11 +211,13 @@ export const createTemplateEnvironment = (
   env['getTemplate'] = noLoader;
   env['getExtension'] = noLoader;
 
+  // Macro calls tick the budget (recursion has no loop to tick), and return plain strings:
+  // nunjucks' SafeString only matters for autoescaping, which is off.
   const tickCall =
     (fn: Fn): Fn =>
     (...args: never[]) => {
       loopTick(0);
-      return fn(...args);
+      return unwrapSafeString(fn(...args));
     };
   const runtime = Object.freeze({
     ...stockRuntime,

@@ -105,7 +105,9 @@ const positionOfError = (err: unknown): { line: number; column: number } | undef
 };
 
 const rawMessage = (err: unknown): string =>
-  err instanceof Error ? err.message.replace(/^\(unknown path\)\s*(\[[^\]]*\])?\s*/, '') : String(err);
+  err instanceof Error
+    ? err.message.replace(/^\(unknown path\)\s*(\[[^\]]*\])?\s*/, '')
+    : String(err);
 
 /** Parses template source. Throws a `TemplateSyntaxError` fault with nunjucks' position. */
 export const parseTemplate = (source: string): AstNode => {
@@ -188,7 +190,7 @@ const createGenerator = (options: CodeGenOptions): CodeGenerator => {
 const instantiate = (code: string): RootFunction => {
   // nunjucks' own compilation step: generated code becomes a function (its `Template._compile`).
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const props = new Function(code)() as { root?: unknown };
+  const props = (new Function(code) as () => { root?: unknown })();
   if (typeof props.root !== 'function') throw new Error('generated template has no root');
   return props.root as RootFunction;
 };
@@ -233,23 +235,28 @@ export const generateExpression = (expr: AstNode, options: CodeGenOptions): Root
 export const runRoot = (root: RootFunction, env: unknown, context: unknown, runtime: unknown) => {
   const frame = new Frame();
   frame.topLevel = true;
-  let failure: unknown;
-  let failed = false;
-  let result: unknown;
+  // The callback runs synchronously; an object keeps the outcome visible to the type checker.
+  const outcome: { failed: boolean; failure?: unknown; result?: unknown } = { failed: false };
   root(env, context, frame, runtime, (err, value) => {
     if (err !== null && err !== undefined) {
-      failed = true;
-      failure = err;
+      outcome.failed = true;
+      outcome.failure = err;
     } else {
-      result = value;
+      outcome.result = value;
     }
   });
-  if (failed) throw failure;
-  return result;
+  if (outcome.failed) throw outcome.failure;
+  return outcome.result;
 };
 
 /** Stock runtime members our runtime keeps: frames, keyword arguments, `in`, macros. */
 export const stockRuntime: Readonly<Record<string, unknown>> = internals.runtime;
+
+const SafeString = internals.runtime.SafeString as new (val: string) => { val: string };
+
+/** nunjucks' SafeString (macro output) as the plain string it holds; anything else as it is. */
+export const unwrapSafeString = (value: unknown): unknown =>
+  value instanceof SafeString ? value.val : value;
 
 /** Wraps nunjucks' macro factory so every macro call goes through `wrap`. */
 export const makeMacroWith =

@@ -48,7 +48,10 @@ export const toText = (value: unknown): string => {
   if (typeof value === 'string') return value;
   if (value === null || value === undefined) return '';
   if (typeof value === 'object') return JSON.stringify(value);
-  return String(value as number | boolean);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return value.toString();
+  }
+  return '';
 };
 
 export const isRecord = (value: unknown): value is Record<string, unknown> =>

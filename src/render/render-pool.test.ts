@@ -39,25 +39,37 @@ describe('render pool', () => {
   });
 
   it('T7 renders every node in request order, hashes included', async () => {
-    const results = await pool.render({ revisionKey: 'r1', resources: form, nodes: nodes(['a', 'b', 'c', 'd', 'e', 'f', 'g']) });
+    const results = await pool.render({
+      revisionKey: 'r1',
+      resources: form,
+      nodes: nodes(['a', 'b', 'c', 'd', 'e', 'f', 'g']),
+    });
     assert.equal(results.length, 7);
     results.forEach((result, i) => {
-      assert.equal(result.ok, true);
-      if (!result.ok) return;
-      assert.equal(result.manifests[0]?.name, `n${i}-cm`);
-      assert.match(result.manifests[0]?.hash ?? '', /^[0-9a-f]{64}$/);
+      assert.ok(result.ok);
+      const [manifest] = result.manifests;
+      assert.ok(manifest !== undefined);
+      assert.equal(manifest.name, `n${i}-cm`);
+      assert.match(manifest.hash, /^[0-9a-f]{64}$/);
     });
   });
 
   it('T7 reports template errors per node without failing the batch', async () => {
     const resources: readonly ResourceEntry[] = [
-      { id: 'cm', nameTemplate: '{{ uid }}-cm{{ extra }}', spec: { apiVersion: 'v1', kind: 'ConfigMap' } },
+      {
+        id: 'cm',
+        nameTemplate: '{{ uid }}-cm{{ extra }}',
+        spec: { apiVersion: 'v1', kind: 'ConfigMap' },
+      },
     ];
     const input = nodes(['a', 'b']);
     const results = await pool.render({
       revisionKey: 'r2',
       resources,
-      nodes: [input[0] as RenderNodeInput, { ...(input[1] as RenderNodeInput), variables: { uid: 'x', extra: '-y' } }],
+      nodes: [
+        input[0] as RenderNodeInput,
+        { ...(input[1] as RenderNodeInput), variables: { uid: 'x', extra: '-y' } },
+      ],
     });
     assert.equal(results[0]?.ok === true && results[0].errors[0]?.field, 'nameTemplate');
     assert.equal(results[1]?.ok === true && results[1].manifests[0]?.name, 'x-cm-y');
@@ -68,10 +80,18 @@ describe('render pool', () => {
       {
         id: 'cm',
         nameTemplate: '{{ uid }}-cm',
-        spec: { apiVersion: 'v1', kind: 'ConfigMap', data: { v: '{{ value | spin if value == "spin" else value }}' } },
+        spec: {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          data: { v: '{{ value | spin if value == "spin" else value }}' },
+        },
       },
     ];
-    const results = await pool.render({ revisionKey: 'r3', resources, nodes: nodes(['a', 'spin', 'c', 'd']) });
+    const results = await pool.render({
+      revisionKey: 'r3',
+      resources,
+      nodes: nodes(['a', 'spin', 'c', 'd']),
+    });
     assert.deepEqual(
       results.map((r) => r.ok),
       [true, false, true, true],
@@ -85,11 +105,22 @@ describe('render pool', () => {
       {
         id: 'cm',
         nameTemplate: '{{ uid }}-cm',
-        spec: { apiVersion: 'v1', kind: 'ConfigMap', data: { v: '{{ value | crash if value == "crash" else value }}' } },
+        spec: {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          data: { v: '{{ value | crash if value == "crash" else value }}' },
+        },
       },
     ];
-    const results = await pool.render({ revisionKey: 'r4', resources, nodes: nodes(['crash', 'b', 'c']) });
-    assert.deepEqual(results.map((r) => r.ok), [false, true, true]);
+    const results = await pool.render({
+      revisionKey: 'r4',
+      resources,
+      nodes: nodes(['crash', 'b', 'c']),
+    });
+    assert.deepEqual(
+      results.map((r) => r.ok),
+      [false, true, true],
+    );
   });
 
   it('T7 survives a node that exhausts its worker heap', async () => {
@@ -97,11 +128,18 @@ describe('render pool', () => {
       {
         id: 'cm',
         nameTemplate: '{{ uid }}-cm',
-        spec: { apiVersion: 'v1', kind: 'ConfigMap', data: { v: '{{ value | hog if value == "hog" else value }}' } },
+        spec: {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          data: { v: '{{ value | hog if value == "hog" else value }}' },
+        },
       },
     ];
     const results = await pool.render({ revisionKey: 'r5', resources, nodes: nodes(['a', 'hog']) });
-    assert.deepEqual(results.map((r) => r.ok), [true, false]);
+    assert.deepEqual(
+      results.map((r) => r.ok),
+      [true, false],
+    );
   });
 
   it('T5 fails a runaway loop inside the render, not by killing the worker', async () => {
@@ -109,7 +147,11 @@ describe('render pool', () => {
       {
         id: 'cm',
         nameTemplate: '{{ uid }}-cm',
-        spec: { apiVersion: 'v1', kind: 'ConfigMap', data: { v: '{% for i in range(0, 1000000000) %}x{% endfor %}' } },
+        spec: {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          data: { v: '{% for i in range(0, 1000000000) %}x{% endfor %}' },
+        },
       },
     ];
     const before = pool.stats().abortedBatches;
@@ -119,7 +161,12 @@ describe('render pool', () => {
   });
 
   it('T7 answers without throwing when the pool is not running', async () => {
-    const idle = createRenderPool({ minThreads: 0, maxThreads: 1, idleTimeoutMs: 100, maxOldGenerationSizeMb: 64 });
+    const idle = createRenderPool({
+      minThreads: 0,
+      maxThreads: 1,
+      idleTimeoutMs: 100,
+      maxOldGenerationSizeMb: 64,
+    });
     const results = await idle.render({ revisionKey: 'r', resources: form, nodes: nodes(['a']) });
     assert.equal(results[0]?.ok, false);
   });
@@ -128,11 +175,17 @@ describe('render pool', () => {
 describe('batch planning', () => {
   it('T7 sizes batches by estimated output bytes', () => {
     const batches = planBatches(nodes(['a', 'b', 'c', 'd', 'e']), 1000, 2500, 100);
-    assert.deepEqual(batches.map((b) => b.length), [2, 2, 1]);
+    assert.deepEqual(
+      batches.map((b) => b.length),
+      [2, 2, 1],
+    );
   });
 
   it('T7 caps the nodes per batch', () => {
     const batches = planBatches(nodes(['a', 'b', 'c']), 1, 1_000_000, 2);
-    assert.deepEqual(batches.map((b) => b.length), [2, 1]);
+    assert.deepEqual(
+      batches.map((b) => b.length),
+      [2, 1],
+    );
   });
 });

@@ -65,6 +65,9 @@ const aborted = (message: string): NodeRenderResult => ({
   errors: [{ code: poolCodes.renderAborted, resourceId: '', field: '', message }],
 });
 
+/** Read through a call, so the check after an `await` is not narrowed away. */
+const isAborted = (signal: AbortSignal): boolean => signal.aborted;
+
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Splits nodes into batches of about `targetBytes` of estimated output each. */
@@ -140,12 +143,12 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
     running.add(batch);
     try {
       const out = await pool.run(
-        { ...base, nodes, startedAt: batch.startedAt.buffer as SharedArrayBuffer },
+        { ...base, nodes, startedAt: batch.startedAt.buffer },
         { name: 'renderBatch', signal: AbortSignal.any([signal, batch.stop.signal]) },
       );
       return out.results;
     } catch (err: unknown) {
-      if (signal.aborted) return nodes.map(() => aborted('render cancelled'));
+      if (isAborted(signal)) return nodes.map(() => aborted('render cancelled'));
       const reason = batch.stop.signal.aborted
         ? `render did not finish within ${limitMs} ms`
         : `render worker failed: ${messageOf(err)}`;
@@ -168,7 +171,9 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
       if (piscina !== undefined) return Promise.resolve();
       stopping = new AbortController();
       const workerData: RenderWorkerData = {
-        ...(options.functionsModule === undefined ? {} : { functionsModule: options.functionsModule }),
+        ...(options.functionsModule === undefined
+          ? {}
+          : { functionsModule: options.functionsModule }),
         limits,
       };
       piscina = new Piscina<RenderTask, RenderTaskResult>({

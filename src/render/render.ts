@@ -65,7 +65,12 @@ interface ResourceRender {
   readonly errors: RenderIssue[];
 }
 
-const evaluate = (r: ResourceRender, path: string, leaf: CompiledLeaf, vars: Variables): unknown => {
+const evaluate = (
+  r: ResourceRender,
+  path: string,
+  leaf: CompiledLeaf,
+  vars: Variables,
+): unknown => {
   try {
     switch (leaf.kind) {
       case 'constant':
@@ -116,7 +121,11 @@ const build = (r: ResourceRender, tree: TemplateTree, vars: Variables): unknown 
   }
 };
 
-const renderText = (r: ResourceRender, field: CompiledField, vars: Variables): string | undefined => {
+const renderText = (
+  r: ResourceRender,
+  field: CompiledField,
+  vars: Variables,
+): string | undefined => {
   const value = evaluate(r, field.path, field.leaf, vars);
   return value === undefined ? undefined : toText(value);
 };
@@ -150,8 +159,14 @@ const finish = (
   const vars = input.variables;
   const apiVersion = toText(object['apiVersion']);
   const kind = toText(object['kind']);
-  if (apiVersion === '') return fail(r, identityCodes.invalidManifest, 'apiVersion', 'apiVersion is missing');
-  if (kind === '') return fail(r, identityCodes.invalidManifest, 'kind', 'kind is missing');
+  if (apiVersion === '') {
+    fail(r, identityCodes.invalidManifest, 'apiVersion', 'apiVersion is missing');
+    return;
+  }
+  if (kind === '') {
+    fail(r, identityCodes.invalidManifest, 'kind', 'kind is missing');
+    return;
+  }
   const gk = groupKind(apiVersion, kind);
   const source: Record<string, unknown> = isRecord(object['metadata']) ? object['metadata'] : {};
   const metadata: Record<string, unknown> = { ...source };
@@ -163,18 +178,20 @@ const finish = (
   if (name === undefined) return undefined;
   const badName = nameProblem(gk, name);
   if (badName !== undefined) {
-    return fail(r, identityCodes.invalidName, nameField, `name ${JSON.stringify(name)} ${badName}`);
+    fail(r, identityCodes.invalidName, nameField, `name ${JSON.stringify(name)} ${badName}`);
+    return;
   }
   metadata['name'] = name;
 
   const namespaced = resolveNamespaced(apiVersion, kind, options.isNamespaced);
   if (namespaced === undefined) {
-    return fail(
+    fail(
       r,
       identityCodes.unknownKind,
       'kind',
       `cannot tell whether ${kind} (${apiVersion}) is namespaced: it is not a built-in kind and the cluster did not say`,
     );
+    return;
   }
   let namespace: string | undefined;
   if (namespaced) {
@@ -185,12 +202,13 @@ const finish = (
       if (namespace === undefined) return undefined;
       const badNamespace = dnsLabelProblem(namespace);
       if (badNamespace !== undefined) {
-        return fail(
+        fail(
           r,
           identityCodes.invalidNamespace,
           'targetNamespace',
           `namespace ${JSON.stringify(namespace)} ${badNamespace}`,
         );
+        return;
       }
     }
     metadata['namespace'] = namespace;
@@ -244,7 +262,9 @@ const renderResource = (
   const built = build(r, resource.spec, input.variables);
   if (r.errors.length > 0 || !isRecord(built)) return { errors: r.errors };
   const manifest = finish(r, resource, built, input, options);
-  return manifest === undefined || r.errors.length > 0 ? { errors: r.errors } : { manifest, errors: [] };
+  return manifest === undefined || r.errors.length > 0
+    ? { errors: r.errors }
+    : { manifest, errors: [] };
 };
 
 /**

@@ -1,12 +1,7 @@
 // The lookups and checks compiled templates call at run time: only own properties of plain data.
 
 import { spendOutput, tick } from './render-budget.js';
-import {
-  TemplateFault,
-  positionOf,
-  sandboxViolation,
-  templateCodes,
-} from './template-fault.js';
+import { TemplateFault, positionOf, sandboxViolation, templateCodes } from './template-fault.js';
 
 /** Member names that lead from data to code; refused everywhere, whatever the object. */
 export const forbiddenMembers: ReadonlySet<string> = new Set([
@@ -195,7 +190,10 @@ export const lookupMember = (
   }
   const name = String(key);
   if (forbiddenMembers.has(name)) {
-    throw sandboxViolation(`\`${display}\`: \`${name}\` is not accessible`, positionOf(lineno, colno));
+    throw sandboxViolation(
+      `\`${display}\`: \`${name}\` is not accessible`,
+      positionOf(lineno, colno),
+    );
   }
   let found = false;
   let value: unknown;
@@ -254,7 +252,13 @@ const stringify = (value: unknown): string => {
   if (typeof value === 'function') throw sandboxViolation('a function cannot be turned into text');
   if (typeof value === 'string') return value;
   if (value === null || value === undefined) return '';
-  return String(value);
+  // Data prints as JSON rather than `[object Object]`; lists keep nunjucks' `1,2` form.
+  if (Array.isArray(value)) return value.map(stringify).join(',');
+  if (typeof value === 'object') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return value.toString();
+  }
+  throw sandboxViolation(`a ${typeof value} cannot be turned into text`);
 };
 
 /** `a ~ b`: text concatenation with the string-length bound. */
@@ -296,7 +300,12 @@ export const outputText = (value: unknown): string => {
 export const iterable = (value: unknown): unknown => {
   if (typeof value === 'string') return Array.from(value);
   if (typeof value === 'function') throw sandboxViolation('a function cannot be iterated');
-  if (value !== null && typeof value === 'object' && !isPlainArray(value) && !isPlainObject(value)) {
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    !isPlainArray(value) &&
+    !isPlainObject(value)
+  ) {
     throw sandboxViolation('this object cannot be iterated');
   }
   return value;

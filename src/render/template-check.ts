@@ -101,7 +101,8 @@ const markChain = (node: AstNode | undefined, optional: Set<AstNode>): void => {
 };
 
 const literalKey = (node: AstNode | undefined): string | undefined =>
-  node?.typename === 'Literal' && (typeof node['value'] === 'string' || typeof node['value'] === 'number')
+  node?.typename === 'Literal' &&
+  (typeof node['value'] === 'string' || typeof node['value'] === 'number')
     ? String(node['value'])
     : nameOf(node);
 
@@ -176,7 +177,8 @@ export const checkTemplate = (root: AstNode, known: KnownNames): CheckedTemplate
       }
       case 'Is': {
         const right = field(node, 'right');
-        const name = nameOf(right) ?? nameOf(right === undefined ? undefined : field(right, 'name'));
+        const name =
+          nameOf(right) ?? nameOf(right === undefined ? undefined : field(right, 'name'));
         if (name === undefined || !known.tests.has(name)) {
           throw new TemplateFault(
             templateCodes.unknownFunction,
