@@ -43,6 +43,8 @@ export type AnnotationKey = (typeof annotationKeys)[keyof typeof annotationKeys]
 export const finalizers = {
   /** On a LynqNode: its resources are deleted or released before it goes (SPEC N9). */
   nodeCleanup: 'lynq.sh/node-cleanup',
+  /** On a LynqHub: its nodes are deleted, and gone, before it goes (SPEC H8). */
+  hubCleanup: 'lynq.sh/hub-cleanup',
 } as const;
 
 export type Finalizer = (typeof finalizers)[keyof typeof finalizers];

@@ -1,0 +1,169 @@
+// The syncHub actor: one sync of one hub — read rows, plan node changes, write them, count (SPEC H1–H7).
+import { fromPromise } from 'xstate';
+import { canonicalJson } from '../api/canonical-json.js';
+import { conditionStatuses, nodeConditionTypes } from '../api/conditions.js';
+import type { LynqHub } from '../api/lynq-hub.schema.js';
+import type { LynqNode } from '../api/lynq-node.schema.js';
+import { labelKeys } from '../api/metadata-keys.js';
+import { labelSafe } from '../api/node-name.js';
+import { nodeObject, type NodeObject } from '../api/node-object.js';
+import { invalidSpecError, messageOf, transientError } from '../errors.js';
+import type { HubRef, HubSyncInput, HubSyncOutput } from '../machines/hub.machine.js';
+import {
+  planNodeChanges,
+  type FormInput,
+  type NodeDeletion,
+  type NodePlan,
+  type RowInput,
+} from '../reconcile/plan-node-changes.js';
+
+/** Everything one sync touches, injected so the logic runs against fakes in unit tests. */
+export interface HubSyncPorts {
+  /** The hub as the reflector last saw it. */
+  getHub(ref: HubRef): LynqHub | undefined;
+  /** Every form object whose `hubId` is this hub, with its validity (SPEC F1, F2). */
+  formsOfHub(ref: HubRef): readonly FormInput[];
+  /** Every LynqNode labelled with this hub. */
+  nodesOfHub(ref: HubRef): readonly LynqNode[];
+  /** A key of a Secret in the hub's namespace; rejects when the Secret or key is missing. */
+  readSecretKey(namespace: string, name: string, key: string, signal: AbortSignal): Promise<string>;
+  /** The rows of the hub's table; rejects with a coded datasource error (SPEC H7). */
+  readRows(
+    hub: LynqHub,
+    password: string | undefined,
+    signal: AbortSignal,
+  ): Promise<readonly RowInput[]>;
+  createNode(node: NodeObject, signal: AbortSignal): Promise<void>;
+  /** Replaces `spec.variables` (merge patch) of an existing node. */
+  updateNodeVariables(
+    namespace: string,
+    name: string,
+    variables: Readonly<Record<string, unknown>>,
+    signal: AbortSignal,
+  ): Promise<void>;
+  /** Deletes the node (its finalizer then runs, SPEC N9). */
+  deleteNode(namespace: string, name: string, signal: AbortSignal): Promise<void>;
+  /** Reports a planned deletion and duplicated uids (events, logs). */
+  report(event: SyncReport): void;
+}
+
+export type SyncReport =
+  | { readonly type: 'node.deleted'; readonly deletion: NodeDeletion }
+  | { readonly type: 'rows.duplicated'; readonly uids: readonly string[] };
+
+const hasCondition = (node: LynqNode, type: string): boolean =>
+  node.status?.conditions?.some((c) => c.type === type && c.status === conditionStatuses.true) ??
+  false;
+
+const passwordOf = async (
+  ports: HubSyncPorts,
+  hub: LynqHub,
+  signal: AbortSignal,
+): Promise<string | undefined> => {
+  const ref = hub.spec.source.mysql?.passwordRef;
+  if (ref === undefined) return undefined;
+  const namespace = hub.metadata.namespace ?? '';
+  try {
+    return await ports.readSecretKey(namespace, ref.name, ref.key, signal);
+  } catch (err) {
+    // Never fall back to an empty password (SPEC §1).
+    throw invalidSpecError(
+      'PasswordSecretUnavailable',
+      `LynqHub ${namespace}/${hub.metadata.name ?? ''}: spec.source.mysql.passwordRef: Secret ${ref.name} key ${ref.key}: ${messageOf(err)}`,
+      err,
+    );
+  }
+};
+
+/** Writes the plan; all writes are attempted, and the first failure is rethrown at the end. */
+const applyPlan = async (
+  ports: HubSyncPorts,
+  hub: LynqHub,
+  plan: NodePlan,
+  signal: AbortSignal,
+): Promise<void> => {
+  const namespace = hub.metadata.namespace ?? '';
+  const hubRef = { namespace, name: hub.metadata.name ?? '', uid: hub.metadata.uid ?? '' };
+  const writes: Promise<void>[] = [
+    ...plan.create.map((node) => ports.createNode(nodeObject({ hub: hubRef, ...node }), signal)),
+    ...plan.update.map((node) =>
+      ports.updateNodeVariables(namespace, node.name, node.variables, signal),
+    ),
+    ...plan.delete.map(async (deletion) => {
+      await ports.deleteNode(namespace, deletion.name, signal);
+      ports.report({ type: 'node.deleted', deletion });
+    }),
+  ];
+  const failures = (await Promise.allSettled(writes)).filter(
+    (r): r is PromiseRejectedResult => r.status === 'rejected',
+  );
+  const first = failures[0];
+  if (first !== undefined) {
+    throw transientError(
+      'NodeWriteFailed',
+      `${failures.length} of ${writes.length} node writes failed; first: ${messageOf(first.reason)}`,
+      first.reason,
+    );
+  }
+};
+
+/**
+ * One sync. Fails closed: any datasource or Secret error rejects before anything is written
+ * (SPEC H7). A sync with nothing to change writes nothing (SPEC H6).
+ */
+export const syncHubOnce = async (
+  ports: HubSyncPorts,
+  input: HubSyncInput,
+  signal: AbortSignal,
+): Promise<HubSyncOutput> => {
+  const hub = ports.getHub(input.hub);
+  if (hub === undefined) {
+    throw transientError(
+      'HubNotFound',
+      `LynqHub ${input.hub.namespace}/${input.hub.name} is not known yet`,
+    );
+  }
+  const password = await passwordOf(ports, hub, signal);
+  const rows = await ports.readRows(hub, password, signal);
+  const forms = ports.formsOfHub(input.hub);
+  // A snapshot: the cache behind the port may change while the writes below are under way.
+  const nodes = [...ports.nodesOfHub(input.hub)];
+  const plan = planNodeChanges({
+    hub: input.hub.name,
+    rows,
+    forms,
+    existing: nodes.map((node) => ({
+      name: node.metadata.name ?? '',
+      uid: node.spec.uid,
+      form: node.spec.templateRef,
+      variablesCanonical: canonicalJson(node.spec.variables),
+      deleting: node.metadata.deletionTimestamp !== undefined,
+    })),
+  });
+  if (plan.rejected.duplicateUids.length > 0) {
+    ports.report({ type: 'rows.duplicated', uids: plan.rejected.duplicateUids });
+  }
+  await applyPlan(ports, hub, plan, signal);
+
+  const deleted = new Set(plan.delete.map((d) => d.name));
+  const kept = nodes.filter(
+    (n) => n.metadata.deletionTimestamp === undefined && !deleted.has(n.metadata.name ?? ''),
+  );
+  return {
+    desired: kept.length + plan.create.length,
+    ready: kept.filter((n) => hasCondition(n, nodeConditionTypes.ready)).length,
+    failed: kept.filter((n) => hasCondition(n, nodeConditionTypes.degraded)).length,
+    referencingTemplates: forms.length,
+    rows: plan.rows,
+    wrote: plan.create.length + plan.update.length + plan.delete.length > 0,
+  };
+};
+
+/** The actor the hub machine invokes as `syncHub`. */
+export const syncHubActor = (ports: HubSyncPorts) =>
+  fromPromise<HubSyncOutput, HubSyncInput>(({ input, signal }) =>
+    syncHubOnce(ports, input, signal),
+  );
+
+/** The label selector of a hub's nodes. */
+export const hubNodeSelector = (hub: string): string => `${labelKeys.hub}=${labelSafe(hub)}`;
