@@ -64,7 +64,16 @@ export interface KubeTransport {
   stream(req: KubeStreamRequest): Promise<KubeStreamResponse>;
 }
 
+export interface HttpTransportStats {
+  /** Requests that opened a new connection. */
+  readonly connectionsOpened: number;
+  /** Requests that reused a kept-alive connection. */
+  readonly connectionsReused: number;
+}
+
 export interface HttpTransport extends KubeTransport {
+  /** Live counters: a reconnecting watch that leaks sockets shows up here. */
+  readonly stats: HttpTransportStats;
   /** Destroys the agent's sockets (open watches break). For shutdown, after stopping reflectors. */
   close(): void;
 }
@@ -167,6 +176,7 @@ export const createHttpTransport = (
   // so one agent serves them all while reusing sockets.
   const agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   const basePath = server.pathname.replace(/\/+$/, '');
+  const stats = { connectionsOpened: 0, connectionsReused: 0 };
 
   const prepare = async (
     method: HttpMethod,
@@ -247,6 +257,10 @@ export const createHttpTransport = (
       finish();
       ex.reject(failure(err, method, path));
     });
+    call.once('socket', () => {
+      if (call.reusedSocket) stats.connectionsReused += 1;
+      else stats.connectionsOpened += 1;
+    });
     call.on('response', (res) => {
       res.on('error', (err) => {
         finish();
@@ -324,6 +338,7 @@ export const createHttpTransport = (
   return {
     request,
     stream,
+    stats,
     close: () => {
       agent.destroy();
     },

@@ -97,13 +97,13 @@ const scriptedTransport = () => {
     idle: () => queued.length === 0,
     nextList: async (): Promise<ListCall> => {
       const call = await next();
-      assert.equal(call.kind, 'list', 'expected a list request');
-      return call as ListCall;
+      if (call.kind !== 'list') assert.fail(`expected a list request, got a ${call.kind}`);
+      return call;
     },
     nextWatch: async (): Promise<WatchCall> => {
       const call = await next();
-      assert.equal(call.kind, 'watch', 'expected a watch request');
-      return call as WatchCall;
+      if (call.kind !== 'watch') assert.fail(`expected a watch request, got a ${call.kind}`);
+      return call;
     },
   };
 };
@@ -187,7 +187,8 @@ const listBody = (rv: string, items: KubeObject[], continueToken?: string) => ({
     resourceVersion: rv,
     ...(continueToken === undefined ? {} : { continue: continueToken }),
   },
-  items: items.map(({ apiVersion: _a, kind: _k, ...rest }) => rest),
+  // Lists leave out each item's apiVersion and kind.
+  items: items.map((o) => ({ metadata: o.metadata, data: o['data'] })),
 });
 
 const send = (body: PassThrough, type: string, object: unknown): void => {

@@ -1,6 +1,6 @@
 // One collection's list+watch loop (DESIGN 8): a local store kept level with the API server, reported as added/updated/deleted.
 import type { Logger } from 'pino';
-import { LynqError, transientError } from '../errors.js';
+import { transientError, type LynqError } from '../errors.js';
 import type { KubeTransport } from './http-transport.js';
 import { asKubeObject, isRecord, objectKey, type KubeObject } from './kube-object.js';
 import {
@@ -466,12 +466,14 @@ export const createReflector = <T extends KubeObject = KubeObject>(
     let watchedSinceList = false;
     let failures = 0;
     let emptyGones = 0;
+    // A call, not a property read: the awaits in the loop can abort the signal.
+    const stopping = (): boolean => signal.aborted;
     const pause = async (attempt: number, fields: Readonly<Record<string, unknown>>) => {
       const delayMs = backoffDelay(backoff, attempt, random);
       log.warn({ ...fields, attempt, delayMs }, 'Reflector backing off');
       await clock.sleep(delayMs, signal);
     };
-    while (!signal.aborted) {
+    while (!stopping()) {
       try {
         if (needList) {
           await listAll(signal);
@@ -506,14 +508,14 @@ export const createReflector = <T extends KubeObject = KubeObject>(
         }
       } catch (err) {
         // Aborted by stop(): the loop ends, nothing to record.
-        if (signal.aborted) break;
+        if (stopping()) break;
         failures += 1;
         metrics.errors += 1;
         try {
           log.warn({ err, phase: needList ? 'list' : 'watch' }, 'Reflector request failed');
           await pause(failures, { phase: needList ? 'list' : 'watch' });
         } catch (sleepErr) {
-          if (signal.aborted) break;
+          if (stopping()) break;
           throw sleepErr;
         }
       }
