@@ -77,33 +77,39 @@ const abortable = <T>(
     );
   });
 
-/** One query on one connection, positional rows, the driver's inactivity timeout. */
+/** One query on one connection (positional rows), with the driver's inactivity timeout. */
 const runQuery = (
   connection: PoolConnection,
   sql: string,
   timeoutMs: number,
   signal: AbortSignal | undefined,
-): Promise<QueryResult> =>
-  abortable<QueryResult>(
+): Promise<{ result: unknown; fields: readonly FieldPacket[] }> =>
+  abortable(
     signal,
     () => {
       connection.destroy();
     },
     (resolve, reject) => {
       connection.query({ sql, rowsAsArray: true, timeout: timeoutMs }, (err, result, fields) => {
-        if (err !== null) {
-          reject(err);
-          return;
-        }
-        const records: unknown = result;
-        if (!Array.isArray(records) || !records.every((r: unknown) => Array.isArray(r))) {
-          reject(new Error('mysql2 returned no result set for a SELECT'));
-          return;
-        }
-        resolve({ records: records as unknown[][], fields: Array.isArray(fields) ? fields : [] });
+        if (err !== null) reject(err);
+        else resolve({ result, fields: Array.isArray(fields) ? fields : [] });
       });
     },
   );
+
+/** Runs a SELECT; rejects when the driver did not return one result set of positional rows. */
+const runSelect = async (
+  connection: PoolConnection,
+  sql: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<QueryResult> => {
+  const { result, fields } = await runQuery(connection, sql, timeoutMs, signal);
+  if (!Array.isArray(result) || !result.every((r: unknown) => Array.isArray(r))) {
+    throw new Error('mysql2 returned no result set for a SELECT');
+  }
+  return { records: result as unknown[][], fields };
+};
 
 /** A pool connection within `timeoutMs` (connect, or wait for a free one), or a timeout error. */
 const acquire = (
@@ -200,7 +206,7 @@ export class MysqlDatasource implements Datasource {
         await runQuery(connection, utcSessionSql, this.#limits.queryTimeoutMs, signal);
         this.#initialised.add(connection);
       }
-      result = await runQuery(connection, plan.sql, this.#limits.queryTimeoutMs, signal);
+      result = await runSelect(connection, plan.sql, this.#limits.queryTimeoutMs, signal);
     } catch (err) {
       // After a timeout or abort the protocol state is unknown: never hand it to the next read.
       connection.destroy();
