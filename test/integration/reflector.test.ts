@@ -6,11 +6,6 @@ import { pino } from 'pino';
 import { createHttpTransport, type HttpTransport } from '../../src/kube/http-transport.js';
 import type { KubeObject } from '../../src/kube/kube-object.js';
 import { createReflector, type Reflector } from '../../src/kube/reflector.js';
-import {
-  createLineSplitter,
-  parseWatchEvent,
-  type WatchEvent,
-} from '../../src/kube/watch-event.js';
 import { kubeRequest } from '../harness/kube-request.js';
 import { createTestNamespace, kubeConfigFor } from '../harness/test-env.js';
 
