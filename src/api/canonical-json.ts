@@ -45,5 +45,8 @@ export const canonicalCopy = (value: unknown): unknown => {
  * equal text. `undefined` at the top gives `"null"`. Throws `TypeError` for a bigint or a
  * cycle, as `JSON.stringify` does.
  */
-export const canonicalJson = (value: unknown): string =>
-  JSON.stringify(canonicalCopy(value)) ?? 'null';
+export const canonicalJson = (value: unknown): string => {
+  // JSON.stringify gives undefined for undefined (and functions), whatever its declared type says.
+  const text = JSON.stringify(canonicalCopy(value)) as string | undefined;
+  return text ?? 'null';
+};

@@ -32,7 +32,7 @@ describe('isActive (H2)', () => {
     {},
     [1],
   ]) {
-    it(`H2 treats ${JSON.stringify(value) ?? 'undefined'} as inactive`, () => {
+    it(`H2 treats ${value === undefined ? 'undefined' : JSON.stringify(value)} as inactive`, () => {
       assert.equal(isActive(value), false);
     });
   }

@@ -33,7 +33,12 @@ describe('mysqlPoolOptions', () => {
   });
 
   it('sends no password when none is configured', () => {
-    const { password: _ignored, ...withoutPassword } = config;
+    const withoutPassword: MysqlConnectionConfig = {
+      host: config.host,
+      port: config.port,
+      user: config.user,
+      database: config.database,
+    };
     assert.equal('password' in mysqlPoolOptions(withoutPassword, defaultMysqlPoolLimits), false);
   });
 });

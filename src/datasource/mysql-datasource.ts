@@ -2,7 +2,7 @@
 
 import { createPool, type FieldPacket, type Pool, type PoolConnection } from 'mysql2';
 import type { Logger } from 'pino';
-import { LynqError, transientError } from '../errors.js';
+import { transientError, type LynqError } from '../errors.js';
 import type { ColumnInfo } from './column-value.js';
 import { toDatasourceError, type DatasourceErrorContext } from './datasource-error.js';
 import { datasourceErrorCodes, type Datasource, type RowQuery, type RowSet } from './datasource.js';
@@ -42,40 +42,38 @@ interface QueryResult {
   readonly fields: readonly FieldPacket[];
 }
 
-/** Rejects with `signal.reason` on abort, after running `onAbort`; otherwise settles as `run`. */
-const abortable = <T>(
+type Outcome<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Settles as `run` does, unless `signal` aborts first: then `onAbort` runs and the promise
+ * rejects with `signal.reason` (whatever the caller chose, passed through untouched).
+ */
+const abortable = async <T>(
   signal: AbortSignal | undefined,
   onAbort: () => void,
-  run: (resolve: (value: T) => void, reject: (err: unknown) => void) => void,
-): Promise<T> =>
-  new Promise<T>((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(signal.reason);
-      return;
-    }
+  run: (settle: (outcome: Outcome<T>) => void) => void,
+): Promise<T> => {
+  signal?.throwIfAborted();
+  const outcome = await new Promise<Outcome<T>>((resolve) => {
     let settled = false;
-    const listener = (): void => {
+    const settle = (result: Outcome<T>): void => {
       if (settled) return;
       settled = true;
+      signal?.removeEventListener('abort', listener);
+      resolve(result);
+    };
+    const listener = (): void => {
+      if (settled) return;
       onAbort();
-      reject(signal?.reason);
+      settle({ ok: false, error: signal?.reason });
     };
     signal?.addEventListener('abort', listener, { once: true });
-    run(
-      (value) => {
-        signal?.removeEventListener('abort', listener);
-        if (settled) return;
-        settled = true;
-        resolve(value);
-      },
-      (err) => {
-        signal?.removeEventListener('abort', listener);
-        if (settled) return;
-        settled = true;
-        reject(err);
-      },
-    );
+    run(settle);
   });
+  if (outcome.ok) return outcome.value;
+  throw outcome.error;
+};
 
 /** One query on one connection (positional rows), with the driver's inactivity timeout. */
 const runQuery = (
@@ -89,10 +87,10 @@ const runQuery = (
     () => {
       connection.destroy();
     },
-    (resolve, reject) => {
+    (settle) => {
       connection.query({ sql, rowsAsArray: true, timeout: timeoutMs }, (err, result, fields) => {
-        if (err !== null) reject(err);
-        else resolve({ result, fields: Array.isArray(fields) ? fields : [] });
+        if (err !== null) settle({ ok: false, error: err });
+        else settle({ ok: true, value: { result, fields: Array.isArray(fields) ? fields : [] } });
       });
     },
   );
@@ -125,13 +123,13 @@ const acquire = (
       gaveUp = true;
       clearTimeout(timer);
     },
-    (resolve, reject) => {
+    (settle) => {
       timer = setTimeout(() => {
         gaveUp = true;
         const err = Object.assign(new Error(`no connection within ${timeoutMs} ms`), {
           code: 'ETIMEDOUT',
         });
-        reject(err);
+        settle({ ok: false, error: err });
       }, timeoutMs);
       pool.getConnection((err, connection) => {
         clearTimeout(timer);
@@ -140,8 +138,8 @@ const acquire = (
           if (err === null) connection.release();
           return;
         }
-        if (err !== null) reject(err);
-        else resolve(connection);
+        if (err !== null) settle({ ok: false, error: err });
+        else settle({ ok: true, value: connection });
       });
     },
   );
@@ -263,7 +261,7 @@ export class MysqlDatasource implements Datasource {
   #endPool(pool: Pool): Promise<void> {
     return new Promise<void>((resolve) => {
       pool.end((err) => {
-        if (err !== null && err !== undefined) {
+        if (err !== null) {
           this.#logger?.debug({ err }, 'Database pool ended with an error');
         }
         resolve();

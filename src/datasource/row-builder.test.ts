@@ -49,9 +49,10 @@ describe('buildRowSet', () => {
     const record = ['a', Buffer.from([0]), null, 7, 'x'];
     const first = buildRowSet(plan, columns, [record]).rows[0];
     const second = buildRowSet(plan, columns, [[...record]]).rows[0];
-    assert.equal(first?.canonical, second?.canonical);
-    assert.equal(first?.active, false);
-    assert.deepEqual(first?.variables['host'], '');
+    assert.ok(first && second);
+    assert.equal(first.canonical, second.canonical);
+    assert.equal(first.active, false);
+    assert.deepEqual(first.variables['host'], '');
   });
 
   it('H2 counts active rows and keeps inactive ones', () => {

@@ -25,15 +25,9 @@ export const hostOf = (value: unknown): string => {
 
 /** The uid text of a typed uid value, or undefined when it is not a scalar (a JSON object…). */
 const uidText = (value: unknown): string | undefined => {
-  switch (typeof value) {
-    case 'string':
-      return value;
-    case 'number':
-    case 'boolean':
-      return String(value);
-    default:
-      return undefined;
-  }
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
 };
 
 /**

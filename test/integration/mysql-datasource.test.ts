@@ -50,7 +50,7 @@ const connectionIds = async (admin: Connection, user: string): Promise<number[]>
     'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ? ORDER BY ID',
     [user],
   );
-  return (rows as { id: number }[]).map((r) => Number(r.id));
+  return (rows as { id: unknown }[]).map((r) => Number(r.id));
 };
 
 const eventually = async (
