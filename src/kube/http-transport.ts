@@ -26,6 +26,8 @@ export interface KubeRequest {
   readonly body?: unknown;
   /** Default `application/json` when there is a body. */
   readonly contentType?: string;
+  /** Default `application/json`; e.g. a PartialObjectMetadata media type for metadata-only reads. */
+  readonly accept?: string;
   /** Bounds the whole exchange: connection, headers and body. Required: every request ends. */
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
@@ -45,6 +47,8 @@ export interface KubeStreamRequest {
   readonly signal: AbortSignal;
   /** Bounds the time to the response headers (and to a non-2xx body); the stream itself is bounded by `signal`. */
   readonly responseTimeoutMs: number;
+  /** Default `application/json`. */
+  readonly accept?: string;
 }
 
 /** A 2xx watch hands over the body: newline-delimited JSON watch events. Anything else is read whole. */
@@ -182,6 +186,7 @@ export const createHttpTransport = (
     method: HttpMethod,
     path: string,
     contentType: string | undefined,
+    accept: string | undefined,
   ): Promise<https.RequestOptions> => {
     const requestOptions: https.RequestOptions = {
       method,
@@ -190,7 +195,7 @@ export const createHttpTransport = (
       port: server.port === '' ? (secure ? 443 : 80) : Number(server.port),
       path: `${basePath}${path}`,
       headers: {
-        accept: 'application/json',
+        accept: accept ?? 'application/json',
         ...(contentType === undefined ? {} : { 'content-type': contentType }),
       },
     };
@@ -281,7 +286,7 @@ export const createHttpTransport = (
           ? req.body
           : JSON.stringify(req.body);
     const contentType = payload === undefined ? undefined : (req.contentType ?? 'application/json');
-    const requestOptions = await prepare(req.method, req.path, contentType);
+    const requestOptions = await prepare(req.method, req.path, contentType, req.accept);
     return start<KubeResponse>(
       requestOptions,
       payload,
@@ -301,7 +306,7 @@ export const createHttpTransport = (
   };
 
   const stream = async (req: KubeStreamRequest): Promise<KubeStreamResponse> => {
-    const requestOptions = await prepare('GET', req.path, undefined);
+    const requestOptions = await prepare('GET', req.path, undefined, req.accept);
     return start<KubeStreamResponse>(
       requestOptions,
       undefined,

@@ -67,6 +67,11 @@ export interface ReflectorOptions<T extends KubeObject> {
    * received (T's default, `KubeObject`).
    */
   readonly transform?: (obj: KubeObject) => T;
+  /**
+   * Ask for PartialObjectMetadata (metadata only, kind `PartialObjectMetadata`): for caches
+   * that never read the body (DESIGN 8). Default false.
+   */
+  readonly metadataOnly?: boolean;
   /** Items per list page. Default 500. */
   readonly pageSize?: number;
   /** The server-side watch timeout before jitter. Default 300. */
@@ -194,6 +199,12 @@ const parseListPage = (body: unknown): ListPage => {
 
 type WatchOutcome = 'ended' | 'gone';
 
+// Falls back to full objects on servers that cannot convert (the response says which it is).
+const metadataListMedia =
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+const metadataMedia =
+  'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+
 /**
  * A reflector for one collection. Nothing happens until `start()`. It never throws into the
  * caller: failures are logged, counted in `metrics`, and retried with capped, jittered backoff;
@@ -303,6 +314,7 @@ export const createReflector = <T extends KubeObject = KubeObject>(
           path: collectionPath({ limit: String(pageSize), continue: continueToken }),
           timeoutMs: requestTimeoutMs,
           signal,
+          ...(options.metadataOnly === true ? { accept: metadataListMedia } : {}),
         });
         if (res.status === 410 && continueToken !== undefined) {
           expired = true;
@@ -410,6 +422,7 @@ export const createReflector = <T extends KubeObject = KubeObject>(
       }),
       signal,
       responseTimeoutMs: requestTimeoutMs,
+      ...(options.metadataOnly === true ? { accept: metadataMedia } : {}),
     });
     if (!res.ok) {
       if (res.status === 410) return { outcome: 'gone', lines: 0 };
@@ -470,7 +483,7 @@ export const createReflector = <T extends KubeObject = KubeObject>(
     const stopping = (): boolean => signal.aborted;
     const pause = async (attempt: number, fields: Readonly<Record<string, unknown>>) => {
       const delayMs = backoffDelay(backoff, attempt, random);
-      log.warn({ ...fields, attempt, delayMs }, 'Reflector backing off');
+      log.warn({ ...fields, attempt, delayMs }, 'Reflector failed; backing off');
       await clock.sleep(delayMs, signal);
     };
     while (!stopping()) {
@@ -512,8 +525,7 @@ export const createReflector = <T extends KubeObject = KubeObject>(
         failures += 1;
         metrics.errors += 1;
         try {
-          log.warn({ err, phase: needList ? 'list' : 'watch' }, 'Reflector request failed');
-          await pause(failures, { phase: needList ? 'list' : 'watch' });
+          await pause(failures, { err, phase: needList ? 'list' : 'watch' });
         } catch (sleepErr) {
           if (stopping()) break;
           throw sleepErr;

@@ -145,6 +145,35 @@ describe('reflector on the real API server', () => {
     }
   });
 
+  it('caches metadata only when asked, and still follows changes', async () => {
+    const rec = recorder();
+    await create('meta-only', '1');
+    const reflector = createReflector({
+      transport,
+      path: configMaps(),
+      labelSelector: `${label}=yes`,
+      handler: rec.handler,
+      logger,
+      metadataOnly: true,
+      watchTimeoutSeconds: 2,
+    });
+    reflector.start();
+    try {
+      await reflector.synced();
+      const listed = reflector.get(`${ns.name}/meta-only`);
+      assert.equal(listed?.kind, 'PartialObjectMetadata');
+      assert.equal(listed['data'], undefined, 'no body in a metadata-only cache');
+      await update('meta-only', '2');
+      // The body is not there to show the value: the changed resourceVersion is what reports it.
+      await eventually('meta-only updated', () => rec.has('updated meta-only='));
+      assert.equal(reflector.get(`${ns.name}/meta-only`)?.kind, 'PartialObjectMetadata');
+      await remove('meta-only');
+      await eventually('meta-only deleted', () => rec.has('deleted meta-only'));
+    } finally {
+      await reflector.stop();
+    }
+  });
+
   it('relists after a stop and start, reporting objects deleted, changed and created meanwhile', async () => {
     const rec = recorder();
     await create('keep', '1');
