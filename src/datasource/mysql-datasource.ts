@@ -27,6 +27,13 @@ export interface MysqlDatasourceOptions {
  */
 const utcSessionSql = "SET time_zone = '+00:00'";
 
+/** An error the server reported for one statement (it has an SQL state and is not fatal). */
+const isStatementError = (err: unknown): boolean =>
+  err !== null &&
+  typeof err === 'object' &&
+  typeof (err as { sqlState?: unknown }).sqlState === 'string' &&
+  (err as { fatal?: unknown }).fatal !== true;
+
 /** Connections whose session is already in UTC (keyed by mysql2's connection object). */
 type Initialised = WeakSet<PoolConnection>;
 
@@ -206,12 +213,18 @@ export class MysqlDatasource implements Datasource {
       }
       result = await runSelect(connection, plan.sql, this.#limits.queryTimeoutMs, signal);
     } catch (err) {
-      // After a timeout or abort the protocol state is unknown: never hand it to the next read.
-      connection.destroy();
+      // After a timeout, an abort or a connection error the protocol state is unknown: never
+      // hand that connection to the next read. A plain SQL error leaves it healthy.
+      if (signal?.aborted === true || !isStatementError(err)) connection.destroy();
+      else connection.release();
       throw this.#failure(err, pool, context, signal);
     }
     connection.release();
-    return buildRowSet(plan, result.fields.map(columnInfoOf), result.records);
+    try {
+      return buildRowSet(plan, result.fields.map(columnInfoOf), result.records);
+    } catch (err) {
+      throw toDatasourceError(err, context);
+    }
   }
 
   /** Ends the pool (waiting for its connections to quit). Idempotent; never throws. */
