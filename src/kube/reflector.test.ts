@@ -452,6 +452,23 @@ describe('reflector', () => {
     await reflector.stop();
   });
 
+  it('backs off when every watch after a relist answers 410 at once, instead of relisting in a loop', async () => {
+    const { api, time, reflector } = setup();
+    reflector.start();
+    (await api.nextList()).reply(200, listBody('10', []));
+    const gone = { kind: 'Status', code: 410, reason: 'Expired' };
+    send((await api.nextWatch()).open(), 'ERROR', gone);
+    (await api.nextList()).reply(200, listBody('10', []));
+    send((await api.nextWatch()).open(), 'ERROR', gone);
+    const sleep = await time.nextSleep();
+    assert.equal(sleep.ms, 50);
+    sleep.wake();
+    (await api.nextList()).reply(200, listBody('10', []));
+    await api.nextWatch();
+    assert.equal(reflector.metrics.relists, 2);
+    await reflector.stop();
+  });
+
   it('keeps going when a handler throws, counting the error', async () => {
     const { api, reflector } = setup({
       handler: {

@@ -449,19 +449,23 @@ export const createReflector = <T extends KubeObject = KubeObject>(
     };
     armIdle(idleMs);
     const splitter = createLineSplitter();
+    /** Applies a line; true when it says 410. Only applied events count as progress. */
+    const isGone = (line: string): boolean => {
+      if (applyLine(line) === 'gone') return true;
+      lines += 1;
+      if (lines === 1) progressed();
+      return false;
+    };
     try {
       for await (const chunk of body as AsyncIterable<unknown>) {
         lastActivity = clock.now();
-        if (lines === 0) progressed();
         const text = typeof chunk === 'string' || Buffer.isBuffer(chunk) ? chunk : String(chunk);
         for (const line of splitter.push(text)) {
-          lines += 1;
-          if (applyLine(line) === 'gone') return { outcome: 'gone', lines };
+          if (isGone(line)) return { outcome: 'gone', lines };
         }
       }
       for (const line of splitter.end()) {
-        lines += 1;
-        if (applyLine(line) === 'gone') return { outcome: 'gone', lines };
+        if (isGone(line)) return { outcome: 'gone', lines };
       }
     } finally {
       cancelIdle();
