@@ -35,10 +35,21 @@ export const sortedDeep = (value: unknown): unknown => {
   return out;
 };
 
-/** A shallow copy of `record` with its keys in canonical order. */
-export const sortedShallow = <T>(record: Readonly<Record<string, T>>): Record<string, T> => {
+/**
+ * `record` with its keys in canonical order: `record` itself when they already are (the common
+ * case on the render path, so no copy), else a shallow copy.
+ */
+export const sortedShallow = <T>(
+  record: Readonly<Record<string, T>>,
+): Readonly<Record<string, T>> => {
+  const keys = Object.keys(record);
+  let ordered = true;
+  for (let i = 1; i < keys.length && ordered; i += 1) {
+    ordered = compareKeys(keys[i - 1] ?? '', keys[i] ?? '') <= 0;
+  }
+  if (ordered) return record;
   const out: Record<string, T> = {};
-  for (const key of Object.keys(record).sort(compareKeys)) out[key] = record[key] as T;
+  for (const key of keys.sort(compareKeys)) out[key] = record[key] as T;
   return out;
 };
 

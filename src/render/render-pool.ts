@@ -5,7 +5,8 @@ import type { RenderLimits } from './environment.js';
 import { renderLimits } from './limits.js';
 import type { RenderNodeInput } from './render.js';
 import { poolCodes, type NodeRenderResult, type ResourceEntry } from './render-types.js';
-import type { RenderTask, RenderTaskResult } from './render-task.js';
+import type { RenderTask } from './render-task.js';
+import { unpackResults, type PackedBatch } from './result-packing.js';
 import type { RenderWorkerData } from './render.worker.js';
 
 export interface RenderPoolOptions {
@@ -70,28 +71,28 @@ const isAborted = (signal: AbortSignal): boolean => signal.aborted;
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** Splits nodes into batches of about `targetBytes` of estimated output each. */
+/**
+ * Splits nodes into batches of about `targetBytes` of estimated output each. A node's output is
+ * estimated as the form's own size plus twice its variables (they are often interpolated more
+ * than once); nodes of one revision are alike, so a sample of them sets the batch size, which
+ * keeps planning off the main thread's critical path.
+ */
 export const planBatches = (
   nodes: readonly RenderNodeInput[],
   perNodeBaseBytes: number,
   targetBytes: number,
   maxNodes: number,
 ): RenderNodeInput[][] => {
+  const sample = nodes.slice(0, 16);
+  const variableBytes =
+    sample.reduce((sum, node) => sum + JSON.stringify(node.variables).length, 0) /
+    Math.max(1, sample.length);
+  const perBatch = Math.max(
+    1,
+    Math.min(maxNodes, Math.floor(targetBytes / (perNodeBaseBytes + 2 * variableBytes))),
+  );
   const batches: RenderNodeInput[][] = [];
-  let current: RenderNodeInput[] = [];
-  let bytes = 0;
-  for (const node of nodes) {
-    // Output ≈ the form's own size plus the variables it interpolates (often more than once).
-    const estimate = perNodeBaseBytes + 2 * JSON.stringify(node.variables).length;
-    if (current.length > 0 && (bytes + estimate > targetBytes || current.length >= maxNodes)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(node);
-    bytes += estimate;
-  }
-  if (current.length > 0) batches.push(current);
+  for (let i = 0; i < nodes.length; i += perBatch) batches.push(nodes.slice(i, i + perBatch));
   return batches;
 };
 
@@ -106,7 +107,7 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
   const limits = { ...renderLimits, ...options.limits };
   const targetBytes = options.batchTargetBytes ?? 512 * 1024;
   const maxNodes = options.maxNodesPerBatch ?? 500;
-  let piscina: Piscina<RenderTask, RenderTaskResult> | undefined;
+  let piscina: Piscina<RenderTask, PackedBatch> | undefined;
   let stopping: AbortController | undefined;
   let abortedBatches = 0;
   let watchdog: NodeJS.Timeout | undefined;
@@ -128,7 +129,7 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
     2 * limits.maxRenderMillisPerNode + nodes * Math.ceil(limits.maxRenderMillisPerNode / 100);
 
   const runBatch = async (
-    pool: Piscina<RenderTask, RenderTaskResult>,
+    pool: Piscina<RenderTask, PackedBatch>,
     base: Omit<RenderTask, 'nodes'>,
     nodes: readonly RenderNodeInput[],
     signal: AbortSignal,
@@ -146,7 +147,7 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
         { ...base, nodes, startedAt: batch.startedAt.buffer },
         { name: 'renderBatch', signal: AbortSignal.any([signal, batch.stop.signal]) },
       );
-      return out.results;
+      return unpackResults(out);
     } catch (err: unknown) {
       if (isAborted(signal)) return nodes.map(() => aborted('render cancelled'));
       const reason = batch.stop.signal.aborted
@@ -176,7 +177,7 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
           : { functionsModule: options.functionsModule }),
         limits,
       };
-      piscina = new Piscina<RenderTask, RenderTaskResult>({
+      piscina = new Piscina<RenderTask, PackedBatch>({
         filename: (options.workerFile ?? new URL('./render.worker.js', import.meta.url)).href,
         minThreads: options.minThreads,
         maxThreads: options.maxThreads,

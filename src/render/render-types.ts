@@ -22,8 +22,8 @@ export interface RenderedManifest {
   readonly apiVersion: string;
   readonly kind: string;
   readonly name: string;
-  /** Absent for cluster-scoped kinds. */
-  readonly namespace?: string;
+  /** Undefined for cluster-scoped kinds. */
+  readonly namespace: string | undefined;
   readonly namespaced: boolean;
   /**
    * The object as canonical JSON (keys in canonical order): what is sent to the API server, and

@@ -244,7 +244,7 @@ const finish = (
     apiVersion,
     kind,
     name,
-    ...(namespace === undefined ? {} : { namespace }),
+    namespace,
     namespaced,
     json,
     // The canonical JSON of { namespaced, object }, without serialising the object twice.

@@ -1,14 +1,11 @@
 // The piscina worker: renders batches of nodes, one environment and revision cache per thread.
 
 import { workerData } from 'node:worker_threads';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { createTemplateEnvironment, type RenderLimits } from './environment.js';
 import { loadTemplateFunctions } from './function-table.js';
-import {
-  createRevisionCache,
-  runRenderTask,
-  type RenderTask,
-  type RenderTaskResult,
-} from './render-task.js';
+import { createRevisionCache, runRenderTask, type RenderTask } from './render-task.js';
+import { packResults, type PackedBatch } from './result-packing.js';
 
 /** What the pool passes every worker at start. */
 export interface RenderWorkerData {
@@ -24,5 +21,15 @@ const env = createTemplateEnvironment({
 });
 const cache = createRevisionCache(data.cacheSize ?? 16);
 
-/** piscina calls this export by name (`run(task, { name: "renderBatch" })`). */
-export const renderBatch = (task: RenderTask): RenderTaskResult => runRenderTask(env, cache, task);
+/**
+ * piscina calls this export by name (`run(task, { name: "renderBatch" })`). The manifests' JSON
+ * travels in one transferred buffer (see result-packing).
+ */
+export const renderBatch = (task: RenderTask): PackedBatch => {
+  const packed = packResults(runRenderTask(env, cache, task).results);
+  // piscina transfers what a movable value lists under its transferable symbol.
+  return move({
+    [transferableSymbol]: [packed.bytes, packed.index],
+    [valueSymbol]: packed,
+  }) as unknown as PackedBatch;
+};
