@@ -145,11 +145,23 @@ export const lookupName = (
   }
   const local = context.local(name);
   if (local !== undefined) return local;
-  if (Object.hasOwn(context.variables, name)) {
-    const value = context.variables[name];
+  return lookupGlobalName(context.variables, context.globals, name, optional, lineno, colno);
+};
+
+/** A top-level name outside any frame: the node's variables (own properties), then our globals. */
+export const lookupGlobalName = (
+  variables: Readonly<Record<string, unknown>>,
+  globals: ReadonlyMap<string, unknown>,
+  name: string,
+  optional: boolean,
+  lineno: number,
+  colno: number,
+): unknown => {
+  if (Object.hasOwn(variables, name)) {
+    const value = variables[name];
     if (value !== undefined) return value;
   }
-  if (context.globals.has(name)) return context.globals.get(name);
+  if (globals.has(name)) return globals.get(name);
   if (forbiddenMembers.has(name) || hostNames.has(name) || name in Object.prototype) {
     throw sandboxViolation(`\`${name}\` is not available to templates`, positionOf(lineno, colno));
   }
