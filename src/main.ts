@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // The composition root and the `lynq` command line: the only place that reads configuration and wires effects.
 
+import { operatorCommand } from './cli/operator.command.js';
 import { renderCommand } from './cli/render.command.js';
 
 /** A subcommand: receives its own arguments, resolves to the process exit code. */
 type Command = (args: readonly string[]) => Promise<number>;
 
 const commands: Readonly<Record<string, Command>> = {
+  operator: operatorCommand,
   render: renderCommand,
 };
 

@@ -1,8 +1,8 @@
 // The harness itself: server-side apply, garbage collection and namespace deletion, users and RBAC, the audit log, MariaDB.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { lynqPath } from '../fixtures/lynq-paths.js';
+import { eventually } from '../harness/eventually.js';
 import { kubeRequest } from '../harness/kube-request.js';
 import {
   auditEvents,
@@ -10,19 +10,6 @@ import {
   createTestNamespace,
   kubeConfigFor,
 } from '../harness/test-env.js';
-
-/** Polls `check` until it returns true or `deadlineMillis` passes (generous: the machine is small). */
-const eventually = async (
-  what: string,
-  check: () => Promise<boolean>,
-  deadlineMillis = 60_000,
-): Promise<void> => {
-  const deadline = Date.now() + deadlineMillis;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`${what}: not within ${deadlineMillis} ms`);
-    await sleep(250);
-  }
-};
 
 describe('control plane harness', () => {
   it('records field manager lynq in managedFields for a server-side applied ConfigMap', async () => {

@@ -1,0 +1,228 @@
+// A running hub: hub.machine with its real actors, status published from its snapshots, and events on failures (SPEC H1–H11, O2).
+import type { Logger } from 'pino';
+import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
+import {
+  conditionReasons,
+  conditionStatuses,
+  hubConditionTypes,
+  nodeConditionTypes,
+} from '../api/conditions.js';
+import { groupVersion } from '../api/crd-builder.js';
+import type { LynqHub } from '../api/lynq-hub.schema.js';
+import { annotationKeys } from '../api/metadata-keys.js';
+import { canonicalJson } from '../api/canonical-json.js';
+import type { EventRecorder } from '../kube/event-recorder.js';
+import type { StatusWriter } from '../kube/status-writer.js';
+import { lynqStatusPath } from '../kube/lynq-paths.js';
+import {
+  hubMachine,
+  hubPhaseOf,
+  type HubFinalizeInput,
+  type HubObservation,
+  type HubRef,
+  type HubSyncFailure,
+} from '../machines/hub.machine.js';
+import { syncHubActor, type HubSyncPorts } from './hub-sync.actor.js';
+import {
+  enterPhase,
+  nextConditions,
+  publishedStateOf,
+  type PublishedState,
+} from './published-state.js';
+
+const unitMillis: Readonly<Record<string, number>> = { s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** `30s`, `5m`, `1h` → milliseconds; anything else (the CRD forbids it) → 30 s. */
+export const syncIntervalMillis = (text: string): number => {
+  const match = /^([0-9]+)(s|m|h)$/.exec(text);
+  const unit = match?.[2];
+  if (match === null || unit === undefined) return 30_000;
+  return Math.max(1_000, Number(match[1]) * (unitMillis[unit] ?? 1_000));
+};
+
+/** What the machine needs to know of a hub object. */
+export const observeHub = (hub: LynqHub): HubObservation => ({
+  generation: hub.metadata.generation ?? 0,
+  syncIntervalMillis: syncIntervalMillis(hub.spec.source.syncInterval),
+  suspend: hub.spec.suspend,
+  deleting: hub.metadata.deletionTimestamp !== undefined,
+  reconcileAt: hub.metadata.annotations?.[annotationKeys.reconcileAt],
+});
+
+export interface HubActorDeps {
+  readonly ports: HubSyncPorts;
+  /** Deletes the hub's nodes, waits until they are gone, removes the hub's finalizer (SPEC H8). */
+  readonly finalize: (hub: HubRef, signal: AbortSignal) => Promise<void>;
+  readonly statusWriter: StatusWriter;
+  readonly events: EventRecorder;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+}
+
+export interface HubActor {
+  /** The reflector saw the hub added or changed. */
+  observe(hub: LynqHub): void;
+  /** A form of this hub was created, changed or deleted (SPEC H10). */
+  formsChanged(): void;
+  /** A node of this hub changed: its counts may have. */
+  nodesChanged(): void;
+  /** The machine's snapshot (for the debug export). */
+  snapshot(): SnapshotFrom<typeof hubMachine>;
+  stop(): void;
+}
+
+/** Phases a person needs to see; `Syncing` is a pass that publishes nothing by itself (SPEC O2, H6). */
+const publishedPhase = (phase: string): boolean => phase !== 'Syncing';
+
+/** Starts a hub actor; it waits in `pending` until the first `observe`. */
+export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
+  const now = (): string => (deps.now?.() ?? new Date()).toISOString();
+  const logger = deps.logger.child({ kind: 'LynqHub', namespace: ref.namespace, name: ref.name });
+  const machine = hubMachine.provide({
+    actors: {
+      syncHub: syncHubActor(deps.ports),
+      finalizeHub: fromPromise<undefined, HubFinalizeInput>(async ({ input, signal }) => {
+        await deps.finalize(input.hub, signal);
+        return undefined;
+      }),
+    },
+  });
+  const actor = createActor(machine, { input: { hub: ref } });
+  const statusPath = lynqStatusPath('lynqhubs', ref.namespace, ref.name);
+
+  let latest: LynqHub | undefined;
+  let published: PublishedState | undefined;
+  let lastContent: string | undefined;
+  let lastError: HubSyncFailure | undefined;
+
+  const involved = () => ({
+    apiVersion: groupVersion,
+    kind: 'LynqHub',
+    namespace: ref.namespace,
+    name: ref.name,
+    uid: latest?.metadata.uid ?? '',
+  });
+
+  const publish = (snapshot: SnapshotFrom<typeof hubMachine>): void => {
+    const hub = latest;
+    if (hub === undefined) return;
+    const phase = hubPhaseOf(snapshot.value);
+    if (!publishedPhase(phase)) return;
+    const { context } = snapshot;
+    const stamp = now();
+    published = enterPhase(
+      published ?? publishedStateOf(hub.status),
+      phase,
+      context.trigger,
+      stamp,
+    );
+    const nodes = deps.ports
+      .nodesOfHub(ref)
+      .filter((n) => n.metadata.deletionTimestamp === undefined);
+    const has = (type: string) =>
+      nodes.filter((n) =>
+        n.status?.conditions?.some((c) => c.type === type && c.status === conditionStatuses.true),
+      ).length;
+    const good = context.lastGood;
+    const error = context.lastError;
+    const reachable = error === undefined || !error.code.startsWith('Datasource');
+    const conditions = nextConditions(
+      hub.status?.conditions,
+      [
+        {
+          type: hubConditionTypes.ready,
+          status: phase === 'Ready' ? 'True' : 'False',
+          reason:
+            phase === 'Ready'
+              ? conditionReasons.synced
+              : phase === 'Suspended'
+                ? conditionReasons.suspended
+                : (error?.code ?? phase),
+          message:
+            phase === 'Ready' ? 'Rows synced to nodes' : (error?.message ?? `Hub is ${phase}`),
+        },
+        {
+          type: hubConditionTypes.datasourceReachable,
+          status:
+            good === undefined && error === undefined ? 'Unknown' : reachable ? 'True' : 'False',
+          reason: reachable ? 'Reachable' : error.code,
+          message: reachable ? 'The last read succeeded' : error.message,
+        },
+      ],
+      hub.metadata.generation ?? 0,
+      stamp,
+    );
+    const content = {
+      ...published,
+      observedGeneration: hub.metadata.generation ?? 0,
+      // A failed sync keeps the last good counts (SPEC H7).
+      ...(good === undefined
+        ? {}
+        : {
+            referencingTemplates: good.referencingTemplates,
+            desired: good.desired,
+            rows: good.rows,
+          }),
+      ready: has(nodeConditionTypes.ready),
+      failed: has(nodeConditionTypes.degraded),
+      conditions,
+    };
+    const text = canonicalJson(content);
+    if (text === lastContent) return;
+    lastContent = text;
+    // lastSyncTime only travels with another change (SPEC H6).
+    deps.statusWriter.publish(statusPath, { ...content, lastSyncTime: stamp });
+  };
+
+  const reportError = (error: HubSyncFailure | undefined): void => {
+    if (
+      error === undefined ||
+      (error.code === lastError?.code && error.message === lastError.message)
+    ) {
+      lastError = error;
+      return;
+    }
+    lastError = error;
+    logger.warn({ code: error.code, message: error.message }, 'Hub sync failed');
+    void deps.events.record({
+      object: involved(),
+      type: 'Warning',
+      reason: error.code,
+      message: error.message,
+    });
+  };
+
+  actor.subscribe({
+    next: (snapshot) => {
+      reportError(snapshot.context.lastError);
+      publish(snapshot);
+    },
+    error: (err: unknown) => {
+      logger.error({ err }, 'Hub actor failed');
+    },
+  });
+  actor.start();
+
+  return {
+    observe: (hub) => {
+      if (latest === undefined && hub.status !== undefined) {
+        // A rebuilt actor whose hub already shows this content publishes nothing (SPEC O2).
+        lastContent = canonicalJson({ ...hub.status, lastSyncTime: undefined });
+      }
+      latest = hub;
+      deps.statusWriter.observe(statusPath, hub.status);
+      actor.send({ type: 'hub.observed', observation: observeHub(hub) });
+    },
+    formsChanged: () => {
+      actor.send({ type: 'forms.changed' });
+    },
+    nodesChanged: () => {
+      publish(actor.getSnapshot());
+    },
+    snapshot: () => actor.getSnapshot(),
+    stop: () => {
+      actor.stop();
+      deps.statusWriter.forget(statusPath);
+    },
+  };
+};

@@ -1,0 +1,67 @@
+// The operator's configuration, read once from flags and environment into one frozen object.
+import { invalidSpecError } from '../errors.js';
+
+export interface OperatorConfig {
+  /** A kubeconfig file; absent = in-cluster config, else the default loading rules. */
+  readonly kubeconfig: string | undefined;
+  /** Watch one namespace only; absent = all namespaces. */
+  readonly namespace: string | undefined;
+  readonly logLevel: string;
+  /** Server-side watch timeout before jitter (short values exercise re-watching). */
+  readonly watchTimeoutSeconds: number;
+  /** Least time between two status writes of one object (DESIGN 3). */
+  readonly statusMinIntervalMs: number;
+  /** Port of /healthz, /readyz and /metrics; 0 = pick a free port, -1 = none. */
+  readonly healthPort: number;
+}
+
+const flagOf = (args: readonly string[], name: string): string | undefined => {
+  const prefix = `--${name}=`;
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] ?? '';
+    if (arg.startsWith(prefix)) return arg.slice(prefix.length);
+    if (arg === `--${name}`) return args[i + 1];
+  }
+  return undefined;
+};
+
+const numberOf = (field: string, text: string | undefined, fallback: number): number => {
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value)) {
+    throw invalidSpecError(
+      'InvalidConfig',
+      `operator config ${field}: "${text}" is not a whole number`,
+    );
+  }
+  return value;
+};
+
+/**
+ * Flags win over environment variables (`LYNQ_*`, and `KUBECONFIG`). Throws `InvalidConfig`
+ * naming the setting when a value cannot be used.
+ */
+export const readOperatorConfig = (
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): OperatorConfig =>
+  Object.freeze({
+    kubeconfig: flagOf(args, 'kubeconfig') ?? env['KUBECONFIG'],
+    namespace: flagOf(args, 'namespace') ?? env['LYNQ_NAMESPACE'],
+    logLevel: flagOf(args, 'log-level') ?? env['LYNQ_LOG_LEVEL'] ?? 'info',
+    watchTimeoutSeconds: numberOf(
+      'watch-timeout-seconds',
+      flagOf(args, 'watch-timeout-seconds') ?? env['LYNQ_WATCH_TIMEOUT_SECONDS'],
+      300,
+    ),
+    statusMinIntervalMs: numberOf(
+      'status-min-interval-ms',
+      flagOf(args, 'status-min-interval-ms') ?? env['LYNQ_STATUS_MIN_INTERVAL_MS'],
+      1_000,
+    ),
+    healthPort: numberOf(
+      'health-port',
+      flagOf(args, 'health-port') ?? env['LYNQ_HEALTH_PORT'],
+      8081,
+    ),
+  });

@@ -1,0 +1,369 @@
+// `lynq operator`: the composition root of the operator process — config, logger, clients, reflectors, actors — and its orderly shutdown.
+import { createServer, type Server } from 'node:http';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino, type Logger } from 'pino';
+import { conditionStatuses, formConditionTypes } from '../api/conditions.js';
+import type { LynqForm } from '../api/lynq-form.schema.js';
+import type { LynqHub } from '../api/lynq-hub.schema.js';
+import type { LynqNode } from '../api/lynq-node.schema.js';
+import { finalizers, labelKeys } from '../api/metadata-keys.js';
+import { hubActorFactory } from '../actors/hub-registry.js';
+import type { HubActor } from '../actors/hub.actor.js';
+import { nodeActorFactory } from '../actors/node.actor.js';
+import { startNodeSupervisor } from '../actors/node-supervisor.js';
+import type { HubSyncPorts } from '../actors/hub-sync.actor.js';
+import { MysqlDatasourceCache } from '../datasource/mysql-datasource-cache.js';
+import { invalidSpecError, messageOf } from '../errors.js';
+import { createApiClient, patchTypes, type ApiClient } from '../kube/api-client.js';
+import { createEventRecorder } from '../kube/event-recorder.js';
+import { createHttpTransport } from '../kube/http-transport.js';
+import type { KubeObject } from '../kube/kube-object.js';
+import { lynqCollectionPath, lynqObjectPath, secretPath } from '../kube/lynq-paths.js';
+import { createReflector, type Reflector } from '../kube/reflector.js';
+import { createStatusWriter } from '../kube/status-writer.js';
+import type { HubRef } from '../machines/hub.machine.js';
+import type { RowInput } from '../reconcile/plan-node-changes.js';
+import { readOperatorConfig, type OperatorConfig } from './operator-config.js';
+
+const keyOf = (namespace: string | undefined, name: string | undefined): string =>
+  `${namespace ?? ''}/${name ?? ''}`;
+
+const loadKubeConfig = (config: OperatorConfig): KubeConfig => {
+  const kc = new KubeConfig();
+  if (config.kubeconfig !== undefined) kc.loadFromFile(config.kubeconfig);
+  else kc.loadFromDefault();
+  return kc;
+};
+
+const createLogger = (level: string): Logger =>
+  pino({
+    level,
+    base: { component: 'lynq-operator' },
+    // Secrets never reach the logs, wherever they appear in a logged object.
+    redact: {
+      paths: [
+        'password',
+        '*.password',
+        '*.*.password',
+        'data',
+        '*.data',
+        'headers.authorization',
+        '*.headers.authorization',
+      ],
+      censor: '[redacted]',
+    },
+  });
+
+/** A form counts as valid unless its `Valid` condition says otherwise (form validation sets it). */
+const isFormValid = (form: LynqForm): boolean =>
+  !(
+    form.status?.conditions?.some(
+      (c) => c.type === formConditionTypes.valid && c.status === conditionStatuses.false,
+    ) ?? false
+  );
+
+const readSecretKey =
+  (client: ApiClient) =>
+  async (namespace: string, name: string, key: string, signal: AbortSignal): Promise<string> => {
+    const secret = (await client.get(secretPath(namespace, name), signal)) as
+      { data?: Record<string, string> } | undefined;
+    if (secret === undefined)
+      throw invalidSpecError('SecretNotFound', `Secret ${namespace}/${name} not found`);
+    const value = secret.data?.[key];
+    if (value === undefined)
+      throw invalidSpecError('SecretKeyNotFound', `Secret ${namespace}/${name} has no key ${key}`);
+    return Buffer.from(value, 'base64').toString('utf8');
+  };
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason as Error);
+      },
+      { once: true },
+    );
+  });
+
+/** Runs until SIGTERM/SIGINT; resolves with the exit code. */
+export const runOperator = async (config: OperatorConfig): Promise<number> => {
+  const logger = createLogger(config.logLevel);
+  const kc = loadKubeConfig(config);
+  const transport = createHttpTransport(kc);
+  const client = createApiClient(transport);
+  const statusWriter = createStatusWriter({
+    client,
+    logger,
+    minIntervalMs: config.statusMinIntervalMs,
+  });
+  const events = createEventRecorder(client, logger);
+  const datasources = new MysqlDatasourceCache({ logger });
+
+  const nodesByHub = new Map<string, Map<string, LynqNode>>();
+  const hubActors = new Map<string, HubActor>();
+  const hubKeyOfNode = (node: LynqNode): string | undefined => {
+    const hub = node.metadata.ownerReferences?.find((o) => o.kind === 'LynqHub')?.name;
+    return hub === undefined ? undefined : keyOf(node.metadata.namespace, hub);
+  };
+
+  const reflectorOptions = {
+    transport,
+    logger,
+    watchTimeoutSeconds: config.watchTimeoutSeconds,
+  };
+  const forms: Reflector<KubeObject> = createReflector({
+    ...reflectorOptions,
+    path: lynqCollectionPath('lynqforms', config.namespace),
+    handler: {
+      added: (obj) =>
+        hubActors
+          .get(keyOf(obj.metadata.namespace, (obj as unknown as LynqForm).spec.hubId))
+          ?.formsChanged(),
+      updated: (obj, previous) => {
+        // Only a change a hub cares about: the spec (generation) or the form's validity.
+        const form = obj as unknown as LynqForm;
+        const before = previous as unknown as LynqForm;
+        if (
+          form.metadata.generation === before.metadata.generation &&
+          isFormValid(form) === isFormValid(before)
+        )
+          return;
+        hubActors.get(keyOf(form.metadata.namespace, form.spec.hubId))?.formsChanged();
+      },
+      deleted: (obj) =>
+        hubActors
+          .get(keyOf(obj.metadata.namespace, (obj as unknown as LynqForm).spec.hubId))
+          ?.formsChanged(),
+    },
+  });
+
+  const ports: HubSyncPorts = {
+    getHub: (ref) => hubs.get(keyOf(ref.namespace, ref.name)) as LynqHub | undefined,
+    formsOfHub: (ref) =>
+      (forms.list() as unknown as LynqForm[])
+        .filter(
+          (f) =>
+            f.metadata.namespace === ref.namespace &&
+            f.spec.hubId === ref.name &&
+            f.metadata.deletionTimestamp === undefined,
+        )
+        .map((f) => ({ name: f.metadata.name ?? '', valid: isFormValid(f) })),
+    nodesOfHub: (ref) => [...(nodesByHub.get(keyOf(ref.namespace, ref.name))?.values() ?? [])],
+    readSecretKey: readSecretKey(client),
+    readRows: async (hub, password, signal): Promise<readonly RowInput[]> => {
+      const mysql = hub.spec.source.mysql;
+      if (mysql === undefined) {
+        throw invalidSpecError(
+          'InvalidSpec',
+          `LynqHub ${keyOf(hub.metadata.namespace, hub.metadata.name)}: spec.source.mysql is required`,
+        );
+      }
+      const datasource = await datasources.datasourceFor(
+        keyOf(hub.metadata.namespace, hub.metadata.name),
+        {
+          host: mysql.host,
+          port: mysql.port,
+          user: mysql.username,
+          database: mysql.database,
+          ...(password === undefined ? {} : { password }),
+        },
+      );
+      const rowSet = await datasource.readRows(
+        {
+          table: mysql.table,
+          columns: {
+            uid: hub.spec.valueMappings.uid,
+            activate: hub.spec.valueMappings.activate,
+            ...(hub.spec.valueMappings.hostOrUrl === undefined
+              ? {}
+              : { hostOrUrl: hub.spec.valueMappings.hostOrUrl }),
+            extra: hub.spec.extraValueMappings ?? {},
+          },
+        },
+        signal,
+      );
+      return rowSet.rows;
+    },
+    createNode: async (node, signal) => {
+      await client.create(lynqCollectionPath('lynqnodes', node.metadata.namespace), node, signal);
+    },
+    updateNodeVariables: async (namespace, name, variables, signal) => {
+      // `variables` is replaced whole: a merge patch would keep keys the row no longer has.
+      await client.patch(
+        lynqObjectPath('lynqnodes', namespace, name),
+        patchTypes.json,
+        [{ op: 'replace', path: '/spec/variables', value: variables }],
+        { signal },
+      );
+    },
+    deleteNode: async (namespace, name, signal) => {
+      await client.remove(lynqObjectPath('lynqnodes', namespace, name), {
+        propagationPolicy: 'Background',
+        signal,
+      });
+    },
+    report: (event) => {
+      logger.info({ event }, 'Hub sync report');
+    },
+  };
+
+  /** Deletes every node of the hub, waits until they are gone, then drops the hub's finalizer (SPEC H8). */
+  const finalize = async (ref: HubRef, signal: AbortSignal): Promise<void> => {
+    const key = keyOf(ref.namespace, ref.name);
+    for (;;) {
+      const remaining = [...(nodesByHub.get(key)?.values() ?? [])];
+      if (remaining.length === 0) break;
+      await Promise.all(
+        remaining
+          .filter((n) => n.metadata.deletionTimestamp === undefined)
+          .map((n) => ports.deleteNode(ref.namespace, n.metadata.name ?? '', signal)),
+      );
+      await sleep(500, signal);
+    }
+    const hub = ports.getHub(ref);
+    const index = hub?.metadata.finalizers?.indexOf(finalizers.hubCleanup) ?? -1;
+    if (hub !== undefined && index >= 0) {
+      await client.patch(
+        lynqObjectPath('lynqhubs', ref.namespace, ref.name),
+        patchTypes.json,
+        [
+          { op: 'test', path: '/metadata/uid', value: hub.metadata.uid },
+          { op: 'test', path: `/metadata/finalizers/${index}`, value: finalizers.hubCleanup },
+          { op: 'remove', path: `/metadata/finalizers/${index}` },
+        ],
+        { signal },
+      );
+    }
+    await datasources.release(key);
+  };
+
+  const startHub = hubActorFactory({ ports, finalize, statusWriter, events, logger });
+
+  /** Adds the hub's finalizer once, so its nodes are deleted before it goes (SPEC H8). */
+  const ensureHubFinalizer = (hub: LynqHub): void => {
+    if (
+      hub.metadata.deletionTimestamp !== undefined ||
+      hub.metadata.finalizers?.includes(finalizers.hubCleanup) === true
+    )
+      return;
+    const path = lynqObjectPath('lynqhubs', hub.metadata.namespace ?? '', hub.metadata.name ?? '');
+    const ops =
+      hub.metadata.finalizers === undefined
+        ? [{ op: 'add' as const, path: '/metadata/finalizers', value: [finalizers.hubCleanup] }]
+        : [{ op: 'add' as const, path: '/metadata/finalizers/-', value: finalizers.hubCleanup }];
+    client
+      .patch(path, patchTypes.json, [
+        { op: 'test', path: '/metadata/uid', value: hub.metadata.uid },
+        ...ops,
+      ])
+      .catch((err: unknown) => {
+        logger.warn({ err: messageOf(err), hub: path }, 'Adding the hub finalizer failed');
+      });
+  };
+
+  const observeHub = (obj: KubeObject): void => {
+    const hub = obj as unknown as LynqHub;
+    const key = keyOf(hub.metadata.namespace, hub.metadata.name);
+    let actor = hubActors.get(key);
+    if (actor === undefined) {
+      actor = startHub({ namespace: hub.metadata.namespace ?? '', name: hub.metadata.name ?? '' });
+      hubActors.set(key, actor);
+    }
+    ensureHubFinalizer(hub);
+    actor.observe(hub);
+  };
+
+  const hubs: Reflector<KubeObject> = createReflector({
+    ...reflectorOptions,
+    path: lynqCollectionPath('lynqhubs', config.namespace),
+    handler: {
+      added: observeHub,
+      updated: observeHub,
+      deleted: (obj) => {
+        const key = keyOf(obj.metadata.namespace, obj.metadata.name);
+        hubActors.get(key)?.stop();
+        hubActors.delete(key);
+        void datasources.release(key);
+      },
+    },
+  });
+
+  const supervisor = startNodeSupervisor(nodeActorFactory({ client, logger }));
+  const indexNode = (obj: KubeObject, present: boolean): void => {
+    const node = obj as unknown as LynqNode;
+    const hubKey = hubKeyOfNode(node);
+    if (hubKey === undefined) return;
+    let byName = nodesByHub.get(hubKey);
+    if (byName === undefined) {
+      byName = new Map();
+      nodesByHub.set(hubKey, byName);
+    }
+    if (present) byName.set(node.metadata.name ?? '', node);
+    else byName.delete(node.metadata.name ?? '');
+    hubActors.get(hubKey)?.nodesChanged();
+  };
+  const nodes: Reflector<KubeObject> = createReflector({
+    ...reflectorOptions,
+    path: lynqCollectionPath('lynqnodes', config.namespace),
+    labelSelector: labelKeys.hub,
+    handler: {
+      added: (obj) => {
+        indexNode(obj, true);
+        supervisor.observe(
+          keyOf(obj.metadata.namespace, obj.metadata.name),
+          obj as unknown as LynqNode,
+        );
+      },
+      updated: (obj) => {
+        indexNode(obj, true);
+        supervisor.observe(
+          keyOf(obj.metadata.namespace, obj.metadata.name),
+          obj as unknown as LynqNode,
+        );
+      },
+      deleted: (obj) => {
+        indexNode(obj, false);
+        supervisor.remove(keyOf(obj.metadata.namespace, obj.metadata.name));
+      },
+    },
+  });
+
+  // Nodes and forms first, so a hub's first sync already sees what exists.
+  nodes.start();
+  forms.start();
+  await Promise.all([nodes.synced(), forms.synced()]);
+  hubs.start();
+  await hubs.synced();
+  logger.info({ namespace: config.namespace ?? '(all)' }, 'Operator started');
+
+  let health: Server | undefined;
+  if (config.healthPort >= 0) {
+    health = createServer((req, res) => {
+      const ok = req.url === '/healthz' || req.url === '/readyz';
+      res.writeHead(ok ? 200 : 404, { 'content-type': 'text/plain' }).end(ok ? 'ok' : 'not found');
+    });
+    health.listen(config.healthPort, '0.0.0.0');
+  }
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  logger.info('Stopping');
+  health?.close();
+  await Promise.all([hubs.stop(), forms.stop(), nodes.stop()]);
+  for (const actor of hubActors.values()) actor.stop();
+  supervisor.stop();
+  await Promise.race([statusWriter.flush(), new Promise((r) => setTimeout(r, 5_000))]);
+  await datasources.close();
+  transport.close();
+  logger.info('Stopped');
+  return 0;
+};
+
+/** The `operator` subcommand. */
+export const operatorCommand = async (args: readonly string[]): Promise<number> =>
+  runOperator(readOperatorConfig(args, process.env));

@@ -1,0 +1,161 @@
+// Coalesced /status writes (DESIGN 3): per object at most one write in flight, the latest wins, a minimum interval, nothing when nothing changed.
+import type { Logger } from 'pino';
+import { canonicalJson } from '../api/canonical-json.js';
+import { apiErrorCodes, patchTypes, type ApiClient } from './api-client.js';
+
+export interface StatusWriterOptions {
+  readonly client: ApiClient;
+  readonly logger: Logger;
+  /** Least time between two writes to one object. Default 1 s. */
+  readonly minIntervalMs?: number;
+  /** Delay before retrying a failed write (doubling up to 30 s). Default 1 s. */
+  readonly retryMs?: number;
+  /** Field manager of status writes, distinct from the resource manager (DESIGN 9). */
+  readonly fieldManager?: string;
+}
+
+export interface StatusWriter {
+  /**
+   * Asks for `status` to be written to `statusPath`. Returns at once; the write happens later,
+   * merged with any newer call for the same path. Identical to what was last written: no write.
+   */
+  publish(statusPath: string, status: Readonly<Record<string, unknown>>): void;
+  /**
+   * Tells the writer what the server holds now (from a watch), so a restarted operator whose
+   * status is unchanged writes nothing (SPEC O2).
+   */
+  observe(statusPath: string, status: Readonly<Record<string, unknown>> | undefined): void;
+  /** Forgets an object (it was deleted): pending writes for it are dropped. */
+  forget(statusPath: string): void;
+  /** Resolves when nothing is pending or in flight (shutdown, tests). */
+  flush(): Promise<void>;
+  /** Writes sent so far. */
+  readonly writes: () => number;
+}
+
+interface Slot {
+  written: string | undefined;
+  writtenKeys: readonly string[];
+  pending: Readonly<Record<string, unknown>> | undefined;
+  inFlight: boolean;
+  timer: NodeJS.Timeout | undefined;
+  lastWriteAt: number;
+  failures: number;
+}
+
+/** Creates a writer; its timers are unref'd, so it never keeps the process alive. */
+export const createStatusWriter = (options: StatusWriterOptions): StatusWriter => {
+  const minIntervalMs = options.minIntervalMs ?? 1_000;
+  const retryMs = options.retryMs ?? 1_000;
+  const fieldManager = options.fieldManager ?? 'lynq-status';
+  const slots = new Map<string, Slot>();
+  const idle = new Set<() => void>();
+  let writes = 0;
+
+  const settledIfIdle = (): void => {
+    for (const slot of slots.values()) {
+      if (slot.inFlight || slot.pending !== undefined) return;
+    }
+    for (const resolve of idle) resolve();
+    idle.clear();
+  };
+
+  const schedule = (path: string, slot: Slot, delayMs: number): void => {
+    if (slot.inFlight || slot.timer !== undefined) return;
+    slot.timer = setTimeout(() => {
+      slot.timer = undefined;
+      void write(path, slot);
+    }, delayMs);
+    slot.timer.unref();
+  };
+
+  const write = async (path: string, slot: Slot): Promise<void> => {
+    const status = slot.pending;
+    slot.pending = undefined;
+    const text = status === undefined ? undefined : canonicalJson(status);
+    if (status === undefined || text === slot.written) {
+      settledIfIdle();
+      return;
+    }
+    // A merge patch leaves keys it does not name: clear the ones that are gone.
+    const cleared = Object.fromEntries(
+      slot.writtenKeys.filter((k) => !(k in status)).map((k) => [k, null]),
+    );
+    slot.inFlight = true;
+    try {
+      writes += 1;
+      await options.client.patch(
+        path,
+        patchTypes.merge,
+        { status: { ...cleared, ...status } },
+        { fieldManager },
+      );
+      slot.written = text;
+      slot.writtenKeys = Object.keys(status);
+      slot.failures = 0;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code === apiErrorCodes.notFound) {
+        slots.delete(path);
+      } else {
+        slot.failures += 1;
+        slot.pending ??= status;
+        options.logger.warn({ err, path, failures: slot.failures }, 'Status write failed');
+      }
+    } finally {
+      slot.inFlight = false;
+      slot.lastWriteAt = Date.now();
+    }
+    if (slot.pending !== undefined && slots.has(path)) {
+      const backoff =
+        slot.failures === 0 ? minIntervalMs : Math.min(retryMs * 2 ** (slot.failures - 1), 30_000);
+      schedule(path, slot, backoff);
+    }
+    settledIfIdle();
+  };
+
+  const slotOf = (path: string): Slot => {
+    let slot = slots.get(path);
+    if (slot === undefined) {
+      slot = {
+        written: undefined,
+        writtenKeys: [],
+        pending: undefined,
+        inFlight: false,
+        timer: undefined,
+        lastWriteAt: 0,
+        failures: 0,
+      };
+      slots.set(path, slot);
+    }
+    return slot;
+  };
+
+  return {
+    observe: (path, status) => {
+      const slot = slotOf(path);
+      if (slot.inFlight || status === undefined) return;
+      slot.written = canonicalJson(status);
+      slot.writtenKeys = Object.keys(status);
+    },
+    publish: (path, status) => {
+      const slot = slotOf(path);
+      if (slot.pending === undefined && !slot.inFlight && canonicalJson(status) === slot.written)
+        return;
+      slot.pending = status;
+      schedule(path, slot, Math.max(0, slot.lastWriteAt + minIntervalMs - Date.now()));
+    },
+    forget: (path) => {
+      const slot = slots.get(path);
+      if (slot?.timer !== undefined) clearTimeout(slot.timer);
+      slots.delete(path);
+      settledIfIdle();
+    },
+    flush: () =>
+      new Promise<void>((resolve) => {
+        idle.add(resolve);
+        settledIfIdle();
+      }),
+    writes: () => writes,
+  };
+};

@@ -1,0 +1,59 @@
+// Starts the operator as users run it (`node dist/src/main.js operator`) with the operator's own identity, for one test.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from './cache-paths.js';
+import { testEnv } from './test-env.js';
+
+export interface OperatorProcess {
+  /** What the operator logged so far (JSON lines). */
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+export interface OperatorOptions {
+  /** Watch only this namespace, so tests running side by side do not see each other. */
+  readonly namespace: string;
+  readonly extraArgs?: readonly string[];
+}
+
+/** Spawns the operator with the groupless operator user's kubeconfig and short watch timeouts. */
+export const startOperator = async (options: OperatorOptions): Promise<OperatorProcess> => {
+  const env = await testEnv();
+  let output = '';
+  const child = spawn(
+    process.execPath,
+    [
+      join(repoRoot(), 'dist', 'src', 'main.js'),
+      'operator',
+      '--kubeconfig',
+      env.kubeconfigs.operator,
+      '--namespace',
+      options.namespace,
+      '--watch-timeout-seconds',
+      '20',
+      '--status-min-interval-ms',
+      '200',
+      '--health-port',
+      '-1',
+      ...(options.extraArgs ?? []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LYNQ_LOG_LEVEL: 'debug' } },
+  );
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      resolve(code);
+    }),
+  );
+  return {
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+};

@@ -1,0 +1,468 @@
+// The operator process against a real API server and MariaDB: rows become LynqNodes, and only for the reasons SPEC §2 names.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { lynqPath } from '../fixtures/lynq-paths.js';
+import { validForm } from '../fixtures/lynq-objects.js';
+import { eventually } from '../harness/eventually.js';
+import { kubeRequest } from '../harness/kube-request.js';
+import { startOperator, type OperatorProcess } from '../harness/operator-process.js';
+import {
+  auditEvents,
+  createTestDatabase,
+  createTestNamespace,
+  kubeConfigFor,
+  testEnv,
+  type TestDatabase,
+} from '../harness/test-env.js';
+
+interface NodeView {
+  metadata: {
+    name: string;
+    labels: Record<string, string>;
+    finalizers?: string[];
+    ownerReferences?: { kind: string; name: string }[];
+  };
+  spec: { uid: string; templateRef: string; variables: Record<string, unknown>; revision?: string };
+}
+
+interface HubView {
+  status?: {
+    phase?: string;
+    desired?: number;
+    ready?: number;
+    failed?: number;
+    referencingTemplates?: number;
+    rows?: { active: number; total: number; rejected: number };
+    conditions?: { type: string; status: string; reason: string; message: string }[];
+  };
+}
+
+/** One test's world: namespace, database with a `nodes` table, an operator watching that namespace. */
+interface World {
+  readonly ns: string;
+  readonly db: TestDatabase;
+  readonly kc: KubeConfig;
+  readonly operator: OperatorProcess;
+  close(): Promise<void>;
+}
+
+const openWorld = async (label: string): Promise<World> => {
+  const [namespace, db, kc] = await Promise.all([
+    createTestNamespace(label),
+    createTestDatabase(label),
+    kubeConfigFor('admin'),
+  ]);
+  await db.connection.query(
+    'CREATE TABLE nodes (id VARCHAR(200) PRIMARY KEY, active TINYINT(1), plan VARCHAR(64), note TEXT)',
+  );
+  const operator = await startOperator({ namespace: namespace.name });
+  return {
+    ns: namespace.name,
+    db,
+    kc,
+    operator,
+    close: async () => {
+      const code = await operator.stop();
+      if (code !== 0)
+        process.stderr.write(
+          `operator exited ${String(code)}:\n${operator.output().slice(-4000)}\n`,
+        );
+      await Promise.all([namespace.remove(), db.drop()]);
+    },
+  };
+};
+
+const hubBody = async (
+  world: World,
+  name: string,
+  patch: {
+    syncInterval?: string;
+    uidColumn?: string;
+    port?: number;
+    suspend?: boolean;
+    extra?: Record<string, string>;
+  } = {},
+) => {
+  const url = new URL((await testEnv()).mysqlUrl);
+  return {
+    apiVersion: 'operator.lynq.sh/v1',
+    kind: 'LynqHub',
+    metadata: { name, namespace: world.ns },
+    spec: {
+      source: {
+        type: 'mysql',
+        syncInterval: patch.syncInterval ?? '1s',
+        mysql: {
+          host: url.hostname,
+          port: patch.port ?? Number(url.port || '3306'),
+          username: decodeURIComponent(url.username || 'root'),
+          database: world.db.name,
+          table: 'nodes',
+        },
+      },
+      valueMappings: { uid: patch.uidColumn ?? 'id', activate: 'active' },
+      extraValueMappings: patch.extra ?? { plan: 'plan' },
+      ...(patch.suspend === undefined ? {} : { suspend: patch.suspend }),
+    },
+  };
+};
+
+const create = async (
+  world: World,
+  plural: 'lynqhubs' | 'lynqforms',
+  body: unknown,
+): Promise<void> => {
+  const res = await kubeRequest(world.kc, {
+    method: 'POST',
+    path: lynqPath(plural, world.ns),
+    body,
+  });
+  assert.equal(res.status, 201, res.text);
+};
+
+const form = (world: World, name: string, hubId: string) =>
+  validForm({ name, namespace: world.ns, hubId });
+
+const listNodes = async (world: World): Promise<NodeView[]> => {
+  const res = await kubeRequest(world.kc, { method: 'GET', path: lynqPath('lynqnodes', world.ns) });
+  assert.equal(res.status, 200, res.text);
+  return (res.body as { items: NodeView[] }).items;
+};
+
+const getHub = async (world: World, name: string): Promise<HubView> => {
+  const res = await kubeRequest(world.kc, {
+    method: 'GET',
+    path: lynqPath('lynqhubs', world.ns, name),
+  });
+  return res.body as HubView;
+};
+
+const nodeCount = (n: number) => async (world: World) => {
+  const nodes = await listNodes(world);
+  return nodes.length === n ? nodes : undefined;
+};
+
+const condition = (hub: HubView, type: string) =>
+  hub.status?.conditions?.find((c) => c.type === type);
+
+describe('hub: rows become LynqNodes', () => {
+  let world: World;
+  before(async () => {
+    world = await openWorld('hub-rows');
+  });
+  after(async () => {
+    await world.close();
+  });
+
+  it('H5 an inserted row becomes a node; activate off and on removes and re-creates it', async () => {
+    await world.db.connection.query("INSERT INTO nodes VALUES ('acme', 1, 'pro', NULL)");
+    await create(world, 'lynqhubs', await hubBody(world, 'hub'));
+    await create(world, 'lynqforms', form(world, 'web', 'hub'));
+    const [node] = await eventually('node created', () => nodeCount(1)(world));
+    assert.ok(node);
+    assert.equal(node.spec.uid, 'acme');
+    assert.equal(node.spec.templateRef, 'web');
+    assert.equal(node.spec.revision, undefined, 'the hub never writes revision');
+    assert.deepEqual(node.spec.variables, {
+      uid: 'acme',
+      activate: true,
+      plan: 'pro',
+      hubId: 'hub',
+      templateRef: 'web',
+    });
+    assert.deepEqual(node.metadata.finalizers, ['lynq.sh/node-cleanup']);
+    assert.equal(node.metadata.ownerReferences?.[0]?.name, 'hub');
+    assert.equal(node.metadata.labels['lynq.sh/uid'], 'acme');
+
+    await world.db.connection.query("UPDATE nodes SET active = 0 WHERE id = 'acme'");
+    await eventually('node removed', () => nodeCount(0)(world));
+    await world.db.connection.query("UPDATE nodes SET active = 1 WHERE id = 'acme'");
+    await eventually('node re-created', () => nodeCount(1)(world));
+  });
+
+  it('H3 a changed or extra mapped column updates the variables; {{ }} in a value stays literal', async () => {
+    await world.db.connection.query(
+      "UPDATE nodes SET plan = '{{ uid }} and {% raw %}' WHERE id = 'acme'",
+    );
+    const [node] = await eventually('variables updated', async () => {
+      const nodes = await listNodes(world);
+      return nodes[0]?.spec.variables['plan'] === '{{ uid }} and {% raw %}' ? nodes : undefined;
+    });
+    assert.ok(node);
+  });
+
+  it('H4 2 forms × 2 rows make 4 nodes, and the hub counts them', async () => {
+    await world.db.connection.query("INSERT INTO nodes VALUES ('globex', 1, 'free', NULL)");
+    await create(world, 'lynqforms', form(world, 'db', 'hub'));
+    const nodes = await eventually('4 nodes', () => nodeCount(4)(world));
+    assert.deepEqual(nodes.map((n) => `${n.spec.uid}/${n.spec.templateRef}`).sort(), [
+      'acme/db',
+      'acme/web',
+      'globex/db',
+      'globex/web',
+    ]);
+    const hub = await eventually('hub counts', async () => {
+      const h = await getHub(world, 'hub');
+      return h.status?.desired === 4 && h.status.referencingTemplates === 2 ? h : undefined;
+    });
+    assert.deepEqual(hub.status?.rows, { active: 2, total: 2, rejected: 0 });
+    assert.equal(hub.status.phase, 'Ready');
+  });
+
+  it('H4 a duplicated uid leaves its nodes alone and is reported as rejected', async () => {
+    await world.db.connection.query('ALTER TABLE nodes DROP PRIMARY KEY');
+    await world.db.connection.query("INSERT INTO nodes VALUES ('acme', 0, 'dup', NULL)");
+    const hub = await eventually('rejected counted', async () => {
+      const h = await getHub(world, 'hub');
+      return h.status?.rows?.rejected === 2 ? h : undefined;
+    });
+    assert.ok(hub);
+    const nodes = await listNodes(world);
+    assert.equal(nodes.filter((n) => n.spec.uid === 'acme').length, 2, 'acme keeps both nodes');
+    await world.db.connection.query("DELETE FROM nodes WHERE plan = 'dup'");
+  });
+
+  it('follows node conditions in the hub ready and failed counts', async () => {
+    const nodes = await listNodes(world);
+    const [first, second] = nodes;
+    assert.ok(first && second);
+    const now = new Date().toISOString();
+    for (const [node, type] of [
+      [first, 'Ready'],
+      [second, 'Degraded'],
+    ] as const) {
+      const res = await kubeRequest(world.kc, {
+        method: 'PATCH',
+        path: `${lynqPath('lynqnodes', world.ns, node.metadata.name)}/status`,
+        contentType: 'application/merge-patch+json',
+        body: {
+          status: {
+            conditions: [
+              {
+                type,
+                status: 'True',
+                reason: 'Test',
+                message: 'set by test',
+                lastTransitionTime: now,
+              },
+            ],
+          },
+        },
+      });
+      assert.equal(res.status, 200, res.text);
+    }
+    await eventually('hub counts follow', async () => {
+      const h = await getHub(world, 'hub');
+      return h.status?.ready === 1 && h.status.failed === 1;
+    });
+  });
+
+  it('H6 a sync with nothing changed writes nothing', async () => {
+    // Let any write caused by earlier tests settle, then watch three or more 1 s syncs.
+    await sleep(3_000);
+    const before = Date.now();
+    await sleep(4_000);
+    const writes = await auditEvents(
+      (e) =>
+        e.user.username === 'lynq-operator' &&
+        e.objectRef?.namespace === world.ns &&
+        Date.parse(e.requestReceivedTimestamp) >= before,
+    );
+    assert.deepEqual(
+      writes.map(
+        (w) =>
+          `${w.verb} ${w.objectRef?.resource ?? ''}/${w.objectRef?.subresource ?? ''} ${w.objectRef?.name ?? ''}`,
+      ),
+      [],
+    );
+  });
+});
+
+describe('hub: naming', () => {
+  let world: World;
+  before(async () => {
+    world = await openWorld('hub-names');
+  });
+  after(async () => {
+    await world.close();
+  });
+
+  it('gives colliding-looking pairs, capitals, underscores and 80-character uids valid distinct names', async () => {
+    const long = 'x'.repeat(80);
+    await world.db.connection.query(
+      'INSERT INTO nodes (id, active) VALUES (?, 1), (?, 1), (?, 1), (?, 1)',
+      ['a-b', 'a', 'Mixed_Case_Tenant', long],
+    );
+    await create(world, 'lynqhubs', await hubBody(world, 'hub', { extra: {} }));
+    await create(world, 'lynqforms', form(world, 'c', 'hub'));
+    await create(world, 'lynqforms', form(world, 'b-c', 'hub'));
+    const nodes = await eventually('8 nodes', () => nodeCount(8)(world));
+    const names = nodes.map((n) => n.metadata.name);
+    assert.equal(new Set(names).size, 8);
+    for (const name of names) {
+      assert.ok(name.length <= 63, name);
+      assert.match(name, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    }
+    const ab = nodes.find((n) => n.spec.uid === 'a-b' && n.spec.templateRef === 'c');
+    const a = nodes.find((n) => n.spec.uid === 'a' && n.spec.templateRef === 'b-c');
+    assert.ok(ab && a);
+    assert.notEqual(ab.metadata.name, a.metadata.name);
+  });
+});
+
+describe('hub: failing closed', () => {
+  let world: World;
+  before(async () => {
+    world = await openWorld('hub-fail');
+  });
+  after(async () => {
+    await world.close();
+  });
+
+  it('H7 a uid mapped to a missing column sets DatasourceReachable=False and creates no nodes', async () => {
+    await world.db.connection.query("INSERT INTO nodes VALUES ('acme', 1, 'pro', NULL)");
+    await create(
+      world,
+      'lynqhubs',
+      await hubBody(world, 'broken', { uidColumn: 'missing_column' }),
+    );
+    await create(world, 'lynqforms', form(world, 'web', 'broken'));
+    const hub = await eventually('condition set', async () => {
+      const h = await getHub(world, 'broken');
+      return condition(h, 'DatasourceReachable')?.status === 'False' ? h : undefined;
+    });
+    assert.equal(condition(hub, 'DatasourceReachable')?.reason, 'DatasourceColumnMissing');
+    assert.match(condition(hub, 'DatasourceReachable')?.message ?? '', /missing_column/);
+    assert.equal(hub.status?.phase, 'Degraded');
+    assert.equal((await listNodes(world)).length, 0);
+  });
+
+  it('H7 deletes nothing while the database is unreachable, and recovers when it returns', async () => {
+    await create(world, 'lynqhubs', await hubBody(world, 'flaky'));
+    await create(world, 'lynqforms', form(world, 'app', 'flaky'));
+    await eventually('node created', async () =>
+      (await listNodes(world)).some((n) => n.spec.templateRef === 'app'),
+    );
+    // Point the hub at a closed port: rows can no longer be read.
+    const res = await kubeRequest(world.kc, {
+      method: 'PATCH',
+      path: lynqPath('lynqhubs', world.ns, 'flaky'),
+      contentType: 'application/merge-patch+json',
+      body: { spec: { source: { mysql: { port: 1 } } } },
+    });
+    assert.equal(res.status, 200, res.text);
+    await eventually('unreachable reported', async () => {
+      const h = await getHub(world, 'flaky');
+      return condition(h, 'DatasourceReachable')?.reason === 'DatasourceUnreachable';
+    });
+    await sleep(3_000);
+    assert.ok(
+      (await listNodes(world)).some((n) => n.spec.templateRef === 'app'),
+      'the node is still there',
+    );
+    const deletes = await auditEvents(
+      (e) =>
+        e.user.username === 'lynq-operator' &&
+        e.objectRef?.namespace === world.ns &&
+        e.verb === 'delete',
+    );
+    assert.equal(deletes.length, 0);
+    const url = new URL((await testEnv()).mysqlUrl);
+    await kubeRequest(world.kc, {
+      method: 'PATCH',
+      path: lynqPath('lynqhubs', world.ns, 'flaky'),
+      contentType: 'application/merge-patch+json',
+      body: { spec: { source: { mysql: { port: Number(url.port || '3306') } } } },
+    });
+    await eventually('reachable again', async () => {
+      const h = await getHub(world, 'flaky');
+      return condition(h, 'DatasourceReachable')?.status === 'True';
+    });
+  });
+});
+
+describe('hub: lifecycle', () => {
+  let world: World;
+  before(async () => {
+    world = await openWorld('hub-life');
+  });
+  after(async () => {
+    await world.close();
+  });
+
+  it('H10 a form created under a 1h syncInterval is followed without waiting for the poll', async () => {
+    await world.db.connection.query("INSERT INTO nodes VALUES ('acme', 1, 'pro', NULL)");
+    await create(world, 'lynqhubs', await hubBody(world, 'slow', { syncInterval: '1h' }));
+    await eventually(
+      'hub ready',
+      async () => (await getHub(world, 'slow')).status?.phase === 'Ready',
+    );
+    await create(world, 'lynqforms', form(world, 'web', 'slow'));
+    await eventually('node created from the form event', () => nodeCount(1)(world));
+    const del = await kubeRequest(world.kc, {
+      method: 'DELETE',
+      path: lynqPath('lynqforms', world.ns, 'web'),
+    });
+    assert.equal(del.status, 200, del.text);
+    await eventually('node deleted with its form', () => nodeCount(0)(world));
+  });
+
+  it('H11 a new reconcile-at value syncs at once, and suspend stops changes', async () => {
+    await create(world, 'lynqforms', form(world, 'web2', 'slow'));
+    await eventually('node', () => nodeCount(1)(world));
+    await world.db.connection.query("INSERT INTO nodes VALUES ('globex', 1, 'free', NULL)");
+    await sleep(2_000);
+    assert.equal((await listNodes(world)).length, 1, 'no poll within 1h');
+    const annotate = (value: string) =>
+      kubeRequest(world.kc, {
+        method: 'PATCH',
+        path: lynqPath('lynqhubs', world.ns, 'slow'),
+        contentType: 'application/merge-patch+json',
+        body: { metadata: { annotations: { 'lynq.sh/reconcile-at': value } } },
+      });
+    await annotate('one');
+    await eventually('synced by reconcile-at', () => nodeCount(2)(world));
+
+    const suspend = await kubeRequest(world.kc, {
+      method: 'PATCH',
+      path: lynqPath('lynqhubs', world.ns, 'slow'),
+      contentType: 'application/merge-patch+json',
+      body: { spec: { suspend: true } },
+    });
+    assert.equal(suspend.status, 200, suspend.text);
+    await eventually(
+      'suspended',
+      async () => (await getHub(world, 'slow')).status?.phase === 'Suspended',
+    );
+    await world.db.connection.query("UPDATE nodes SET active = 0 WHERE id = 'globex'");
+    await annotate('two');
+    await sleep(2_000);
+    assert.equal((await listNodes(world)).length, 2, 'suspended: no change');
+  });
+
+  it('H8 deleting the hub deletes its nodes before the hub goes', async () => {
+    const res = await kubeRequest(world.kc, {
+      method: 'DELETE',
+      path: lynqPath('lynqhubs', world.ns, 'slow'),
+    });
+    assert.equal(res.status, 200, res.text);
+    await eventually('hub gone', async () => {
+      const r = await kubeRequest(world.kc, {
+        method: 'GET',
+        path: lynqPath('lynqhubs', world.ns, 'slow'),
+      });
+      return r.status === 404;
+    });
+    assert.equal((await listNodes(world)).length, 0, 'no node outlives its hub');
+    const deletes = await auditEvents(
+      (e) =>
+        e.user.username === 'lynq-operator' &&
+        e.objectRef?.namespace === world.ns &&
+        e.verb === 'delete' &&
+        e.objectRef.resource === 'lynqnodes',
+    );
+    assert.ok(deletes.length >= 1, 'the operator deleted the nodes itself');
+  });
+});
