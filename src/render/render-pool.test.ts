@@ -160,6 +160,19 @@ describe('render pool', () => {
     assert.equal(pool.stats().abortedBatches, before);
   });
 
+  it('T7 gives cancelled nodes RenderAborted instead of throwing', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const results = await pool.render(
+      { revisionKey: 'r7', resources: form, nodes: nodes(['a', 'b']) },
+      controller.signal,
+    );
+    assert.deepEqual(
+      results.map((r) => (r.ok ? 'ok' : r.errors[0]?.code)),
+      [poolCodes.renderAborted, poolCodes.renderAborted],
+    );
+  });
+
   it('T7 answers without throwing when the pool is not running', async () => {
     const idle = createRenderPool({
       minThreads: 0,
