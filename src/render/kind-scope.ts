@@ -40,18 +40,18 @@ export const builtinKindScopes: Readonly<Record<string, boolean>> = {
 };
 
 /**
- * The scope of a kind: the caller's answer first (discovery knows the cluster), then the built-in
- * table; `undefined` when neither knows.
+ * The scope of a kind: the built-in table for the kinds it lists (so their hashes never depend on
+ * discovery), the caller's answer (discovery, `--namespaced-kind`) for the others; `undefined`
+ * when neither knows.
  */
 export const resolveNamespaced = (
   apiVersion: string,
   kind: string,
   ask: IsNamespaced | undefined,
 ): boolean | undefined => {
-  const asked = ask?.(apiVersion, kind);
-  if (asked !== undefined) return asked;
   const key = groupKind(apiVersion, kind);
-  return Object.hasOwn(builtinKindScopes, key) ? builtinKindScopes[key] : undefined;
+  if (Object.hasOwn(builtinKindScopes, key)) return builtinKindScopes[key];
+  return ask?.(apiVersion, kind);
 };
 
 /**

@@ -43,7 +43,7 @@ export interface RenderNodeInput {
 }
 
 export interface RenderOptions {
-  /** Asked first for every kind; the built-in table of SPEC §1 kinds answers what it does not. */
+  /** Asked for kinds the built-in table of SPEC §1 kinds does not list (discovery, CLI flags). */
   readonly isNamespaced?: IsNamespaced;
   readonly limits?: Pick<RenderLimits, 'maxOutputBytesPerNode' | 'maxRenderMillisPerNode'>;
 }
