@@ -9,6 +9,8 @@ export interface NodeObservation {
   /** Entries in `status.appliedResources`: what cleanup has to remove or release. */
   readonly appliedResources: number;
   readonly revision: string | undefined;
+  /** Position of the cleanup finalizer in `metadata.finalizers`, -1 when absent. */
+  readonly cleanupFinalizerIndex: number;
 }
 
 export interface NodeRef {
@@ -102,6 +104,7 @@ export const nodeMachine = setup({
                 deleting: true,
                 appliedResources: 0,
                 revision: undefined,
+                cleanupFinalizerIndex: -1,
               },
             }),
             onDone: '#node.deleted',

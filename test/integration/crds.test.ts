@@ -122,8 +122,7 @@ describe('CRDs on the real API server', () => {
       name: 'syncInterval: 0s',
       plural: 'lynqhubs',
       body: () => variant(hub('sync-zero'), (h) => (h.spec.source.syncInterval = '0s')),
-      message:
-        /spec\.source\.syncInterval: Invalid value: "0s": syncInterval must be at least 1s/,
+      message: /spec\.source\.syncInterval: Invalid value: "0s": syncInterval must be at least 1s/,
     },
     {
       name: 'an empty resource id',
