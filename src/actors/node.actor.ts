@@ -79,6 +79,7 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
           name: node.metadata.name ?? '',
           uid: node.metadata.uid ?? '',
         },
+        observation: observeNode(node),
       },
     });
     actor.subscribe({
@@ -90,7 +91,6 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
       },
     });
     actor.start();
-    actor.send({ type: 'node.observed', observation: observeNode(node) });
     return {
       observe: (next) => {
         actor.send({ type: 'node.observed', observation: observeNode(next) });
