@@ -36,6 +36,10 @@ export const annotationKeys = {
   orphanedReason: 'lynq.sh/orphaned-reason',
   /** On an object created under `creationPolicy: Once` (SPEC N7). */
   createdOnce: 'lynq.sh/created-once',
+  /** On every object a node applies: the desired hash last written, for drift checks (SPEC N12, N13). */
+  desiredHash: 'lynq.sh/desired-hash',
+  /** On a released object: `namespace/name` of the node that released it, so it can re-hold it (SPEC N10). */
+  orphanedFrom: 'lynq.sh/orphaned-from',
 } as const;
 
 export type AnnotationKey = (typeof annotationKeys)[keyof typeof annotationKeys];
@@ -61,4 +65,6 @@ export type OrphanReason = (typeof orphanReasons)[keyof typeof orphanReasons];
 export const fieldManagers = {
   /** Resource applies (SPEC N5). */
   resources: 'lynq',
+  /** Release patches: orphan markers and dropped tracking keys (SPEC N10, DESIGN 9). */
+  release: 'lynq-release',
 } as const;
