@@ -1,21 +1,25 @@
 // The syncHub actor: one sync of one hub — read rows, plan node changes, write them, count (SPEC H1–H7).
-import { fromPromise } from 'xstate';
-import { canonicalJson } from '../api/canonical-json.js';
-import { conditionStatuses, nodeConditionTypes } from '../api/conditions.js';
-import type { LynqHub } from '../api/lynq-hub.schema.js';
-import type { LynqNode } from '../api/lynq-node.schema.js';
-import { labelKeys } from '../api/metadata-keys.js';
-import { labelSafe } from '../api/node-name.js';
-import { nodeObject, type NodeObject } from '../api/node-object.js';
-import { invalidSpecError, messageOf, transientError } from '../errors.js';
-import type { HubRef, HubSyncInput, HubSyncOutput } from '../machines/hub.machine.js';
+import { fromPromise } from "xstate";
+import { canonicalJson } from "../api/canonical-json.js";
+import { conditionStatuses, nodeConditionTypes } from "../api/conditions.js";
+import type { LynqHub } from "../api/lynq-hub.schema.js";
+import type { LynqNode } from "../api/lynq-node.schema.js";
+import { labelKeys } from "../api/metadata-keys.js";
+import { labelSafe } from "../api/node-name.js";
+import { nodeObject, type NodeObject } from "../api/node-object.js";
+import { invalidSpecError, messageOf, transientError } from "../errors.js";
+import type {
+  HubRef,
+  HubSyncInput,
+  HubSyncOutput,
+} from "../machines/hub.machine.js";
 import {
   planNodeChanges,
   type FormInput,
   type NodeDeletion,
   type NodePlan,
   type RowInput,
-} from '../reconcile/plan-node-changes.js';
+} from "../reconcile/plan-node-changes.js";
 
 /** Everything one sync touches, injected so the logic runs against fakes in unit tests. */
 export interface HubSyncPorts {
@@ -26,7 +30,12 @@ export interface HubSyncPorts {
   /** Every LynqNode labelled with this hub. */
   nodesOfHub(ref: HubRef): readonly LynqNode[];
   /** A key of a Secret in the hub's namespace; rejects when the Secret or key is missing. */
-  readSecretKey(namespace: string, name: string, key: string, signal: AbortSignal): Promise<string>;
+  readSecretKey(
+    namespace: string,
+    name: string,
+    key: string,
+    signal: AbortSignal,
+  ): Promise<string>;
   /** The rows of the hub's table; rejects with a coded datasource error (SPEC H7). */
   readRows(
     hub: LynqHub,
@@ -42,18 +51,23 @@ export interface HubSyncPorts {
     signal: AbortSignal,
   ): Promise<void>;
   /** Deletes the node (its finalizer then runs, SPEC N9). */
-  deleteNode(namespace: string, name: string, signal: AbortSignal): Promise<void>;
-  /** Reports a planned deletion and duplicated uids (events, logs). */
-  report(event: SyncReport): void;
+  deleteNode(
+    namespace: string,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<void>;
+  /** Reports a deletion and duplicated uids (events, logs). */
+  report(hub: HubRef, event: SyncReport): void;
 }
 
 export type SyncReport =
-  | { readonly type: 'node.deleted'; readonly deletion: NodeDeletion }
-  | { readonly type: 'rows.duplicated'; readonly uids: readonly string[] };
+  | { readonly type: "node.deleted"; readonly deletion: NodeDeletion }
+  | { readonly type: "rows.duplicated"; readonly uids: readonly string[] };
 
 const hasCondition = (node: LynqNode, type: string): boolean =>
-  node.status?.conditions?.some((c) => c.type === type && c.status === conditionStatuses.true) ??
-  false;
+  node.status?.conditions?.some(
+    (c) => c.type === type && c.status === conditionStatuses.true,
+  ) ?? false;
 
 const passwordOf = async (
   ports: HubSyncPorts,
@@ -62,14 +76,14 @@ const passwordOf = async (
 ): Promise<string | undefined> => {
   const ref = hub.spec.source.mysql?.passwordRef;
   if (ref === undefined) return undefined;
-  const namespace = hub.metadata.namespace ?? '';
+  const namespace = hub.metadata.namespace ?? "";
   try {
     return await ports.readSecretKey(namespace, ref.name, ref.key, signal);
   } catch (err) {
     // Never fall back to an empty password (SPEC §1).
     throw invalidSpecError(
-      'PasswordSecretUnavailable',
-      `LynqHub ${namespace}/${hub.metadata.name ?? ''}: spec.source.mysql.passwordRef: Secret ${ref.name} key ${ref.key}: ${messageOf(err)}`,
+      "PasswordSecretUnavailable",
+      `LynqHub ${namespace}/${hub.metadata.name ?? ""}: spec.source.mysql.passwordRef: Secret ${ref.name} key ${ref.key}: ${messageOf(err)}`,
       err,
     );
   }
@@ -78,29 +92,36 @@ const passwordOf = async (
 /** Writes the plan; all writes are attempted, and the first failure is rethrown at the end. */
 const applyPlan = async (
   ports: HubSyncPorts,
+  input: HubSyncInput,
   hub: LynqHub,
   plan: NodePlan,
   signal: AbortSignal,
 ): Promise<void> => {
-  const namespace = hub.metadata.namespace ?? '';
-  const hubRef = { namespace, name: hub.metadata.name ?? '', uid: hub.metadata.uid ?? '' };
+  const namespace = hub.metadata.namespace ?? "";
+  const hubRef = {
+    namespace,
+    name: hub.metadata.name ?? "",
+    uid: hub.metadata.uid ?? "",
+  };
   const writes: Promise<void>[] = [
-    ...plan.create.map((node) => ports.createNode(nodeObject({ hub: hubRef, ...node }), signal)),
+    ...plan.create.map((node) =>
+      ports.createNode(nodeObject({ hub: hubRef, ...node }), signal),
+    ),
     ...plan.update.map((node) =>
       ports.updateNodeVariables(namespace, node.name, node.variables, signal),
     ),
     ...plan.delete.map(async (deletion) => {
       await ports.deleteNode(namespace, deletion.name, signal);
-      ports.report({ type: 'node.deleted', deletion });
+      ports.report(input.hub, { type: "node.deleted", deletion });
     }),
   ];
   const failures = (await Promise.allSettled(writes)).filter(
-    (r): r is PromiseRejectedResult => r.status === 'rejected',
+    (r): r is PromiseRejectedResult => r.status === "rejected",
   );
   const first = failures[0];
   if (first !== undefined) {
     throw transientError(
-      'NodeWriteFailed',
+      "NodeWriteFailed",
       `${failures.length} of ${writes.length} node writes failed; first: ${messageOf(first.reason)}`,
       first.reason,
     );
@@ -119,7 +140,7 @@ export const syncHubOnce = async (
   const hub = ports.getHub(input.hub);
   if (hub === undefined) {
     throw transientError(
-      'HubNotFound',
+      "HubNotFound",
       `LynqHub ${input.hub.namespace}/${input.hub.name} is not known yet`,
     );
   }
@@ -133,7 +154,7 @@ export const syncHubOnce = async (
     rows,
     forms,
     existing: nodes.map((node) => ({
-      name: node.metadata.name ?? '',
+      name: node.metadata.name ?? "",
       uid: node.spec.uid,
       form: node.spec.templateRef,
       variablesCanonical: canonicalJson(node.spec.variables),
@@ -141,18 +162,24 @@ export const syncHubOnce = async (
     })),
   });
   if (plan.rejected.duplicateUids.length > 0) {
-    ports.report({ type: 'rows.duplicated', uids: plan.rejected.duplicateUids });
+    ports.report(input.hub, {
+      type: "rows.duplicated",
+      uids: plan.rejected.duplicateUids,
+    });
   }
-  await applyPlan(ports, hub, plan, signal);
+  await applyPlan(ports, input, hub, plan, signal);
 
   const deleted = new Set(plan.delete.map((d) => d.name));
   const kept = nodes.filter(
-    (n) => n.metadata.deletionTimestamp === undefined && !deleted.has(n.metadata.name ?? ''),
+    (n) =>
+      n.metadata.deletionTimestamp === undefined &&
+      !deleted.has(n.metadata.name ?? ""),
   );
   return {
     desired: kept.length + plan.create.length,
     ready: kept.filter((n) => hasCondition(n, nodeConditionTypes.ready)).length,
-    failed: kept.filter((n) => hasCondition(n, nodeConditionTypes.degraded)).length,
+    failed: kept.filter((n) => hasCondition(n, nodeConditionTypes.degraded))
+      .length,
     referencingTemplates: forms.length,
     rows: plan.rows,
     wrote: plan.create.length + plan.update.length + plan.delete.length > 0,
@@ -166,4 +193,5 @@ export const syncHubActor = (ports: HubSyncPorts) =>
   );
 
 /** The label selector of a hub's nodes. */
-export const hubNodeSelector = (hub: string): string => `${labelKeys.hub}=${labelSafe(hub)}`;
+export const hubNodeSelector = (hub: string): string =>
+  `${labelKeys.hub}=${labelSafe(hub)}`;

@@ -1,12 +1,12 @@
 // `lynq operator`: the composition root of the operator process — config, logger, clients, reflectors, actors — and its orderly shutdown.
 import { createServer, type Server } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
-import { pino, type Logger } from 'pino';
-import { conditionStatuses, formConditionTypes } from '../api/conditions.js';
+import { conditionReasons, conditionStatuses, formConditionTypes } from '../api/conditions.js';
+import { groupVersion } from '../api/crd-builder.js';
 import type { LynqForm } from '../api/lynq-form.schema.js';
 import type { LynqHub } from '../api/lynq-hub.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
-import { finalizers, labelKeys } from '../api/metadata-keys.js';
+import { annotationKeys, finalizers, labelKeys } from '../api/metadata-keys.js';
 import { hubActorFactory } from '../actors/hub-registry.js';
 import type { HubActor } from '../actors/hub.actor.js';
 import { nodeActorFactory } from '../actors/node.actor.js';
@@ -21,6 +21,7 @@ import type { KubeObject } from '../kube/kube-object.js';
 import { lynqCollectionPath, lynqObjectPath, secretPath } from '../kube/lynq-paths.js';
 import { createReflector, type Reflector } from '../kube/reflector.js';
 import { createStatusWriter } from '../kube/status-writer.js';
+import { createRootLogger } from '../observe/logger.js';
 import type { HubRef } from '../machines/hub.machine.js';
 import type { RowInput } from '../reconcile/plan-node-changes.js';
 import { readOperatorConfig, type OperatorConfig } from './operator-config.js';
@@ -34,25 +35,6 @@ const loadKubeConfig = (config: OperatorConfig): KubeConfig => {
   else kc.loadFromDefault();
   return kc;
 };
-
-const createLogger = (level: string): Logger =>
-  pino({
-    level,
-    base: { component: 'lynq-operator' },
-    // Secrets never reach the logs, wherever they appear in a logged object.
-    redact: {
-      paths: [
-        'password',
-        '*.password',
-        '*.*.password',
-        'data',
-        '*.data',
-        'headers.authorization',
-        '*.headers.authorization',
-      ],
-      censor: '[redacted]',
-    },
-  });
 
 /** A form counts as valid unless its `Valid` condition says otherwise (form validation sets it). */
 const isFormValid = (form: LynqForm): boolean =>
@@ -90,7 +72,7 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 
 /** Runs until SIGTERM/SIGINT; resolves with the exit code. */
 export const runOperator = async (config: OperatorConfig): Promise<number> => {
-  const logger = createLogger(config.logLevel);
+  const logger = createRootLogger(config.logLevel);
   const kc = loadKubeConfig(config);
   const transport = createHttpTransport(kc);
   const client = createApiClient(transport);
@@ -104,6 +86,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
 
   const nodesByHub = new Map<string, Map<string, LynqNode>>();
   const hubActors = new Map<string, HubActor>();
+  const reportedDuplicates = new Map<string, string>();
   const hubKeyOfNode = (node: LynqNode): string | undefined => {
     const hub = node.metadata.ownerReferences?.find((o) => o.kind === 'LynqHub')?.name;
     return hub === undefined ? undefined : keyOf(node.metadata.namespace, hub);
@@ -205,8 +188,62 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
         signal,
       });
     },
-    report: (event) => {
-      logger.info({ event }, 'Hub sync report');
+    clearAllowDeletions: async (hub, token, signal) => {
+      // The test makes this a no-op failure when someone set a new token meanwhile (SPEC H9).
+      const path = lynqObjectPath(
+        'lynqhubs',
+        hub.metadata.namespace ?? '',
+        hub.metadata.name ?? '',
+      );
+      const key = `/metadata/annotations/${annotationKeys.allowDeletions.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      await client.patch(
+        path,
+        patchTypes.json,
+        [
+          { op: 'test', path: '/metadata/uid', value: hub.metadata.uid },
+          { op: 'test', path: key, value: token },
+          { op: 'remove', path: key },
+        ],
+        { signal },
+      );
+    },
+    report: (hub, event) => {
+      const key = keyOf(hub.namespace, hub.name);
+      const uid = hubs.get(key)?.metadata.uid ?? '';
+      const object = {
+        apiVersion: groupVersion,
+        kind: 'LynqHub',
+        namespace: hub.namespace,
+        name: hub.name,
+        uid,
+      };
+      switch (event.type) {
+        case 'node.deleted': {
+          const { name, uid: rowUid, form, cause } = event.deletion;
+          logger.info({ hub: key, node: name, cause }, 'Deleted node');
+          void events.record({
+            object,
+            type: 'Normal',
+            reason: 'NodeDeleted',
+            message: `LynqNode ${name} (uid ${rowUid}, form ${form}) deleted: ${cause}`,
+          });
+          return;
+        }
+        case 'rows.duplicated': {
+          // One event per distinct set of duplicates, not one per sync (SPEC H4, H6).
+          const set = event.uids.join(',');
+          if (reportedDuplicates.get(key) === set) return;
+          reportedDuplicates.set(key, set);
+          const shown = event.uids.slice(0, 10).join(', ');
+          void events.record({
+            object,
+            type: 'Warning',
+            reason: conditionReasons.duplicateUids,
+            message: `${event.uids.length} uids appear in more than one row and change nothing: ${shown}${event.uids.length > 10 ? ', …' : ''}`,
+          });
+          return;
+        }
+      }
     },
   };
 

@@ -221,6 +221,26 @@ describe('hub: rows become LynqNodes', () => {
     assert.ok(hub);
     const nodes = await listNodes(world);
     assert.equal(nodes.filter((n) => n.spec.uid === 'acme').length, 2, 'acme keeps both nodes');
+    const events = await eventually('one DuplicateUids event', async () => {
+      const res = await kubeRequest(world.kc, {
+        method: 'GET',
+        path: `/api/v1/namespaces/${world.ns}/events`,
+      });
+      const items = (res.body as { items: { reason: string; message: string; count: number }[] })
+        .items;
+      const dup = items.filter((e) => e.reason === 'DuplicateUids');
+      return dup.length === 1 ? dup : undefined;
+    });
+    assert.match(events[0]?.message ?? '', /acme/);
+    await sleep(2_000);
+    const again = await kubeRequest(world.kc, {
+      method: 'GET',
+      path: `/api/v1/namespaces/${world.ns}/events`,
+    });
+    const counted = (again.body as { items: { reason: string; count: number }[] }).items.find(
+      (e) => e.reason === 'DuplicateUids',
+    );
+    assert.equal(counted?.count, 1, 'the same duplicates are not reported again on every sync');
     await world.db.connection.query("DELETE FROM nodes WHERE plan = 'dup'");
   });
 
