@@ -6,7 +6,7 @@ import { groupVersion } from '../api/crd-builder.js';
 import type { LynqForm } from '../api/lynq-form.schema.js';
 import type { LynqHub } from '../api/lynq-hub.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
-import { annotationKeys, finalizers, labelKeys } from '../api/metadata-keys.js';
+import { finalizers, labelKeys } from '../api/metadata-keys.js';
 import { hubActorFactory } from '../actors/hub-registry.js';
 import type { HubActor } from '../actors/hub.actor.js';
 import { nodeActorFactory } from '../actors/node.actor.js';
@@ -187,25 +187,6 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
         propagationPolicy: 'Background',
         signal,
       });
-    },
-    clearAllowDeletions: async (hub, token, signal) => {
-      // The test makes this a no-op failure when someone set a new token meanwhile (SPEC H9).
-      const path = lynqObjectPath(
-        'lynqhubs',
-        hub.metadata.namespace ?? '',
-        hub.metadata.name ?? '',
-      );
-      const key = `/metadata/annotations/${annotationKeys.allowDeletions.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      await client.patch(
-        path,
-        patchTypes.json,
-        [
-          { op: 'test', path: '/metadata/uid', value: hub.metadata.uid },
-          { op: 'test', path: key, value: token },
-          { op: 'remove', path: key },
-        ],
-        { signal },
-      );
     },
     report: (hub, event) => {
       const key = keyOf(hub.namespace, hub.name);
