@@ -167,7 +167,7 @@ describe('hub: rows become LynqNodes', () => {
     assert.equal(node.spec.revision, undefined, 'the hub never writes revision');
     assert.deepEqual(node.spec.variables, {
       uid: 'acme',
-      activate: true,
+      activate: 1,
       plan: 'pro',
       hubId: 'hub',
       templateRef: 'web',
