@@ -1,0 +1,144 @@
+// Deleting one object a node holds (SPEC N9): background propagation, and what still keeps it (finalizers).
+import { conditionReasons } from '../api/conditions.js';
+import { labelKeys } from '../api/metadata-keys.js';
+import { LynqError } from '../errors.js';
+import { apiError, apiErrorCodes, createApiClient } from './api-client.js';
+import { failedOutcome, type NodeRef, type ResourceWriteDeps } from './apply-resource.js';
+import { asKubeObject, type KubeObject } from './kube-object.js';
+import { resourcePathCodes, type ObjectIdentity } from './resource-paths.js';
+
+export interface DeleteRequest {
+  readonly node: NodeRef;
+  /** The object, as recorded in `status.appliedResources`. */
+  readonly target: ObjectIdentity;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * `gone`: it no longer exists (or its kind is no longer served). `deleting`: deletion started,
+ * finalizers still hold it. `notHeld`: it exists but this node does not hold it, so it was left
+ * alone. `failed`: the API refused or failed.
+ */
+export type DeleteState = 'gone' | 'deleting' | 'notHeld' | 'failed';
+
+export interface DeleteOutcome {
+  readonly state: DeleteState;
+  readonly reason: string;
+  readonly message: string;
+  /** For `deleting`: the finalizers the object waits on. */
+  readonly finalizers?: readonly string[];
+  readonly retryable?: boolean;
+}
+
+export const deleteReasons = {
+  deleted: 'Deleted',
+  alreadyGone: 'AlreadyGone',
+  notHeld: 'NotHeld',
+  waitingOnFinalizer: conditionReasons.waitingOnFinalizer,
+} as const;
+
+const heldBy = (live: KubeObject, node: NodeRef): boolean =>
+  live.metadata.labels?.[labelKeys.node] === node.name &&
+  live.metadata.labels[labelKeys.nodeNamespace] === node.namespace;
+
+/** `waiting on finalizer a, b`: the per-resource message SPEC N9 asks for. */
+export const waitingOnFinalizers = (finalizers: readonly string[]): string =>
+  `waiting on finalizer ${finalizers.join(', ')}`;
+
+const waiting = (live: KubeObject): DeleteOutcome | undefined => {
+  const finalizers = live.metadata.finalizers ?? [];
+  return finalizers.length === 0
+    ? undefined
+    : {
+        state: 'deleting',
+        reason: deleteReasons.waitingOnFinalizer,
+        message: waitingOnFinalizers(finalizers),
+        finalizers,
+        retryable: true,
+      };
+};
+
+const maxAttempts = 4;
+
+/**
+ * Deletes the object when this node holds it (its tracking labels name the node), with
+ * `propagationPolicy: Background` and preconditions on the uid and resourceVersion read, so an
+ * object taken over in between is never deleted. An object already being deleted gets no second
+ * DELETE. Never throws for API failures (a `failed` outcome); rethrows only an abort of `signal`.
+ */
+export const deleteResource = async (
+  deps: ResourceWriteDeps,
+  req: DeleteRequest,
+): Promise<DeleteOutcome> => {
+  const { node, target, signal } = req;
+  const timeoutMs = deps.timeoutMs ?? 30_000;
+  const client = createApiClient(deps.transport, timeoutMs);
+  const what = `${target.kind} ${target.namespace === undefined ? '' : `${target.namespace}/`}${target.name}`;
+  const gone: DeleteOutcome = {
+    state: 'gone',
+    reason: deleteReasons.alreadyGone,
+    message: `${what} is gone`,
+  };
+  try {
+    let path: string;
+    try {
+      path = await deps.paths.objectPath(target, signal);
+    } catch (err) {
+      // A kind no longer served (its CRD was removed) has no objects left.
+      if (err instanceof LynqError && err.code === resourcePathCodes.unknownKind) return gone;
+      throw err;
+    }
+    for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
+      const live = asKubeObject(await client.get(path, signal));
+      if (live === undefined) return gone;
+      if (!heldBy(live, node)) {
+        return {
+          state: 'notHeld',
+          reason: deleteReasons.notHeld,
+          message: `${what} is not held by node ${node.namespace}/${node.name}; left alone`,
+        };
+      }
+      if (live.metadata.deletionTimestamp !== undefined) {
+        return waiting(live) ?? { ...gone, state: 'deleting', reason: deleteReasons.deleted };
+      }
+      const res = await deps.transport.request({
+        method: 'DELETE',
+        path,
+        timeoutMs,
+        body: {
+          apiVersion: 'v1',
+          kind: 'DeleteOptions',
+          propagationPolicy: 'Background',
+          preconditions: { uid: live.metadata.uid, resourceVersion: live.metadata.resourceVersion },
+        },
+        ...(signal === undefined ? {} : { signal }),
+      });
+      if (res.status === 404) return gone;
+      if (res.status === 409) continue; // a precondition failed: read again
+      if (res.status !== 200 && res.status !== 202) throw apiError(`DELETE ${path}`, res);
+      const after = asKubeObject(res.body);
+      return (
+        (after === undefined ? undefined : waiting(after)) ?? {
+          state: 'gone',
+          reason: deleteReasons.deleted,
+          message: `deleted ${what}`,
+        }
+      );
+    }
+    return {
+      state: 'failed',
+      reason: apiErrorCodes.conflict,
+      message: `${what} kept changing while it was deleted; retrying later`,
+      retryable: true,
+    };
+  } catch (err) {
+    if (signal?.aborted === true) throw err;
+    const failed = failedOutcome(err);
+    return {
+      state: 'failed',
+      reason: failed.reason,
+      message: failed.message,
+      retryable: failed.retryable ?? true,
+    };
+  }
+};
