@@ -19,6 +19,7 @@ import {
   hubPhaseOf,
   type HubFinalizeInput,
   type HubObservation,
+  type HubDeletionGuard,
   type HubRef,
   type HubSyncFailure,
 } from '../machines/hub.machine.js';
@@ -26,6 +27,7 @@ import { syncHubActor, type HubSyncPorts } from './hub-sync.actor.js';
 import {
   enterPhase,
   nextConditions,
+  type ConditionInput,
   publishedStateOf,
   type PublishedState,
 } from './published-state.js';
@@ -70,6 +72,29 @@ export interface HubActor {
   snapshot(): SnapshotFrom<typeof hubMachine>;
   stop(): void;
 }
+
+/** `DeletionGuarded` from the last good sync (SPEC H9): the counts and the token that releases the held set. */
+const deletionGuardCondition = (guard: HubDeletionGuard | undefined): ConditionInput =>
+  guard?.held === true
+    ? {
+        type: hubConditionTypes.deletionGuarded,
+        status: 'True',
+        reason: conditionReasons.deletionGuarded,
+        message: `This sync would delete ${String(guard.count)} of ${String(guard.nodes)} nodes, more than the limit of ${String(guard.limit)}; nothing was deleted. To delete exactly these nodes, annotate the hub with ${annotationKeys.allowDeletions}=${guard.token} (token ${guard.token})`,
+      }
+    : guard?.released === true
+      ? {
+          type: hubConditionTypes.deletionGuarded,
+          status: 'False',
+          reason: conditionReasons.deletionsAllowed,
+          message: `${String(guard.count)} deletions were allowed by ${annotationKeys.allowDeletions}`,
+        }
+      : {
+          type: hubConditionTypes.deletionGuarded,
+          status: 'False',
+          reason: conditionReasons.withinDeletionLimit,
+          message: 'No sync has tried to delete more nodes than spec.deletionGuard.maxDeletions',
+        };
 
 /** Phases a person needs to see; `Syncing` is a pass that publishes nothing by itself (SPEC O2, H6). */
 const publishedPhase = (phase: string): boolean => phase !== 'Syncing';
@@ -141,6 +166,7 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
           message:
             phase === 'Ready' ? 'Rows synced to nodes' : (error?.message ?? `Hub is ${phase}`),
         },
+        deletionGuardCondition(good?.deletionGuard),
         {
           type: hubConditionTypes.datasourceReachable,
           status:
@@ -192,9 +218,26 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
     });
   };
 
+  let heldToken = '';
+  /** One Warning event per newly held set (SPEC H9, O1). */
+  const reportGuard = (guard: HubDeletionGuard | undefined): void => {
+    const token = guard?.held === true ? guard.token : '';
+    if (token === heldToken) return;
+    heldToken = token;
+    if (guard === undefined || token === '') return;
+    logger.warn({ count: guard.count, limit: guard.limit, token }, 'Deletions held');
+    void deps.events.record({
+      object: involved(),
+      type: 'Warning',
+      reason: conditionReasons.deletionGuarded,
+      message: deletionGuardCondition(guard).message,
+    });
+  };
+
   actor.subscribe({
     next: (snapshot) => {
       reportError(snapshot.context.lastError);
+      reportGuard(snapshot.context.lastGood?.deletionGuard);
       publish(snapshot);
     },
     error: (err: unknown) => {
@@ -209,9 +252,14 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
         // A rebuilt actor whose hub already shows this content publishes nothing (SPEC O2).
         lastContent = canonicalJson({ ...hub.status, lastSyncTime: undefined });
       }
+      const allowBefore = latest?.metadata.annotations?.[annotationKeys.allowDeletions];
+      const allowNow = hub.metadata.annotations?.[annotationKeys.allowDeletions];
       latest = hub;
       deps.statusWriter.observe(statusPath, hub.status);
       actor.send({ type: 'hub.observed', observation: observeHub(hub) });
+      // A new allow token is acted upon at once, not at the next poll (SPEC H9).
+      if (allowNow !== undefined && allowNow !== allowBefore)
+        actor.send({ type: 'sync.requested' });
     },
     formsChanged: () => {
       actor.send({ type: 'forms.changed' });

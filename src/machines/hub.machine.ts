@@ -32,6 +32,23 @@ export interface HubSyncOutput {
   readonly rows: { readonly total: number; readonly active: number; readonly rejected: number };
   /** Whether the sync wrote anything (SPEC H6: a sync with no change writes nothing). */
   readonly wrote: boolean;
+  /** The deletion guard after this sync (SPEC H9); absent = nothing to say. */
+  readonly deletionGuard?: HubDeletionGuard;
+}
+
+/** What the hub shows in `DeletionGuarded` (SPEC H9). */
+export interface HubDeletionGuard {
+  /** Deletions are held until the token is given. */
+  readonly held: boolean;
+  /** The token of the held set; empty when nothing is held. */
+  readonly token: string;
+  /** Nodes this sync would delete because their rows went away or became inactive. */
+  readonly count: number;
+  readonly limit: number;
+  /** The hub's nodes before the sync. */
+  readonly nodes: number;
+  /** This sync deleted a set the allow token released. */
+  readonly released: boolean;
 }
 
 export interface HubFinalizeInput {
