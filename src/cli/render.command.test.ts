@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { parseRenderArgs, type RenderOptions } from './render.command.js';
 
 const run = promisify(execFile);
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -117,5 +118,152 @@ describe('lynq render', () => {
   it('T8 exits 2 on bad usage', async () => {
     assert.equal((await lynq()).code, 2);
     assert.equal((await lynq('--form', fixture('form.yaml'), '--vars', 'novalue')).code, 2);
+  });
+
+  it('T8 --from-db exits non-zero naming the unset password variable, before any connection', async () => {
+    const out = await lynq(
+      '--form',
+      fixture('form.yaml'),
+      '--hub',
+      fixture('hub.yaml'),
+      '--from-db',
+      '--password-env',
+      'LYNQ_RENDER_TEST_UNSET',
+    );
+    assert.equal(out.code, 1);
+    assert.match(out.stderr, /PasswordEnvUnset: --password-env LYNQ_RENDER_TEST_UNSET/);
+    assert.equal(out.stdout, '');
+  });
+
+  it('T8 --from-db refuses a form that belongs to another hub', async () => {
+    const out = await lynq(
+      '--form',
+      fixture('form.yaml'),
+      '--hub',
+      fixture('other-hub.yaml'),
+      '--from-db',
+    );
+    assert.equal(out.code, 2);
+    assert.match(out.stderr, /hubId tenants: hub other would never render it/);
+  });
+});
+
+describe('parseRenderArgs', () => {
+  const run = (...args: string[]): RenderOptions => {
+    const parsed = parseRenderArgs(args);
+    if (parsed.type !== 'run') assert.fail(`expected options, got ${JSON.stringify(parsed)}`);
+    return parsed.options;
+  };
+  const usageError = (...args: string[]): string => {
+    const parsed = parseRenderArgs(args);
+    if (parsed.type !== 'usage-error') assert.fail(`expected a usage error, got ${parsed.type}`);
+    return parsed.message;
+  };
+
+  it('T8 reads --hub, --from-db, --limit, --password-env, --kubeconfig and --namespace', () => {
+    const options = run(
+      '--form',
+      'f.yaml',
+      '--hub',
+      'h.yaml',
+      '--from-db',
+      '--limit',
+      '2',
+      '--password-env',
+      'DB_PASSWORD',
+      '--kubeconfig',
+      'kc',
+      '--namespace',
+      'ns',
+    );
+    assert.deepEqual(options, {
+      formFile: 'f.yaml',
+      source: {
+        type: 'database',
+        hubFile: 'h.yaml',
+        limit: 2,
+        passwordEnv: 'DB_PASSWORD',
+        kubeconfig: 'kc',
+      },
+      namespace: 'ns',
+      scopes: {},
+      showOrder: false,
+    });
+  });
+
+  it('T8 without --limit renders every active row, and without --password-env uses the Secret', () => {
+    assert.deepEqual(run('--form', 'f', '--hub', 'h', '--from-db').source, {
+      type: 'database',
+      hubFile: 'h',
+      limit: undefined,
+      passwordEnv: undefined,
+      kubeconfig: undefined,
+    });
+  });
+
+  it('T8 merges --vars and keeps the vars file without --from-db', () => {
+    assert.deepEqual(
+      run(
+        '--form',
+        'f',
+        '--vars',
+        'uid=a,plan=pro',
+        '--vars',
+        'plan=basic',
+        '--vars-file',
+        'r.json',
+      ).source,
+      { type: 'inline', vars: { uid: 'a', plan: 'basic' }, varsFile: 'r.json' },
+    );
+  });
+
+  it('T8 takes Group/Kind scopes and --show-order', () => {
+    const options = run(
+      '--form',
+      'f',
+      '--namespaced-kind',
+      'example.com/Widget',
+      '--cluster-kind',
+      '/Gadget',
+      '--show-order',
+    );
+    assert.deepEqual(options.scopes, { 'example.com/Widget': true, '/Gadget': false });
+    assert.equal(options.showOrder, true);
+  });
+
+  it('T8 --from-db needs --hub', () => {
+    assert.match(usageError('--form', 'f', '--from-db'), /--from-db needs --hub/);
+  });
+
+  it('T8 --from-db does not mix with --vars or --vars-file', () => {
+    assert.match(usageError('--form', 'f', '--hub', 'h', '--from-db', '--vars', 'a=b'), /--vars/);
+    assert.match(
+      usageError('--form', 'f', '--hub', 'h', '--from-db', '--vars-file', 'r.json'),
+      /--vars-file/,
+    );
+  });
+
+  it('T8 database flags without --from-db are a usage error', () => {
+    assert.match(usageError('--form', 'f', '--hub', 'h'), /--hub only go with --from-db/);
+    assert.match(usageError('--form', 'f', '--limit', '2'), /--limit/);
+    assert.match(usageError('--form', 'f', '--password-env', 'P'), /--password-env/);
+    assert.match(usageError('--form', 'f', '--kubeconfig', 'k'), /--kubeconfig/);
+  });
+
+  it('T8 --limit must be a positive integer', () => {
+    for (const bad of ['0', '-1', '1.5', 'two', '', '99999999999999999999']) {
+      assert.match(
+        usageError('--form', 'f', '--hub', 'h', '--from-db', `--limit=${bad}`),
+        /--limit: expected a positive integer/,
+        bad,
+      );
+    }
+  });
+
+  it('T8 --form is required, unknown flags are refused, --help is help', () => {
+    assert.match(usageError('--hub', 'h', '--from-db'), /--form is required/);
+    assert.match(usageError('--form', 'f', '--from-database'), /Unknown option/);
+    assert.match(usageError('--form', 'f', '--from-db=yes'), /does not take an argument/);
+    assert.deepEqual(parseRenderArgs(['--help']), { type: 'help' });
   });
 });
