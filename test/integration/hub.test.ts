@@ -486,3 +486,98 @@ describe('hub: lifecycle', () => {
     assert.ok(deletes.length >= 1, 'the operator deleted the nodes itself');
   });
 });
+
+describe('hub: credentials and grants', () => {
+  let world: World;
+  const user = `lynq_hub_${Math.random().toString(16).slice(2, 10)}`;
+  before(async () => {
+    world = await openWorld('hub-creds');
+    await world.db.connection.query("INSERT INTO nodes VALUES ('acme', 1, 'pro', NULL)");
+    await world.db.connection.query(`CREATE USER ?@'%' IDENTIFIED BY 'right-password'`, [user]);
+    await world.db.connection.query(
+      // Table-level: such privileges apply to the very next statement of an open connection.
+      `GRANT SELECT ON ${world.db.connection.escapeId(world.db.name)}.nodes TO ?@'%'`,
+      [user],
+    );
+  });
+  after(async () => {
+    await world.db.connection.query(`DROP USER IF EXISTS ?@'%'`, [user]);
+    await world.close();
+  });
+
+  const putSecret = async (password: string): Promise<void> => {
+    const body = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db', namespace: world.ns },
+      stringData: { password },
+    };
+    const res = await kubeRequest(world.kc, {
+      method: 'PATCH',
+      path: `/api/v1/namespaces/${world.ns}/secrets/db?fieldManager=test&force=true`,
+      contentType: 'application/apply-patch+yaml',
+      body,
+    });
+    assert.ok(res.status === 200 || res.status === 201, res.text);
+  };
+
+  it('H7 a wrong password in the Secret deletes nothing; a corrected Secret is picked up', async () => {
+    await putSecret('right-password');
+    const body = await hubBody(world, 'secured');
+    const mysql = body.spec.source.mysql as Record<string, unknown>;
+    mysql['username'] = user;
+    mysql['passwordRef'] = { name: 'db', key: 'password' };
+    await create(world, 'lynqhubs', body);
+    await create(world, 'lynqforms', form(world, 'web', 'secured'));
+    await eventually('node created with the Secret password', () => nodeCount(1)(world));
+
+    await putSecret('wrong-password');
+    const hub = await eventually('auth failure reported', async () => {
+      const h = await getHub(world, 'secured');
+      return condition(h, 'DatasourceReachable')?.reason === 'DatasourceAuthFailed' ? h : undefined;
+    });
+    assert.equal(hub.status?.desired, 1, 'the last good counts are kept');
+    await sleep(2_000);
+    assert.equal((await listNodes(world)).length, 1, 'nothing deleted');
+
+    await putSecret('right-password');
+    await eventually('reachable again after the Secret changed', async () => {
+      const h = await getHub(world, 'secured');
+      return condition(h, 'DatasourceReachable')?.status === 'True';
+    });
+  });
+
+  it('H7 a revoked table grant is detected and deletes nothing', async () => {
+    await world.db.connection.query(
+      `REVOKE SELECT ON ${world.db.connection.escapeId(world.db.name)}.nodes FROM ?@'%'`,
+      [user],
+    );
+    await eventually('permission problem reported', async () => {
+      const h = await getHub(world, 'secured');
+      return condition(h, 'DatasourceReachable')?.reason === 'DatasourcePermissionDenied';
+    });
+    await sleep(2_000);
+    assert.equal((await listNodes(world)).length, 1, 'nothing deleted');
+    const deletes = await auditEvents(
+      (e) =>
+        e.user.username === 'lynq-operator' &&
+        e.objectRef?.namespace === world.ns &&
+        e.verb === 'delete' &&
+        e.objectRef.resource === 'lynqnodes',
+    );
+    assert.equal(deletes.length, 0);
+  });
+
+  it('H7 a missing Secret is an error, never an empty password', async () => {
+    const body = await hubBody(world, 'no-secret');
+    const mysql = body.spec.source.mysql as Record<string, unknown>;
+    mysql['username'] = user;
+    mysql['passwordRef'] = { name: 'absent', key: 'password' };
+    await create(world, 'lynqhubs', body);
+    const hub = await eventually('secret error reported', async () => {
+      const h = await getHub(world, 'no-secret');
+      return h.status?.phase === 'Degraded' ? h : undefined;
+    });
+    assert.match(condition(hub, 'Ready')?.message ?? '', /passwordRef: Secret absent/);
+  });
+});
