@@ -6,7 +6,12 @@ import { groupVersion } from '../api/crd-builder.js';
 import type { LynqForm } from '../api/lynq-form.schema.js';
 import type { LynqHub } from '../api/lynq-hub.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
-import { finalizers, labelKeys } from '../api/metadata-keys.js';
+import { annotationKeys, finalizers, labelKeys } from '../api/metadata-keys.js';
+import {
+  controllerRevisionsPath,
+  createFormRegistry,
+  revisionSelector,
+} from '../actors/form-registry.js';
 import { hubActorFactory } from '../actors/hub-registry.js';
 import type { HubActor } from '../actors/hub.actor.js';
 import { nodeActorFactory } from '../actors/node.actor.js';
@@ -22,6 +27,8 @@ import { lynqCollectionPath, lynqObjectPath, secretPath } from '../kube/lynq-pat
 import { createReflector, type Reflector } from '../kube/reflector.js';
 import { createStatusWriter } from '../kube/status-writer.js';
 import { createRootLogger } from '../observe/logger.js';
+import { createTemplateEnvironment } from '../render/environment.js';
+import { loadTemplateFunctions } from '../render/function-table.js';
 import type { HubRef } from '../machines/hub.machine.js';
 import type { RowInput } from '../reconcile/plan-node-changes.js';
 import { readOperatorConfig, type OperatorConfig } from './operator-config.js';
@@ -82,6 +89,8 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     minIntervalMs: config.statusMinIntervalMs,
   });
   const events = createEventRecorder(client, logger);
+  // Form validation compiles every template with the real function library (SPEC F1).
+  const templateEnv = createTemplateEnvironment({ functions: await loadTemplateFunctions() });
   const datasources = new MysqlDatasourceCache({ logger });
 
   const nodesByHub = new Map<string, Map<string, LynqNode>>();
@@ -101,14 +110,17 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     ...reflectorOptions,
     path: lynqCollectionPath('lynqforms', config.namespace),
     handler: {
-      added: (obj) =>
+      added: (obj) => {
+        formRegistry.formObserved(obj as unknown as LynqForm);
         hubActors
           .get(keyOf(obj.metadata.namespace, (obj as unknown as LynqForm).spec.hubId))
-          ?.formsChanged(),
+          ?.formsChanged();
+      },
       updated: (obj, previous) => {
         // Only a change a hub cares about: the spec (generation) or the form's validity.
         const form = obj as unknown as LynqForm;
         const before = previous as unknown as LynqForm;
+        formRegistry.formObserved(form);
         if (
           form.metadata.generation === before.metadata.generation &&
           isFormValid(form) === isFormValid(before)
@@ -116,11 +128,45 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
           return;
         hubActors.get(keyOf(form.metadata.namespace, form.spec.hubId))?.formsChanged();
       },
-      deleted: (obj) =>
+      deleted: (obj) => {
+        formRegistry.formDeleted(obj as unknown as LynqForm);
         hubActors
           .get(keyOf(obj.metadata.namespace, (obj as unknown as LynqForm).spec.hubId))
-          ?.formsChanged(),
+          ?.formsChanged();
+      },
     },
+  });
+
+  // Form revisions by label only (DESIGN 8); the form actor alone creates and deletes them.
+  const revisions: Reflector<KubeObject> = createReflector({
+    ...reflectorOptions,
+    path: controllerRevisionsPath(config.namespace),
+    labelSelector: revisionSelector,
+    handler: {
+      added: (obj) => {
+        formRegistry.revisionChanged(obj);
+      },
+      updated: (obj) => {
+        formRegistry.revisionChanged(obj);
+      },
+      deleted: (obj) => {
+        formRegistry.revisionChanged(obj);
+      },
+    },
+  });
+
+  const formRegistry = createFormRegistry({
+    client,
+    env: templateEnv,
+    statusWriter,
+    events,
+    logger,
+    getForm: (namespace, name) =>
+      forms.get(keyOf(namespace, name)) as unknown as LynqForm | undefined,
+    hubExists: (namespace, name) => hubs.get(keyOf(namespace, name)) !== undefined,
+    nodesOfHub: (namespace, hub) => [...(nodesByHub.get(keyOf(namespace, hub))?.values() ?? [])],
+    revisions: () => revisions.list(),
+    formsChanged: (namespace, hub) => hubActors.get(keyOf(namespace, hub))?.formsChanged(),
   });
 
   const ports: HubSyncPorts = {
@@ -133,7 +179,11 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
             f.spec.hubId === ref.name &&
             f.metadata.deletionTimestamp === undefined,
         )
-        .map((f) => ({ name: f.metadata.name ?? '', valid: isFormValid(f) })),
+        .map((f) => ({
+          name: f.metadata.name ?? '',
+          // Validated by its form actor at the current generation (SPEC F2); unknown = not valid.
+          valid: formRegistry.isValid(ref.namespace, f.metadata.name ?? ''),
+        })),
     nodesOfHub: (ref) => [...(nodesByHub.get(keyOf(ref.namespace, ref.name))?.values() ?? [])],
     readSecretKey: readSecretKey(client),
     readRows: async (hub, password, signal): Promise<readonly RowInput[]> => {
@@ -187,6 +237,25 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
         propagationPolicy: 'Background',
         signal,
       });
+    },
+    clearAllowDeletions: async (hub, token, signal) => {
+      // The test makes this a no-op failure when someone set a new token meanwhile (SPEC H9).
+      const path = lynqObjectPath(
+        'lynqhubs',
+        hub.metadata.namespace ?? '',
+        hub.metadata.name ?? '',
+      );
+      const key = `/metadata/annotations/${annotationKeys.allowDeletions.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      await client.patch(
+        path,
+        patchTypes.json,
+        [
+          { op: 'test', path: '/metadata/uid', value: hub.metadata.uid },
+          { op: 'test', path: key, value: token },
+          { op: 'remove', path: key },
+        ],
+        { signal },
+      );
     },
     report: (hub, event) => {
       const key = keyOf(hub.namespace, hub.name);
@@ -298,9 +367,13 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     ...reflectorOptions,
     path: lynqCollectionPath('lynqhubs', config.namespace),
     handler: {
-      added: observeHub,
+      added: (obj) => {
+        observeHub(obj);
+        formRegistry.hubChanged(obj.metadata.namespace ?? '', obj.metadata.name);
+      },
       updated: observeHub,
       deleted: (obj) => {
+        formRegistry.hubChanged(obj.metadata.namespace ?? '', obj.metadata.name);
         const key = keyOf(obj.metadata.namespace, obj.metadata.name);
         hubActors.get(key)?.stop();
         hubActors.delete(key);
@@ -330,13 +403,19 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     handler: {
       added: (obj) => {
         indexNode(obj, true);
+        formRegistry.nodeChanged(obj as unknown as LynqNode, undefined, false);
         supervisor.observe(
           keyOf(obj.metadata.namespace, obj.metadata.name),
           obj as unknown as LynqNode,
         );
       },
-      updated: (obj) => {
+      updated: (obj, previous) => {
         indexNode(obj, true);
+        formRegistry.nodeChanged(
+          obj as unknown as LynqNode,
+          previous as unknown as LynqNode,
+          false,
+        );
         supervisor.observe(
           keyOf(obj.metadata.namespace, obj.metadata.name),
           obj as unknown as LynqNode,
@@ -344,6 +423,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
       },
       deleted: (obj) => {
         indexNode(obj, false);
+        formRegistry.nodeChanged(obj as unknown as LynqNode, undefined, true);
         supervisor.remove(keyOf(obj.metadata.namespace, obj.metadata.name));
       },
     },
@@ -352,9 +432,13 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   // Nodes and forms first, so a hub's first sync already sees what exists.
   nodes.start();
   forms.start();
+  revisions.start();
+  await revisions.synced();
   await Promise.all([nodes.synced(), forms.synced()]);
   hubs.start();
   await hubs.synced();
+  // Form actors start once hubs are known, so "hub exists" is never judged on an empty cache.
+  formRegistry.start(forms.list() as unknown as LynqForm[]);
   logger.info({ namespace: config.namespace ?? '(all)' }, 'Operator started');
 
   let health: Server | undefined;
@@ -372,7 +456,8 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   });
   logger.info('Stopping');
   health?.close();
-  await Promise.all([hubs.stop(), forms.stop(), nodes.stop()]);
+  await Promise.all([hubs.stop(), forms.stop(), nodes.stop(), revisions.stop()]);
+  formRegistry.stop();
   for (const actor of hubActors.values()) actor.stop();
   supervisor.stop();
   await Promise.race([statusWriter.flush(), new Promise((r) => setTimeout(r, 5_000))]);

@@ -1,0 +1,90 @@
+// The form statechart with fake actors: validate on a new generation, sync while valid, never while invalid (SPEC F1, F2, F4).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createActor, fromPromise } from 'xstate';
+import {
+  formMachine,
+  formPhaseOf,
+  type FormSyncInput,
+  type FormSyncOutput,
+  type FormValidateInput,
+  type FormValidateOutput,
+} from './form.machine.js';
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 5; i += 1) await new Promise((r) => setImmediate(r));
+};
+
+const start = (errors: string[][]) => {
+  const log: string[] = [];
+  const machine = formMachine.provide({
+    actors: {
+      validateForm: fromPromise<FormValidateOutput, FormValidateInput>(({ input }) => {
+        log.push(`validate ${String(input.generation)}`);
+        return Promise.resolve({ errors: errors.shift() ?? [] });
+      }),
+      syncRevisions: fromPromise<FormSyncOutput, FormSyncInput>(() => {
+        log.push('sync');
+        return Promise.resolve({ currentRevision: 'web-1', movedNodes: 0, deletedRevisions: 0 });
+      }),
+    },
+  });
+  const actor = createActor(machine, { input: { form: { namespace: 'ns', name: 'web' } } });
+  actor.start();
+  return { actor, log };
+};
+
+const observed = (generation: number, deleting = false) =>
+  ({ type: 'form.observed', observation: { generation, deleting } }) as const;
+
+describe('form.machine', () => {
+  it('F1 F4 a valid form is validated once per generation and then synced', async () => {
+    const { actor, log } = start([]);
+    actor.send(observed(1));
+    await settle();
+    assert.equal(formPhaseOf(actor.getSnapshot().value), 'Ready');
+    actor.send(observed(1));
+    await settle();
+    assert.deepEqual(log, ['validate 1', 'sync'], 'a status-only update does nothing');
+    actor.send({ type: 'nodes.changed' });
+    await settle();
+    assert.deepEqual(log, ['validate 1', 'sync', 'sync']);
+    assert.equal(actor.getSnapshot().context.lastSync?.currentRevision, 'web-1');
+  });
+
+  it('F2 an invalid form never syncs, even when nodes change, until a new generation is valid', async () => {
+    const { actor, log } = start([['cycle a → b → a']]);
+    actor.send(observed(1));
+    await settle();
+    assert.equal(formPhaseOf(actor.getSnapshot().value), 'Invalid');
+    assert.deepEqual(actor.getSnapshot().context.errors, ['cycle a → b → a']);
+    actor.send({ type: 'nodes.changed' });
+    await settle();
+    assert.deepEqual(log, ['validate 1']);
+    actor.send(observed(2));
+    await settle();
+    assert.deepEqual(log, ['validate 1', 'validate 2', 'sync']);
+    assert.equal(actor.getSnapshot().context.valid, true);
+  });
+
+  it('F1 a hub appearing makes the form validate again', async () => {
+    const { actor, log } = start([['LynqHub ns/hub (spec.hubId) does not exist']]);
+    actor.send(observed(1));
+    await settle();
+    actor.send({ type: 'hub.changed' });
+    await settle();
+    assert.deepEqual(log, ['validate 1', 'validate 1', 'sync']);
+  });
+
+  it('F6 a deleting form does nothing more', async () => {
+    const { actor, log } = start([]);
+    actor.send(observed(1));
+    await settle();
+    actor.send(observed(1, true));
+    actor.send({ type: 'nodes.changed' });
+    actor.send({ type: 'hub.changed' });
+    await settle();
+    assert.equal(formPhaseOf(actor.getSnapshot().value), 'Deleting');
+    assert.deepEqual(log, ['validate 1', 'sync']);
+  });
+});

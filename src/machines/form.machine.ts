@@ -1,0 +1,261 @@
+// The LynqForm lifecycle as a pure statechart: validate every change, then cut revisions and move nodes while valid (SPEC F1–F4, F6).
+import { assign, fromPromise, setup } from 'xstate';
+
+/** Which form an actor serves. */
+export interface FormRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** What the machine needs to know of a form object (from the reflector). */
+export interface FormObservation {
+  readonly generation: number;
+  /** The object has a deletion timestamp. */
+  readonly deleting: boolean;
+}
+
+export interface FormValidateInput {
+  readonly form: FormRef;
+  readonly generation: number;
+}
+
+/** Every error of the form (SPEC F1); empty = valid. */
+export interface FormValidateOutput {
+  readonly errors: readonly string[];
+}
+
+export interface FormSyncInput {
+  readonly form: FormRef;
+}
+
+/** What one pass over revisions and nodes found (SPEC F3, F4). */
+export interface FormSyncOutput {
+  /** The newest valid revision: every node of the form renders it once the pass is done. */
+  readonly currentRevision: string;
+  /** Node revision writes this pass made. */
+  readonly movedNodes: number;
+  /** Revisions deleted because no node uses them any more. */
+  readonly deletedRevisions: number;
+}
+
+export interface FormFailure {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface FormContext {
+  readonly form: FormRef;
+  readonly observed: FormObservation | undefined;
+  /** The generation the last validation started from. */
+  readonly validatedGeneration: number | undefined;
+  /** The errors of the last validation; empty when valid. */
+  readonly errors: readonly string[];
+  /** `undefined` until the first validation has finished. */
+  readonly valid: boolean | undefined;
+  readonly lastSync: FormSyncOutput | undefined;
+  /** Nodes changed while a pass ran: run another right after. */
+  readonly resyncRequested: boolean;
+  readonly failures: number;
+  readonly lastError: FormFailure | undefined;
+  /** The event that caused the current state (SPEC O2). */
+  readonly trigger: string;
+}
+
+export type FormEvent =
+  | { readonly type: 'form.observed'; readonly observation: FormObservation }
+  /** The form's hub appeared or went away: validity may have changed (F1 "hub exists"). */
+  | { readonly type: 'hub.changed' }
+  /** A node of the form appeared, went, or its revision changed. */
+  | { readonly type: 'nodes.changed' };
+
+export interface FormInput {
+  readonly form: FormRef;
+}
+
+const firstBackoffMillis = 1_000;
+const maxBackoffMillis = 60_000;
+
+/** Exponential backoff from 1 s, capped at 60 s. */
+export const formRetryDelayMillis = (failures: number): number =>
+  Math.min(firstBackoffMillis * 2 ** Math.max(0, Math.min(failures - 1, 20)), maxBackoffMillis);
+
+const failureOf = (error: unknown): FormFailure => {
+  if (typeof error === 'object' && error !== null) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    return {
+      code: typeof code === 'string' ? code : 'FormSyncFailed',
+      message: typeof message === 'string' ? message : JSON.stringify(error),
+    };
+  }
+  return { code: 'FormSyncFailed', message: String(error) };
+};
+
+export const formMachine = setup({
+  types: {
+    context: {} as FormContext,
+    events: {} as FormEvent,
+    input: {} as FormInput,
+  },
+  actors: {
+    /** Validates the form as the cache holds it now (SPEC F1). */
+    validateForm: fromPromise<FormValidateOutput, FormValidateInput>(() => {
+      throw new Error('form.machine: provide validateForm');
+    }),
+    /**
+     * Makes the revision of the valid spec, writes it to every node of the form that lacks it,
+     * deletes revisions no node uses (SPEC F4, DESIGN 5).
+     */
+    syncRevisions: fromPromise<FormSyncOutput, FormSyncInput>(() => {
+      throw new Error('form.machine: provide syncRevisions');
+    }),
+  },
+  guards: {
+    isDeleting: ({ event }) => event.type === 'form.observed' && event.observation.deleting,
+    /** A new generation: the spec changed (status writes do not change it). */
+    isNewGeneration: ({ context, event }) =>
+      event.type === 'form.observed' &&
+      event.observation.generation !== context.validatedGeneration,
+    hasNoErrors: ({ event }) =>
+      'output' in event && (event.output as FormValidateOutput).errors.length === 0,
+    isResyncRequested: ({ context }) => context.resyncRequested,
+  },
+  delays: {
+    retryBackoff: ({ context }) => formRetryDelayMillis(context.failures),
+  },
+  actions: {
+    recordObservation: assign({
+      observed: ({ event, context }) =>
+        event.type === 'form.observed' ? event.observation : context.observed,
+    }),
+    recordTrigger: assign({ trigger: ({ event }) => event.type }),
+    requestResync: assign({ resyncRequested: true }),
+    startValidation: assign({
+      validatedGeneration: ({ context }) => context.observed?.generation,
+    }),
+  },
+}).createMachine({
+  id: 'form',
+  context: ({ input }) => ({
+    form: input.form,
+    observed: undefined,
+    validatedGeneration: undefined,
+    errors: [],
+    valid: undefined,
+    lastSync: undefined,
+    resyncRequested: false,
+    failures: 0,
+    lastError: undefined,
+    trigger: 'xstate.init',
+  }),
+  initial: 'pending',
+  // Observations arrive on every change of the form, our own status writes included: only
+  // deletion or a new generation lead anywhere.
+  on: {
+    'form.observed': [
+      { guard: 'isDeleting', target: '.deleting', actions: 'recordObservation' },
+      { guard: 'isNewGeneration', target: '.validating', actions: 'recordObservation' },
+      { actions: 'recordObservation' },
+    ],
+    'hub.changed': '.validating',
+  },
+  states: {
+    pending: {
+      entry: 'recordTrigger',
+      description: 'Waiting for the form object to be observed.',
+      on: { 'hub.changed': {}, 'nodes.changed': {} },
+    },
+    validating: {
+      entry: ['recordTrigger', 'startValidation'],
+      invoke: {
+        src: 'validateForm',
+        input: ({ context }) => ({
+          form: context.form,
+          generation: context.observed?.generation ?? 0,
+        }),
+        onDone: [
+          {
+            guard: 'hasNoErrors',
+            target: 'syncing',
+            actions: assign({ errors: [], valid: true }),
+          },
+          {
+            target: 'invalid',
+            actions: assign({ errors: ({ event }) => event.output.errors, valid: false }),
+          },
+        ],
+        onError: {
+          target: 'retrying',
+          actions: assign({
+            failures: ({ context }) => context.failures + 1,
+            lastError: ({ event }) => failureOf(event.error),
+          }),
+        },
+      },
+      on: { 'nodes.changed': { actions: 'requestResync' } },
+    },
+    syncing: {
+      entry: ['recordTrigger', assign({ resyncRequested: false })],
+      invoke: {
+        src: 'syncRevisions',
+        input: ({ context }) => ({ form: context.form }),
+        onDone: {
+          target: 'valid',
+          actions: assign({
+            lastSync: ({ event }) => event.output,
+            failures: 0,
+            lastError: undefined,
+          }),
+        },
+        onError: {
+          target: 'retrying',
+          actions: assign({
+            failures: ({ context }) => context.failures + 1,
+            lastError: ({ event }) => failureOf(event.error),
+          }),
+        },
+      },
+      on: { 'nodes.changed': { actions: 'requestResync' } },
+    },
+    valid: {
+      entry: 'recordTrigger',
+      description: 'Valid, every node on the current revision (as far as the cache knows).',
+      always: { guard: 'isResyncRequested', target: 'syncing' },
+      on: { 'nodes.changed': 'syncing' },
+    },
+    invalid: {
+      entry: 'recordTrigger',
+      description: 'Invalid: no node is created or moved until the form changes (SPEC F2).',
+      on: { 'nodes.changed': {} },
+    },
+    retrying: {
+      entry: 'recordTrigger',
+      after: { retryBackoff: 'validating' },
+      on: { 'nodes.changed': { actions: 'requestResync' } },
+    },
+    deleting: {
+      entry: 'recordTrigger',
+      description:
+        'Being deleted: its nodes go through the hub (FormGone, SPEC F6); nothing more to do here.',
+      on: {
+        'form.observed': { actions: 'recordObservation' },
+        'hub.changed': {},
+        'nodes.changed': {},
+      },
+    },
+  },
+});
+
+/** Published form phases (SPEC O2); `validating` and `syncing` are passes that publish nothing. */
+export const formPhaseOf = (value: unknown): string => {
+  const top = typeof value === 'string' ? value : (Object.keys(value as object)[0] ?? 'pending');
+  const phases: Readonly<Record<string, string>> = {
+    pending: 'Pending',
+    validating: 'Validating',
+    syncing: 'Syncing',
+    valid: 'Ready',
+    invalid: 'Invalid',
+    retrying: 'Degraded',
+    deleting: 'Deleting',
+  };
+  return phases[top] ?? 'Pending';
+};
