@@ -2,7 +2,7 @@
 import { conditionReasons } from '../api/conditions.js';
 import { labelKeys } from '../api/metadata-keys.js';
 import { LynqError } from '../errors.js';
-import { apiError, apiErrorCodes, createApiClient } from './api-client.js';
+import { apiError, createApiClient } from './api-client.js';
 import { failedOutcome, type NodeRef, type ResourceWriteDeps } from './apply-resource.js';
 import { asKubeObject, type KubeObject } from './kube-object.js';
 import { resourcePathCodes, type ObjectIdentity } from './resource-paths.js';
@@ -58,12 +58,10 @@ const waiting = (live: KubeObject): DeleteOutcome | undefined => {
       };
 };
 
-const maxAttempts = 4;
-
 /**
  * Deletes the object when this node holds it (its tracking labels name the node), with
- * `propagationPolicy: Background` and preconditions on the uid and resourceVersion read, so an
- * object taken over in between is never deleted. An object already being deleted gets no second
+ * `propagationPolicy: Background`, right after a read that shows this node holds it (objects of
+ * other nodes and unheld objects are never deleted). An object already being deleted gets no second
  * DELETE. Never throws for API failures (a `failed` outcome); rethrows only an abort of `signal`.
  */
 export const deleteResource = async (
@@ -88,49 +86,44 @@ export const deleteResource = async (
       if (err instanceof LynqError && err.code === resourcePathCodes.unknownKind) return gone;
       throw err;
     }
-    for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
-      const live = asKubeObject(await client.get(path, signal));
-      if (live === undefined) return gone;
-      if (!heldBy(live, node)) {
-        return {
-          state: 'notHeld',
-          reason: deleteReasons.notHeld,
-          message: `${what} is not held by node ${node.namespace}/${node.name}; left alone`,
-        };
-      }
-      if (live.metadata.deletionTimestamp !== undefined) {
-        return waiting(live) ?? { ...gone, state: 'deleting', reason: deleteReasons.deleted };
-      }
-      const res = await deps.transport.request({
-        method: 'DELETE',
-        path,
-        timeoutMs,
-        body: {
-          apiVersion: 'v1',
-          kind: 'DeleteOptions',
-          propagationPolicy: 'Background',
-          preconditions: { uid: live.metadata.uid, resourceVersion: live.metadata.resourceVersion },
-        },
-        ...(signal === undefined ? {} : { signal }),
-      });
-      if (res.status === 404) return gone;
-      if (res.status === 409) continue; // a precondition failed: read again
-      if (res.status !== 200 && res.status !== 202) throw apiError(`DELETE ${path}`, res);
-      const after = asKubeObject(res.body);
+    const live = asKubeObject(await client.get(path, signal));
+    if (live === undefined) return gone;
+    if (!heldBy(live, node)) {
+      return {
+        state: 'notHeld',
+        reason: deleteReasons.notHeld,
+        message: `${what} is not held by node ${node.namespace}/${node.name}; left alone`,
+      };
+    }
+    if (live.metadata.deletionTimestamp !== undefined) {
       return (
-        (after === undefined ? undefined : waiting(after)) ?? {
-          state: 'gone',
+        waiting(live) ?? {
+          state: 'deleting',
           reason: deleteReasons.deleted,
-          message: `deleted ${what}`,
+          message: `${what} is being deleted`,
+          retryable: true,
         }
       );
     }
-    return {
-      state: 'failed',
-      reason: apiErrorCodes.conflict,
-      message: `${what} kept changing while it was deleted; retrying later`,
-      retryable: true,
-    };
+    // DeleteOptions go in the query: the transport does not frame DELETE bodies (Node sends
+    // them unchunked and without a length), so a body would corrupt the kept-alive socket and
+    // preconditions cannot be sent. The read just above is the check that it is still ours.
+    const res = await deps.transport.request({
+      method: 'DELETE',
+      path: `${path}?propagationPolicy=Background`,
+      timeoutMs,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    if (res.status === 404) return gone;
+    if (res.status !== 200 && res.status !== 202) throw apiError(`DELETE ${path}`, res);
+    const after = asKubeObject(res.body);
+    return (
+      (after === undefined ? undefined : waiting(after)) ?? {
+        state: 'gone',
+        reason: deleteReasons.deleted,
+        message: `deleted ${what}`,
+      }
+    );
   } catch (err) {
     if (signal?.aborted === true) throw err;
     const failed = failedOutcome(err);
