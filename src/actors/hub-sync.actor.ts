@@ -1,25 +1,22 @@
 // The syncHub actor: one sync of one hub — read rows, plan node changes, write them, count (SPEC H1–H7).
-import { fromPromise } from "xstate";
-import { canonicalJson } from "../api/canonical-json.js";
-import { conditionStatuses, nodeConditionTypes } from "../api/conditions.js";
-import type { LynqHub } from "../api/lynq-hub.schema.js";
-import type { LynqNode } from "../api/lynq-node.schema.js";
-import { labelKeys } from "../api/metadata-keys.js";
-import { labelSafe } from "../api/node-name.js";
-import { nodeObject, type NodeObject } from "../api/node-object.js";
-import { invalidSpecError, messageOf, transientError } from "../errors.js";
-import type {
-  HubRef,
-  HubSyncInput,
-  HubSyncOutput,
-} from "../machines/hub.machine.js";
+import { fromPromise } from 'xstate';
+import { canonicalJson } from '../api/canonical-json.js';
+import { conditionStatuses, nodeConditionTypes } from '../api/conditions.js';
+import type { LynqHub } from '../api/lynq-hub.schema.js';
+import type { LynqNode } from '../api/lynq-node.schema.js';
+import { labelKeys } from '../api/metadata-keys.js';
+import { labelSafe } from '../api/node-name.js';
+import { nodeObject, type NodeObject } from '../api/node-object.js';
+import { invalidSpecError, messageOf, transientError } from '../errors.js';
+import type { HubRef, HubSyncInput, HubSyncOutput } from '../machines/hub.machine.js';
 import {
   planNodeChanges,
   type FormInput,
   type NodeDeletion,
   type NodePlan,
   type RowInput,
-} from "../reconcile/plan-node-changes.js";
+} from '../reconcile/plan-node-changes.js';
+import { runBounded } from './run-bounded.js';
 
 /** Everything one sync touches, injected so the logic runs against fakes in unit tests. */
 export interface HubSyncPorts {
@@ -30,12 +27,7 @@ export interface HubSyncPorts {
   /** Every LynqNode labelled with this hub. */
   nodesOfHub(ref: HubRef): readonly LynqNode[];
   /** A key of a Secret in the hub's namespace; rejects when the Secret or key is missing. */
-  readSecretKey(
-    namespace: string,
-    name: string,
-    key: string,
-    signal: AbortSignal,
-  ): Promise<string>;
+  readSecretKey(namespace: string, name: string, key: string, signal: AbortSignal): Promise<string>;
   /** The rows of the hub's table; rejects with a coded datasource error (SPEC H7). */
   readRows(
     hub: LynqHub,
@@ -51,23 +43,18 @@ export interface HubSyncPorts {
     signal: AbortSignal,
   ): Promise<void>;
   /** Deletes the node (its finalizer then runs, SPEC N9). */
-  deleteNode(
-    namespace: string,
-    name: string,
-    signal: AbortSignal,
-  ): Promise<void>;
+  deleteNode(namespace: string, name: string, signal: AbortSignal): Promise<void>;
   /** Reports a deletion and duplicated uids (events, logs). */
   report(hub: HubRef, event: SyncReport): void;
 }
 
 export type SyncReport =
-  | { readonly type: "node.deleted"; readonly deletion: NodeDeletion }
-  | { readonly type: "rows.duplicated"; readonly uids: readonly string[] };
+  | { readonly type: 'node.deleted'; readonly deletion: NodeDeletion }
+  | { readonly type: 'rows.duplicated'; readonly uids: readonly string[] };
 
 const hasCondition = (node: LynqNode, type: string): boolean =>
-  node.status?.conditions?.some(
-    (c) => c.type === type && c.status === conditionStatuses.true,
-  ) ?? false;
+  node.status?.conditions?.some((c) => c.type === type && c.status === conditionStatuses.true) ??
+  false;
 
 const passwordOf = async (
   ports: HubSyncPorts,
@@ -76,20 +63,26 @@ const passwordOf = async (
 ): Promise<string | undefined> => {
   const ref = hub.spec.source.mysql?.passwordRef;
   if (ref === undefined) return undefined;
-  const namespace = hub.metadata.namespace ?? "";
+  const namespace = hub.metadata.namespace ?? '';
   try {
     return await ports.readSecretKey(namespace, ref.name, ref.key, signal);
   } catch (err) {
     // Never fall back to an empty password (SPEC §1).
     throw invalidSpecError(
-      "PasswordSecretUnavailable",
-      `LynqHub ${namespace}/${hub.metadata.name ?? ""}: spec.source.mysql.passwordRef: Secret ${ref.name} key ${ref.key}: ${messageOf(err)}`,
+      'PasswordSecretUnavailable',
+      `LynqHub ${namespace}/${hub.metadata.name ?? ''}: spec.source.mysql.passwordRef: Secret ${ref.name} key ${ref.key}: ${messageOf(err)}`,
       err,
     );
   }
 };
 
-/** Writes the plan; all writes are attempted, and the first failure is rethrown at the end. */
+/** Node writes under way at once for one hub: polite to the API server, still fast (SPEC P4). */
+const maxConcurrentNodeWrites = 16;
+
+/**
+ * Writes the plan, deletions first (SPEC P4), with bounded concurrency; every write is
+ * attempted, and the first failure is rethrown at the end.
+ */
 const applyPlan = async (
   ports: HubSyncPorts,
   input: HubSyncInput,
@@ -97,31 +90,27 @@ const applyPlan = async (
   plan: NodePlan,
   signal: AbortSignal,
 ): Promise<void> => {
-  const namespace = hub.metadata.namespace ?? "";
-  const hubRef = {
-    namespace,
-    name: hub.metadata.name ?? "",
-    uid: hub.metadata.uid ?? "",
-  };
-  const writes: Promise<void>[] = [
-    ...plan.create.map((node) =>
-      ports.createNode(nodeObject({ hub: hubRef, ...node }), signal),
-    ),
-    ...plan.update.map((node) =>
-      ports.updateNodeVariables(namespace, node.name, node.variables, signal),
-    ),
-    ...plan.delete.map(async (deletion) => {
+  const namespace = hub.metadata.namespace ?? '';
+  const hubRef = { namespace, name: hub.metadata.name ?? '', uid: hub.metadata.uid ?? '' };
+  const writes: (() => Promise<void>)[] = [
+    ...plan.delete.map((deletion) => async () => {
       await ports.deleteNode(namespace, deletion.name, signal);
-      ports.report(input.hub, { type: "node.deleted", deletion });
+      ports.report(input.hub, { type: 'node.deleted', deletion });
     }),
+    ...plan.update.map(
+      (node) => () => ports.updateNodeVariables(namespace, node.name, node.variables, signal),
+    ),
+    ...plan.create.map(
+      (node) => () => ports.createNode(nodeObject({ hub: hubRef, ...node }), signal),
+    ),
   ];
-  const failures = (await Promise.allSettled(writes)).filter(
-    (r): r is PromiseRejectedResult => r.status === "rejected",
+  const failures = (await runBounded(writes, maxConcurrentNodeWrites, signal)).filter(
+    (r): r is PromiseRejectedResult => r.status === 'rejected',
   );
   const first = failures[0];
   if (first !== undefined) {
     throw transientError(
-      "NodeWriteFailed",
+      'NodeWriteFailed',
       `${failures.length} of ${writes.length} node writes failed; first: ${messageOf(first.reason)}`,
       first.reason,
     );
@@ -140,7 +129,7 @@ export const syncHubOnce = async (
   const hub = ports.getHub(input.hub);
   if (hub === undefined) {
     throw transientError(
-      "HubNotFound",
+      'HubNotFound',
       `LynqHub ${input.hub.namespace}/${input.hub.name} is not known yet`,
     );
   }
@@ -154,7 +143,7 @@ export const syncHubOnce = async (
     rows,
     forms,
     existing: nodes.map((node) => ({
-      name: node.metadata.name ?? "",
+      name: node.metadata.name ?? '',
       uid: node.spec.uid,
       form: node.spec.templateRef,
       variablesCanonical: canonicalJson(node.spec.variables),
@@ -163,7 +152,7 @@ export const syncHubOnce = async (
   });
   if (plan.rejected.duplicateUids.length > 0) {
     ports.report(input.hub, {
-      type: "rows.duplicated",
+      type: 'rows.duplicated',
       uids: plan.rejected.duplicateUids,
     });
   }
@@ -171,15 +160,12 @@ export const syncHubOnce = async (
 
   const deleted = new Set(plan.delete.map((d) => d.name));
   const kept = nodes.filter(
-    (n) =>
-      n.metadata.deletionTimestamp === undefined &&
-      !deleted.has(n.metadata.name ?? ""),
+    (n) => n.metadata.deletionTimestamp === undefined && !deleted.has(n.metadata.name ?? ''),
   );
   return {
     desired: kept.length + plan.create.length,
     ready: kept.filter((n) => hasCondition(n, nodeConditionTypes.ready)).length,
-    failed: kept.filter((n) => hasCondition(n, nodeConditionTypes.degraded))
-      .length,
+    failed: kept.filter((n) => hasCondition(n, nodeConditionTypes.degraded)).length,
     referencingTemplates: forms.length,
     rows: plan.rows,
     wrote: plan.create.length + plan.update.length + plan.delete.length > 0,
@@ -193,5 +179,4 @@ export const syncHubActor = (ports: HubSyncPorts) =>
   );
 
 /** The label selector of a hub's nodes. */
-export const hubNodeSelector = (hub: string): string =>
-  `${labelKeys.hub}=${labelSafe(hub)}`;
+export const hubNodeSelector = (hub: string): string => `${labelKeys.hub}=${labelSafe(hub)}`;
