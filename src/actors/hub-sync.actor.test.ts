@@ -27,6 +27,7 @@ const hub = (passwordRef?: { name: string; key: string }): LynqHub =>
         },
       },
       valueMappings: { uid: 'id', activate: 'active' },
+      deletionGuard: { maxDeletions: '50%' },
     },
   }) as unknown as LynqHub;
 
@@ -74,6 +75,10 @@ const fake = (h: LynqHub = hub()): Fake => {
     deleteNode: (_ns, name) => {
       state.writes.push(`delete ${name}`);
       state.nodes = state.nodes.filter((n) => n.metadata.name !== name);
+      return Promise.resolve();
+    },
+    clearAllowDeletions: (_hub, token) => {
+      state.writes.push(`clear allow-deletions ${token}`);
       return Promise.resolve();
     },
     report: () => undefined,
@@ -147,5 +152,29 @@ describe('syncHubOnce', () => {
     assert.equal(f.writes.filter((w) => w.startsWith('delete')).length, 1);
     assert.equal(out.desired, 1);
     assert.deepEqual(out.rows, { total: 2, active: 1, rejected: 0 });
+  });
+
+  it('H9 holds every deletion of 20 rows gone, and the token releases that set once', async () => {
+    const h = hub();
+    const f = fake(h);
+    const uids = Array.from({ length: 20 }, (_, i) => `t${String(i)}`);
+    f.rows = uids.map((u) => row(u));
+    await syncHubOnce(f.ports, input, signal);
+    f.writes.length = 0;
+    f.rows = [];
+    const held = await syncHubOnce(f.ports, input, signal);
+    assert.deepEqual(f.writes, ['read password=(none)']);
+    assert.equal(held.deletionGuard?.held, true);
+    assert.equal(held.deletionGuard.count, 20);
+    assert.equal(held.desired, 20);
+
+    (h.metadata as { annotations?: Record<string, string> }).annotations = {
+      'lynq.sh/allow-deletions': held.deletionGuard.token,
+    };
+    const released = await syncHubOnce(f.ports, input, signal);
+    assert.equal(f.writes.filter((w) => w.startsWith('delete')).length, 20);
+    assert.equal(f.writes.at(-1), `clear allow-deletions ${held.deletionGuard.token}`);
+    assert.equal(released.deletionGuard?.released, true);
+    assert.equal(released.desired, 0);
   });
 });

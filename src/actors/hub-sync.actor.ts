@@ -1,15 +1,22 @@
-// The syncHub actor: one sync of one hub — read rows, plan node changes, write them, count (SPEC H1–H7).
+// The syncHub actor: one sync of one hub — read rows, plan node changes, hold mass deletions, write them, count (SPEC H1–H7, H9).
 import { fromPromise } from 'xstate';
 import { canonicalJson } from '../api/canonical-json.js';
 import { conditionStatuses, nodeConditionTypes } from '../api/conditions.js';
 import type { LynqHub } from '../api/lynq-hub.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
-import { labelKeys } from '../api/metadata-keys.js';
+import { annotationKeys, labelKeys } from '../api/metadata-keys.js';
 import { labelSafe } from '../api/node-name.js';
 import { nodeObject, type NodeObject } from '../api/node-object.js';
 import { invalidSpecError, messageOf, transientError } from '../errors.js';
-import type { HubRef, HubSyncInput, HubSyncOutput } from '../machines/hub.machine.js';
+import type {
+  HubDeletionGuard,
+  HubRef,
+  HubSyncInput,
+  HubSyncOutput,
+} from '../machines/hub.machine.js';
+import { decideDeletions } from '../reconcile/deletion-guard.js';
 import {
+  deletionCauses,
   planNodeChanges,
   type FormInput,
   type NodeDeletion,
@@ -44,6 +51,11 @@ export interface HubSyncPorts {
   ): Promise<void>;
   /** Deletes the node (its finalizer then runs, SPEC N9). */
   deleteNode(namespace: string, name: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Removes `lynq.sh/allow-deletions` from the hub if it still holds `token` (SPEC H9: a token
+   * releases its set once).
+   */
+  clearAllowDeletions(hub: LynqHub, token: string, signal: AbortSignal): Promise<void>;
   /** Reports a deletion and duplicated uids (events, logs). */
   report(hub: HubRef, event: SyncReport): void;
 }
@@ -118,6 +130,52 @@ const applyPlan = async (
 };
 
 /**
+ * The plan without the deletions the guard holds (SPEC H9). Only deletions of rows that went away
+ * or became inactive count; a form's deletion is not held (SPEC F6), nor are creates and updates.
+ */
+const guardDeletions = (
+  hub: LynqHub,
+  plan: NodePlan,
+  nodes: readonly LynqNode[],
+): { plan: NodePlan; guard: HubDeletionGuard } => {
+  const candidates = plan.delete
+    .filter((d) => d.cause !== deletionCauses.formGone)
+    .map((d) => d.name);
+  const live = nodes.filter((n) => n.metadata.deletionTimestamp === undefined).length;
+  const decision = decideDeletions({
+    maxDeletions: hub.spec.deletionGuard.maxDeletions,
+    nodes: live,
+    candidates,
+    allowToken: hub.metadata.annotations?.[annotationKeys.allowDeletions],
+  });
+  if (decision.verdict === 'allow') {
+    return {
+      plan,
+      guard: {
+        held: false,
+        token: '',
+        count: candidates.length,
+        limit: decision.limit,
+        nodes: live,
+        released: decision.tokenSpent,
+      },
+    };
+  }
+  const held = new Set(candidates);
+  return {
+    plan: { ...plan, delete: plan.delete.filter((d) => !held.has(d.name)) },
+    guard: {
+      held: true,
+      token: decision.token,
+      count: decision.count,
+      limit: decision.limit,
+      nodes: live,
+      released: false,
+    },
+  };
+};
+
+/**
  * One sync. Fails closed: any datasource or Secret error rejects before anything is written
  * (SPEC H7). A sync with nothing to change writes nothing (SPEC H6).
  */
@@ -151,14 +209,16 @@ export const syncHubOnce = async (
     })),
   });
   if (plan.rejected.duplicateUids.length > 0) {
-    ports.report(input.hub, {
-      type: 'rows.duplicated',
-      uids: plan.rejected.duplicateUids,
-    });
+    ports.report(input.hub, { type: 'rows.duplicated', uids: plan.rejected.duplicateUids });
   }
-  await applyPlan(ports, input, hub, plan, signal);
+  const { plan: guardedPlan, guard } = guardDeletions(hub, plan, nodes);
+  await applyPlan(ports, input, hub, guardedPlan, signal);
+  const allowToken = hub.metadata.annotations?.[annotationKeys.allowDeletions];
+  if (guard.released && allowToken !== undefined) {
+    await ports.clearAllowDeletions(hub, allowToken, signal);
+  }
 
-  const deleted = new Set(plan.delete.map((d) => d.name));
+  const deleted = new Set(guardedPlan.delete.map((d) => d.name));
   const kept = nodes.filter(
     (n) => n.metadata.deletionTimestamp === undefined && !deleted.has(n.metadata.name ?? ''),
   );
@@ -168,7 +228,10 @@ export const syncHubOnce = async (
     failed: kept.filter((n) => hasCondition(n, nodeConditionTypes.degraded)).length,
     referencingTemplates: forms.length,
     rows: plan.rows,
-    wrote: plan.create.length + plan.update.length + plan.delete.length > 0,
+    wrote:
+      guardedPlan.create.length + guardedPlan.update.length + guardedPlan.delete.length > 0 ||
+      guard.released,
+    deletionGuard: guard,
   };
 };
 
