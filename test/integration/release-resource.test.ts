@@ -11,7 +11,11 @@ import {
   type ResourceWriteDeps,
 } from '../../src/kube/apply-resource.js';
 import { deleteResource } from '../../src/kube/delete-resource.js';
-import { createHttpTransport, type HttpTransport } from '../../src/kube/http-transport.js';
+import {
+  createHttpTransport,
+  type HttpTransport,
+  type KubeTransport,
+} from '../../src/kube/http-transport.js';
 import { releaseResource } from '../../src/kube/release-resource.js';
 import { createResourcePaths } from '../../src/kube/resource-paths.js';
 import type { RenderedManifest } from '../../src/render/render-types.js';
@@ -208,6 +212,33 @@ describe('release and delete one resource', () => {
       (await mustGet('loose')).metadata.resourceVersion,
       released.metadata.resourceVersion,
     );
+  });
+
+  it('N10 a release computed from a stale read fails its precondition and is computed again', async () => {
+    expectState(await apply('raced', { a: '1' }, { deletionPolicy: 'Delete' }), 'created');
+    // The first read answers with another uid (as if the object was re-created meanwhile).
+    let staleReads = 0;
+    const stale: KubeTransport = {
+      stream: (r) => transport.stream(r),
+      request: async (r) => {
+        const res = await transport.request(r);
+        if (r.method === 'GET' && r.path === cmPath('raced') && staleReads === 0) {
+          staleReads += 1;
+          const body = res.body as ConfigMap;
+          return { ...res, body: { ...body, metadata: { ...body.metadata, uid: 'not-the-uid' } } };
+        }
+        return res;
+      },
+    };
+    const outcome = await releaseResource(
+      { ...deps, transport: stale },
+      { node, target: target('raced'), reason: 'LynqNodeDeleted' },
+    );
+    assert.equal(staleReads, 1);
+    expectState(outcome, 'released');
+    const cm = await mustGet('raced');
+    assert.equal(cm.metadata.labels?.['lynq.sh/orphaned'], 'true');
+    assert.deepEqual(cm.metadata.ownerReferences ?? [], []);
   });
 
   it('N9 delete removes a held object with background propagation and reports it gone', async () => {
