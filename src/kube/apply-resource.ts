@@ -60,7 +60,9 @@ export interface ApplyRequest {
   readonly lastAppliedHash?: string | undefined;
   /**
    * Whether the caller saw the live object drift (see `observedDrift`). With an equal hash and no
-   * drift nothing is sent at all. Default false.
+   * drift nothing is sent at all; explicitly `false` also skips the write when the live object
+   * already carries the desired hash (a status that lagged behind a write). Default: unknown,
+   * treated as no drift for the hash comparison only.
    */
   readonly drifted?: boolean | undefined;
   /** The operator's allow-lists (SPEC N16); absent = no check (the caller checked). */
@@ -570,6 +572,22 @@ const applyLoop = async (deps: ResourceWriteDeps, req: ApplyRequest): Promise<Ap
       }
       reheld = true;
       continue;
+    }
+    if (
+      holder.by === 'self' &&
+      !reheld &&
+      req.drifted === false &&
+      policies.creationPolicy === 'WhenNeeded' &&
+      live.metadata.annotations?.[annotationKeys.desiredHash] === manifest.hash
+    ) {
+      // The write happened but its record did not (a restart between write and status): the
+      // caller saw no drift, and the object already carries this hash.
+      return {
+        state: 'unchanged',
+        reason: applyReasons.unchanged,
+        message: `${what} already carries the desired hash`,
+        object: live,
+      };
     }
     if (holder.by === 'self' && policies.creationPolicy === 'Once') {
       return reheld

@@ -122,6 +122,7 @@ export const releaseResource = async (
       if (err instanceof LynqError && err.code === resourcePathCodes.unknownKind) return gone;
       throw err;
     }
+    let lastError: unknown;
     for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
       const live = asKubeObject(await client.get(path, signal));
       if (live === undefined) return gone;
@@ -157,17 +158,16 @@ export const releaseResource = async (
           ...(patched === undefined ? {} : { object: patched }),
         };
       } catch (err) {
-        // A failed test: the object changed since it was read; read it again.
-        if (err instanceof LynqError && err.code === apiErrorCodes.invalid) continue;
+        // A failed test: the object changed since it was read; read it again. Should it fail for
+        // another reason every time, the last error is what gets reported.
+        if (err instanceof LynqError && err.code === apiErrorCodes.invalid) {
+          lastError = err;
+          continue;
+        }
         throw err;
       }
     }
-    return {
-      state: 'failed',
-      reason: apiErrorCodes.conflict,
-      message: `${what} kept changing while it was released; retrying later`,
-      retryable: true,
-    };
+    throw lastError;
   } catch (err) {
     if (signal?.aborted === true) throw err;
     const failed = failedOutcome(err);

@@ -51,8 +51,9 @@ export const objectPathOf = (
 ): string => `${collectionPathOf(info, namespace)}/${encodeURIComponent(name)}`;
 
 /**
- * The resources of one APIResourceList by kind, skipping subresources (`deployments/scale`
- * also says kind `Scale`-ish things). Throws `DiscoveryFailed` when `list` is not a resource list.
+ * The resources of one APIResourceList by kind, skipping subresources (`deployments/scale`,
+ * `deployments/status`), which name other kinds or repeat their parent's. Throws a transient
+ * `DiscoveryFailed` when `list` is not a resource list.
  */
 export const parseResourceList = (
   apiVersion: string,

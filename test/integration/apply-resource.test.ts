@@ -508,6 +508,18 @@ describe('apply one resource: Once, the hash skip, allow-list and failures', () 
       );
     }
     assert.equal(await writes(), afterCreate, 'no write for an unchanged resource');
+    // A status that lagged behind the write: the live object already carries the hash.
+    expectState(
+      await applyResource(world.deps, {
+        node,
+        manifest,
+        policies: defaults,
+        lastAppliedHash: 'an-older-hash',
+        drifted: false,
+      }),
+      'unchanged',
+    );
+    assert.equal(await writes(), afterCreate, 'no write when the live object carries the hash');
     expectState(
       await applyResource(world.deps, {
         node,
