@@ -1,4 +1,5 @@
 // A running hub: hub.machine with its real actors, status published from its snapshots, and events on failures (SPEC H1–H11, O2).
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
 import {
@@ -234,8 +235,28 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
     });
   };
 
+  let syncStartedAt: number | undefined;
+  const traceSync = (snapshot: SnapshotFrom<typeof hubMachine>): void => {
+    const syncing = snapshot.matches('syncing');
+    if (syncing && syncStartedAt === undefined) syncStartedAt = performance.now();
+    if (!syncing && syncStartedAt !== undefined) {
+      const good = snapshot.context.lastGood;
+      logger.debug(
+        {
+          durationMs: Math.round(performance.now() - syncStartedAt),
+          outcome: snapshot.context.lastError === undefined ? 'synced' : 'failed',
+          wrote: good?.wrote,
+          desired: good?.desired,
+        },
+        'Hub sync finished',
+      );
+      syncStartedAt = undefined;
+    }
+  };
+
   actor.subscribe({
     next: (snapshot) => {
+      traceSync(snapshot);
       reportError(snapshot.context.lastError);
       reportGuard(snapshot.context.lastGood?.deletionGuard);
       publish(snapshot);

@@ -19,7 +19,7 @@ import { startNodeSupervisor } from '../actors/node-supervisor.js';
 import type { HubSyncPorts } from '../actors/hub-sync.actor.js';
 import { MysqlDatasourceCache } from '../datasource/mysql-datasource-cache.js';
 import { invalidSpecError, messageOf } from '../errors.js';
-import { createApiClient, patchTypes, type ApiClient } from '../kube/api-client.js';
+import { apiErrorCodes, createApiClient, patchTypes, type ApiClient } from '../kube/api-client.js';
 import { createEventRecorder } from '../kube/event-recorder.js';
 import { createHttpTransport } from '../kube/http-transport.js';
 import type { KubeObject } from '../kube/kube-object.js';
@@ -221,7 +221,12 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
       return rowSet.rows;
     },
     createNode: async (node, signal) => {
-      await client.create(lynqCollectionPath('lynqnodes', node.metadata.namespace), node, signal);
+      try {
+        await client.create(lynqCollectionPath('lynqnodes', node.metadata.namespace), node, signal);
+      } catch (err) {
+        // The watch had not shown it yet: the node exists, which is all a create wants.
+        if ((err as { code?: unknown }).code !== apiErrorCodes.alreadyExists) throw err;
+      }
     },
     updateNodeVariables: async (namespace, name, variables, signal) => {
       // `variables` is replaced whole: a merge patch would keep keys the row no longer has.

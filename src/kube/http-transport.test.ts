@@ -45,6 +45,32 @@ describe('http transport', () => {
     });
   });
 
+  it('frames a DELETE body with its length, so the next request on the connection is intact', async () => {
+    const bodies: string[] = [];
+    routes.set('/base/api/v1/doomed', (req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        bodies.push(`${req.method ?? ''} ${req.headers['content-length'] ?? '-'} ${body}`);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{}');
+      });
+    });
+    const deleted = await transport.request({
+      method: 'DELETE',
+      path: '/api/v1/doomed',
+      body: { propagationPolicy: 'Background' },
+      timeoutMs: 5_000,
+    });
+    const next = await transport.request({
+      method: 'GET',
+      path: '/api/v1/doomed',
+      timeoutMs: 5_000,
+    });
+    assert.deepEqual([deleted.status, next.status], [200, 200]);
+    assert.deepEqual(bodies, ['DELETE 34 {"propagationPolicy":"Background"}', 'GET - ']);
+  });
+
   it('sends the credentials, keeps the server base path, parses JSON, and reuses one connection', async () => {
     routes.set('/base/api/v1/things', (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });

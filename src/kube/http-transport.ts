@@ -187,6 +187,7 @@ export const createHttpTransport = (
     path: string,
     contentType: string | undefined,
     accept: string | undefined,
+    payload?: string,
   ): Promise<https.RequestOptions> => {
     const requestOptions: https.RequestOptions = {
       method,
@@ -197,6 +198,9 @@ export const createHttpTransport = (
       headers: {
         accept: accept ?? 'application/json',
         ...(contentType === undefined ? {} : { 'content-type': contentType }),
+        // Framed explicitly: Node sends a DELETE body neither chunked nor with a length, which
+        // corrupts the next request on the kept-alive connection.
+        ...(payload === undefined ? {} : { 'content-length': String(Buffer.byteLength(payload)) }),
       },
     };
     try {
@@ -286,7 +290,7 @@ export const createHttpTransport = (
           ? req.body
           : JSON.stringify(req.body);
     const contentType = payload === undefined ? undefined : (req.contentType ?? 'application/json');
-    const requestOptions = await prepare(req.method, req.path, contentType, req.accept);
+    const requestOptions = await prepare(req.method, req.path, contentType, req.accept, payload);
     return start<KubeResponse>(
       requestOptions,
       payload,
