@@ -4,7 +4,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { conditionReasons, conditionStatuses, formConditionTypes } from '../api/conditions.js';
 import { groupVersion } from '../api/crd-builder.js';
 import type { LynqForm } from '../api/lynq-form.schema.js';
-import type { LynqHub } from '../api/lynq-hub.schema.js';
+import type { LynqHub, TlsMode } from '../api/lynq-hub.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
 import { annotationKeys, finalizers, labelKeys } from '../api/metadata-keys.js';
 import {
@@ -169,6 +169,28 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     formsChanged: (namespace, hub) => hubActors.get(keyOf(namespace, hub))?.formsChanged(),
   });
 
+  /** The hub's TLS settings; the CA comes from its Secret, and a missing one is an error (SPEC §1). */
+  const tlsOf = async (
+    hub: LynqHub,
+    signal: AbortSignal,
+  ): Promise<{ tls?: { mode: TlsMode; ca?: string } }> => {
+    const tls = hub.spec.source.mysql?.tls;
+    if (tls === undefined || tls.mode === 'disabled') return {};
+    const ref = tls.caSecretRef;
+    if (ref === undefined) return { tls: { mode: tls.mode } };
+    const namespace = hub.metadata.namespace ?? '';
+    try {
+      const ca = await readSecretKey(client)(namespace, ref.name, ref.key, signal);
+      return { tls: { mode: tls.mode, ca } };
+    } catch (err) {
+      throw invalidSpecError(
+        'CaSecretUnavailable',
+        `LynqHub ${keyOf(namespace, hub.metadata.name)}: spec.source.mysql.tls.caSecretRef: Secret ${ref.name} key ${ref.key}: ${messageOf(err)}`,
+        err,
+      );
+    }
+  };
+
   const ports: HubSyncPorts = {
     getHub: (ref) => hubs.get(keyOf(ref.namespace, ref.name)) as LynqHub | undefined,
     formsOfHub: (ref) =>
@@ -202,6 +224,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
           user: mysql.username,
           database: mysql.database,
           ...(password === undefined ? {} : { password }),
+          ...(await tlsOf(hub, signal)),
         },
       );
       const rowSet = await datasource.readRows(
