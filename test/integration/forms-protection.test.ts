@@ -20,7 +20,7 @@ const protection = { 'lynq.sh/deletion-protection': 'true' };
 
 const messageOf = (body: unknown): string =>
   typeof body === 'object' && body !== null && 'message' in body
-    ? String((body).message)
+    ? String(body.message)
     : JSON.stringify(body);
 
 /** DELETE, retried while the API server has not loaded the admission policy yet (a fresh server). */
