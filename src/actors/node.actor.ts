@@ -21,7 +21,7 @@ export interface NodeActorDeps {
 export const observeNode = (node: LynqNode): NodeObservation => ({
   generation: node.metadata.generation ?? 0,
   deleting: node.metadata.deletionTimestamp !== undefined,
-  appliedResources: node.status?.appliedResources?.length ?? 0,
+  appliedResources: node.status?.appliedResources ?? [],
   revision: node.spec.revision,
   cleanupFinalizerIndex: node.metadata.finalizers?.indexOf(finalizers.nodeCleanup) ?? -1,
 });
@@ -37,10 +37,10 @@ const removeCleanupFinalizer = async (
   input: NodeCleanupInput,
   signal: AbortSignal,
 ): Promise<undefined> => {
-  if (input.observation.appliedResources > 0) {
+  if (input.observation.appliedResources.length > 0) {
     throw transientError(
       'CleanupPending',
-      `${input.observation.appliedResources} applied resources must be removed or released before the finalizer goes`,
+      `${String(input.observation.appliedResources.length)} applied resources must be removed or released before the finalizer goes`,
     );
   }
   const index = input.observation.cleanupFinalizerIndex;
