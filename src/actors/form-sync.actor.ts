@@ -12,6 +12,7 @@ import {
   type ControllerRevisionObject,
 } from './form-revision.js';
 import { validateForm } from './form-validation.js';
+import { runBounded } from './run-bounded.js';
 
 /** Everything a form actor reads and writes, injected so the logic runs against fakes. */
 export interface FormPorts {
@@ -58,27 +59,22 @@ export const validateFormOnce = (
   };
 };
 
-const runBounded = async <T>(
+/** Runs `work` over `items`, at most `limit` at a time; resolves with the failures. */
+const failuresOf = async <T>(
   items: readonly T[],
   limit: number,
   work: (item: T) => Promise<void>,
-): Promise<unknown[]> => {
-  const failures: unknown[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next] as T;
-      next += 1;
-      try {
-        await work(item);
-      } catch (err) {
-        failures.push(err);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return failures;
-};
+  signal: AbortSignal,
+): Promise<unknown[]> =>
+  (
+    await runBounded(
+      items.map((item) => () => work(item)),
+      limit,
+      signal,
+    )
+  )
+    .filter((o): o is PromiseRejectedResult => o.status === 'rejected')
+    .map((o) => o.reason as unknown);
 
 const sequenceOf = (revision: KubeObject): number => {
   const value = revision['revision'];
@@ -117,16 +113,21 @@ export const syncFormRevisions = async (
     (n) => n.metadata.deletionTimestamp === undefined && n.spec.revision !== current,
   );
   const unmoved = new Set<LynqNode>();
-  const writeFailures = await runBounded(stale, writeConcurrency, async (node) => {
-    try {
-      await ports.setNodeRevision(node, current, signal);
-    } catch (err) {
-      unmoved.add(node);
-      // Gone or re-created meanwhile (the uid test failed): the next pass sees the new state.
-      const code = codeOf(err);
-      if (code !== apiErrorCodes.notFound && code !== apiErrorCodes.invalid) throw err;
-    }
-  });
+  const writeFailures = await failuresOf(
+    stale,
+    writeConcurrency,
+    async (node) => {
+      try {
+        await ports.setNodeRevision(node, current, signal);
+      } catch (err) {
+        unmoved.add(node);
+        // Gone or re-created meanwhile (the uid test failed): the next pass sees the new state.
+        const code = codeOf(err);
+        if (code !== apiErrorCodes.notFound && code !== apiErrorCodes.invalid) throw err;
+      }
+    },
+    signal,
+  );
 
   // A revision stays while any node still names it: nodes being deleted, nodes not moved yet.
   const used = new Set<string>([current]);
@@ -136,8 +137,11 @@ export const syncFormRevisions = async (
     if (node.metadata.deletionTimestamp !== undefined || unmoved.has(node)) used.add(named);
   }
   const unused = revisions.filter((r) => !used.has(r.metadata.name));
-  const deleteFailures = await runBounded(unused, writeConcurrency, (r) =>
-    ports.deleteRevision(ref.namespace, r.metadata.name, signal),
+  const deleteFailures = await failuresOf(
+    unused,
+    writeConcurrency,
+    (r) => ports.deleteRevision(ref.namespace, r.metadata.name, signal),
+    signal,
   );
   const failures = [...writeFailures, ...deleteFailures];
   const first = failures[0];

@@ -2,27 +2,8 @@
 
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
+import { resourceListNames } from '../api/lynq-form.schema.js';
 import type { ResourceEntry } from '../render/render-types.js';
-
-/** The resource lists of a LynqForm spec (SPEC §1); all of them form one graph. */
-export const resourceListFields = [
-  'serviceAccounts',
-  'deployments',
-  'statefulSets',
-  'daemonSets',
-  'services',
-  'ingresses',
-  'configMaps',
-  'secrets',
-  'persistentVolumeClaims',
-  'jobs',
-  'cronJobs',
-  'podDisruptionBudgets',
-  'networkPolicies',
-  'horizontalPodAutoscalers',
-  'namespaces',
-  'manifests',
-] as const;
 
 export interface FormFile {
   readonly name: string;
@@ -76,7 +57,7 @@ export const formFromDocument = (doc: unknown): FormFile => {
   const spec = isRecord(doc['spec']) ? doc['spec'] : doc;
   const metadata = isRecord(doc['metadata']) ? doc['metadata'] : {};
   const resources: ResourceEntry[] = [];
-  for (const list of resourceListFields) {
+  for (const list of resourceListNames) {
     const items = spec[list];
     if (items === undefined || items === null) continue;
     if (!Array.isArray(items)) throw new Error(`spec.${list} must be a list`);
