@@ -5,6 +5,7 @@ import { nodeActorFactory } from '../src/actors/node.actor.js';
 import { startNodeSupervisor } from '../src/actors/node-supervisor.js';
 import type { ApiClient } from '../src/kube/api-client.js';
 import { pino } from 'pino';
+import { defaultTargetPolicy } from '../src/kube/target-policy.js';
 
 const count = Number(process.env['LYNQ_BENCH_NODES'] ?? '10000');
 
@@ -25,8 +26,28 @@ const node = (i: number): LynqNode =>
   }) as unknown as LynqNode;
 
 const nodes = Array.from({ length: count }, (_, i) => node(i));
+const unused = (): never => {
+  throw new Error('not used');
+};
+// Nodes without a revision wait in pending: they only publish their phase, never render or write.
 const supervisor = startNodeSupervisor(
-  nodeActorFactory({ client: unusedClient, logger: pino({ level: 'silent' }) }),
+  nodeActorFactory({
+    client: unusedClient,
+    logger: pino({ level: 'silent' }),
+    write: { transport: { request: unused, close: () => undefined } as never, paths: {} as never },
+    paths: {} as never,
+    targets: defaultTargetPolicy,
+    pool: {} as never,
+    readRevision: unused,
+    statusWriter: {
+      publish: () => undefined,
+      observe: () => undefined,
+      forget: () => undefined,
+      flush: () => Promise.resolve(),
+      writes: () => 0,
+    },
+    events: { record: () => Promise.resolve(), writes: () => 0 },
+  }),
 );
 global.gc?.();
 const heapBefore = process.memoryUsage().heapUsed;

@@ -1,21 +1,55 @@
-// A running node: node.machine with its real cleanup, started by the supervisor for each LynqNode.
+// A running node: node.machine with its real render, apply and cleanup, status published from its snapshots (SPEC N1–N16, O2).
 import type { Logger } from 'pino';
-import { createActor, fromPromise } from 'xstate';
-import type { LynqNode } from '../api/lynq-node.schema.js';
-import { finalizers } from '../api/metadata-keys.js';
+import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
+import { groupVersion } from '../api/crd-builder.js';
+import type { LynqNode, ResourceStatus } from '../api/lynq-node.schema.js';
+import { annotationKeys, finalizers, orphanReasons } from '../api/metadata-keys.js';
+import { nodePhases } from '../api/phases.js';
 import { transientError } from '../errors.js';
 import { patchTypes, type ApiClient } from '../kube/api-client.js';
-import { lynqObjectPath } from '../kube/lynq-paths.js';
+import type { ResourceWriteDeps } from '../kube/apply-resource.js';
+import type { EventInput, EventRecorder } from '../kube/event-recorder.js';
+import { lynqObjectPath, lynqStatusPath } from '../kube/lynq-paths.js';
+import type { ResourcePaths } from '../kube/resource-paths.js';
+import type { StatusWriter } from '../kube/status-writer.js';
+import type { TargetPolicy } from '../kube/target-policy.js';
 import {
   nodeMachine,
+  nodePhaseOf,
+  type NodeApplyInput,
+  type NodeApplyOutput,
   type NodeCleanupInput,
   type NodeObservation,
+  type NodeRenderInput,
+  type NodeRenderOutput,
 } from '../machines/node.machine.js';
+import type { RenderPool } from '../render/render-pool.js';
+import { applyNodePlan, removeResource, type NodeApplyMemory } from './node-apply.actor.js';
+import { renderNodePlan } from './node-render.actor.js';
+import {
+  isVerificationPass,
+  nodeStatusOf,
+  publishedNodePhase,
+  type CleanupProgress,
+} from './node-status.js';
 import type { NodeActorFactory } from './node-supervisor.js';
+import { enterPhase, publishedStateOf, type PublishedState } from './published-state.js';
+import { runBounded } from './run-bounded.js';
 
 export interface NodeActorDeps {
   readonly client: ApiClient;
   readonly logger: Logger;
+  readonly write: ResourceWriteDeps;
+  readonly paths: ResourcePaths;
+  readonly targets: TargetPolicy;
+  readonly pool: RenderPool;
+  /** The ControllerRevision `namespace/name`, `undefined` when it does not exist. */
+  readonly readRevision: (namespace: string, name: string, signal: AbortSignal) => Promise<unknown>;
+  readonly statusWriter: StatusWriter;
+  readonly events: EventRecorder;
+  /** Writes of one level at once, per node. Default 8. */
+  readonly concurrency?: number;
+  readonly now?: () => Date;
 }
 
 export const observeNode = (node: LynqNode): NodeObservation => ({
@@ -24,25 +58,30 @@ export const observeNode = (node: LynqNode): NodeObservation => ({
   appliedResources: node.status?.appliedResources ?? [],
   revision: node.spec.revision,
   cleanupFinalizerIndex: node.metadata.finalizers?.indexOf(finalizers.nodeCleanup) ?? -1,
+  skipCleanup: node.metadata.annotations?.[annotationKeys.skipCleanup] === 'true',
 });
+
+/** Per node: what the shared actor logic needs beyond its input. */
+interface NodeSlot {
+  latest: LynqNode;
+  readonly memory: NodeApplyMemory;
+  cleanup: CleanupProgress | undefined;
+  readonly emit: (event: Omit<EventInput, 'object'>) => void;
+  readonly published: () => void;
+}
+
+const keyOfRef = (ref: { namespace: string; name: string }): string =>
+  `${ref.namespace}/${ref.name}`;
 
 /**
  * Removes the node's cleanup finalizer with a JSON patch that tests the object's uid and the
  * finalizer's position, so it never removes another finalizer or touches a re-created node.
- * Refuses while `appliedResources` is not empty: those objects must be deleted or released
- * first (SPEC N9), which the node-actor issue adds.
  */
 const removeCleanupFinalizer = async (
   client: ApiClient,
   input: NodeCleanupInput,
   signal: AbortSignal,
 ): Promise<undefined> => {
-  if (input.observation.appliedResources.length > 0) {
-    throw transientError(
-      'CleanupPending',
-      `${String(input.observation.appliedResources.length)} applied resources must be removed or released before the finalizer goes`,
-    );
-  }
   const index = input.observation.cleanupFinalizerIndex;
   if (index < 0) return undefined;
   const { namespace, name, uid } = input.node;
@@ -51,8 +90,8 @@ const removeCleanupFinalizer = async (
     patchTypes.json,
     [
       { op: 'test', path: '/metadata/uid', value: uid },
-      { op: 'test', path: `/metadata/finalizers/${index}`, value: finalizers.nodeCleanup },
-      { op: 'remove', path: `/metadata/finalizers/${index}` },
+      { op: 'test', path: `/metadata/finalizers/${String(index)}`, value: finalizers.nodeCleanup },
+      { op: 'remove', path: `/metadata/finalizers/${String(index)}` },
     ],
     { signal },
   );
@@ -60,43 +99,226 @@ const removeCleanupFinalizer = async (
 };
 
 /**
+ * SPEC N9: removes the node's resources deepest level first (`Delete` deleted and waited for,
+ * `Retain` released with `LynqNodeDeleted`), a level only once the deeper ones are all done, and
+ * the finalizer only when nothing remains. Reads `appliedResources`, never the revision.
+ * `lynq.sh/skip-cleanup: "true"` drops the finalizer at once. Rejects while anything remains,
+ * after reporting each remaining resource's reason (e.g. "waiting on finalizer X").
+ */
+const cleanup = async (
+  deps: NodeActorDeps,
+  slot: NodeSlot | undefined,
+  input: NodeCleanupInput,
+  signal: AbortSignal,
+): Promise<undefined> => {
+  const { node, observation } = input;
+  if (observation.skipCleanup !== true) {
+    let remaining = [...observation.appliedResources];
+    const levels = [...new Set(remaining.map((r) => r.level))].sort((a, b) => b - a);
+    for (const level of levels) {
+      const group = remaining.filter((r) => r.level === level);
+      const settled = await runBounded(
+        group.map(
+          (target) => () =>
+            removeResource(deps.write, node, target, signal, orphanReasons.nodeDeleted),
+        ),
+        deps.concurrency ?? 8,
+        signal,
+      );
+      if (signal.aborted) throw signal.reason;
+      const waiting: ResourceStatus[] = [];
+      settled.forEach((s, i) => {
+        const target = group[i];
+        if (target === undefined) return;
+        const error =
+          s.status === 'fulfilled'
+            ? s.value
+            : { reason: 'CleanupError', message: String(s.reason) };
+        if (error === undefined) {
+          remaining = remaining.filter((r) => r !== target);
+          return;
+        }
+        waiting.push({ id: target.id, state: 'Deleting', ...error });
+      });
+      if (waiting.length > 0) {
+        if (slot !== undefined) {
+          slot.cleanup = { remaining, resources: waiting };
+          for (const w of waiting) {
+            slot.emit({
+              type: 'Warning',
+              reason: w.reason ?? 'CleanupPending',
+              message: `resource "${w.id}": ${w.message ?? ''}`,
+            });
+          }
+          slot.published();
+        }
+        throw transientError(
+          'CleanupPending',
+          waiting.map((w) => `${w.id}: ${w.message ?? w.reason ?? ''}`).join('; '),
+        );
+      }
+    }
+  }
+  return removeCleanupFinalizer(deps.client, input, signal);
+};
+
+/**
  * The supervisor's factory of node actors. The machine is provided once, here: per-node data
- * travels as input and events, so starting an actor costs no machine copy (10,000 nodes).
+ * travels as input and events (and a slot keyed by the node), so starting an actor costs no
+ * machine copy (10,000 nodes).
  */
 export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode> => {
+  const slots = new Map<string, NodeSlot>();
+  const now = (): Date => deps.now?.() ?? new Date();
   const machine = nodeMachine.provide({
     actors: {
+      renderNode: fromPromise<NodeRenderOutput, NodeRenderInput>(({ input, signal }) =>
+        renderNodePlan(
+          {
+            pool: deps.pool,
+            paths: deps.paths,
+            readRevision: deps.readRevision,
+            variablesOf: (namespace, name) => {
+              const variables: unknown = slots.get(keyOfRef({ namespace, name }))?.latest.spec
+                .variables;
+              return typeof variables === 'object' && variables !== null
+                ? (variables as Record<string, unknown>)
+                : {};
+            },
+          },
+          input,
+          signal,
+        ),
+      ),
+      applyNode: fromPromise<NodeApplyOutput, NodeApplyInput>(({ input, signal }) => {
+        const slot = slots.get(keyOfRef(input.node));
+        return applyNodePlan(
+          {
+            write: deps.write,
+            targets: deps.targets,
+            concurrency: deps.concurrency ?? 8,
+            now,
+          },
+          input,
+          slot?.memory ?? { hashes: new Map(), previous: [] },
+          slot?.emit ?? (() => undefined),
+          signal,
+        );
+      }),
       cleanupNode: fromPromise<undefined, NodeCleanupInput>(({ input, signal }) =>
-        removeCleanupFinalizer(deps.client, input, signal),
+        cleanup(deps, slots.get(keyOfRef(input.node)), input, signal),
       ),
     },
   });
-  return (key, node, finished) => {
-    const actor = createActor(machine, {
-      input: {
-        node: {
-          namespace: node.metadata.namespace ?? '',
-          name: node.metadata.name ?? '',
-          uid: node.metadata.uid ?? '',
-        },
-        observation: observeNode(node),
-      },
+
+  return (key, first, finished) => {
+    const ref = {
+      namespace: first.metadata.namespace ?? '',
+      name: first.metadata.name ?? '',
+      uid: first.metadata.uid ?? '',
+    };
+    const logger = deps.logger.child({
+      kind: 'LynqNode',
+      namespace: ref.namespace,
+      name: ref.name,
     });
+    const statusPath = lynqStatusPath('lynqnodes', ref.namespace, ref.name);
+    let published: PublishedState | undefined = publishedStateOf(first.status);
+    let lastPublishedPhase: string | undefined;
+
+    const involved = () => ({
+      apiVersion: groupVersion,
+      kind: 'LynqNode',
+      namespace: ref.namespace,
+      name: ref.name,
+      uid: ref.uid,
+    });
+
+    const publish = (snapshot: SnapshotFrom<typeof machine>): void => {
+      const node = slot.latest;
+      const phase = publishedNodePhase(nodePhaseOf(snapshot.value));
+      if (phase === undefined || snapshot.status === 'done') return;
+      const generation = node.metadata.generation ?? 0;
+      if (
+        phase === nodePhases.applying &&
+        isVerificationPass(published ?? publishedStateOf(node.status), node.status, generation)
+      ) {
+        return;
+      }
+      const stamp = now().toISOString();
+      published = enterPhase(
+        published ?? publishedStateOf(node.status),
+        phase,
+        snapshot.context.trigger === 'xstate.init' ? phase : snapshot.context.trigger,
+        stamp,
+      );
+      if (lastPublishedPhase !== phase) {
+        lastPublishedPhase = phase;
+        logger.debug({ phase }, 'Node phase');
+      }
+      deps.statusWriter.publish(
+        statusPath,
+        nodeStatusOf(
+          published,
+          snapshot.context,
+          node.status,
+          phase === nodePhases.ready || phase === nodePhases.degraded
+            ? (snapshot.context.renderedGeneration ?? generation)
+            : generation,
+          stamp,
+          phase === nodePhases.deleting ? slot.cleanup : undefined,
+        ),
+      );
+    };
+
+    const slot: NodeSlot = {
+      latest: first,
+      memory: { hashes: new Map(), previous: first.status?.resources ?? [] },
+      cleanup: undefined,
+      emit: (event) => {
+        void deps.events.record({ ...event, object: involved() });
+      },
+      published: () => {
+        publish(actor.getSnapshot());
+      },
+    };
+    slots.set(key, slot);
+    deps.statusWriter.observe(statusPath, first.status);
+
+    const actor = createActor(machine, { input: { node: ref, observation: observeNode(first) } });
+    let lastError: string | undefined;
     actor.subscribe({
       next: (snapshot) => {
-        if (snapshot.status === 'done') finished();
+        const error = snapshot.context.lastError;
+        const text = error === undefined ? undefined : `${error.reason}: ${error.message}`;
+        if (text !== lastError && error !== undefined && !snapshot.matches('deleting')) {
+          logger.warn({ reason: error.reason, message: error.message }, 'Node pass failed');
+          slot.emit({ type: 'Warning', reason: error.reason, message: error.message });
+        }
+        lastError = text;
+        if (snapshot.status === 'done') {
+          slots.delete(key);
+          deps.statusWriter.forget(statusPath);
+          finished();
+          return;
+        }
+        publish(snapshot);
       },
       error: (err: unknown) => {
-        deps.logger.error({ err, kind: 'LynqNode', key }, 'Node actor failed');
+        logger.error({ err }, 'Node actor failed');
       },
     });
     actor.start();
     return {
       observe: (next) => {
+        slot.latest = next;
+        deps.statusWriter.observe(statusPath, next.status);
         actor.send({ type: 'node.observed', observation: observeNode(next) });
       },
       stop: () => {
         actor.stop();
+        slots.delete(key);
+        deps.statusWriter.forget(statusPath);
       },
     };
   };

@@ -1,5 +1,6 @@
 // `lynq operator`: the composition root of the operator process — config, logger, clients, reflectors, actors — and its orderly shutdown.
 import { createServer, type Server } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import { conditionReasons, conditionStatuses, formConditionTypes } from '../api/conditions.js';
 import { groupVersion } from '../api/crd-builder.js';
@@ -25,10 +26,13 @@ import { createHttpTransport } from '../kube/http-transport.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { lynqCollectionPath, lynqObjectPath, secretPath } from '../kube/lynq-paths.js';
 import { createReflector, type Reflector } from '../kube/reflector.js';
+import { createResourcePaths } from '../kube/resource-paths.js';
 import { createStatusWriter } from '../kube/status-writer.js';
+import { defaultTargetPolicy } from '../kube/target-policy.js';
 import { createRootLogger } from '../observe/logger.js';
 import { createTemplateEnvironment } from '../render/environment.js';
 import { loadTemplateFunctions } from '../render/function-table.js';
+import { createRenderPool } from '../render/render-pool.js';
 import type { HubRef } from '../machines/hub.machine.js';
 import type { RowInput } from '../reconcile/plan-node-changes.js';
 import { readOperatorConfig, type OperatorConfig } from './operator-config.js';
@@ -410,7 +414,35 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     },
   });
 
-  const supervisor = startNodeSupervisor(nodeActorFactory({ client, logger }));
+  // Rendering runs in workers (T7); one core is left to the reconciler's event loop.
+  const renderPool = createRenderPool({
+    minThreads: 1,
+    maxThreads: Math.max(1, availableParallelism() - 1),
+    idleTimeoutMs: 60_000,
+    maxOldGenerationSizeMb: 256,
+  });
+  await renderPool.start();
+  const resourcePaths = createResourcePaths(transport);
+  const supervisor = startNodeSupervisor(
+    nodeActorFactory({
+      client,
+      logger,
+      write: { transport, paths: resourcePaths },
+      paths: resourcePaths,
+      // SPEC N16 default: the node's own namespace and the kinds of SPEC §1.
+      targets: defaultTargetPolicy,
+      pool: renderPool,
+      // The revision reflector first; a GET when the watch has not shown it yet.
+      readRevision: async (namespace, name, signal) =>
+        revisions.get(keyOf(namespace, name)) ??
+        (await client.get(
+          `${controllerRevisionsPath(namespace)}/${encodeURIComponent(name)}`,
+          signal,
+        )),
+      statusWriter,
+      events,
+    }),
+  );
   const indexNode = (obj: KubeObject, present: boolean): void => {
     const node = obj as unknown as LynqNode;
     const hubKey = hubKeyOfNode(node);
@@ -488,6 +520,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   formRegistry.stop();
   for (const actor of hubActors.values()) actor.stop();
   supervisor.stop();
+  await renderPool.stop();
   await Promise.race([statusWriter.flush(), new Promise((r) => setTimeout(r, 5_000))]);
   await datasources.close();
   transport.close();

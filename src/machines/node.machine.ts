@@ -101,26 +101,25 @@ const errorOf = (error: unknown): { reason: string; message: string } => {
   };
 };
 
-/** The machine's state as a published phase name (SPEC O2); sub-states are not published. */
+const phaseByState: Readonly<Record<string, string>> = {
+  pending: 'Pending',
+  rendering: 'Rendering',
+  applying: 'Applying',
+  ready: 'Ready',
+  degraded: 'Degraded',
+  deleting: 'Deleting',
+  deleted: 'Deleting',
+};
+
+/** The machine's state as a phase name (SPEC O2); sub-states are not published. */
 export const nodePhaseOf = (value: unknown): string => {
-  const top = typeof value === 'string' ? value : Object.keys(value as object)[0];
-  switch (top) {
-    case 'pending':
-      return 'Pending';
-    case 'rendering':
-      return 'Rendering';
-    case 'applying':
-      return 'Applying';
-    case 'ready':
-      return 'Ready';
-    case 'degraded':
-      return 'Degraded';
-    case 'deleting':
-    case 'deleted':
-      return 'Deleting';
-    default:
-      return 'Pending';
-  }
+  const top =
+    typeof value === 'string'
+      ? value
+      : typeof value === 'object' && value !== null
+        ? Object.keys(value)[0]
+        : undefined;
+  return phaseByState[top ?? 'pending'] ?? 'Pending';
 };
 
 export const nodeMachine = setup({

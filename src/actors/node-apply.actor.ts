@@ -1,0 +1,356 @@
+// One apply pass of a node (SPEC N1, N2, N6, N10, N13, N14, N16): levels in order, bounded within a level, skips cascading, removed resources deleted or released.
+import { conditionReasons } from '../api/conditions.js';
+import type { AppliedResource, ResourceStatus } from '../api/lynq-node.schema.js';
+import { orphanReasons } from '../api/metadata-keys.js';
+import { resourceStates } from '../api/phases.js';
+import { messageOf } from '../errors.js';
+import {
+  applyResource,
+  type ApplyOutcome,
+  type NodeRef,
+  type ResourceWriteDeps,
+} from '../kube/apply-resource.js';
+import { deleteResource } from '../kube/delete-resource.js';
+import type { EventInput } from '../kube/event-recorder.js';
+import { releaseResource } from '../kube/release-resource.js';
+import type { TargetPolicy } from '../kube/target-policy.js';
+import type { NodeApplyInput, NodeApplyOutput } from '../machines/node.machine.js';
+import type { NodePlan, PlannedResource } from './node-render.actor.js';
+import { runBounded } from './run-bounded.js';
+
+export interface NodeApplyDeps {
+  readonly write: ResourceWriteDeps;
+  readonly targets: TargetPolicy;
+  /** Resources of one level applied at once (N1). */
+  readonly concurrency: number;
+  readonly now: () => Date;
+}
+
+/** What one node remembers between passes, in this process only. */
+export interface NodeApplyMemory {
+  /** id → desired hash last applied (or found on the object), so an equal render sends nothing (N13). */
+  readonly hashes: Map<string, string>;
+  /** Per-resource status of the last pass (or of the node's status at start-up). */
+  previous: readonly ResourceStatus[];
+}
+
+/** Where the pass reports events; the node actor adds the involved object. */
+export type NodeEventSink = (event: Omit<EventInput, 'object'>) => void;
+
+interface ResourceResult {
+  readonly status: ResourceStatus;
+  /** Failed, conflicted or skipped: dependants react per N2. */
+  readonly failed: boolean;
+  readonly ready: boolean;
+  readonly retryable: boolean;
+  readonly applied: AppliedResource | undefined;
+  readonly conflictReason: string | undefined;
+}
+
+const identityKey = (r: Pick<AppliedResource, 'apiVersion' | 'kind' | 'namespace' | 'name'>) =>
+  `${r.apiVersion}|${r.kind}|${r.namespace ?? ''}|${r.name}`;
+
+const resourceStatus = (
+  id: string,
+  state: string,
+  reason: string,
+  message: string,
+  lastDesiredChange: string | undefined,
+): ResourceStatus => ({
+  id,
+  state,
+  reason,
+  ...(message === '' ? {} : { message }),
+  ...(lastDesiredChange === undefined ? {} : { lastDesiredChange }),
+});
+
+const failedResult = (
+  status: ResourceStatus,
+  retryable: boolean,
+  conflictReason?: string,
+): ResourceResult => ({
+  status,
+  failed: true,
+  ready: false,
+  retryable,
+  applied: undefined,
+  conflictReason,
+});
+
+/**
+ * Applies a node's plan and reports every resource. Guarantees: levels run in order; within a
+ * level at most `concurrency` writes at once; a resource whose dependency failed is skipped (and
+ * counts as failed for its own dependants) unless `skipOnDependencyFailure: false`; a resource
+ * that failed to render fails alone (N14); a resource whose desired hash was applied before in
+ * this process sends nothing, and after a restart only reads (N13); resources in
+ * `appliedResources` that left the form, or whose identity changed, are deleted or released per
+ * their recorded policy (N10). `waitForReady` is treated as ready-once-applied (readiness per
+ * kind, N8, comes later). Throws only when `signal` aborts.
+ */
+export const applyNodePlan = async (
+  deps: NodeApplyDeps,
+  input: NodeApplyInput,
+  memory: NodeApplyMemory,
+  emit: NodeEventSink,
+  signal: AbortSignal,
+): Promise<NodeApplyOutput> => {
+  const node: NodeRef = input.node;
+  const plan = input.render.plan as NodePlan;
+  const now = deps.now().toISOString();
+  const previousById = new Map(memory.previous.map((r) => [r.id, r]));
+  const results = new Map<string, ResourceResult>();
+
+  /** An event only when the resource's state or reason changed since the last pass (O1). */
+  const report = (status: ResourceStatus, type: 'Normal' | 'Warning', reason: string) => {
+    const before = previousById.get(status.id);
+    if (before?.state === status.state && before.reason === status.reason) return;
+    emit({ type, reason, message: `resource "${status.id}": ${status.message ?? status.reason}` });
+  };
+
+  const outcomeResult = (r: PlannedResource, outcome: ApplyOutcome): ResourceResult => {
+    const manifest = r.manifest;
+    switch (outcome.state) {
+      case 'applied':
+      case 'created':
+      case 'unchanged': {
+        if (manifest === undefined) throw new Error('unreachable: applied without a manifest');
+        memory.hashes.set(r.id, manifest.hash);
+        const before = previousById.get(r.id)?.lastDesiredChange;
+        const lastDesiredChange = outcome.state === 'unchanged' ? (before ?? now) : now;
+        return {
+          status: resourceStatus(r.id, resourceStates.ready, 'Applied', '', lastDesiredChange),
+          failed: false,
+          ready: true,
+          retryable: false,
+          applied: {
+            id: r.id,
+            apiVersion: manifest.apiVersion,
+            kind: manifest.kind,
+            ...(manifest.namespaced ? { namespace: manifest.namespace ?? node.namespace } : {}),
+            name: manifest.name,
+            deletionPolicy: r.policies.deletionPolicy,
+            creationPolicy: r.policies.creationPolicy,
+            level: r.level,
+          },
+          conflictReason: undefined,
+        };
+      }
+      case 'conflict': {
+        const status = resourceStatus(
+          r.id,
+          resourceStates.conflicted,
+          outcome.reason,
+          outcome.message,
+          previousById.get(r.id)?.lastDesiredChange ?? now,
+        );
+        report(status, 'Warning', conditionReasons.resourceConflict);
+        return failedResult(status, true, outcome.reason);
+      }
+      case 'failed': {
+        const status = resourceStatus(
+          r.id,
+          resourceStates.failed,
+          outcome.reason,
+          outcome.message,
+          previousById.get(r.id)?.lastDesiredChange ?? now,
+        );
+        report(status, 'Warning', outcome.reason);
+        return failedResult(status, outcome.retryable !== false);
+      }
+    }
+  };
+
+  const resolveOne = async (r: PlannedResource): Promise<ResourceResult> => {
+    const failedDeps = r.dependIds.filter((d) => results.get(d)?.failed === true);
+    if (failedDeps.length > 0) {
+      if (r.skipOnDependencyFailure) {
+        const status = resourceStatus(
+          r.id,
+          resourceStates.skipped,
+          conditionReasons.dependencySkipped,
+          `dependency ${failedDeps.map((d) => `"${d}"`).join(', ')} failed`,
+          previousById.get(r.id)?.lastDesiredChange,
+        );
+        report(status, 'Warning', conditionReasons.dependencySkipped);
+        // A skip is not retried by itself: it clears when its dependency does.
+        return failedResult(status, false);
+      }
+      emit({
+        type: 'Warning',
+        reason: conditionReasons.dependencyFailedButProceeding,
+        message: `resource "${r.id}": dependency ${failedDeps.join(', ')} failed; applying anyway (skipOnDependencyFailure: false)`,
+      });
+    }
+    if (r.manifest === undefined) {
+      const status = resourceStatus(
+        r.id,
+        resourceStates.failed,
+        conditionReasons.templateRenderError,
+        r.renderError ?? 'not rendered',
+        previousById.get(r.id)?.lastDesiredChange,
+      );
+      report(status, 'Warning', conditionReasons.templateRenderError);
+      return failedResult(status, false);
+    }
+    const known = memory.hashes.get(r.id);
+    const outcome = await applyResource(deps.write, {
+      node,
+      manifest: r.manifest,
+      policies: r.policies,
+      targets: deps.targets,
+      signal,
+      // Known hash: nothing is sent when it is equal. Unknown (a restart): read, and write only
+      // when the object does not carry the desired hash.
+      ...(known === undefined ? { drifted: false } : { lastAppliedHash: known }),
+    });
+    return outcomeResult(r, outcome);
+  };
+
+  for (const level of plan.levels) {
+    const settled = await runBounded(
+      level.map((r) => () => resolveOne(r)),
+      deps.concurrency,
+      signal,
+    );
+    if (signal.aborted) throw signal.reason;
+    settled.forEach((s, i) => {
+      const r = level[i];
+      if (r === undefined) return;
+      results.set(
+        r.id,
+        s.status === 'fulfilled'
+          ? s.value
+          : failedResult(
+              resourceStatus(
+                r.id,
+                resourceStates.failed,
+                conditionReasons.applyError,
+                messageOf(s.reason),
+                now,
+              ),
+              true,
+            ),
+      );
+    });
+  }
+
+  // What the node held before and holds no more: gone from the form, or moved (N10).
+  const planned = plan.levels.flat();
+  const plannedIds = new Set(planned.map((r) => r.id));
+  const kept: AppliedResource[] = [];
+  const stale: AppliedResource[] = [];
+  for (const before of input.observation.appliedResources) {
+    const now = results.get(before.id)?.applied;
+    if (!plannedIds.has(before.id)) stale.push(before);
+    else if (now !== undefined && identityKey(now) !== identityKey(before)) stale.push(before);
+    else if (now === undefined) kept.push(before);
+  }
+  const removalErrors: ResourceStatus[] = [];
+  const deepestFirst = [...new Set(stale.map((s) => s.level))].sort((a, b) => b - a);
+  for (const level of deepestFirst) {
+    const group = stale.filter((s) => s.level === level);
+    const settled = await runBounded(
+      group.map((target) => async () => removeResource(deps.write, node, target, signal)),
+      deps.concurrency,
+      signal,
+    );
+    if (signal.aborted) throw signal.reason;
+    settled.forEach((s, i) => {
+      const target = group[i];
+      if (target === undefined) return;
+      const error =
+        s.status === 'fulfilled'
+          ? s.value
+          : { reason: conditionReasons.applyError, message: messageOf(s.reason) };
+      if (error === undefined) return;
+      kept.push(target);
+      if (!plannedIds.has(target.id)) {
+        const status = resourceStatus(
+          target.id,
+          resourceStates.deleting,
+          error.reason,
+          error.message,
+          undefined,
+        );
+        removalErrors.push(status);
+        report(status, 'Warning', error.reason);
+      }
+    });
+  }
+
+  const resources = [...planned.map((r) => results.get(r.id)?.status), ...removalErrors].filter(
+    (s): s is ResourceStatus => s !== undefined,
+  );
+  memory.previous = resources;
+  const all = planned.map((r) => results.get(r.id));
+  const readyCount = all.filter((r) => r?.ready === true).length;
+  const skipped = planned.filter((r) => results.get(r.id)?.status.state === resourceStates.skipped);
+  const failedCount = all.filter((r) => r?.failed === true).length - skipped.length;
+  const conflictReason = all.find((r) => r?.conflictReason !== undefined)?.conflictReason;
+  const ready = readyCount === planned.length && removalErrors.length === 0;
+  const failures = resources.filter((s) => s.state !== resourceStates.ready);
+  const applied = [
+    ...planned.flatMap((r) => {
+      const entry = results.get(r.id)?.applied;
+      return entry === undefined ? [] : [entry];
+    }),
+    ...kept,
+  ];
+  return {
+    ready,
+    retryable: all.some((r) => r?.retryable === true) || removalErrors.length > 0,
+    reason: ready
+      ? conditionReasons.allResourcesReady
+      : (conflictReason ?? conditionReasons.resourcesFailed),
+    message: ready
+      ? `${String(readyCount)}/${String(planned.length)} resources ready`
+      : failures
+          .slice(0, 5)
+          .map(
+            (s) =>
+              `${s.id}: ${s.reason ?? s.state}${s.message === undefined ? '' : ` (${s.message})`}`,
+          )
+          .join('; '),
+    resources,
+    appliedResources: applied,
+    skippedResourceIds: skipped.map((r) => r.id),
+    desired: planned.length,
+    readyCount,
+    failedCount,
+    conflictReason,
+  };
+};
+
+/**
+ * Deletes (`Delete`) or releases (`Retain`, `RemovedFromTemplate`) one object the node held.
+ * `undefined` when it is done with (gone, released, or not ours any more); else why not yet.
+ */
+export const removeResource = async (
+  write: ResourceWriteDeps,
+  node: NodeRef,
+  target: AppliedResource,
+  signal: AbortSignal,
+  reason: (typeof orphanReasons)[keyof typeof orphanReasons] = orphanReasons.removedFromTemplate,
+): Promise<{ reason: string; message: string } | undefined> => {
+  const identity = {
+    apiVersion: target.apiVersion,
+    kind: target.kind,
+    namespace: target.namespace,
+    name: target.name,
+  };
+  if (target.deletionPolicy === 'Retain') {
+    const outcome = await releaseResource(write, { node, target: identity, reason, signal });
+    return outcome.state === 'failed'
+      ? { reason: outcome.reason, message: outcome.message }
+      : undefined;
+  }
+  const outcome = await deleteResource(write, { node, target: identity, signal });
+  switch (outcome.state) {
+    case 'gone':
+    case 'notHeld':
+      return undefined;
+    case 'deleting':
+    case 'failed':
+      return { reason: outcome.reason, message: outcome.message };
+  }
+};

@@ -1,0 +1,190 @@
+// Rendering a node (SPEC N1, N14, T7): its revision read from the cluster, rendered through the worker pool, laid out in dependency levels.
+import { resourceListNames, type ResourceEntry as FormEntry } from '../api/lynq-form.schema.js';
+import type {
+  ConflictPolicy,
+  CreationPolicy,
+  DeletionPolicy,
+  PatchStrategy,
+} from '../api/lynq-form.schema.js';
+import { conditionReasons } from '../api/conditions.js';
+import { invalidSpecError, transientError } from '../errors.js';
+import { isRecord } from '../kube/kube-object.js';
+import type { ResourcePaths } from '../kube/resource-paths.js';
+import type { NodeRenderInput, NodeRenderOutput } from '../machines/node.machine.js';
+import { buildDependencyGraph } from '../render/dependency-graph.js';
+import { builtinKindScopes, groupKind } from '../render/kind-scope.js';
+import type { RenderPool } from '../render/render-pool.js';
+import { formatIssue, type RenderedManifest, type ResourceEntry } from '../render/render-types.js';
+
+/** One resource of a node's render, with the policies of its entry (defaults filled in). */
+export interface PlannedResource {
+  readonly id: string;
+  readonly level: number;
+  readonly dependIds: readonly string[];
+  readonly skipOnDependencyFailure: boolean;
+  readonly waitForReady: boolean;
+  readonly policies: {
+    readonly creationPolicy: CreationPolicy;
+    readonly deletionPolicy: DeletionPolicy;
+    readonly conflictPolicy: ConflictPolicy;
+    readonly patchStrategy: PatchStrategy;
+  };
+  /** The rendered object; absent when its templates failed (`renderError`). */
+  readonly manifest: RenderedManifest | undefined;
+  readonly renderError: string | undefined;
+}
+
+/** What the apply actor gets from a render: resources by level, in form order within a level. */
+export interface NodePlan {
+  readonly levels: readonly (readonly PlannedResource[])[];
+}
+
+export interface NodeRenderDeps {
+  readonly pool: RenderPool;
+  readonly paths: ResourcePaths;
+  /** The revision object (a ControllerRevision), `undefined` when it does not exist. */
+  readonly readRevision: (namespace: string, name: string, signal: AbortSignal) => Promise<unknown>;
+  /** The node's variables as last observed. */
+  readonly variablesOf: (namespace: string, name: string) => Readonly<Record<string, unknown>>;
+}
+
+/** The resource entries of a revision's `data`, in list order (SPEC §1: all lists form one graph). */
+export const revisionEntries = (data: unknown): FormEntry[] => {
+  if (!isRecord(data)) return [];
+  const entries: FormEntry[] = [];
+  for (const list of resourceListNames) {
+    const value = data[list];
+    if (!Array.isArray(value)) continue;
+    for (const entry of value as unknown[]) {
+      if (isRecord(entry) && typeof entry['id'] === 'string') entries.push(entry as FormEntry);
+    }
+  }
+  return entries;
+};
+
+const renderEntry = (entry: FormEntry): ResourceEntry => ({
+  id: entry.id,
+  spec: entry.spec,
+  nameTemplate: entry.nameTemplate,
+  targetNamespace: entry.targetNamespace,
+  labelsTemplate: entry.labelsTemplate,
+  annotationsTemplate: entry.annotationsTemplate,
+  dependIds: entry.dependIds,
+});
+
+const isTemplate = (text: string): boolean => text.includes('{{') || text.includes('{%');
+
+/**
+ * The scope of kinds beyond the built-in table, from discovery, for the entries whose
+ * apiVersion and kind are plain text. A kind discovery cannot answer is left out: rendering
+ * reports it for its resource alone.
+ */
+const kindScopesOf = async (
+  paths: ResourcePaths,
+  entries: readonly FormEntry[],
+  signal: AbortSignal,
+): Promise<Record<string, boolean>> => {
+  const scopes: Record<string, boolean> = {};
+  await Promise.all(
+    entries.map(async (entry) => {
+      const spec = isRecord(entry.spec) ? entry.spec : {};
+      const { apiVersion, kind } = spec;
+      if (typeof apiVersion !== 'string' || typeof kind !== 'string') return;
+      if (isTemplate(apiVersion) || isTemplate(kind)) return;
+      const key = groupKind(apiVersion, kind);
+      if (Object.hasOwn(builtinKindScopes, key)) return;
+      try {
+        scopes[key] = await paths.isNamespaced(apiVersion, kind, signal);
+      } catch {
+        // Unknown to the server: the render fails that resource with UnknownKind (N14).
+      }
+    }),
+  );
+  return scopes;
+};
+
+/**
+ * Renders a node: reads its revision, renders it with the node's variables in the pool, and
+ * lays the resources out by dependency level. Per-resource template errors stay with their
+ * resource (N14). Throws `RevisionNotFound` (transient: the revision may still arrive) when the
+ * named revision does not exist, an invalid-spec error when its graph is broken, and a transient
+ * `RenderAborted` when the pool could not render the node at all.
+ */
+export const renderNodePlan = async (
+  deps: NodeRenderDeps,
+  input: NodeRenderInput,
+  signal: AbortSignal,
+): Promise<NodeRenderOutput> => {
+  const { node, observation } = input;
+  const revision = observation.revision;
+  if (revision === undefined) {
+    throw transientError(conditionReasons.waitingForRevision, 'the node has no revision yet');
+  }
+  const object = await deps.readRevision(node.namespace, revision, signal);
+  if (object === undefined) {
+    throw transientError(
+      conditionReasons.revisionNotFound,
+      `revision ${revision} (ControllerRevision ${node.namespace}/${revision}) does not exist`,
+    );
+  }
+  const entries = revisionEntries(isRecord(object) ? object['data'] : undefined);
+  const graph = buildDependencyGraph(entries);
+  if (!graph.ok) {
+    throw invalidSpecError(
+      'InvalidRevision',
+      `revision ${revision}: ${graph.errors.map((e) => e.message).join('; ')}`,
+    );
+  }
+  const [result] = await deps.pool.render(
+    {
+      revisionKey: `${node.namespace}/${revision}`,
+      resources: entries.map(renderEntry),
+      nodes: [
+        { variables: deps.variablesOf(node.namespace, node.name), namespace: node.namespace },
+      ],
+      kindScopes: await kindScopesOf(deps.paths, entries, signal),
+    },
+    signal,
+  );
+  if (result === undefined || !result.ok) {
+    const message = result?.errors.map(formatIssue).join('; ') ?? 'no render result';
+    throw transientError('RenderAborted', message);
+  }
+  const manifests = new Map(result.manifests.map((m) => [m.id, m]));
+  const errors = new Map<string, string[]>();
+  for (const issue of result.errors) {
+    const list = errors.get(issue.resourceId) ?? [];
+    list.push(formatIssue(issue));
+    errors.set(issue.resourceId, list);
+  }
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  const levels = graph.levels.map((ids, level) =>
+    ids.flatMap((id): PlannedResource[] => {
+      // Revisions are data from the cluster: the CRD defaults may be missing, so fill them in.
+      const entry: Partial<FormEntry> | undefined = byId.get(id);
+      if (entry === undefined) return [];
+      const manifest = manifests.get(id);
+      const renderError =
+        errors.get(id)?.join('; ') ?? (manifest === undefined ? 'not rendered' : undefined);
+      return [
+        {
+          id,
+          level,
+          dependIds: entry.dependIds ?? [],
+          skipOnDependencyFailure: entry.skipOnDependencyFailure ?? true,
+          waitForReady: entry.waitForReady ?? true,
+          policies: {
+            creationPolicy: entry.creationPolicy ?? 'WhenNeeded',
+            deletionPolicy: entry.deletionPolicy ?? 'Delete',
+            conflictPolicy: entry.conflictPolicy ?? 'Stuck',
+            patchStrategy: entry.patchStrategy ?? 'apply',
+          },
+          manifest: renderError === undefined ? manifest : undefined,
+          renderError,
+        },
+      ];
+    }),
+  );
+  const plan: NodePlan = { levels };
+  return { generation: observation.generation, revision, plan };
+};

@@ -1,0 +1,143 @@
+// What a node's status shows of its machine (SPEC O2): phase and transitions, per-resource states, counts, readySummary, conditions.
+import { conditionReasons, nodeConditionTypes } from '../api/conditions.js';
+import type { AppliedResource, LynqNodeStatus, ResourceStatus } from '../api/lynq-node.schema.js';
+import { nodePhases } from '../api/phases.js';
+import type { NodeContext } from '../machines/node.machine.js';
+import { nextConditions, type ConditionInput, type PublishedState } from './published-state.js';
+
+/** Phases a person needs to see; `Rendering` is always part of a pass and never published. */
+export const publishedNodePhase = (phase: string): string | undefined =>
+  phase === nodePhases.rendering ? nodePhases.applying : phase;
+
+/**
+ * Whether a pass (rendering, applying) is a verification pass: the node already shows Ready or
+ * Degraded for the generation being rendered, so nothing is published until the pass ends
+ * (SPEC O2: a restart or retry publishes no transient state).
+ */
+export const isVerificationPass = (
+  published: PublishedState | undefined,
+  status: LynqNodeStatus | undefined,
+  generation: number,
+): boolean =>
+  (published?.phase === nodePhases.ready || published?.phase === nodePhases.degraded) &&
+  status?.observedGeneration === generation;
+
+/** Cleanup's progress while deleting: what remains and why. */
+export interface CleanupProgress {
+  readonly remaining: readonly AppliedResource[];
+  readonly resources: readonly ResourceStatus[];
+}
+
+const conditionsFor = (
+  phase: string,
+  context: NodeContext,
+  cleanup: CleanupProgress | undefined,
+): ConditionInput[] => {
+  const apply = context.lastApply;
+  const failure = context.lastError ?? (apply?.ready === false ? apply : undefined);
+  const ready: ConditionInput =
+    phase === nodePhases.ready
+      ? {
+          type: nodeConditionTypes.ready,
+          status: 'True',
+          reason: conditionReasons.allResourcesReady,
+          message: apply?.message ?? 'All resources are ready',
+        }
+      : {
+          type: nodeConditionTypes.ready,
+          status: 'False',
+          reason:
+            phase === nodePhases.pending
+              ? conditionReasons.waitingForRevision
+              : phase === nodePhases.applying
+                ? conditionReasons.applying
+                : phase === nodePhases.deleting
+                  ? conditionReasons.deleting
+                  : (failure?.reason ?? conditionReasons.resourcesFailed),
+          message:
+            phase === nodePhases.pending
+              ? 'The node has no revision yet'
+              : phase === nodePhases.deleting
+                ? (cleanup?.resources
+                    .map((r) => `${r.id}: ${r.message ?? r.reason ?? ''}`)
+                    .join('; ') ?? 'Removing resources')
+                : phase === nodePhases.applying
+                  ? 'Applying resources'
+                  : (failure?.message ?? 'Resources failed'),
+        };
+  const progressing = phase === nodePhases.applying || phase === nodePhases.pending;
+  const degraded = phase === nodePhases.degraded;
+  return [
+    ready,
+    {
+      type: nodeConditionTypes.progressing,
+      status: progressing ? 'True' : 'False',
+      reason: progressing ? ready.reason : phase,
+      message: progressing ? ready.message : `The node is ${phase}`,
+    },
+    {
+      // Only real failures: never while merely progressing.
+      type: nodeConditionTypes.degraded,
+      status: degraded ? 'True' : 'False',
+      reason: degraded ? ready.reason : phase,
+      message: degraded ? ready.message : `The node is ${phase}`,
+    },
+    apply?.conflictReason !== undefined && phase === nodePhases.degraded
+      ? {
+          type: nodeConditionTypes.conflicted,
+          status: 'True',
+          reason: apply.conflictReason,
+          message:
+            apply.resources
+              .filter((r) => r.state === 'Conflicted')
+              .map((r) => `${r.id}: ${r.message ?? ''}`)
+              .join('; ') || apply.conflictReason,
+        }
+      : {
+          type: nodeConditionTypes.conflicted,
+          status: 'False',
+          reason: conditionReasons.noConflict,
+          message: 'No resource is in conflict',
+        },
+  ];
+};
+
+/**
+ * The whole status to publish (merge patches clear what is left out, so everything is here).
+ * Before the first apply of this process, resources and counts come from the node's status.
+ */
+export const nodeStatusOf = (
+  published: PublishedState,
+  context: NodeContext,
+  previous: LynqNodeStatus | undefined,
+  generation: number,
+  now: string,
+  cleanup: CleanupProgress | undefined,
+): Record<string, unknown> => {
+  const phase = published.phase;
+  const apply = phase === nodePhases.deleting ? undefined : context.lastApply;
+  const applied =
+    cleanup?.remaining ?? apply?.appliedResources ?? context.observed?.appliedResources ?? [];
+  const resources = cleanup?.resources ?? apply?.resources ?? previous?.resources ?? [];
+  const desired = apply?.desired ?? previous?.desiredResources ?? 0;
+  const readyCount = apply?.readyCount ?? previous?.readyResources ?? 0;
+  const skipped = apply?.skippedResourceIds ?? previous?.skippedResourceIds ?? [];
+  return {
+    ...published,
+    observedGeneration: generation,
+    desiredResources: desired,
+    readyResources: readyCount,
+    failedResources: apply?.failedCount ?? previous?.failedResources ?? 0,
+    skippedResources: skipped.length,
+    skippedResourceIds: skipped,
+    readySummary: `${String(readyCount)}/${String(desired)}`,
+    appliedResources: applied,
+    resources,
+    conditions: nextConditions(
+      previous?.conditions,
+      conditionsFor(phase, context, cleanup),
+      generation,
+      now,
+    ),
+  };
+};
