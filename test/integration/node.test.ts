@@ -251,6 +251,45 @@ describe('node actor: render, apply, status, restart, deletion', () => {
     );
   });
 
+  it('N1 N10 O2 a row UPDATE and a form change: kubectl wait sees the new generation Ready; a resource removed from the form is deleted (RemovedFromTemplate)', async () => {
+    const node = await nodeOf(world, 'web', 'r1');
+    await world.db.connection.query("UPDATE `rows` SET plan = 'max' WHERE id = 'r1'");
+    await eventually('r1 config updated', async () =>
+      (await getObject(world, configMaps, 'r1-config'))?.data?.['plan'] === 'max'
+        ? true
+        : undefined,
+    );
+    const wait = await kubectl([
+      'wait',
+      '-n',
+      world.ns,
+      '--for=condition=Ready',
+      `lynqnode/${node.metadata.name}`,
+      '--timeout=120s',
+    ]);
+    assert.equal(wait.code, 0, wait.stderr);
+
+    // Drop the Service from the form: the node deletes it and stops recording it.
+    const res = await world.request({
+      method: 'PATCH',
+      path: lynqPath('lynqforms', world.ns, 'web'),
+      contentType: 'application/merge-patch+json',
+      body: { spec: { services: [] } },
+    });
+    assert.equal(res.status, 200, res.text);
+    await eventually('r1 service deleted', async () =>
+      (await getObject(world, services, 'r1-svc')) === undefined ? true : undefined,
+    );
+    const status = await eventually('r1 no longer records svc', async () => {
+      const s = await nodeStatus(world, node.metadata.name);
+      return s?.phase === 'Ready' && !(s.appliedResources ?? []).some((r) => r.id === 'svc')
+        ? s
+        : undefined;
+    });
+    assert.equal(status.readySummary, '3/3');
+    assert.ok(await getObject(world, configMaps, 'r1-config'));
+  });
+
   it('N9 N10 a deactivated row: Delete resources are deleted by the node before it goes, Retain is released with markers and its data', async () => {
     const node = await nodeOf(world, 'web', 'r0');
     const since = new Date().toISOString();
@@ -272,7 +311,8 @@ describe('node actor: render, apply, status, restart, deletion', () => {
     );
     assert.deepEqual(
       deletes.map((e) => e.objectRef?.name).sort(),
-      ['r0-app', 'r0-config', 'r0-svc'],
+      // r0-svc left earlier, with the form change.
+      ['r0-app', 'r0-config'],
       'the node deleted its Delete resources itself',
     );
     const kept = await getObject(world, configMaps, 'r0-keep');
