@@ -159,7 +159,8 @@ export const formBody = (
     configMaps: [
       {
         id: 'settings',
-        nameTemplate: '{{ uid }}-settings',
+        // Per form, so two forms of one hub never claim the same object (SPEC N6).
+        nameTemplate: '{{ uid }}-{{ templateRef }}-settings',
         spec: {
           apiVersion: 'v1',
           kind: 'ConfigMap',

@@ -204,20 +204,24 @@ describe('forms: validation, revisions, counts, deletion', () => {
   });
 
   it('F3 the form counts total, ready and failed nodes, and Applied follows them', async () => {
-    const nodes = await listNodes(world, 'web');
-    const [a, b, c] = nodes;
-    assert.ok(a && b && c);
-    await setNodeCondition(world, a.metadata.name, 'Ready');
-    await setNodeCondition(world, b.metadata.name, 'Ready');
-    await setNodeCondition(world, c.metadata.name, 'Degraded');
-    const form = await eventually('counts', async () => {
+    // The node actors apply each node's ConfigMap and report Ready; the form counts them.
+    const ready = await eventually('all nodes counted ready', async () => {
       const f = await getForm(world, 'web');
-      return f?.status?.readyNodes === 2 && f.status.failedNodes === 1 ? f : undefined;
+      return f?.status?.readyNodes === 21 && f.status.failedNodes === 0 ? f : undefined;
     });
-    assert.equal(form.status?.totalNodes, 21);
+    assert.equal(ready.status?.totalNodes, 21);
+    assert.equal(conditionOf(ready, 'Applied')?.status, 'True');
+    // A node that turns Degraded is counted as failed (driven by hand: nothing really fails here).
+    const [first] = await listNodes(world, 'web');
+    assert.ok(first);
+    await setNodeCondition(world, first.metadata.name, 'Degraded');
+    const form = await eventually('a failed node counted', async () => {
+      const f = await getForm(world, 'web');
+      return (f?.status?.failedNodes ?? 0) >= 1 ? f : undefined;
+    });
     const applied = conditionOf(form, 'Applied');
     assert.equal(applied?.status, 'False');
-    assert.match(applied.message, /2 of 21 nodes ready, 1 failed/);
+    assert.match(applied.message, /1 failed/);
   });
 
   it('F6 H9 deleting a form with 21 nodes deletes only its nodes, unguarded; its revisions go', async () => {
