@@ -1,0 +1,66 @@
+// Coalesced status writes (DESIGN 3): the latest wins, one write in flight, nothing when nothing changed.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { pino } from 'pino';
+import type { ApiClient } from './api-client.js';
+import { createStatusWriter } from './status-writer.js';
+
+const fakeClient = (fail = 0) => {
+  const writes: { path: string; body: unknown }[] = [];
+  let failures = fail;
+  const client: ApiClient = {
+    get: () => Promise.resolve(undefined),
+    create: () => Promise.resolve(undefined),
+    patch: async (path, _type, body) => {
+      await new Promise((r) => setImmediate(r));
+      if (failures > 0) {
+        failures -= 1;
+        throw new Error('etcd is slow');
+      }
+      writes.push({ path, body });
+      return body;
+    },
+    remove: () => Promise.resolve(true),
+  };
+  return { client, writes };
+};
+
+const writer = (client: ApiClient) =>
+  createStatusWriter({ client, logger: pino({ level: 'silent' }), minIntervalMs: 5, retryMs: 5 });
+
+describe('status writer', () => {
+  it('coalesces a burst into the latest status', async () => {
+    const { client, writes } = fakeClient();
+    const w = writer(client);
+    for (const phase of ['Pending', 'Rendering', 'Applying', 'Ready'])
+      w.publish('/n/status', { phase });
+    await w.flush();
+    assert.deepEqual(writes, [{ path: '/n/status', body: { status: { phase: 'Ready' } } }]);
+  });
+
+  it('writes nothing when the status equals what was last written or observed on the server', async () => {
+    const { client, writes } = fakeClient();
+    const w = writer(client);
+    w.publish('/a/status', { phase: 'Ready', ready: 1 });
+    await w.flush();
+    w.publish('/a/status', { ready: 1, phase: 'Ready' });
+    w.observe('/b/status', { phase: 'Ready' });
+    w.publish('/b/status', { phase: 'Ready' });
+    await w.flush();
+    assert.equal(writes.length, 1);
+  });
+
+  it('clears keys that disappeared and retries a failed write', async () => {
+    const { client, writes } = fakeClient(1);
+    const w = writer(client);
+    w.observe('/c/status', { phase: 'Degraded', lastError: 'x' });
+    w.publish('/c/status', { phase: 'Ready' });
+    // The writer's retry timer is unref'd (it never holds the process open); this test does.
+    const keepAlive = setInterval(() => undefined, 1_000);
+    await w.flush();
+    clearInterval(keepAlive);
+    assert.deepEqual(writes, [
+      { path: '/c/status', body: { status: { lastError: null, phase: 'Ready' } } },
+    ]);
+  });
+});
