@@ -1,5 +1,6 @@
 // The operator's configuration, read once from flags and environment into one frozen object.
 import { invalidSpecError } from '../errors.js';
+import { defaultTargetPolicy } from '../kube/target-policy.js';
 
 export interface OperatorConfig {
   /** A kubeconfig file; absent = in-cluster config, else the default loading rules. */
@@ -13,6 +14,10 @@ export interface OperatorConfig {
   readonly statusMinIntervalMs: number;
   /** Port of /healthz, /readyz and /metrics; 0 = pick a free port, -1 = none. */
   readonly healthPort: number;
+  /** Target namespaces besides the node's own (SPEC N16); `*` allows all. Default: none. */
+  readonly allowedNamespaces: readonly string[];
+  /** Allowed kinds as `Group/Kind` keys (core group empty: `/ConfigMap`); `*` allows all. */
+  readonly allowedKinds: readonly string[];
 }
 
 const flagOf = (args: readonly string[], name: string): string | undefined => {
@@ -35,6 +40,17 @@ const numberOf = (field: string, text: string | undefined, fallback: number): nu
     );
   }
   return value;
+};
+
+/** A comma-separated list; absent or empty = the fallback. Blank items are dropped. */
+const listOf = (text: string | undefined, fallback: readonly string[]): readonly string[] => {
+  if (text === undefined || text.trim() === '') return fallback;
+  return Object.freeze(
+    text
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  );
 };
 
 /**
@@ -63,5 +79,13 @@ export const readOperatorConfig = (
       'health-port',
       flagOf(args, 'health-port') ?? env['LYNQ_HEALTH_PORT'],
       8081,
+    ),
+    allowedNamespaces: listOf(
+      flagOf(args, 'allowed-namespaces') ?? env['LYNQ_ALLOWED_NAMESPACES'],
+      defaultTargetPolicy.allowedNamespaces,
+    ),
+    allowedKinds: listOf(
+      flagOf(args, 'allowed-kinds') ?? env['LYNQ_ALLOWED_KINDS'],
+      defaultTargetPolicy.allowedKinds,
     ),
   });

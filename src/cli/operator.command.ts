@@ -28,7 +28,6 @@ import { lynqCollectionPath, lynqObjectPath, secretPath } from '../kube/lynq-pat
 import { createReflector, type Reflector } from '../kube/reflector.js';
 import { createResourcePaths } from '../kube/resource-paths.js';
 import { createStatusWriter } from '../kube/status-writer.js';
-import { defaultTargetPolicy } from '../kube/target-policy.js';
 import { createRootLogger } from '../observe/logger.js';
 import { createTemplateEnvironment } from '../render/environment.js';
 import { loadTemplateFunctions } from '../render/function-table.js';
@@ -429,8 +428,9 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
       logger,
       write: { transport, paths: resourcePaths },
       paths: resourcePaths,
-      // SPEC N16 default: the node's own namespace and the kinds of SPEC §1.
-      targets: defaultTargetPolicy,
+      // SPEC N16: the node's own namespace plus the configured allow-lists (default: the
+      // kinds of SPEC §1 and no other namespace).
+      targets: { allowedNamespaces: config.allowedNamespaces, allowedKinds: config.allowedKinds },
       pool: renderPool,
       // The revision reflector first; a GET when the watch has not shown it yet.
       readRevision: async (namespace, name, signal) =>
