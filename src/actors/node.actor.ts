@@ -271,12 +271,17 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
       );
     };
 
+    // One node's events are recorded one after another, in order: the recorder de-duplicates per
+    // reason (O1), and two concurrent first records of one reason would race on one Event name
+    // (the second create fails and its count is lost). `record` never throws.
+    let events: Promise<void> = Promise.resolve();
     const slot: NodeSlot = {
       latest: first,
       memory: { hashes: new Map(), previous: first.status?.resources ?? [] },
       cleanup: undefined,
       emit: (event) => {
-        void deps.events.record({ ...event, object: involved() });
+        const input = { ...event, object: involved() };
+        events = events.then(() => deps.events.record(input));
       },
       published: () => {
         publish(actor.getSnapshot());

@@ -538,3 +538,62 @@ describe('namespace deletion with nodes', () => {
     }
   });
 });
+
+describe('operator allow-lists from the environment', () => {
+  it('N16 LYNQ_ALLOWED_KINDS and LYNQ_ALLOWED_NAMESPACES configure the target policy: a kind left out fails with TargetNotAllowed, "*" allows any namespace', async () => {
+    const [world, extra] = await Promise.all([
+      openWorld('node-allow-env'),
+      createTestNamespace('allow-env-extra'),
+    ]);
+    await world.operator.stop();
+    process.env['LYNQ_ALLOWED_KINDS'] = '/Service';
+    process.env['LYNQ_ALLOWED_NAMESPACES'] = '*';
+    let operator: OperatorProcess | undefined;
+    try {
+      operator = await startOperator({ namespace: world.ns });
+    } finally {
+      delete process.env['LYNQ_ALLOWED_KINDS'];
+      delete process.env['LYNQ_ALLOWED_NAMESPACES'];
+    }
+    try {
+      await world.db.connection.query(
+        "INSERT INTO `rows` (id, active, plan) VALUES ('e0', 1, 'pro')",
+      );
+      await create(world, 'lynqhubs', await hubBody(world, 'hub'));
+      await create(
+        world,
+        'lynqforms',
+        formOf(world, 'kinds', 'hub', {
+          configMaps: [cm('config')],
+          services: [
+            {
+              id: 'svc',
+              nameTemplate: '{{ uid }}-svc',
+              targetNamespace: extra.name,
+              spec: {
+                apiVersion: 'v1',
+                kind: 'Service',
+                spec: { selector: { app: '{{ uid }}' }, ports: [{ port: 80 }] },
+              },
+            },
+          ],
+        }),
+      );
+      const node = await nodeOf(world, 'kinds', 'e0');
+      const status = await statusWhen(
+        world,
+        node.metadata.name,
+        'kinds node Degraded with the Service applied',
+        (s) => s.phase === 'Degraded' && resourceOf(s, 'svc')?.state === 'Ready',
+      );
+      assert.equal(resourceOf(status, 'config')?.reason, 'TargetNotAllowed');
+      assert.match(resourceOf(status, 'config')?.message ?? '', /\/ConfigMap/);
+      assert.equal(await getObject(world, cmPath(world.ns, 'e0-config')), undefined);
+      const svc = await getObject(world, `/api/v1/namespaces/${extra.name}/services/e0-svc`);
+      assert.equal(svc?.metadata.labels?.['lynq.sh/node'], node.metadata.name);
+    } finally {
+      await operator.stop();
+      await Promise.all([world.close(), extra.remove()]);
+    }
+  });
+});
