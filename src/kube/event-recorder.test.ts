@@ -78,3 +78,17 @@ it('O1 a failed event write is logged, never thrown', async () => {
   await events.record({ object: hub, type: 'Normal', reason: 'NodeDeleted', message: 'x' });
   assert.equal(events.writes(), 1);
 });
+
+it('O1 two events of one reason fired together make one Event with count 2', async () => {
+  const { client, calls, bodies } = recordingClient();
+  const events = createEventRecorder(client, pino({ level: 'silent' }));
+  await Promise.all([
+    events.record({ object: hub, type: 'Normal', reason: 'DependencySkipped', message: 'a' }),
+    events.record({ object: hub, type: 'Normal', reason: 'DependencySkipped', message: 'b' }),
+  ]);
+  assert.deepEqual(
+    calls.map((c) => c.split(' ')[0]),
+    ['create', 'patch'],
+  );
+  assert.equal((bodies[1] as { count: number }).count, 2);
+});

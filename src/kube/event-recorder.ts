@@ -29,6 +29,8 @@ export interface EventRecorder {
 interface Recorded {
   readonly name: string;
   count: number;
+  created: boolean;
+  queue: Promise<void>;
 }
 
 const component = 'lynq-operator';
@@ -45,51 +47,67 @@ export const createEventRecorder = (
 ): EventRecorder => {
   const recorded = new Map<string, Recorded>();
   let writes = 0;
+
+  const write = async (key: string, entry: Recorded, event: EventInput): Promise<void> => {
+    const { object, type, reason, message } = event;
+    const now = new Date().toISOString();
+    const path = eventsPath(object.namespace);
+    writes += 1;
+    try {
+      if (entry.created) {
+        await client.patch(`${path}/${entry.name}`, patchTypes.merge, {
+          count: entry.count,
+          lastTimestamp: now,
+          message: message.slice(0, 1024),
+        });
+        return;
+      }
+      await client.create(path, {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: entry.name, namespace: object.namespace },
+        involvedObject: object,
+        type,
+        reason,
+        message: message.slice(0, 1024),
+        count: entry.count,
+        firstTimestamp: now,
+        lastTimestamp: now,
+        source: { component },
+        reportingComponent: component,
+        reportingInstance: component,
+      });
+      entry.created = true;
+    } catch (err) {
+      // Not fatal: the next event for the key tries again (create, or count up once created).
+      logger.warn(
+        { err, reason, object: `${object.namespace}/${object.name}`, key },
+        'Event write failed',
+      );
+    }
+  };
+
   return {
     writes: () => writes,
-    record: async ({ object, type, reason, message }) => {
+    record: (event) => {
+      const { object, type, reason } = event;
       const key = `${object.uid}\u0000${type}\u0000${reason}`;
-      const now = new Date().toISOString();
-      const known = recorded.get(key);
-      try {
-        writes += 1;
-        if (known !== undefined) {
-          known.count += 1;
-          await client.patch(`${eventsPath(object.namespace)}/${known.name}`, patchTypes.merge, {
-            count: known.count,
-            lastTimestamp: now,
-            message: message.slice(0, 1024),
-          });
-          return;
-        }
-        const name = `${object.name.slice(0, 200)}.${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
-        await client.create(eventsPath(object.namespace), {
-          apiVersion: 'v1',
-          kind: 'Event',
-          metadata: { name, namespace: object.namespace },
-          involvedObject: object,
-          type,
-          reason,
-          message: message.slice(0, 1024),
-          count: 1,
-          firstTimestamp: now,
-          lastTimestamp: now,
-          source: { component },
-          reportingComponent: component,
-          reportingInstance: component,
-        });
+      let entry = recorded.get(key);
+      if (entry === undefined) {
         if (recorded.size >= maxRemembered) {
           const oldest = recorded.keys().next().value;
           if (oldest !== undefined) recorded.delete(oldest);
         }
-        recorded.set(key, { name, count: 1 });
-      } catch (err) {
-        // The event may exist from before a restart: count it up next time rather than fail.
-        logger.warn(
-          { err, reason, object: `${object.namespace}/${object.name}` },
-          'Event write failed',
-        );
+        const name = `${object.name.slice(0, 200)}.${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+        entry = { name, count: 0, created: false, queue: Promise.resolve() };
+        recorded.set(key, entry);
       }
+      entry.count += 1;
+      const current = entry;
+      // One write at a time per key, in order: a repeat that arrives while the first create is
+      // in flight counts up the same Event instead of racing it for the name.
+      current.queue = current.queue.then(() => write(key, current, event));
+      return current.queue;
     },
   };
 };
