@@ -16,7 +16,6 @@ import {
   listRevisions,
   mergePatch,
   openWorld,
-  setNodeCondition,
   type World,
 } from './forms-world.js';
 
@@ -211,17 +210,23 @@ describe('forms: validation, revisions, counts, deletion', () => {
     });
     assert.equal(ready.status?.totalNodes, 21);
     assert.equal(conditionOf(ready, 'Applied')?.status, 'True');
-    // A node that turns Degraded is counted as failed (driven by hand: nothing really fails here).
-    const [first] = await listNodes(world, 'web');
-    assert.ok(first);
-    await setNodeCondition(world, first.metadata.name, 'Degraded');
+    // A node that really fails: its ConfigMap already exists, held by nobody (Stuck, SPEC N6).
+    const clash = await world.request({
+      method: 'POST',
+      path: `/api/v1/namespaces/${world.ns}/configmaps`,
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'clash-web-settings' } },
+    });
+    assert.equal(clash.status, 201, JSON.stringify(clash.body));
+    await world.db.connection.query("INSERT INTO `rows` VALUES ('clash', 1, 'pro')");
     const form = await eventually('a failed node counted', async () => {
       const f = await getForm(world, 'web');
-      return (f?.status?.failedNodes ?? 0) >= 1 ? f : undefined;
+      return f?.status?.failedNodes === 1 && f.status.totalNodes === 22 ? f : undefined;
     });
     const applied = conditionOf(form, 'Applied');
     assert.equal(applied?.status, 'False');
     assert.match(applied.message, /1 failed/);
+    await world.db.connection.query("DELETE FROM `rows` WHERE id = 'clash'");
+    await eventually('back to 21 nodes', async () => (await listNodes(world, 'web')).length === 21);
   });
 
   it('F6 H9 deleting a form with 21 nodes deletes only its nodes, unguarded; its revisions go', async () => {

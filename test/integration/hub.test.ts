@@ -262,32 +262,22 @@ describe('hub: rows become LynqNodes', () => {
       const h = await getHub(world, 'hub');
       return h.status?.ready === nodes.length && h.status.failed === 0;
     });
-    // A node that turns Degraded is counted as failed (driven by hand: no real failure here).
-    const [first] = nodes;
-    assert.ok(first);
-    const res = await kubeRequest(world.kc, {
-      method: 'PATCH',
-      path: `${lynqPath('lynqnodes', world.ns, first.metadata.name)}/status`,
-      contentType: 'application/merge-patch+json',
-      body: {
-        status: {
-          conditions: [
-            {
-              type: 'Degraded',
-              status: 'True',
-              reason: 'Test',
-              message: 'set by test',
-              lastTransitionTime: new Date().toISOString(),
-            },
-          ],
-        },
-      },
+    // A node that really fails: its ConfigMap already exists, held by nobody (Stuck, SPEC N6).
+    const clash = await kubeRequest(world.kc, {
+      method: 'POST',
+      path: `/api/v1/namespaces/${world.ns}/configmaps`,
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'clash-web-settings' } },
     });
-    assert.equal(res.status, 200, res.text);
+    assert.equal(clash.status, 201, clash.text);
+    await world.db.connection.query("INSERT INTO nodes VALUES ('clash', 1, 'pro', NULL)");
     await eventually('hub counts the failed node', async () => {
       const h = await getHub(world, 'hub');
-      return (h.status?.failed ?? 0) >= 1;
+      return h.status?.failed === 1;
     });
+    await world.db.connection.query("DELETE FROM nodes WHERE id = 'clash'");
+    await eventually('clash nodes gone', async () =>
+      (await listNodes(world)).every((n) => n.spec.uid !== 'clash'),
+    );
   });
 
   it('H6 a sync with nothing changed writes nothing', async () => {
