@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import nunjucks from 'nunjucks';
+import { createTemplateEnvironment } from '../environment.js';
 import {
   excludedSprigFunctions,
   sprigV3FunctionNames,
@@ -11,8 +12,8 @@ import {
 } from './index.js';
 
 /**
- * A stock nunjucks environment with every table entry registered, only to evaluate the examples;
- * the sandboxed environment Lynq renders with is built elsewhere.
+ * A stock nunjucks environment with every table entry registered: the examples also hold in plain
+ * nunjucks (what users of the docs may try), and below in the sandboxed environment Lynq renders with.
  */
 export function stockEnvironment(): nunjucks.Environment {
   const env = new nunjucks.Environment(null, { autoescape: false });
@@ -90,6 +91,18 @@ describe('T4 every example renders its documented output', () => {
   for (const entry of templateFunctions) {
     it(entry.name, () => {
       assert.equal(env.renderString(entry.example, {}), entry.expected);
+    });
+  }
+});
+
+describe("T4 T5 every example renders its documented output in Lynq's sandboxed environment", () => {
+  // The environment the workers and `lynq render` use: our lookups, our filters, the budget.
+  const env = createTemplateEnvironment({ functions: templateFunctions });
+  for (const entry of templateFunctions) {
+    it(entry.name, () => {
+      const out = env.renderString(entry.example, {});
+      // A typed leaf (T3: `{{ x | float }}` alone) yields a JSON value: the docs show its JSON text.
+      assert.equal(typeof out === 'string' ? out : JSON.stringify(out), entry.expected);
     });
   }
 });
