@@ -1,6 +1,9 @@
 // Loads the template function library from a module, so threads and the CLI can each load their own.
 
+import { invalidSpecError } from '../errors.js';
 import type { TemplateFunction } from './template-function.js';
+
+export const functionTableCodes = { libraryMissing: 'FunctionLibraryMissing' } as const;
 
 /** Where the library lives: `src/render/functions/index.ts` exports `templateFunctions`. */
 export const defaultFunctionsModule = new URL('./functions/index.js', import.meta.url).href;
@@ -18,8 +21,10 @@ const isModuleNotFound = (err: unknown, href: string): boolean =>
   String((err as { message?: unknown }).message).includes(new URL(href).pathname);
 
 /**
- * Imports `templateFunctions` from `href`. A library that is not built yet gives an empty table
- * (templates then have only the engine's own functions); any other failure throws.
+ * Imports `templateFunctions` from `href`. Throws `FunctionLibraryMissing` when the module does
+ * not exist (an unbuilt or broken install: rendering without the library would fail every
+ * template that uses a function, so nothing starts), a `TypeError` when it exports no table or an empty one, and
+ * whatever else the import throws.
  */
 export const loadTemplateFunctions = async (
   href: string = defaultFunctionsModule,
@@ -28,12 +33,20 @@ export const loadTemplateFunctions = async (
   try {
     mod = await import(href);
   } catch (err: unknown) {
-    if (isModuleNotFound(err, href)) return [];
+    if (isModuleNotFound(err, href)) {
+      throw invalidSpecError(
+        functionTableCodes.libraryMissing,
+        `the template function library ${href} does not exist (is the project built?)`,
+        err,
+      );
+    }
     throw err;
   }
   const table: unknown = (mod as { templateFunctions?: unknown }).templateFunctions;
-  if (!Array.isArray(table) || !table.every(isTemplateFunction)) {
-    throw new TypeError(`${href} does not export templateFunctions: TemplateFunction[]`);
+  if (!Array.isArray(table) || table.length === 0 || !table.every(isTemplateFunction)) {
+    throw new TypeError(
+      `${href} does not export a non-empty templateFunctions: TemplateFunction[]`,
+    );
   }
   return table;
 };
