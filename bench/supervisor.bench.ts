@@ -37,7 +37,7 @@ const supervisor = startNodeSupervisor(
     write: { transport: { request: unused, close: () => undefined } as never, paths: {} as never },
     paths: {} as never,
     targets: defaultTargetPolicy,
-    pool: {} as never,
+    renderer: {} as never,
     readRevision: unused,
     statusWriter: {
       publish: () => undefined,

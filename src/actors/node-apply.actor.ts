@@ -160,7 +160,23 @@ export const applyNodePlan = async (
     }
   };
 
+  /** A template error or the node's render budget: the same inputs fail again (N14, T5). */
+  const renderFailed = (r: PlannedResource): ResourceResult => {
+    const reason = r.renderReason ?? conditionReasons.templateRenderError;
+    const status = resourceStatus(
+      r.id,
+      resourceStates.failed,
+      reason,
+      r.renderError ?? 'not rendered',
+      previousById.get(r.id)?.lastDesiredChange,
+    );
+    report(status, 'Warning', reason);
+    return failedResult(status, false);
+  };
+
   const resolveOne = async (r: PlannedResource): Promise<ResourceResult> => {
+    // The whole node could not render: every resource says why, none reads as skipped.
+    if (input.render.failure !== undefined && r.manifest === undefined) return renderFailed(r);
     const failedDeps = r.dependIds.filter((d) => results.get(d)?.failed === true);
     if (failedDeps.length > 0) {
       if (r.skipOnDependencyFailure) {
@@ -181,17 +197,7 @@ export const applyNodePlan = async (
         message: `resource "${r.id}": dependency ${failedDeps.join(', ')} failed; applying anyway (skipOnDependencyFailure: false)`,
       });
     }
-    if (r.manifest === undefined) {
-      const status = resourceStatus(
-        r.id,
-        resourceStates.failed,
-        conditionReasons.templateRenderError,
-        r.renderError ?? 'not rendered',
-        previousById.get(r.id)?.lastDesiredChange,
-      );
-      report(status, 'Warning', conditionReasons.templateRenderError);
-      return failedResult(status, false);
-    }
+    if (r.manifest === undefined) return renderFailed(r);
     const known = memory.hashes.get(r.id);
     const outcome = await applyResource(deps.write, {
       node,
@@ -301,7 +307,7 @@ export const applyNodePlan = async (
     retryable: all.some((r) => r?.retryable === true) || removalErrors.length > 0,
     reason: ready
       ? conditionReasons.allResourcesReady
-      : (conflictReason ?? conditionReasons.resourcesFailed),
+      : (input.render.failure?.reason ?? conflictReason ?? conditionReasons.resourcesFailed),
     message: ready
       ? `${String(readyCount)}/${String(planned.length)} resources ready`
       : failures

@@ -1,4 +1,4 @@
-// Rendering a node (SPEC N1, N14, T7): its revision read from the cluster, rendered through the worker pool, laid out in dependency levels.
+// Rendering a node (SPEC N1, N14, T5, T7): its revision read from the cluster, rendered through the batched worker pool, laid out in dependency levels.
 import { resourceListNames, type ResourceEntry as FormEntry } from '../api/lynq-form.schema.js';
 import type {
   ConflictPolicy,
@@ -10,11 +10,21 @@ import { conditionReasons } from '../api/conditions.js';
 import { invalidSpecError, transientError } from '../errors.js';
 import { isRecord } from '../kube/kube-object.js';
 import type { ResourcePaths } from '../kube/resource-paths.js';
-import type { NodeRenderInput, NodeRenderOutput } from '../machines/node.machine.js';
+import type {
+  NodeRenderFailure,
+  NodeRenderInput,
+  NodeRenderOutput,
+} from '../machines/node.machine.js';
 import { buildDependencyGraph } from '../render/dependency-graph.js';
 import { builtinKindScopes, groupKind } from '../render/kind-scope.js';
-import type { RenderPool } from '../render/render-pool.js';
-import { formatIssue, type RenderedManifest, type ResourceEntry } from '../render/render-types.js';
+import type { RenderBatcher } from '../render/render-batcher.js';
+import {
+  formatIssue,
+  isBudgetFailure,
+  poolCodes,
+  type RenderedManifest,
+  type ResourceEntry,
+} from '../render/render-types.js';
 
 /** One resource of a node's render, with the policies of its entry (defaults filled in). */
 export interface PlannedResource {
@@ -32,6 +42,8 @@ export interface PlannedResource {
   /** The rendered object; absent when its templates failed (`renderError`). */
   readonly manifest: RenderedManifest | undefined;
   readonly renderError: string | undefined;
+  /** Why it failed to render: `TemplateRenderError`, or `RenderBudgetExceeded` for the node. */
+  readonly renderReason: string | undefined;
 }
 
 /** What the apply actor gets from a render: resources by level, in form order within a level. */
@@ -40,7 +52,8 @@ export interface NodePlan {
 }
 
 export interface NodeRenderDeps {
-  readonly pool: RenderPool;
+  /** The pool behind a batcher: nodes of one revision rendering at once share a task (T7). */
+  readonly renderer: Pick<RenderBatcher, 'render'>;
   readonly paths: ResourcePaths;
   /** The revision object (a ControllerRevision), `undefined` when it does not exist. */
   readonly readRevision: (namespace: string, name: string, signal: AbortSignal) => Promise<unknown>;
@@ -106,9 +119,12 @@ const kindScopesOf = async (
 /**
  * Renders a node: reads its revision, renders it with the node's variables in the pool, and
  * lays the resources out by dependency level. Per-resource template errors stay with their
- * resource (N14). Throws `RevisionNotFound` (transient: the revision may still arrive) when the
- * named revision does not exist, an invalid-spec error when its graph is broken, and a transient
- * `RenderAborted` when the pool could not render the node at all.
+ * resource (N14). A node over its render budget (time, output, worker heap: T5) resolves with
+ * `failure` set and every resource failed with `RenderBudgetExceeded`: the same inputs would
+ * fail again, so it is not an error to retry. Throws `RevisionNotFound` (transient: the revision
+ * may still arrive) when the named revision does not exist, an invalid-spec error when its graph
+ * is broken, and a transient `RenderAborted` when the pool could not render the node for a
+ * reason that may pass (cancelled, pool stopped, worker crashed).
  */
 export const renderNodePlan = async (
   deps: NodeRenderDeps,
@@ -135,27 +151,31 @@ export const renderNodePlan = async (
       `revision ${revision}: ${graph.errors.map((e) => e.message).join('; ')}`,
     );
   }
-  const [result] = await deps.pool.render(
+  const result = await deps.renderer.render(
     {
       revisionKey: `${node.namespace}/${revision}`,
       resources: entries.map(renderEntry),
-      nodes: [
-        { variables: deps.variablesOf(node.namespace, node.name), namespace: node.namespace },
-      ],
+      node: { variables: deps.variablesOf(node.namespace, node.name), namespace: node.namespace },
       kindScopes: await kindScopesOf(deps.paths, entries, signal),
     },
     signal,
   );
-  if (result === undefined || !result.ok) {
-    const message = result?.errors.map(formatIssue).join('; ') ?? 'no render result';
-    throw transientError('RenderAborted', message);
-  }
-  const manifests = new Map(result.manifests.map((m) => [m.id, m]));
+  let failure: NodeRenderFailure | undefined;
+  const manifests = new Map<string, RenderedManifest>();
   const errors = new Map<string, string[]>();
-  for (const issue of result.errors) {
-    const list = errors.get(issue.resourceId) ?? [];
-    list.push(formatIssue(issue));
-    errors.set(issue.resourceId, list);
+  if (result.ok) {
+    for (const m of result.manifests) manifests.set(m.id, m);
+    for (const issue of result.errors) {
+      const list = errors.get(issue.resourceId) ?? [];
+      list.push(formatIssue(issue));
+      errors.set(issue.resourceId, list);
+    }
+  } else if (isBudgetFailure(result)) {
+    const message = result.errors.map((issue) => issue.message).join('; ');
+    failure = { reason: conditionReasons.renderBudgetExceeded, message, retryable: false };
+    for (const entry of entries) errors.set(entry.id, [`${failure.reason}: ${message}`]);
+  } else {
+    throw transientError(poolCodes.renderAborted, result.errors.map(formatIssue).join('; '));
   }
   const byId = new Map(entries.map((e) => [e.id, e]));
   const levels = graph.levels.map((ids, level) =>
@@ -181,10 +201,19 @@ export const renderNodePlan = async (
           },
           manifest: renderError === undefined ? manifest : undefined,
           renderError,
+          renderReason:
+            renderError === undefined
+              ? undefined
+              : (failure?.reason ?? conditionReasons.templateRenderError),
         },
       ];
     }),
   );
   const plan: NodePlan = { levels };
-  return { generation: observation.generation, revision, plan };
+  return {
+    generation: observation.generation,
+    revision,
+    plan,
+    ...(failure === undefined ? {} : { failure }),
+  };
 };

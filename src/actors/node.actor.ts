@@ -23,7 +23,7 @@ import {
   type NodeRenderInput,
   type NodeRenderOutput,
 } from '../machines/node.machine.js';
-import type { RenderPool } from '../render/render-pool.js';
+import type { RenderBatcher } from '../render/render-batcher.js';
 import { applyNodePlan, removeResource, type NodeApplyMemory } from './node-apply.actor.js';
 import { renderNodePlan } from './node-render.actor.js';
 import {
@@ -42,7 +42,8 @@ export interface NodeActorDeps {
   readonly write: ResourceWriteDeps;
   readonly paths: ResourcePaths;
   readonly targets: TargetPolicy;
-  readonly pool: RenderPool;
+  /** Renders one node; nodes of one revision rendering at once share a pool task (T7). */
+  readonly renderer: Pick<RenderBatcher, 'render'>;
   /** The ControllerRevision `namespace/name`, `undefined` when it does not exist. */
   readonly readRevision: (namespace: string, name: string, signal: AbortSignal) => Promise<unknown>;
   readonly statusWriter: StatusWriter;
@@ -175,7 +176,7 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
       renderNode: fromPromise<NodeRenderOutput, NodeRenderInput>(({ input, signal }) =>
         renderNodePlan(
           {
-            pool: deps.pool,
+            renderer: deps.renderer,
             paths: deps.paths,
             readRevision: deps.readRevision,
             variablesOf: (namespace, name) => {

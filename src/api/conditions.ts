@@ -62,6 +62,8 @@ export const conditionReasons = {
   fieldFight: 'FieldFight',
   noConflict: 'NoConflict',
   templateRenderError: 'TemplateRenderError',
+  /** A node over its render time, output or heap budget (T5): fails alone, not retried. */
+  renderBudgetExceeded: 'RenderBudgetExceeded',
   applyError: 'ApplyError',
   readinessTimeout: 'ReadinessTimeout',
   immutableFieldChanged: 'ImmutableFieldChanged',

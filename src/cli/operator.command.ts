@@ -31,6 +31,7 @@ import { createStatusWriter } from '../kube/status-writer.js';
 import { createRootLogger } from '../observe/logger.js';
 import { createTemplateEnvironment } from '../render/environment.js';
 import { loadTemplateFunctions } from '../render/function-table.js';
+import { createRenderBatcher } from '../render/render-batcher.js';
 import { createRenderPool } from '../render/render-pool.js';
 import type { HubRef } from '../machines/hub.machine.js';
 import type { RowInput } from '../reconcile/plan-node-changes.js';
@@ -421,6 +422,8 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     maxOldGenerationSizeMb: 256,
   });
   await renderPool.start();
+  // Node actors ask one node at a time; nodes of one revision rendering together share a task.
+  const renderBatcher = createRenderBatcher(renderPool);
   const resourcePaths = createResourcePaths(transport);
   const supervisor = startNodeSupervisor(
     nodeActorFactory({
@@ -431,7 +434,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
       // SPEC N16: the node's own namespace plus the configured allow-lists (default: the
       // kinds of SPEC §1 and no other namespace).
       targets: { allowedNamespaces: config.allowedNamespaces, allowedKinds: config.allowedKinds },
-      pool: renderPool,
+      renderer: renderBatcher,
       // The revision reflector first; a GET when the watch has not shown it yet.
       readRevision: async (namespace, name, signal) =>
         revisions.get(keyOf(namespace, name)) ??

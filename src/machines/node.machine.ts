@@ -34,12 +34,25 @@ export interface NodeRenderInput {
 
 /**
  * A node's render, opaque to the machine: the apply actor alone reads `plan`. A render that
- * cannot run at all (absent revision, broken graph, aborted worker) rejects instead.
+ * cannot run at all for a reason that may pass (absent revision, aborted worker) rejects instead.
  */
 export interface NodeRenderOutput {
   readonly generation: number;
   readonly revision: string;
   readonly plan: unknown;
+  /**
+   * Set when the node as a whole cannot render with this revision and these variables (its
+   * render time, output or heap budget, T5): every resource of `plan` fails with it, nothing is
+   * retried, and only a new generation (new inputs) renders again.
+   */
+  readonly failure?: NodeRenderFailure;
+}
+
+/** A deterministic failure of a whole node's render (`reason`: `RenderBudgetExceeded`). */
+export interface NodeRenderFailure {
+  readonly reason: string;
+  readonly message: string;
+  readonly retryable: false;
 }
 
 export interface NodeApplyInput {

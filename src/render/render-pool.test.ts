@@ -2,9 +2,10 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createRenderBatcher } from './render-batcher.js';
 import { createRenderPool, planBatches, type RenderPool } from './render-pool.js';
 import type { RenderNodeInput } from './render.js';
-import { poolCodes, type ResourceEntry } from './render-types.js';
+import { isBudgetFailure, poolCodes, type ResourceEntry } from './render-types.js';
 
 /** Built next to this test in dist/: dist/test/fixtures/render/pool-functions.js. */
 const poolFunctions = new URL('../../test/fixtures/render/pool-functions.js', import.meta.url).href;
@@ -96,7 +97,9 @@ describe('render pool', () => {
       results.map((r) => r.ok),
       [true, false, true, true],
     );
-    assert.equal(results[1]?.errors[0]?.code, poolCodes.renderAborted);
+    // Alone and still over the pool's time limit: the same inputs would hang again (T5).
+    assert.match(results[1]?.errors[0]?.message ?? '', /did not finish within \d+ ms/);
+    assert.equal(results[1]?.errors[0]?.code, poolCodes.budgetExceeded);
     assert.ok(pool.stats().abortedBatches >= 1);
   });
 
@@ -121,6 +124,8 @@ describe('render pool', () => {
       results.map((r) => r.ok),
       [false, true, true],
     );
+    // A crash says nothing about the node's budget: it stays a failure worth retrying.
+    assert.equal(results[0]?.errors[0]?.code, poolCodes.renderAborted);
   });
 
   it('T7 survives a node that exhausts its worker heap', async () => {
@@ -140,6 +145,34 @@ describe('render pool', () => {
       results.map((r) => r.ok),
       [true, false],
     );
+    assert.match(results[1]?.errors[0]?.message ?? '', /worker heap \(maxOldGenerationSizeMb 64\)/);
+    assert.equal(results[1]?.errors[0]?.code, poolCodes.budgetExceeded);
+  });
+
+  it('T5 N14 a node over its output budget fails alone with RenderBudgetExceeded naming the limit', async () => {
+    const resources: readonly ResourceEntry[] = [
+      {
+        id: 'cm',
+        nameTemplate: '{{ uid }}-cm',
+        spec: {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          // `count` rounds of a megabyte (1,000 × 1 kB) each.
+          data: { v: `{% for i in range(0, count * 1000) %}${'x'.repeat(1000)}{% endfor %}` },
+        },
+      },
+    ];
+    const results = await pool.render({
+      revisionKey: 'r8',
+      resources,
+      nodes: [
+        { namespace: 'tenants', variables: { uid: 'small', count: 1 } },
+        { namespace: 'tenants', variables: { uid: 'huge', count: 5 } },
+      ],
+    });
+    assert.equal(results[0]?.ok, true);
+    assert.ok(results[1] !== undefined && isBudgetFailure(results[1]));
+    assert.match(results[1].errors[0]?.message ?? '', /exceeds 4194304 bytes/);
   });
 
   it('T5 fails a runaway loop inside the render, not by killing the worker', async () => {
@@ -182,6 +215,162 @@ describe('render pool', () => {
     });
     const results = await idle.render({ revisionKey: 'r', resources: form, nodes: nodes(['a']) });
     assert.equal(results[0]?.ok, false);
+  });
+});
+
+describe('render pool: the per-worker revision cache (T7)', () => {
+  const fixed = (threads: number): RenderPool =>
+    createRenderPool({
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeoutMs: 600_000,
+      maxOldGenerationSizeMb: 64,
+      maxNodesPerBatch: 2,
+      functionsModule: poolFunctions,
+    });
+
+  it('T7 compiles a revision once per worker, however many tasks render it', async () => {
+    const pool = fixed(2);
+    await pool.start();
+    try {
+      const values = Array.from({ length: 20 }, (_, i) => `v${i}`);
+      for (let round = 0; round < 3; round += 1) {
+        const results = await pool.render({
+          revisionKey: 'once',
+          resources: form,
+          nodes: nodes(values),
+        });
+        assert.ok(results.every((r) => r.ok));
+      }
+      // 30 tasks over two threads; without the cache every task would compile.
+      const { compilations } = pool.stats();
+      assert.ok(compilations >= 1 && compilations <= 2, `compilations: ${compilations}`);
+    } finally {
+      await pool.stop();
+    }
+  });
+
+  it('T7 a worker that lacks a revision (it replaced a crashed one) gets the resources again', async () => {
+    const pool = fixed(1);
+    await pool.start();
+    try {
+      const first = await pool.render({
+        revisionKey: 'kept',
+        resources: form,
+        nodes: nodes(['a']),
+      });
+      assert.equal(first[0]?.ok, true);
+      const crashing: readonly ResourceEntry[] = [
+        {
+          id: 'cm',
+          nameTemplate: '{{ uid }}-cm',
+          spec: { apiVersion: 'v1', kind: 'ConfigMap', data: { v: '{{ value | crash }}' } },
+        },
+      ];
+      const crashed = await pool.render({
+        revisionKey: 'boom',
+        resources: crashing,
+        nodes: nodes(['x']),
+      });
+      assert.equal(crashed[0]?.ok, false);
+      // The new thread has an empty cache; the pool sends 'kept' without its resources first.
+      const again = await pool.render({
+        revisionKey: 'kept',
+        resources: form,
+        nodes: nodes(['b', 'c']),
+      });
+      assert.deepEqual(
+        again.map((r) => r.ok && r.manifests[0]?.name),
+        ['n0-cm', 'n1-cm'],
+      );
+      assert.equal(pool.stats().cacheMisses, 1);
+      assert.equal(pool.stats().compilations, 2);
+    } finally {
+      await pool.stop();
+    }
+  });
+
+  it('T7 one revision key with other resources is never answered from the cache', async () => {
+    const pool = fixed(1);
+    await pool.start();
+    try {
+      await pool.render({ revisionKey: 'same', resources: form, nodes: nodes(['a']) });
+      const other: readonly ResourceEntry[] = [
+        {
+          id: 'cm',
+          nameTemplate: '{{ uid }}-other',
+          spec: { apiVersion: 'v1', kind: 'ConfigMap' },
+        },
+      ];
+      const results = await pool.render({
+        revisionKey: 'same',
+        resources: other,
+        nodes: nodes(['a']),
+      });
+      assert.equal(results[0]?.ok === true && results[0].manifests[0]?.name, 'n0-other');
+    } finally {
+      await pool.stop();
+    }
+  });
+});
+
+describe('render pool behind the batcher', () => {
+  it('T7 N14 nodes rendered one call each share a task, and a hanging one fails alone', async () => {
+    const pool = createRenderPool({
+      minThreads: 1,
+      maxThreads: 1,
+      idleTimeoutMs: 600_000,
+      maxOldGenerationSizeMb: 64,
+      functionsModule: poolFunctions,
+      limits: { maxRenderMillisPerNode: 300 },
+    });
+    await pool.start();
+    try {
+      const batcher = createRenderBatcher(pool, { windowMs: 20 });
+      const resources: readonly ResourceEntry[] = [
+        {
+          id: 'cm',
+          nameTemplate: '{{ uid }}-cm',
+          spec: {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            data: { v: '{{ value | spin if value == "spin" else value }}' },
+          },
+        },
+      ];
+      const results = await Promise.all(
+        nodes(['a', 'b', 'spin', 'd']).map((node) =>
+          batcher.render({ revisionKey: 'batched', resources, node }),
+        ),
+      );
+      assert.deepEqual(
+        results.map((r) => (r.ok ? r.manifests[0]?.name : r.errors[0]?.code)),
+        ['n0-cm', 'n1-cm', poolCodes.budgetExceeded, 'n3-cm'],
+      );
+      assert.deepEqual(batcher.stats(), { batches: 1, nodes: 4 });
+    } finally {
+      await pool.stop();
+    }
+  });
+});
+
+describe('render pool start', () => {
+  it('fails loudly when the workers cannot load the function library', async () => {
+    const pool = createRenderPool({
+      minThreads: 1,
+      maxThreads: 1,
+      idleTimeoutMs: 1_000,
+      maxOldGenerationSizeMb: 64,
+      functionsModule: new URL('../../test/fixtures/render/no-such-library.js', import.meta.url)
+        .href,
+    });
+    await assert.rejects(pool.start(), (err: unknown) => {
+      assert.equal((err as { code?: unknown }).code, 'RenderWorkerStartFailed');
+      assert.match((err as Error).message, /no-such-library\.js does not exist/);
+      return true;
+    });
+    const results = await pool.render({ revisionKey: 'r', resources: form, nodes: nodes(['a']) });
+    assert.equal(results[0]?.ok === false && results[0].errors[0]?.code, poolCodes.renderAborted);
   });
 });
 

@@ -1,13 +1,15 @@
 // The render worker pool (T7): batches nodes of one revision, isolates them, never throws.
 
 import { Piscina } from 'piscina';
+import { invalidSpecError } from '../errors.js';
+import { sha256 } from './canonical-json.js';
 import type { RenderLimits } from './environment.js';
 import { renderLimits } from './limits.js';
 import type { RenderNodeInput } from './render.js';
 import { poolCodes, type NodeRenderResult, type ResourceEntry } from './render-types.js';
 import type { RenderTask } from './render-task.js';
-import { unpackResults, type PackedBatch } from './result-packing.js';
-import type { RenderWorkerData } from './render.worker.js';
+import { unpackResults } from './result-packing.js';
+import type { RenderWorkerData, RenderWorkerProbe, RenderWorkerReply } from './render.worker.js';
 
 export interface RenderPoolOptions {
   readonly minThreads: number;
@@ -45,17 +47,27 @@ export interface RenderPoolStats {
   readonly queueSize: number;
   /** Batches that had to be aborted (time, memory, crash) and were split. */
   readonly abortedBatches: number;
+  /** Tasks that compiled their revision in a worker (each worker compiles a revision once). */
+  readonly compilations: number;
+  /** Tasks sent without the resources to a worker that did not have them, and sent again. */
+  readonly cacheMisses: number;
 }
 
 /** The pool as the rest of the operator sees it: injectable, with start and stop. */
 export interface RenderPool {
+  /**
+   * Starts the threads and waits for one to load (with its function library). Throws
+   * `RenderWorkerStartFailed` when a worker cannot start; the pool is then not running.
+   */
   start(): Promise<void>;
   /** Waits for nothing: running batches are cancelled and their nodes get `RenderAborted`. */
   stop(): Promise<void>;
   /**
    * Renders every node, one result per node in request order. Never rejects: a failure of the
-   * whole batch (time, memory, crash) is retried without the culprit, which alone fails with
-   * `RenderAborted`; a cancelled request gives `RenderAborted` to the nodes not yet rendered.
+   * whole batch (time, memory, crash) is retried without the culprit, which alone fails, with
+   * `RenderBudgetExceeded` when it ran out of time or heap and `RenderAborted` when its worker
+   * crashed otherwise; a cancelled request gives `RenderAborted` to the nodes not yet rendered.
+   * A `revisionKey` names one revision; its worker caches are keyed by its content as well.
    */
   render(request: RenderRequest, signal?: AbortSignal): Promise<readonly NodeRenderResult[]>;
   stats(): RenderPoolStats;
@@ -65,6 +77,20 @@ const aborted = (message: string): NodeRenderResult => ({
   ok: false,
   errors: [{ code: poolCodes.renderAborted, resourceId: '', field: '', message }],
 });
+
+const overBudget = (message: string): NodeRenderResult => ({
+  ok: false,
+  errors: [{ code: poolCodes.budgetExceeded, resourceId: '', field: '', message }],
+});
+
+/** Node's code for a worker that hit `resourceLimits.maxOldGenerationSizeMb`. */
+const isOutOfMemory = (err: unknown): boolean =>
+  typeof err === 'object' &&
+  err !== null &&
+  (err as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY';
+
+/** Revisions whose resources were sent recently, and how often; bounded like a worker's cache. */
+const shippedCapacity = 1_024;
 
 /** Read through a call, so the check after an `await` is not narrowed away. */
 const isAborted = (signal: AbortSignal): boolean => signal.aborted;
@@ -102,14 +128,22 @@ export const planBatches = (
  * up): templates check their own budget as they run, so this only catches what they cannot (a
  * function stuck without returning). A batch over its limit, or whose worker dies (heap limit,
  * crash), is split in halves and rendered again until the culprit is alone; it alone fails.
+ *
+ * A revision's resources go with its first `maxThreads` tasks (about one per worker); later
+ * tasks leave them out, and a worker that lacks them (new, or evicted them) says so and gets the
+ * task again with them. Copying the form with each of thousands of tasks would cost the main
+ * thread more than the rendering costs a worker.
  */
 export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
   const limits = { ...renderLimits, ...options.limits };
   const targetBytes = options.batchTargetBytes ?? 512 * 1024;
   const maxNodes = options.maxNodesPerBatch ?? 500;
-  let piscina: Piscina<RenderTask, PackedBatch> | undefined;
+  let piscina: Piscina<RenderTask | undefined, RenderWorkerReply> | undefined;
   let stopping: AbortController | undefined;
   let abortedBatches = 0;
+  let compilations = 0;
+  let cacheMisses = 0;
+  const shipped = new Map<string, number>();
   let watchdog: NodeJS.Timeout | undefined;
   /** Running batches: when each started (shared with its worker) and how to stop it. */
   const running = new Set<{
@@ -128,11 +162,25 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
   const batchTimeout = (nodes: number): number =>
     2 * limits.maxRenderMillisPerNode + nodes * Math.ceil(limits.maxRenderMillisPerNode / 100);
 
+  /** Whether a task of this revision carries its resources (counted when it does). */
+  const shipResources = (key: string): boolean => {
+    const sent = shipped.get(key) ?? 0;
+    if (sent >= options.maxThreads) return false;
+    shipped.delete(key);
+    shipped.set(key, sent + 1);
+    if (shipped.size > shippedCapacity) {
+      const oldest = shipped.keys().next();
+      if (oldest.done !== true) shipped.delete(oldest.value);
+    }
+    return true;
+  };
+
   const runBatch = async (
-    pool: Piscina<RenderTask, PackedBatch>,
-    base: Omit<RenderTask, 'nodes'>,
+    pool: Piscina<RenderTask | undefined, RenderWorkerReply>,
+    base: Omit<RenderTask, 'nodes'> & { readonly resources: readonly ResourceEntry[] },
     nodes: readonly RenderNodeInput[],
     signal: AbortSignal,
+    withResources = shipResources(base.revisionKey),
   ): Promise<readonly NodeRenderResult[]> => {
     if (signal.aborted) return nodes.map(() => aborted('render cancelled'));
     const limitMs = batchTimeout(nodes.length);
@@ -142,18 +190,38 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
       stop: new AbortController(),
     };
     running.add(batch);
+    let reply: RenderWorkerReply;
     try {
-      const out = await pool.run(
-        { ...base, nodes, startedAt: batch.startedAt.buffer },
-        { name: 'renderBatch', signal: AbortSignal.any([signal, batch.stop.signal]) },
-      );
-      return unpackResults(out);
+      const task: RenderTask = {
+        revisionKey: base.revisionKey,
+        kindScopes: base.kindScopes,
+        ...(withResources ? { resources: base.resources } : {}),
+        nodes,
+        startedAt: batch.startedAt.buffer,
+      };
+      reply = await pool.run(task, {
+        name: 'renderBatch',
+        signal: AbortSignal.any([signal, batch.stop.signal]),
+      });
     } catch (err: unknown) {
       if (isAborted(signal)) return nodes.map(() => aborted('render cancelled'));
-      const reason = batch.stop.signal.aborted
-        ? `render did not finish within ${limitMs} ms`
-        : `render worker failed: ${messageOf(err)}`;
-      if (nodes.length === 1) return [aborted(reason)];
+      if (nodes.length === 1) {
+        if (batch.stop.signal.aborted) {
+          return [
+            overBudget(
+              `render did not finish within ${limitMs} ms (the pool's limit for one node)`,
+            ),
+          ];
+        }
+        if (isOutOfMemory(err)) {
+          return [
+            overBudget(
+              `render exhausted the worker heap (maxOldGenerationSizeMb ${options.maxOldGenerationSizeMb})`,
+            ),
+          ];
+        }
+        return [aborted(`render worker failed: ${messageOf(err)}`)];
+      }
       abortedBatches += 1;
       // Bisect: the halves run again; the culprit ends up alone and fails alone.
       const middle = Math.ceil(nodes.length / 2);
@@ -165,19 +233,24 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
     } finally {
       running.delete(batch);
     }
+    if (reply.kind === 'uncached') {
+      cacheMisses += 1;
+      return runBatch(pool, base, nodes, signal, true);
+    }
+    if (reply.compiled) compilations += 1;
+    return unpackResults(reply.batch);
   };
 
   return {
-    start() {
-      if (piscina !== undefined) return Promise.resolve();
-      stopping = new AbortController();
+    async start() {
+      if (piscina !== undefined) return;
       const workerData: RenderWorkerData = {
         ...(options.functionsModule === undefined
           ? {}
           : { functionsModule: options.functionsModule }),
         limits,
       };
-      piscina = new Piscina<RenderTask, PackedBatch>({
+      const pool = new Piscina<RenderTask | undefined, RenderWorkerReply>({
         filename: (options.workerFile ?? new URL('./render.worker.js', import.meta.url)).href,
         minThreads: options.minThreads,
         maxThreads: options.maxThreads,
@@ -186,18 +259,35 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
         niceIncrement: options.niceIncrement ?? 5,
         workerData,
       });
-      watchdog = setInterval(watch, 50);
-      watchdog.unref();
       // A worker that dies between tasks is replaced by piscina; without a listener the
       // 'error' event would be thrown on the main thread.
-      piscina.on('error', () => undefined);
-      return Promise.resolve();
+      pool.on('error', () => undefined);
+      try {
+        // One thread must load (worker module, function library) before anything renders:
+        // a pool whose workers cannot start would fail every render as if it were transient.
+        const probe = (await pool.run(undefined, {
+          name: 'probe',
+        })) as unknown as RenderWorkerProbe;
+        if (!(probe.functions > 0)) throw new Error('the worker loaded no template functions');
+      } catch (err: unknown) {
+        await pool.destroy();
+        throw invalidSpecError(
+          'RenderWorkerStartFailed',
+          `render worker could not start: ${messageOf(err)}`,
+          err,
+        );
+      }
+      piscina = pool;
+      stopping = new AbortController();
+      watchdog = setInterval(watch, 50);
+      watchdog.unref();
     },
     async stop() {
       const pool = piscina;
       piscina = undefined;
       clearInterval(watchdog);
       stopping?.abort();
+      shipped.clear();
       if (pool !== undefined) await pool.destroy();
     },
     async render(request, signal) {
@@ -207,13 +297,14 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
         return request.nodes.map(() => aborted('render pool is not running'));
       }
       const cancel = signal === undefined ? stop : AbortSignal.any([stop, signal]);
+      const resourcesJson = JSON.stringify(request.resources);
       const base = {
-        revisionKey: request.revisionKey,
+        // The content in the key: a worker's cache can never answer for other resources.
+        revisionKey: `${request.revisionKey}#${sha256(resourcesJson)}`,
         resources: request.resources,
         kindScopes: request.kindScopes ?? {},
       };
-      const perNode = JSON.stringify(request.resources).length;
-      const batches = planBatches(request.nodes, perNode, targetBytes, maxNodes);
+      const batches = planBatches(request.nodes, resourcesJson.length, targetBytes, maxNodes);
       const results = await Promise.all(batches.map((b) => runBatch(pool, base, b, cancel)));
       return results.flat();
     },
@@ -222,6 +313,8 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
         threads: piscina?.threads.length ?? 0,
         queueSize: piscina?.queueSize ?? 0,
         abortedBatches,
+        compilations,
+        cacheMisses,
       };
     },
   };

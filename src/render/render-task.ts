@@ -8,9 +8,16 @@ import type { NodeRenderResult, ResourceEntry } from './render-types.js';
 
 /** What the pool sends a worker. */
 export interface RenderTask {
-  /** Identifies the revision (a content hash): compiled templates are cached under it. */
+  /**
+   * Identifies the revision's content (the pool adds a hash of the resources to the caller's
+   * key): compiled templates are cached under it, so one key never means two forms.
+   */
   readonly revisionKey: string;
-  readonly resources: readonly ResourceEntry[];
+  /**
+   * The revision's resources. Left out when the pool expects the worker to have compiled them
+   * already; a worker that has not answers `uncached`, and the pool sends the task again with them.
+   */
+  readonly resources?: readonly ResourceEntry[];
   readonly nodes: readonly RenderNodeInput[];
   /** Extra kinds' scope, `Group/Kind` → namespaced (from discovery or `--namespaced-kind`). */
   readonly kindScopes: Readonly<Record<string, boolean>>;
@@ -21,38 +28,48 @@ export interface RenderTask {
   readonly startedAt?: SharedArrayBuffer;
 }
 
-export interface RenderTaskResult {
-  /** One per node, in task order. */
-  readonly results: readonly NodeRenderResult[];
-}
+/** A rendered batch, or the worker's word that it needs the resources (see `RenderTask`). */
+export type RenderTaskResult =
+  | {
+      readonly kind: 'rendered';
+      /** One per node, in task order. */
+      readonly results: readonly NodeRenderResult[];
+      /** This task compiled the revision (a cache miss with resources at hand). */
+      readonly compiled: boolean;
+    }
+  | { readonly kind: 'uncached' };
 
 /** Compiled revisions, most recently used last; a worker keeps a handful. */
 export interface RevisionCache {
-  get(key: string, compile: () => CompiledForm): CompiledForm;
+  /** The compiled revision, or `undefined`; a hit becomes the most recently used. */
+  lookup(key: string): CompiledForm | undefined;
+  /** Adds a compiled revision, evicting the least recently used past the capacity. */
+  store(key: string, compiled: CompiledForm): void;
 }
 
 export const createRevisionCache = (capacity: number): RevisionCache => {
   const entries = new Map<string, CompiledForm>();
   return {
-    get(key, compile) {
+    lookup(key) {
       const hit = entries.get(key);
       if (hit !== undefined) {
         entries.delete(key);
         entries.set(key, hit);
-        return hit;
       }
-      const compiled = compile();
+      return hit;
+    },
+    store(key, compiled) {
+      entries.delete(key);
       entries.set(key, compiled);
       if (entries.size > capacity) {
         const oldest = entries.keys().next();
         if (oldest.done !== true) entries.delete(oldest.value);
       }
-      return compiled;
     },
   };
 };
 
-/** Renders a batch. Never throws: every node gets a result. */
+/** Renders a batch. Never throws: every node gets a result, unless the revision is uncached. */
 export const runRenderTask = (
   env: TemplateEnvironment,
   cache: RevisionCache,
@@ -61,8 +78,19 @@ export const runRenderTask = (
   if (task.startedAt !== undefined) {
     Atomics.store(new BigInt64Array(task.startedAt), 0, BigInt(Date.now()));
   }
-  const form = cache.get(task.revisionKey, () => compileForm(env, task.resources));
+  let form = cache.lookup(task.revisionKey);
+  const compiled = form === undefined;
+  if (form === undefined) {
+    if (task.resources === undefined) return { kind: 'uncached' };
+    form = compileForm(env, task.resources);
+    cache.store(task.revisionKey, form);
+  }
   const isNamespaced = scopeTable(task.kindScopes);
   const options = { isNamespaced, limits: env.limits };
-  return { results: task.nodes.map((node) => renderNode(form, node, options)) };
+  const compiledForm = form;
+  return {
+    kind: 'rendered',
+    results: task.nodes.map((node) => renderNode(compiledForm, node, options)),
+    compiled,
+  };
 };

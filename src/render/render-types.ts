@@ -1,5 +1,7 @@
 // The data that goes into and comes out of rendering: resource entries, manifests, issues.
 
+import { templateCodes } from './template-fault.js';
+
 /** One resource of a form revision, as far as rendering reads it (SPEC §1, resource entry). */
 export interface ResourceEntry {
   readonly id: string;
@@ -75,9 +77,23 @@ export const identityCodes = {
 
 /** Codes of failures of the whole node in the pool. */
 export const poolCodes = {
-  /** The worker rendering this node ran out of time or memory, or crashed. */
+  /** Not rendered for a reason that may pass: cancelled, pool stopped, a worker that crashed. */
   renderAborted: 'RenderAborted',
+  /**
+   * Rendered alone and still over a limit: the pool's time limit, the worker's heap, or the
+   * in-template budget (the same code, T5). The same revision and variables fail the same way.
+   */
+  budgetExceeded: templateCodes.budgetExceeded,
 } as const;
+
+/**
+ * Whether a node's failure is its own budget (`RenderBudgetExceeded`): deterministic for its
+ * revision and variables, so only a change of those can make it render.
+ */
+export const isBudgetFailure = (result: NodeRenderResult): boolean =>
+  !result.ok &&
+  result.errors.length > 0 &&
+  result.errors.every((issue) => issue.code === poolCodes.budgetExceeded);
 
 /** One line a person can read: `resource "web" field spec.replicas (line 1, column 4): …`. */
 export const formatIssue = (issue: RenderIssue): string => {

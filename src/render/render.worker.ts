@@ -14,22 +14,41 @@ export interface RenderWorkerData {
   readonly cacheSize?: number;
 }
 
+/** A worker's answer to one task (see `RenderTask` for `uncached`). */
+export type RenderWorkerReply =
+  | { readonly kind: 'rendered'; readonly batch: PackedBatch; readonly compiled: boolean }
+  | { readonly kind: 'uncached' };
+
+/** A worker's answer to the pool's start-up probe. */
+export interface RenderWorkerProbe {
+  readonly functions: number;
+}
+
 const data = (workerData ?? {}) as RenderWorkerData;
+// A library that cannot be loaded throws here, so the thread fails to start (and the pool's
+// start-up probe with it) instead of rendering without functions.
+const functions = await loadTemplateFunctions(data.functionsModule);
 const env = createTemplateEnvironment({
-  functions: await loadTemplateFunctions(data.functionsModule),
+  functions,
   ...(data.limits === undefined ? {} : { limits: data.limits }),
 });
 const cache = createRevisionCache(data.cacheSize ?? 16);
+
+/** The pool runs this once at start: the thread loaded, with how many functions. */
+export const probe = (): RenderWorkerProbe => ({ functions: functions.length });
 
 /**
  * piscina calls this export by name (`run(task, { name: "renderBatch" })`). The manifests' JSON
  * travels in one transferred buffer (see result-packing).
  */
-export const renderBatch = (task: RenderTask): PackedBatch => {
-  const packed = packResults(runRenderTask(env, cache, task).results);
+export const renderBatch = (task: RenderTask): RenderWorkerReply => {
+  const out = runRenderTask(env, cache, task);
+  if (out.kind === 'uncached') return out;
+  const batch = packResults(out.results);
+  const reply: RenderWorkerReply = { kind: 'rendered', batch, compiled: out.compiled };
   // piscina transfers what a movable value lists under its transferable symbol.
   return move({
-    [transferableSymbol]: [packed.bytes, packed.index],
-    [valueSymbol]: packed,
-  }) as unknown as PackedBatch;
+    [transferableSymbol]: [batch.bytes, batch.index],
+    [valueSymbol]: reply,
+  }) as unknown as RenderWorkerReply;
 };

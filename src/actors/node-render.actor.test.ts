@@ -1,0 +1,207 @@
+// The node render actor's outcomes: budget overruns fail the node's resources for good, aborted renders are retried (N14, T5).
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createActor, fromPromise, SimulatedClock } from 'xstate';
+import { errorKinds, type LynqError } from '../errors.js';
+import {
+  nodeMachine,
+  type NodeApplyInput,
+  type NodeApplyOutput,
+  type NodeObservation,
+  type NodeRenderInput,
+  type NodeRenderOutput,
+} from '../machines/node.machine.js';
+import type { NodeRenderRequest } from '../render/render-batcher.js';
+import { poolCodes, type NodeRenderResult } from '../render/render-types.js';
+import { applyNodePlan, type NodeApplyMemory } from './node-apply.actor.js';
+import { renderNodePlan, type NodeRenderDeps, type NodePlan } from './node-render.actor.js';
+
+const revisionObject = {
+  data: {
+    configMaps: [
+      {
+        id: 'config',
+        nameTemplate: '{{ uid }}-config',
+        spec: { apiVersion: 'v1', kind: 'ConfigMap' },
+      },
+      {
+        id: 'after',
+        dependIds: ['config'],
+        nameTemplate: '{{ uid }}-after',
+        spec: { apiVersion: 'v1', kind: 'ConfigMap' },
+      },
+    ],
+  },
+};
+
+const failed = (code: string, message: string): NodeRenderResult => ({
+  ok: false,
+  errors: [{ code, resourceId: '', field: '', message }],
+});
+
+const overBudget = failed(
+  poolCodes.budgetExceeded,
+  'render output exceeds 4194304 bytes (limit per node)',
+);
+
+/** Render deps whose pool answers from a script; records the variables of every request. */
+const fakeDeps = (answers: NodeRenderResult[]) => {
+  const requests: NodeRenderRequest[] = [];
+  let variables: Record<string, unknown> = { uid: 'big', rounds: 5 };
+  const deps: NodeRenderDeps = {
+    renderer: {
+      render: (request) => {
+        requests.push(request);
+        return Promise.resolve(answers.shift() ?? overBudget);
+      },
+    },
+    // Only asked for kinds beyond the built-in table; these forms use ConfigMaps.
+    paths: {} as never,
+    readRevision: () => Promise.resolve(revisionObject),
+    variablesOf: () => variables,
+  };
+  return {
+    deps,
+    requests,
+    setVariables: (v: Record<string, unknown>) => {
+      variables = v;
+    },
+  };
+};
+
+const node = { namespace: 'tenants', name: 'big-web', uid: 'u-1' };
+
+const observation = (generation: number): NodeObservation => ({
+  generation,
+  deleting: false,
+  appliedResources: [],
+  revision: 'web-abc',
+  cleanupFinalizerIndex: 0,
+});
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 20; i += 1) await new Promise((r) => setImmediate(r));
+};
+
+describe('node render actor', () => {
+  it('T5 N14 a node over its render budget fails every resource with RenderBudgetExceeded, naming the limit', async () => {
+    const { deps } = fakeDeps([overBudget]);
+    const out = await renderNodePlan(
+      deps,
+      { node, observation: observation(1) },
+      new AbortController().signal,
+    );
+    assert.deepEqual(out.failure, {
+      reason: 'RenderBudgetExceeded',
+      message: 'render output exceeds 4194304 bytes (limit per node)',
+      retryable: false,
+    });
+    const planned = (out.plan as NodePlan).levels.flat();
+    assert.deepEqual(
+      planned.map((r) => [r.id, r.renderReason, r.manifest]),
+      [
+        ['config', 'RenderBudgetExceeded', undefined],
+        ['after', 'RenderBudgetExceeded', undefined],
+      ],
+    );
+    assert.match(planned[0]?.renderError ?? '', /exceeds 4194304 bytes/);
+  });
+
+  it('T7 a render the pool could not finish for a passing reason rejects as a transient RenderAborted', async () => {
+    const { deps } = fakeDeps([failed(poolCodes.renderAborted, 'render worker failed: exited')]);
+    await assert.rejects(
+      renderNodePlan(deps, { node, observation: observation(1) }, new AbortController().signal),
+      (err: unknown) => {
+        assert.equal((err as LynqError).code, poolCodes.renderAborted);
+        assert.equal((err as LynqError).kind, errorKinds.transient);
+        return true;
+      },
+    );
+  });
+
+  it('N14 a template error stays with its resource as TemplateRenderError; the node has no failure', async () => {
+    const { deps } = fakeDeps([
+      {
+        ok: true,
+        manifests: [],
+        errors: [
+          {
+            code: 'TemplateUndefinedValue',
+            resourceId: 'config',
+            field: 'nameTemplate',
+            message: 'uid is undefined',
+          },
+        ],
+      },
+    ]);
+    const out = await renderNodePlan(
+      deps,
+      { node, observation: observation(1) },
+      new AbortController().signal,
+    );
+    assert.equal(out.failure, undefined);
+    const config = (out.plan as NodePlan).levels.flat().find((r) => r.id === 'config');
+    assert.equal(config?.renderReason, 'TemplateRenderError');
+    assert.match(config.renderError ?? '', /uid is undefined/);
+  });
+
+  it('T5 N14 with the node machine: Degraded with RenderBudgetExceeded on every resource, not retried, rendered again when the inputs change', async () => {
+    const { deps, requests, setVariables } = fakeDeps([overBudget, overBudget]);
+    const memory: NodeApplyMemory = { hashes: new Map(), previous: [] };
+    const events: string[] = [];
+    const machine = nodeMachine.provide({
+      actors: {
+        renderNode: fromPromise<NodeRenderOutput, NodeRenderInput>(({ input, signal }) =>
+          renderNodePlan(deps, input, signal),
+        ),
+        applyNode: fromPromise<NodeApplyOutput, NodeApplyInput>(({ input, signal }) =>
+          applyNodePlan(
+            // Nothing rendered, so nothing is written: the write deps are never reached.
+            { write: {} as never, targets: {} as never, concurrency: 2, now: () => new Date(0) },
+            input,
+            memory,
+            (event) => events.push(event.reason),
+            signal,
+          ),
+        ),
+      },
+    });
+    const clock = new SimulatedClock();
+    const actor = createActor(machine, { input: { node, observation: observation(1) }, clock });
+    actor.start();
+    await settle();
+
+    let snapshot = actor.getSnapshot();
+    assert.equal(snapshot.value, 'degraded');
+    const apply = snapshot.context.lastApply;
+    assert.equal(apply?.retryable, false);
+    assert.equal(apply.reason, 'RenderBudgetExceeded');
+    assert.deepEqual(apply.skippedResourceIds, []);
+    assert.deepEqual(
+      apply.resources.map((r) => [r.id, r.state, r.reason]),
+      [
+        ['config', 'Failed', 'RenderBudgetExceeded'],
+        ['after', 'Failed', 'RenderBudgetExceeded'],
+      ],
+    );
+    assert.match(apply.resources[0]?.message ?? '', /exceeds 4194304 bytes/);
+    assert.deepEqual(events, ['RenderBudgetExceeded', 'RenderBudgetExceeded']);
+
+    // Longer than the longest backoff (5 minutes): a budget overrun is not retried.
+    clock.increment(3_600_000);
+    await settle();
+    assert.equal(requests.length, 1);
+    assert.equal(actor.getSnapshot().value, 'degraded');
+
+    // New variables (a new generation): rendered again, with them.
+    setVariables({ uid: 'big', rounds: 1 });
+    actor.send({ type: 'node.observed', observation: observation(2) });
+    await settle();
+    assert.equal(requests.length, 2);
+    assert.deepEqual(requests[1]?.node.variables, { uid: 'big', rounds: 1 });
+    snapshot = actor.getSnapshot();
+    assert.equal(snapshot.context.renderedGeneration, 2);
+    actor.stop();
+  });
+});
