@@ -173,7 +173,7 @@ export const renderNodePlan = async (
   } else if (isBudgetFailure(result)) {
     const message = result.errors.map((issue) => issue.message).join('; ');
     failure = { reason: conditionReasons.renderBudgetExceeded, message, retryable: false };
-    for (const entry of entries) errors.set(entry.id, [`${failure.reason}: ${message}`]);
+    for (const entry of entries) errors.set(entry.id, [message]);
   } else {
     throw transientError(poolCodes.renderAborted, result.errors.map(formatIssue).join('; '));
   }
