@@ -5,7 +5,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { compileForm } from '../src/render/compile.js';
 import { createTemplateEnvironment } from '../src/render/environment.js';
 import { loadTemplateFunctions } from '../src/render/function-table.js';
-import { createRenderPool } from '../src/render/render-pool.js';
+import { createRenderBatcher } from '../src/render/render-batcher.js';
+import { createRenderPool, type RenderPool } from '../src/render/render-pool.js';
 import { renderNode, type RenderNodeInput } from '../src/render/render.js';
 import type { ResourceEntry } from '../src/render/render-types.js';
 
@@ -167,6 +168,50 @@ export const benchRow = (i: number): RenderNodeInput => ({
   },
 });
 
+interface SingleRun {
+  readonly ms: number;
+  readonly mainActiveMs: number;
+  readonly stallMs: number;
+  readonly poolCalls: number;
+  readonly failures: number;
+}
+
+/**
+ * Every row as its own render call, as node actors ask: straight to the pool (one task per
+ * node), or through the batcher (nodes of the revision arriving together share a task).
+ */
+const renderOneByOne = async (
+  pool: RenderPool,
+  inputs: readonly RenderNodeInput[],
+  batched: boolean,
+): Promise<SingleRun> => {
+  const batcher = createRenderBatcher(pool);
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  const elu0 = performance.eventLoopUtilization();
+  delay.enable();
+  const t0 = performance.now();
+  const results = await Promise.all(
+    inputs.map(async (node) => {
+      if (batched) return batcher.render({ revisionKey: 'bench', resources: benchForm, node });
+      const [result] = await pool.render({
+        revisionKey: 'bench',
+        resources: benchForm,
+        nodes: [node],
+      });
+      return result;
+    }),
+  );
+  const ms = performance.now() - t0;
+  delay.disable();
+  return {
+    ms,
+    mainActiveMs: performance.eventLoopUtilization(elu0).active,
+    stallMs: delay.max / 1e6,
+    poolCalls: batched ? batcher.stats().batches : inputs.length,
+    failures: results.filter((r) => r === undefined || !r.ok || r.errors.length > 0).length,
+  };
+};
+
 const fmt = (n: number, digits = 0): string =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -224,8 +269,13 @@ const main = async (): Promise<void> => {
       failures: results.filter((r) => !r.ok || r.errors.length > 0).length,
     });
   }
+  const unbatched = await renderOneByOne(pool, inputs, false);
+  const batched = await renderOneByOne(pool, inputs, true);
+  const poolStats = pool.stats();
   await pool.stop();
 
+  const single = (label: string, r: SingleRun): string =>
+    `${label}: ${fmt(r.ms)} ms, ${fmt(rows / (r.ms / 1000))} renders/s, ${fmt(r.poolCalls)} pool calls, main thread busy ${fmt(r.mainActiveMs)} ms, longest stall ${fmt(r.stallMs, 1)} ms, failures ${r.failures}`;
   const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
   const out = [
     `rows: ${fmt(rows)}, template leaves per row: ${form.templateLeaves}, threads: ${threads}, load average: ${loadavg()
@@ -237,6 +287,9 @@ const main = async (): Promise<void> => {
         `pool run ${i + 1}: ${fmt(r.ms)} ms, ${fmt(rows / (r.ms / 1000))} renders/s, main thread busy ${fmt(r.mainActiveMs)} ms, longest stall ${fmt(r.stallMs, 1)} ms, failures ${r.failures}`,
     ),
     `best pool run: ${fmt(best.ms)} ms (${fmt(rows / (best.ms / 1000))} renders/s); longest main-thread stall over all runs: ${fmt(Math.max(...runs.map((r) => r.stallMs)), 1)} ms`,
+    single('one call per row, unbatched', unbatched),
+    single('one call per row, batcher', batched),
+    `revision compilations in workers: ${fmt(poolStats.compilations)}, tasks sent again with the resources: ${fmt(poolStats.cacheMisses)}`,
   ];
   process.stdout.write(`${out.join('\n')}\n`);
 };
