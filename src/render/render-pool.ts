@@ -131,8 +131,8 @@ export const planBatches = (
  *
  * A revision's resources go with its first `maxThreads` tasks (about one per worker); later
  * tasks leave them out, and a worker that lacks them (new, or evicted them) says so and gets the
- * task again with them. Copying the form with each of thousands of tasks would cost the main
- * thread more than the rendering costs a worker.
+ * task again with them: the form is structured-cloned on the main thread for every task that
+ * carries it, and the reconciler's event loop should not pay that thousands of times.
  */
 export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
   const limits = { ...renderLimits, ...options.limits };
