@@ -121,7 +121,8 @@ const kindScopesOf = async (
  * lays the resources out by dependency level. Per-resource template errors stay with their
  * resource (N14). A node over its render budget (time, output, worker heap: T5) resolves with
  * `failure` set and every resource failed with `RenderBudgetExceeded`: the same inputs would
- * fail again, so it is not an error to retry. Throws `RevisionNotFound` (transient: the revision
+ * fail again, so it resolves (a failed apply pass that retries nothing) instead of rejecting
+ * (which would be retried with backoff). Throws `RevisionNotFound` (transient: the revision
  * may still arrive) when the named revision does not exist, an invalid-spec error when its graph
  * is broken, and a transient `RenderAborted` when the pool could not render the node for a
  * reason that may pass (cancelled, pool stopped, worker crashed).
