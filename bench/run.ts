@@ -11,6 +11,11 @@ const benchmarks: readonly {
   { name: 'render (T7)', file: 'render.bench.js', nodeArgs: [] },
   { name: 'node supervisor (DESIGN 4)', file: 'supervisor.bench.js', nodeArgs: ['--expose-gc'] },
   { name: 'hub sync, 10,000 rows (issue 4)', file: 'hub-sync.bench.js', nodeArgs: [] },
+  {
+    name: 'node apply, 1,000 rows × 3 resources (issue 6)',
+    file: 'node-apply.bench.js',
+    nodeArgs: [],
+  },
 ];
 
 const only = process.argv.slice(2);

@@ -33,6 +33,13 @@ export interface FormPorts {
   setNodeRevision(node: LynqNode, revision: string, signal: AbortSignal): Promise<void>;
 }
 
+/**
+ * `spec.revision` values this form wrote that its cache does not show yet, by node uid. The
+ * watch lags the writes: without this, every pass during a 10,000-node creation patched again
+ * the nodes whose earlier patch was not yet observed (2,568 extra writes measured).
+ */
+export type RevisionWrites = Map<string, string>;
+
 /** Node revision writes in flight at once, so a 10,000-node form does not open 10,000 requests. */
 const writeConcurrency = 32;
 
@@ -91,6 +98,7 @@ export const syncFormRevisions = async (
   ports: FormPorts,
   ref: FormRef,
   signal: AbortSignal,
+  written: RevisionWrites = new Map(),
 ): Promise<FormSyncOutput> => {
   const form = ports.getForm(ref);
   if (form === undefined) {
@@ -109,8 +117,19 @@ export const syncFormRevisions = async (
   }
 
   const nodes = ports.nodesOfForm(ref);
+  // A write is forgotten once the cache shows it, or once its node is gone.
+  const present = new Set<string>();
+  for (const node of nodes) {
+    const uid = node.metadata.uid ?? '';
+    present.add(uid);
+    if (written.get(uid) === node.spec.revision) written.delete(uid);
+  }
+  for (const uid of written.keys()) if (!present.has(uid)) written.delete(uid);
   const stale = nodes.filter(
-    (n) => n.metadata.deletionTimestamp === undefined && n.spec.revision !== current,
+    (n) =>
+      n.metadata.deletionTimestamp === undefined &&
+      n.spec.revision !== current &&
+      written.get(n.metadata.uid ?? '') !== current,
   );
   const unmoved = new Set<LynqNode>();
   const writeFailures = await failuresOf(
@@ -119,6 +138,7 @@ export const syncFormRevisions = async (
     async (node) => {
       try {
         await ports.setNodeRevision(node, current, signal);
+        written.set(node.metadata.uid ?? '', current);
       } catch (err) {
         unmoved.add(node);
         // Gone or re-created meanwhile (the uid test failed): the next pass sees the new state.

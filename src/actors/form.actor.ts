@@ -26,7 +26,13 @@ import {
   type FormValidateOutput,
 } from '../machines/form.machine.js';
 import type { TemplateEnvironment } from '../render/environment.js';
-import { syncFormRevisions, validateFormOnce, type FormPorts } from './form-sync.actor.js';
+import { coalescedCall } from './coalesced-call.js';
+import {
+  syncFormRevisions,
+  validateFormOnce,
+  type FormPorts,
+  type RevisionWrites,
+} from './form-sync.actor.js';
 import {
   enterPhase,
   nextConditions,
@@ -43,6 +49,8 @@ export interface FormActorDeps {
   readonly logger: Logger;
   /** Validity changed (or was first known): the hub re-plans its nodes (SPEC F2, H10). */
   readonly validityChanged: (form: FormRef) => void;
+  /** How long node status changes gather before the form recounts its nodes. Default 200 ms. */
+  readonly recountDelayMs?: number;
   readonly now?: () => Date;
 }
 
@@ -88,13 +96,14 @@ const validityOf = (form: LynqForm | undefined): boolean | undefined => {
 export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => {
   const now = (): string => (deps.now?.() ?? new Date()).toISOString();
   const logger = deps.logger.child({ kind: 'LynqForm', namespace: ref.namespace, name: ref.name });
+  const written: RevisionWrites = new Map();
   const machine = formMachine.provide({
     actors: {
       validateForm: fromPromise<FormValidateOutput, FormValidateInput>(({ input }) =>
         Promise.resolve(validateFormOnce(deps.ports, deps.env, input.form)),
       ),
       syncRevisions: fromPromise<FormSyncOutput, FormSyncInput>(({ input, signal }) =>
-        syncFormRevisions(deps.ports, input.form, signal),
+        syncFormRevisions(deps.ports, input.form, signal, written),
       ),
     },
   });
@@ -237,6 +246,11 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
       logger.warn({ code: error.code, message: error.message }, 'Form sync failed');
   };
 
+  // Counting is a pass over every node of the form: one per window, not one per node event.
+  const recount = coalescedCall(() => {
+    publish(actor.getSnapshot());
+  }, deps.recountDelayMs ?? 200);
+
   actor.subscribe({
     next: (snapshot) => {
       reportError(snapshot);
@@ -269,11 +283,12 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
       actor.send({ type: 'nodes.changed' });
     },
     nodeStatusChanged: () => {
-      publish(actor.getSnapshot());
+      recount.request();
     },
     isValid: () => currentValidity(actor.getSnapshot()) === true,
     snapshot: () => actor.getSnapshot(),
     stop: () => {
+      recount.cancel();
       actor.stop();
       deps.statusWriter.forget(statusPath);
     },

@@ -175,6 +175,32 @@ const guardDeletions = (
   };
 };
 
+interface VariableTexts {
+  readonly all: string;
+  readonly row: string | undefined;
+}
+
+/**
+ * Canonical texts of nodes' variables, per variables object: the reflector replaces a node's
+ * object when it changes, so an unchanged node is serialised once, not once per sync.
+ */
+const variableTextsMemo = new WeakMap<object, VariableTexts>();
+
+const variableTexts = (node: LynqNode, hub: string): VariableTexts => {
+  const variables: unknown = node.spec.variables;
+  const key = typeof variables === 'object' && variables !== null ? variables : undefined;
+  const known = key === undefined ? undefined : variableTextsMemo.get(key);
+  if (known !== undefined) return known;
+  const record = (key ?? {}) as Record<string, unknown>;
+  const { hubId, templateRef, ...row } = record;
+  const texts: VariableTexts = {
+    all: canonicalJson(variables),
+    row: hubId === hub && templateRef === node.spec.templateRef ? canonicalJson(row) : undefined,
+  };
+  if (key !== undefined) variableTextsMemo.set(key, texts);
+  return texts;
+};
+
 /**
  * One sync. Fails closed: any datasource or Secret error rejects before anything is written
  * (SPEC H7). A sync with nothing to change writes nothing (SPEC H6).
@@ -200,13 +226,17 @@ export const syncHubOnce = async (
     hub: input.hub.name,
     rows,
     forms,
-    existing: nodes.map((node) => ({
-      name: node.metadata.name ?? '',
-      uid: node.spec.uid,
-      form: node.spec.templateRef,
-      variablesCanonical: canonicalJson(node.spec.variables),
-      deleting: node.metadata.deletionTimestamp !== undefined,
-    })),
+    existing: nodes.map((node) => {
+      const texts = variableTexts(node, input.hub.name);
+      return {
+        name: node.metadata.name ?? '',
+        uid: node.spec.uid,
+        form: node.spec.templateRef,
+        variablesCanonical: texts.all,
+        ...(texts.row === undefined ? {} : { rowCanonical: texts.row }),
+        deleting: node.metadata.deletionTimestamp !== undefined,
+      };
+    }),
   });
   if (plan.rejected.duplicateUids.length > 0) {
     ports.report(input.hub, { type: 'rows.duplicated', uids: plan.rejected.duplicateUids });

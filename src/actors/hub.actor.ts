@@ -24,6 +24,7 @@ import {
   type HubRef,
   type HubSyncFailure,
 } from '../machines/hub.machine.js';
+import { coalescedCall } from './coalesced-call.js';
 import { syncHubActor, type HubSyncPorts } from './hub-sync.actor.js';
 import {
   enterPhase,
@@ -59,6 +60,8 @@ export interface HubActorDeps {
   readonly statusWriter: StatusWriter;
   readonly events: EventRecorder;
   readonly logger: Logger;
+  /** How long node changes gather before the hub recounts its nodes. Default 200 ms. */
+  readonly recountDelayMs?: number;
   readonly now?: () => Date;
 }
 
@@ -254,6 +257,11 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
     }
   };
 
+  // Counting is a pass over every node of the hub: one per window, not one per node event.
+  const recount = coalescedCall(() => {
+    publish(actor.getSnapshot());
+  }, deps.recountDelayMs ?? 200);
+
   actor.subscribe({
     next: (snapshot) => {
       traceSync(snapshot);
@@ -286,10 +294,11 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
       actor.send({ type: 'forms.changed' });
     },
     nodesChanged: () => {
-      publish(actor.getSnapshot());
+      recount.request();
     },
     snapshot: () => actor.getSnapshot(),
     stop: () => {
+      recount.cancel();
       actor.stop();
       deps.statusWriter.forget(statusPath);
     },

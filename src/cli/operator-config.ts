@@ -12,6 +12,8 @@ export interface OperatorConfig {
   readonly watchTimeoutSeconds: number;
   /** Least time between two status writes of one object (DESIGN 3). */
   readonly statusMinIntervalMs: number;
+  /** How long a first status change waits for the ones that follow it (DESIGN 3). */
+  readonly statusGatherMs: number;
   /** Port of /healthz, /readyz and /metrics; 0 = pick a free port, -1 = none. */
   readonly healthPort: number;
   /** Target namespaces besides the node's own (SPEC N16); `*` allows all. Default: none. */
@@ -74,6 +76,11 @@ export const readOperatorConfig = (
       'status-min-interval-ms',
       flagOf(args, 'status-min-interval-ms') ?? env['LYNQ_STATUS_MIN_INTERVAL_MS'],
       1_000,
+    ),
+    statusGatherMs: numberOf(
+      'status-gather-ms',
+      flagOf(args, 'status-gather-ms') ?? env['LYNQ_STATUS_GATHER_MS'],
+      300,
     ),
     healthPort: numberOf(
       'health-port',

@@ -91,6 +91,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     client,
     logger,
     minIntervalMs: config.statusMinIntervalMs,
+    gatherMs: config.statusGatherMs,
   });
   const events = createEventRecorder(client, logger);
   // Form validation compiles every template with the real function library (SPEC F1).

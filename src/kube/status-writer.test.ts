@@ -63,4 +63,22 @@ describe('status writer', () => {
       { path: '/c/status', body: { status: { lastError: null, phase: 'Ready' } } },
     ]);
   });
+  it('gathers the changes that follow a first one into one write', async () => {
+    const { client, writes } = fakeClient();
+    const w = createStatusWriter({
+      client,
+      logger: pino({ level: 'silent' }),
+      minIntervalMs: 5,
+      gatherMs: 50,
+    });
+    w.publish('/g/status', { phase: 'Pending' });
+    await new Promise((r) => setTimeout(r, 10));
+    w.publish('/g/status', { phase: 'Applying' });
+    await new Promise((r) => setTimeout(r, 10));
+    w.publish('/g/status', { phase: 'Ready' });
+    const keepAlive = setInterval(() => undefined, 1_000);
+    await w.flush();
+    clearInterval(keepAlive);
+    assert.deepEqual(writes, [{ path: '/g/status', body: { status: { phase: 'Ready' } } }]);
+  });
 });

@@ -8,6 +8,11 @@ export interface StatusWriterOptions {
   readonly logger: Logger;
   /** Least time between two writes to one object. Default 1 s. */
   readonly minIntervalMs?: number;
+  /**
+   * How long a first change waits for the ones that follow it. A new node passes Pending,
+   * Applying and Ready within moments: gathered, that is one write instead of three. Default 0.
+   */
+  readonly gatherMs?: number;
   /** Delay before retrying a failed write (doubling up to 30 s). Default 1 s. */
   readonly retryMs?: number;
   /** Field manager of status writes, distinct from the resource manager (DESIGN 9). */
@@ -46,6 +51,7 @@ interface Slot {
 /** Creates a writer; its timers are unref'd, so it never keeps the process alive. */
 export const createStatusWriter = (options: StatusWriterOptions): StatusWriter => {
   const minIntervalMs = options.minIntervalMs ?? 1_000;
+  const gatherMs = options.gatherMs ?? 0;
   const retryMs = options.retryMs ?? 1_000;
   const fieldManager = options.fieldManager ?? 'lynq-status';
   const slots = new Map<string, Slot>();
@@ -143,7 +149,7 @@ export const createStatusWriter = (options: StatusWriterOptions): StatusWriter =
       if (slot.pending === undefined && !slot.inFlight && canonicalJson(status) === slot.written)
         return;
       slot.pending = status;
-      schedule(path, slot, Math.max(0, slot.lastWriteAt + minIntervalMs - Date.now()));
+      schedule(path, slot, Math.max(gatherMs, slot.lastWriteAt + minIntervalMs - Date.now()));
     },
     forget: (path) => {
       const slot = slots.get(path);

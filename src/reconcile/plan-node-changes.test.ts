@@ -143,4 +143,34 @@ describe('planNodeChanges', () => {
     });
     assert.deepEqual([plan.create.length, plan.update.length, plan.delete.length], [0, 0, 0]);
   });
+
+  it('H6 compares an unchanged row by its canonical text, and still sees a changed one', () => {
+    const withText = (r: RowInput): RowInput => ({ ...r, canonical: canonicalJson(r.variables) });
+    const before = row('a', true, { plan: 'pro' });
+    const node: ExistingNode = {
+      ...existing('a', 'web', before),
+      rowCanonical: canonicalJson(before.variables),
+    };
+    const forms = [{ name: 'web', valid: true }];
+    const same = planNodeChanges({ hub: 'hub', rows: [withText(before)], forms, existing: [node] });
+    assert.equal(same.update.length, 0);
+    const changed = withText(row('a', true, { plan: 'max' }));
+    const plan = planNodeChanges({ hub: 'hub', rows: [changed], forms, existing: [node] });
+    assert.deepEqual(plan.update[0]?.variables, {
+      ...changed.variables,
+      hubId: 'hub',
+      templateRef: 'web',
+    });
+  });
+
+  it('H3 a row column mapped to hubId is overridden by the hub name, and an unchanged such row updates nothing', () => {
+    const r = row('a', true, { hubId: 'from-row' });
+    const plan = planNodeChanges({
+      hub: 'hub',
+      rows: [{ ...r, canonical: canonicalJson(r.variables) }],
+      forms: [{ name: 'web', valid: true }],
+      existing: [existing('a', 'web', r)],
+    });
+    assert.equal(plan.update.length, 0);
+  });
 });

@@ -1,0 +1,197 @@
+// What the end-to-end benchmarks share: a control plane and database, the operator process as users start it, and figures read from /proc and the audit log.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { createConnection, type Connection } from 'mysql2/promise';
+import { cachePaths, repoRoot } from '../test/harness/cache-paths.js';
+import { startControlPlane, type ControlPlane } from '../test/harness/control-plane.js';
+import { ensureDatabaseServer, type DatabaseServer } from '../test/harness/database-server.js';
+import { kubeRequest, type KubeResponse } from '../test/harness/kube-request.js';
+import { reapStaleProcesses } from '../test/harness/managed-process.js';
+import type { AuditEvent } from '../test/harness/test-env.js';
+
+export const say = (label: string, value: string): void => {
+  process.stdout.write(`${label.padEnd(48)} ${value}\n`);
+};
+
+export const log = (message: string): void => {
+  process.stderr.write(`[bench] ${message}\n`);
+};
+
+/** utime + stime of a process, in milliseconds (clock ticks of 10 ms on Linux). */
+export const cpuMillis = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+
+export const peakRssMb = (pid: number): number => {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? '0') / 1024;
+};
+
+/** Every request of the operator's user completed since `since` (the audit log logs writes only). */
+export const operatorWrites = (auditLog: string, since: number): AuditEvent[] =>
+  readFileSync(auditLog, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as AuditEvent)
+    .filter(
+      (e) =>
+        e.stage === 'ResponseComplete' &&
+        e.user.username === 'lynq-operator' &&
+        Date.parse(e.requestReceivedTimestamp) >= since,
+    );
+
+/** `verb resource[/subresource]=count, …` */
+export const byKind = (events: readonly AuditEvent[]): string => {
+  const counts = new Map<string, number>();
+  for (const e of events) {
+    const key = `${e.verb} ${e.objectRef?.resource ?? ''}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => `${k}=${n}`).join(', ') || 'none';
+};
+
+export interface BenchWorld {
+  readonly kc: KubeConfig;
+  readonly controlPlane: ControlPlane;
+  readonly db: Connection;
+  readonly dbName: string;
+  readonly dbUrl: URL;
+  readonly namespace: string;
+  /** POSTs a namespaced operator.lynq.sh object. */
+  post(plural: string, body: unknown): Promise<KubeResponse>;
+  /** Starts the operator as its own user on the bench namespace; its output is collected. */
+  startOperator(): { readonly pid: number; output(): string };
+}
+
+/**
+ * Runs `body` with a fresh control plane, a database holding table `nodes` (id, active, plan)
+ * filled with `rows` active rows, and a namespace; stops everything afterwards.
+ */
+export const withBenchWorld = async (
+  rows: number,
+  body: (world: BenchWorld) => Promise<void>,
+): Promise<void> => {
+  const namespace = 'bench';
+  const paths = cachePaths();
+  reapStaleProcesses(paths.runDir);
+  const dir = mkdtempSync(join(tmpdir(), 'lynq-bench-'));
+  let database: DatabaseServer | undefined;
+  let controlPlane: ControlPlane | undefined;
+  const operators: ChildProcess[] = [];
+  try {
+    [database, controlPlane] = await Promise.all([
+      ensureDatabaseServer(dir, paths.runDir, log),
+      startControlPlane({ dir: join(dir, 'cp'), log }),
+    ]);
+    const cp = controlPlane;
+    const kc = new KubeConfig();
+    kc.loadFromFile(cp.kubeconfigs.admin);
+    const dbName = `lynq_bench_${process.pid}`;
+    const db = await createConnection({ uri: database.url });
+    await db.query(`CREATE DATABASE ${db.escapeId(dbName)}`);
+    await db.query(`USE ${db.escapeId(dbName)}`);
+    await db.query(
+      'CREATE TABLE nodes (id VARCHAR(64) PRIMARY KEY, active TINYINT(1), plan VARCHAR(16))',
+    );
+    for (let start = 0; start < rows; start += 1000) {
+      const chunk = Array.from({ length: Math.min(1000, rows - start) }, (_, i) => [
+        `tenant-${start + i}`,
+        1,
+        'pro',
+      ]);
+      await db.query('INSERT INTO nodes VALUES ?', [chunk]);
+    }
+    await kubeRequest(kc, {
+      method: 'POST',
+      path: '/api/v1/namespaces',
+      body: { metadata: { name: namespace } },
+    });
+    const world: BenchWorld = {
+      kc,
+      controlPlane: cp,
+      db,
+      dbName,
+      dbUrl: new URL(database.url),
+      namespace,
+      post: (plural, object) =>
+        kubeRequest(kc, {
+          method: 'POST',
+          path: `/apis/operator.lynq.sh/v1/namespaces/${namespace}/${plural}`,
+          body: object,
+        }),
+      startOperator: () => {
+        let output = '';
+        const operator = spawn(
+          process.execPath,
+          [
+            join(repoRoot(), 'dist', 'src', 'main.js'),
+            'operator',
+            '--kubeconfig',
+            cp.kubeconfigs.operator,
+            '--namespace',
+            namespace,
+            '--health-port',
+            '-1',
+            '--log-level',
+            'debug',
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        operators.push(operator);
+        operator.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
+        operator.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
+        return { pid: operator.pid ?? 0, output: () => output };
+      },
+    };
+    try {
+      await body(world);
+    } finally {
+      await db.query(`DROP DATABASE ${db.escapeId(dbName)}`);
+      await db.end();
+    }
+  } finally {
+    for (const operator of operators) operator.kill('SIGTERM');
+    await controlPlane?.stop();
+    await database?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+/** A LynqHub reading table `nodes` of the bench database every `syncInterval`. */
+export const benchHub = (world: BenchWorld, syncInterval: string): Record<string, unknown> => ({
+  apiVersion: 'operator.lynq.sh/v1',
+  kind: 'LynqHub',
+  metadata: { name: 'hub', namespace: world.namespace },
+  spec: {
+    source: {
+      type: 'mysql',
+      syncInterval,
+      mysql: {
+        host: world.dbUrl.hostname,
+        port: Number(world.dbUrl.port || '3306'),
+        username: 'root',
+        database: world.dbName,
+        table: 'nodes',
+      },
+    },
+    valueMappings: { uid: 'id', activate: 'active' },
+    extraValueMappings: { plan: 'plan' },
+  },
+});
+
+/** Lists the bench namespace's LynqNodes (one request per call). */
+export const listNodes = async (
+  world: BenchWorld,
+): Promise<
+  { status?: { conditions?: { type: string; status: string }[] }; metadata: { name: string } }[]
+> => {
+  const res = await kubeRequest(world.kc, {
+    method: 'GET',
+    path: `/apis/operator.lynq.sh/v1/namespaces/${world.namespace}/lynqnodes`,
+  });
+  return (res.body as { items: [] }).items;
+};
