@@ -64,13 +64,28 @@ describe('status writer', () => {
     ]);
   });
   it('gathers the changes that follow a first one into one write', async () => {
-    const { client, writes } = fakeClient();
-    const w = createStatusWriter({
-      client,
-      logger: pino({ level: 'silent' }),
-      minIntervalMs: 5,
-      gatherMs: 50,
-    });
+    // The writer's timers are unref'd (they never hold the process open); this test does.
+    const keepAlive = setInterval(() => undefined, 1_000);
+    try {
+      const { client, writes } = fakeClient();
+      const w = createStatusWriter({
+        client,
+        logger: pino({ level: 'silent' }),
+        minIntervalMs: 5,
+        gatherMs: 500,
+      });
+      // Without gathering, the first status would be written during the first pause.
+      w.publish('/g/status', { phase: 'Pending' });
+      await new Promise((r) => setTimeout(r, 20));
+      w.publish('/g/status', { phase: 'Applying' });
+      await new Promise((r) => setTimeout(r, 20));
+      w.publish('/g/status', { phase: 'Ready' });
+      await w.flush();
+      assert.deepEqual(writes, [{ path: '/g/status', body: { status: { phase: 'Ready' } } }]);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  });
     w.publish('/g/status', { phase: 'Pending' });
     await new Promise((r) => setTimeout(r, 10));
     w.publish('/g/status', { phase: 'Applying' });
