@@ -22,6 +22,10 @@ import { MysqlDatasourceCache } from '../datasource/mysql-datasource-cache.js';
 import { invalidSpecError, messageOf } from '../errors.js';
 import { apiErrorCodes, createApiClient, patchTypes, type ApiClient } from '../kube/api-client.js';
 import { createEventRecorder } from '../kube/event-recorder.js';
+import {
+  createFinalizerAdder,
+  removeAnnotationIfUnchanged,
+} from '../kube/guarded-metadata-patch.js';
 import { createHttpTransport } from '../kube/http-transport.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { lynqCollectionPath, lynqObjectPath, secretPath } from '../kube/lynq-paths.js';
@@ -270,23 +274,20 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
       });
     },
     clearAllowDeletions: async (hub, token, signal) => {
-      // The test makes this a no-op failure when someone set a new token meanwhile (SPEC H9).
       const path = lynqObjectPath(
         'lynqhubs',
         hub.metadata.namespace ?? '',
         hub.metadata.name ?? '',
       );
-      const key = `/metadata/annotations/${annotationKeys.allowDeletions.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      await client.patch(
+      const removed = await removeAnnotationIfUnchanged(
+        client,
         path,
-        patchTypes.json,
-        [
-          { op: 'test', path: '/metadata/uid', value: hub.metadata.uid },
-          { op: 'test', path: key, value: token },
-          { op: 'remove', path: key },
-        ],
-        { signal },
+        { uid: hub.metadata.uid, key: annotationKeys.allowDeletions, value: token },
+        signal,
       );
+      // A token changed (or removed) meanwhile is not ours to remove: the spent one is already
+      // gone, and a new one is judged against its own set at the next sync (SPEC H9).
+      if (!removed) logger.debug({ hub: path, token }, 'Allow-deletions token changed meanwhile');
     },
     report: (hub, event) => {
       const key = keyOf(hub.namespace, hub.name);
@@ -361,25 +362,13 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   const startHub = hubActorFactory({ ports, finalize, statusWriter, events, logger });
 
   /** Adds the hub's finalizer once, so its nodes are deleted before it goes (SPEC H8). */
+  const hubFinalizer = createFinalizerAdder(client, logger, finalizers.hubCleanup);
   const ensureHubFinalizer = (hub: LynqHub): void => {
-    if (
-      hub.metadata.deletionTimestamp !== undefined ||
-      hub.metadata.finalizers?.includes(finalizers.hubCleanup) === true
-    )
-      return;
-    const path = lynqObjectPath('lynqhubs', hub.metadata.namespace ?? '', hub.metadata.name ?? '');
-    const ops =
-      hub.metadata.finalizers === undefined
-        ? [{ op: 'add' as const, path: '/metadata/finalizers', value: [finalizers.hubCleanup] }]
-        : [{ op: 'add' as const, path: '/metadata/finalizers/-', value: finalizers.hubCleanup }];
-    client
-      .patch(path, patchTypes.json, [
-        { op: 'test', path: '/metadata/uid', value: hub.metadata.uid },
-        ...ops,
-      ])
-      .catch((err: unknown) => {
-        logger.warn({ err: messageOf(err), hub: path }, 'Adding the hub finalizer failed');
-      });
+    if (hub.metadata.deletionTimestamp !== undefined) return;
+    hubFinalizer.ensure(
+      lynqObjectPath('lynqhubs', hub.metadata.namespace ?? '', hub.metadata.name ?? ''),
+      hub.metadata,
+    );
   };
 
   const observeHub = (obj: KubeObject): void => {
