@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
-import { conditionReasons, conditionStatuses, formConditionTypes } from '../api/conditions.js';
+import { conditionStatuses, formConditionTypes } from '../api/conditions.js';
 import { groupVersion } from '../api/crd-builder.js';
 import type { LynqForm } from '../api/lynq-form.schema.js';
 import type { LynqHub, TlsMode } from '../api/lynq-hub.schema.js';
@@ -102,7 +102,6 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
 
   const nodesByHub = new Map<string, Map<string, LynqNode>>();
   const hubActors = new Map<string, HubActor>();
-  const reportedDuplicates = new Map<string, string>();
   const hubKeyOfNode = (node: LynqNode): string | undefined => {
     const hub = node.metadata.ownerReferences?.find((o) => o.kind === 'LynqHub')?.name;
     return hub === undefined ? undefined : keyOf(node.metadata.namespace, hub);
@@ -299,33 +298,14 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
         name: hub.name,
         uid,
       };
-      switch (event.type) {
-        case 'node.deleted': {
-          const { name, uid: rowUid, form, cause } = event.deletion;
-          logger.info({ hub: key, node: name, cause }, 'Deleted node');
-          void events.record({
-            object,
-            type: 'Normal',
-            reason: 'NodeDeleted',
-            message: `LynqNode ${name} (uid ${rowUid}, form ${form}) deleted: ${cause}`,
-          });
-          return;
-        }
-        case 'rows.duplicated': {
-          // One event per distinct set of duplicates, not one per sync (SPEC H4, H6).
-          const set = event.uids.join(',');
-          if (reportedDuplicates.get(key) === set) return;
-          reportedDuplicates.set(key, set);
-          const shown = event.uids.slice(0, 10).join(', ');
-          void events.record({
-            object,
-            type: 'Warning',
-            reason: conditionReasons.duplicateUids,
-            message: `${event.uids.length} uids appear in more than one row and change nothing: ${shown}${event.uids.length > 10 ? ', …' : ''}`,
-          });
-          return;
-        }
-      }
+      const { name, uid: rowUid, form, cause } = event.deletion;
+      logger.info({ hub: key, node: name, cause }, 'Deleted node');
+      void events.record({
+        object,
+        type: 'Normal',
+        reason: 'NodeDeleted',
+        message: `LynqNode ${name} (uid ${rowUid}, form ${form}) deleted: ${cause}`,
+      });
     },
   };
 
