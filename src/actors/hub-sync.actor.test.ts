@@ -177,4 +177,27 @@ describe('syncHubOnce', () => {
     assert.equal(released.deletionGuard?.released, true);
     assert.equal(released.desired, 0);
   });
+
+  it('H7 an error after the rows were read is marked rowsRead; one before them is not', async () => {
+    const f = fake();
+    f.rows = [row('acme')];
+    f.ports.createNode = () => Promise.reject(transientError('KubeUnavailable', 'POST: 503'));
+    await assert.rejects(syncHubOnce(f.ports, input, signal), {
+      code: 'NodeWriteFailed',
+      details: { rowsRead: true },
+    });
+    f.rows = transientError('DatasourceUnreachable', 'connect ECONNREFUSED');
+    await assert.rejects(syncHubOnce(f.ports, input, signal), (err: { details: object }) => {
+      assert.equal('rowsRead' in err.details, false);
+      return true;
+    });
+  });
+
+  it('H4 duplicated uids are in the output, and only there', async () => {
+    const f = fake();
+    f.rows = [row('b'), row('a'), row('b'), row('a'), row('c')];
+    const out = await syncHubOnce(f.ports, input, signal);
+    assert.deepEqual(out.duplicateUids, ['a', 'b']);
+    assert.deepEqual(f.writes, ['read password=(none)', 'create c']);
+  });
 });

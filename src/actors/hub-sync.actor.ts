@@ -7,12 +7,13 @@ import type { LynqNode } from '../api/lynq-node.schema.js';
 import { annotationKeys, labelKeys } from '../api/metadata-keys.js';
 import { labelSafe } from '../api/node-name.js';
 import { nodeObject, type NodeObject } from '../api/node-object.js';
-import { invalidSpecError, messageOf, transientError } from '../errors.js';
-import type {
-  HubDeletionGuard,
-  HubRef,
-  HubSyncInput,
-  HubSyncOutput,
+import { invalidSpecError, LynqError, messageOf, transientError } from '../errors.js';
+import {
+  rowsReadDetail,
+  type HubDeletionGuard,
+  type HubRef,
+  type HubSyncInput,
+  type HubSyncOutput,
 } from '../machines/hub.machine.js';
 import { decideDeletions } from '../reconcile/deletion-guard.js';
 import {
@@ -56,13 +57,11 @@ export interface HubSyncPorts {
    * releases its set once).
    */
   clearAllowDeletions(hub: LynqHub, token: string, signal: AbortSignal): Promise<void>;
-  /** Reports a deletion and duplicated uids (events, logs). */
+  /** Reports a deletion (events, logs). Duplicated uids travel in the output (SPEC H4). */
   report(hub: HubRef, event: SyncReport): void;
 }
 
-export type SyncReport =
-  | { readonly type: 'node.deleted'; readonly deletion: NodeDeletion }
-  | { readonly type: 'rows.duplicated'; readonly uids: readonly string[] };
+export type SyncReport = { readonly type: 'node.deleted'; readonly deletion: NodeDeletion };
 
 const hasCondition = (node: LynqNode, type: string): boolean =>
   node.status?.conditions?.some((c) => c.type === type && c.status === conditionStatuses.true) ??
@@ -201,24 +200,14 @@ const variableTexts = (node: LynqNode, hub: string): VariableTexts => {
   return texts;
 };
 
-/**
- * One sync. Fails closed: any datasource or Secret error rejects before anything is written
- * (SPEC H7). A sync with nothing to change writes nothing (SPEC H6).
- */
-export const syncHubOnce = async (
+/** The part of a sync after the rows are read: plan, guard, write, count. */
+const writeNodes = async (
   ports: HubSyncPorts,
   input: HubSyncInput,
+  hub: LynqHub,
+  rows: readonly RowInput[],
   signal: AbortSignal,
 ): Promise<HubSyncOutput> => {
-  const hub = ports.getHub(input.hub);
-  if (hub === undefined) {
-    throw transientError(
-      'HubNotFound',
-      `LynqHub ${input.hub.namespace}/${input.hub.name} is not known yet`,
-    );
-  }
-  const password = await passwordOf(ports, hub, signal);
-  const rows = await ports.readRows(hub, password, signal);
   const forms = ports.formsOfHub(input.hub);
   // A snapshot: the cache behind the port may change while the writes below are under way.
   const nodes = [...ports.nodesOfHub(input.hub)];
@@ -238,9 +227,6 @@ export const syncHubOnce = async (
       };
     }),
   });
-  if (plan.rejected.duplicateUids.length > 0) {
-    ports.report(input.hub, { type: 'rows.duplicated', uids: plan.rejected.duplicateUids });
-  }
   const { plan: guardedPlan, guard } = guardDeletions(hub, plan, nodes);
   await applyPlan(ports, input, hub, guardedPlan, signal);
   const allowToken = hub.metadata.annotations?.[annotationKeys.allowDeletions];
@@ -262,7 +248,47 @@ export const syncHubOnce = async (
       guardedPlan.create.length + guardedPlan.update.length + guardedPlan.delete.length > 0 ||
       guard.released,
     deletionGuard: guard,
+    duplicateUids: [...plan.rejected.duplicateUids].sort(),
   };
+};
+
+/** `err` marked as having happened after the rows were read, so the datasource counts as reachable. */
+const afterRowsRead = (err: unknown): LynqError => {
+  const details = { [rowsReadDetail]: true };
+  return err instanceof LynqError
+    ? new LynqError(err.message, {
+        kind: err.kind,
+        code: err.code,
+        cause: err.cause,
+        details: { ...err.details, ...details },
+      })
+    : transientError('SyncFailed', messageOf(err), err, details);
+};
+
+/**
+ * One sync. Fails closed: any datasource or Secret error rejects before anything is written
+ * (SPEC H7). A sync with nothing to change writes nothing (SPEC H6). An error after the rows
+ * were read carries `details.rowsRead = true`.
+ */
+export const syncHubOnce = async (
+  ports: HubSyncPorts,
+  input: HubSyncInput,
+  signal: AbortSignal,
+): Promise<HubSyncOutput> => {
+  const hub = ports.getHub(input.hub);
+  if (hub === undefined) {
+    throw transientError(
+      'HubNotFound',
+      `LynqHub ${input.hub.namespace}/${input.hub.name} is not known yet`,
+    );
+  }
+  const password = await passwordOf(ports, hub, signal);
+  const rows = await ports.readRows(hub, password, signal);
+  try {
+    return await writeNodes(ports, input, hub, rows, signal);
+  } catch (err) {
+    throw afterRowsRead(err);
+  }
 };
 
 /** The actor the hub machine invokes as `syncHub`. */

@@ -100,6 +100,38 @@ const deletionGuardCondition = (guard: HubDeletionGuard | undefined): ConditionI
           message: 'No sync has tried to delete more nodes than spec.deletionGuard.maxDeletions',
         };
 
+/**
+ * `DatasourceReachable` from the last sync (SPEC H7): False with the error's code and message
+ * whenever that sync did not get its rows — the read failed, or what it needs (a password or CA
+ * Secret, valid identifiers) was missing — whatever the code; True once rows were read (also
+ * when a node write failed afterwards); Unknown before any sync finished.
+ */
+export const datasourceReachableCondition = (
+  everSynced: boolean,
+  error: HubSyncFailure | undefined,
+): ConditionInput => {
+  if (error !== undefined && !error.rowsRead)
+    return {
+      type: hubConditionTypes.datasourceReachable,
+      status: 'False',
+      reason: error.code,
+      message: error.message,
+    };
+  if (!everSynced && error === undefined)
+    return {
+      type: hubConditionTypes.datasourceReachable,
+      status: 'Unknown',
+      reason: conditionReasons.notReadYet,
+      message: 'No sync has read the datasource yet',
+    };
+  return {
+    type: hubConditionTypes.datasourceReachable,
+    status: 'True',
+    reason: conditionReasons.reachable,
+    message: 'The last read succeeded',
+  };
+};
+
 /** Phases a person needs to see; `Syncing` is a pass that publishes nothing by itself (SPEC O2, H6). */
 const publishedPhase = (phase: string): boolean => phase !== 'Syncing';
 
@@ -154,7 +186,6 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
       ).length;
     const good = context.lastGood;
     const error = context.lastError;
-    const reachable = error === undefined || !error.code.startsWith('Datasource');
     const conditions = nextConditions(
       hub.status?.conditions,
       [
@@ -171,13 +202,7 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
             phase === 'Ready' ? 'Rows synced to nodes' : (error?.message ?? `Hub is ${phase}`),
         },
         deletionGuardCondition(good?.deletionGuard),
-        {
-          type: hubConditionTypes.datasourceReachable,
-          status:
-            good === undefined && error === undefined ? 'Unknown' : reachable ? 'True' : 'False',
-          reason: reachable ? 'Reachable' : error.code,
-          message: reachable ? 'The last read succeeded' : error.message,
-        },
+        datasourceReachableCondition(good !== undefined, error),
       ],
       hub.metadata.generation ?? 0,
       stamp,
@@ -238,6 +263,26 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
     });
   };
 
+  let reportedDuplicates = '';
+  /**
+   * One Warning event per distinct set of duplicated uids, not one per sync (SPEC H4, H6). A sync
+   * without duplicates clears the memory, so the same set coming back is reported again.
+   */
+  const reportDuplicates = (uids: readonly string[] | undefined): void => {
+    const set = uids?.join('\u0000') ?? reportedDuplicates;
+    if (set === reportedDuplicates) return;
+    reportedDuplicates = set;
+    if (uids === undefined || uids.length === 0) return;
+    const shown = uids.slice(0, 10).join(', ');
+    logger.warn({ count: uids.length }, 'Duplicated uids');
+    void deps.events.record({
+      object: involved(),
+      type: 'Warning',
+      reason: conditionReasons.duplicateUids,
+      message: `${String(uids.length)} uids appear in more than one row and change nothing: ${shown}${uids.length > 10 ? ', …' : ''}`,
+    });
+  };
+
   let syncStartedAt: number | undefined;
   const traceSync = (snapshot: SnapshotFrom<typeof hubMachine>): void => {
     const syncing = snapshot.matches('syncing');
@@ -267,6 +312,7 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
       traceSync(snapshot);
       reportError(snapshot.context.lastError);
       reportGuard(snapshot.context.lastGood?.deletionGuard);
+      reportDuplicates(snapshot.context.lastGood?.duplicateUids);
       publish(snapshot);
     },
     error: (err: unknown) => {

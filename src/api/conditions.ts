@@ -36,6 +36,8 @@ export const conditionReasons = {
   // Hub (SPEC H4, H7, H9, H11)
   synced: 'Synced',
   datasourceError: 'DatasourceError',
+  reachable: 'Reachable',
+  notReadYet: 'NotReadYet',
   duplicateUids: 'DuplicateUids',
   deletionGuarded: 'DeletionGuarded',
   deletionsAllowed: 'DeletionsAllowed',

@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
-import { conditionReasons, conditionStatuses, formConditionTypes } from '../api/conditions.js';
+import { conditionStatuses, formConditionTypes } from '../api/conditions.js';
 import { groupVersion } from '../api/crd-builder.js';
 import type { LynqForm } from '../api/lynq-form.schema.js';
 import type { LynqHub, TlsMode } from '../api/lynq-hub.schema.js';
@@ -22,6 +22,10 @@ import { MysqlDatasourceCache } from '../datasource/mysql-datasource-cache.js';
 import { invalidSpecError, messageOf } from '../errors.js';
 import { apiErrorCodes, createApiClient, patchTypes, type ApiClient } from '../kube/api-client.js';
 import { createEventRecorder } from '../kube/event-recorder.js';
+import {
+  createFinalizerAdder,
+  removeAnnotationIfUnchanged,
+} from '../kube/guarded-metadata-patch.js';
 import { createHttpTransport } from '../kube/http-transport.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { lynqCollectionPath, lynqObjectPath, secretPath } from '../kube/lynq-paths.js';
@@ -100,7 +104,6 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
 
   const nodesByHub = new Map<string, Map<string, LynqNode>>();
   const hubActors = new Map<string, HubActor>();
-  const reportedDuplicates = new Map<string, string>();
   const hubKeyOfNode = (node: LynqNode): string | undefined => {
     const hub = node.metadata.ownerReferences?.find((o) => o.kind === 'LynqHub')?.name;
     return hub === undefined ? undefined : keyOf(node.metadata.namespace, hub);
@@ -272,23 +275,20 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
       });
     },
     clearAllowDeletions: async (hub, token, signal) => {
-      // The test makes this a no-op failure when someone set a new token meanwhile (SPEC H9).
       const path = lynqObjectPath(
         'lynqhubs',
         hub.metadata.namespace ?? '',
         hub.metadata.name ?? '',
       );
-      const key = `/metadata/annotations/${annotationKeys.allowDeletions.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      await client.patch(
+      const removed = await removeAnnotationIfUnchanged(
+        client,
         path,
-        patchTypes.json,
-        [
-          { op: 'test', path: '/metadata/uid', value: hub.metadata.uid },
-          { op: 'test', path: key, value: token },
-          { op: 'remove', path: key },
-        ],
-        { signal },
+        { uid: hub.metadata.uid, key: annotationKeys.allowDeletions, value: token },
+        signal,
       );
+      // A token changed (or removed) meanwhile is not ours to remove: the spent one is already
+      // gone, and a new one is judged against its own set at the next sync (SPEC H9).
+      if (!removed) logger.debug({ hub: path, token }, 'Allow-deletions token changed meanwhile');
     },
     report: (hub, event) => {
       const key = keyOf(hub.namespace, hub.name);
@@ -300,33 +300,14 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
         name: hub.name,
         uid,
       };
-      switch (event.type) {
-        case 'node.deleted': {
-          const { name, uid: rowUid, form, cause } = event.deletion;
-          logger.info({ hub: key, node: name, cause }, 'Deleted node');
-          void events.record({
-            object,
-            type: 'Normal',
-            reason: 'NodeDeleted',
-            message: `LynqNode ${name} (uid ${rowUid}, form ${form}) deleted: ${cause}`,
-          });
-          return;
-        }
-        case 'rows.duplicated': {
-          // One event per distinct set of duplicates, not one per sync (SPEC H4, H6).
-          const set = event.uids.join(',');
-          if (reportedDuplicates.get(key) === set) return;
-          reportedDuplicates.set(key, set);
-          const shown = event.uids.slice(0, 10).join(', ');
-          void events.record({
-            object,
-            type: 'Warning',
-            reason: conditionReasons.duplicateUids,
-            message: `${event.uids.length} uids appear in more than one row and change nothing: ${shown}${event.uids.length > 10 ? ', …' : ''}`,
-          });
-          return;
-        }
-      }
+      const { name, uid: rowUid, form, cause } = event.deletion;
+      logger.info({ hub: key, node: name, cause }, 'Deleted node');
+      void events.record({
+        object,
+        type: 'Normal',
+        reason: 'NodeDeleted',
+        message: `LynqNode ${name} (uid ${rowUid}, form ${form}) deleted: ${cause}`,
+      });
     },
   };
 
@@ -363,25 +344,13 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   const startHub = hubActorFactory({ ports, finalize, statusWriter, events, logger });
 
   /** Adds the hub's finalizer once, so its nodes are deleted before it goes (SPEC H8). */
+  const hubFinalizer = createFinalizerAdder(client, logger, finalizers.hubCleanup);
   const ensureHubFinalizer = (hub: LynqHub): void => {
-    if (
-      hub.metadata.deletionTimestamp !== undefined ||
-      hub.metadata.finalizers?.includes(finalizers.hubCleanup) === true
-    )
-      return;
-    const path = lynqObjectPath('lynqhubs', hub.metadata.namespace ?? '', hub.metadata.name ?? '');
-    const ops =
-      hub.metadata.finalizers === undefined
-        ? [{ op: 'add' as const, path: '/metadata/finalizers', value: [finalizers.hubCleanup] }]
-        : [{ op: 'add' as const, path: '/metadata/finalizers/-', value: finalizers.hubCleanup }];
-    client
-      .patch(path, patchTypes.json, [
-        { op: 'test', path: '/metadata/uid', value: hub.metadata.uid },
-        ...ops,
-      ])
-      .catch((err: unknown) => {
-        logger.warn({ err: messageOf(err), hub: path }, 'Adding the hub finalizer failed');
-      });
+    if (hub.metadata.deletionTimestamp !== undefined) return;
+    hubFinalizer.ensure(
+      lynqObjectPath('lynqhubs', hub.metadata.namespace ?? '', hub.metadata.name ?? ''),
+      hub.metadata,
+    );
   };
 
   const observeHub = (obj: KubeObject): void => {

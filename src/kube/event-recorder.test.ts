@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { pino } from 'pino';
-import type { ApiClient } from './api-client.js';
+import { conflictError, invalidSpecError } from '../errors.js';
+import { apiErrorCodes, type ApiClient } from './api-client.js';
 import { createEventRecorder } from './event-recorder.js';
 
 const recordingClient = () => {
@@ -91,4 +92,73 @@ it('O1 two events of one reason fired together make one Event with count 2', asy
     ['create', 'patch'],
   );
   assert.equal((bodies[1] as { count: number }).count, 2);
+});
+
+/** An in-memory Events collection that answers like the API server (409 on a taken name, 404 on a missing one). */
+const storeClient = () => {
+  const events = new Map<string, Record<string, unknown>>();
+  const nameOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
+  const client: ApiClient = {
+    get: (path) => Promise.resolve(events.get(nameOf(path))),
+    create: (path, body) => {
+      const event = body as { metadata: { name: string } };
+      if (events.has(event.metadata.name))
+        return Promise.reject(
+          conflictError(apiErrorCodes.alreadyExists, `POST ${path}: already exists`),
+        );
+      events.set(event.metadata.name, { ...(body as Record<string, unknown>) });
+      return Promise.resolve(body);
+    },
+    patch: (path, _type, body) => {
+      const stored = events.get(nameOf(path));
+      if (stored === undefined)
+        return Promise.reject(invalidSpecError(apiErrorCodes.notFound, `PATCH ${path}: not found`));
+      Object.assign(stored, body);
+      return Promise.resolve(stored);
+    },
+    remove: (path) => Promise.resolve(events.delete(nameOf(path))),
+  };
+  return { client, events };
+};
+
+const unreachable = {
+  object: hub,
+  type: 'Warning',
+  reason: 'DatasourceUnreachable',
+  message: 'connect ECONNREFUSED',
+} as const;
+
+it('O1 after a restart the Event still stored under the name is counted up from its count', async () => {
+  const { client, events } = storeClient();
+  const before = createEventRecorder(client, pino({ level: 'silent' }));
+  await before.record(unreachable);
+  await before.record(unreachable);
+  assert.equal([...events.values()][0]?.['count'], 2);
+
+  // A new process: same deterministic name, nothing remembered.
+  const after = createEventRecorder(client, pino({ level: 'silent' }));
+  await after.record({ ...unreachable, message: 'after restart' });
+  assert.equal(events.size, 1);
+  assert.deepEqual(
+    { count: [...events.values()][0]?.['count'], message: [...events.values()][0]?.['message'] },
+    { count: 3, message: 'after restart' },
+  );
+  await after.record(unreachable);
+  assert.equal([...events.values()][0]?.['count'], 4, 'later repeats keep counting up');
+});
+
+it('O1 an Event that expired is created again, and later repeats count the new one up', async () => {
+  const { client, events } = storeClient();
+  const recorder = createEventRecorder(client, pino({ level: 'silent' }));
+  await recorder.record(unreachable);
+  await recorder.record(unreachable);
+  events.clear(); // the Event's TTL ran out
+  await recorder.record({ ...unreachable, message: 'after expiry' });
+  assert.equal(events.size, 1, 'written again, not only logged');
+  assert.deepEqual(
+    { count: [...events.values()][0]?.['count'], message: [...events.values()][0]?.['message'] },
+    { count: 1, message: 'after expiry' },
+  );
+  await recorder.record(unreachable);
+  assert.equal([...events.values()][0]?.['count'], 2);
 });

@@ -1,7 +1,7 @@
 // Kubernetes Events on the objects they concern, de-duplicated per object and reason: a repeat raises the count (SPEC O1).
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { patchTypes, type ApiClient } from './api-client.js';
+import { apiErrorCodes, patchTypes, type ApiClient } from './api-client.js';
 import { eventsPath } from './lynq-paths.js';
 
 export interface InvolvedObject {
@@ -28,12 +28,18 @@ export interface EventRecorder {
 
 interface Recorded {
   readonly name: string;
+  /** Occurrences the Event counts, written or about to be. */
   count: number;
+  /** The count the stored Event last received. */
+  written: number;
   created: boolean;
   queue: Promise<void>;
 }
 
 const component = 'lynq-operator';
+
+const codeOf = (err: unknown): unknown =>
+  typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
 
 /**
  * A recorder that remembers, per (object uid, type, reason), the Event it wrote, and raises that
@@ -48,36 +54,79 @@ export const createEventRecorder = (
   const recorded = new Map<string, Recorded>();
   let writes = 0;
 
-  const write = async (key: string, entry: Recorded, event: EventInput): Promise<void> => {
+  const createEvent = async (entry: Recorded, event: EventInput, now: string): Promise<void> => {
     const { object, type, reason, message } = event;
+    const count = entry.count;
+    await client.create(eventsPath(object.namespace), {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: entry.name, namespace: object.namespace },
+      involvedObject: object,
+      type,
+      reason,
+      message: message.slice(0, 1024),
+      count,
+      firstTimestamp: now,
+      lastTimestamp: now,
+      source: { component },
+      reportingComponent: component,
+      reportingInstance: component,
+    });
+    entry.created = true;
+    entry.written = count;
+  };
+
+  const countUp = async (entry: Recorded, event: EventInput, now: string): Promise<void> => {
+    const count = entry.count;
+    await client.patch(`${eventsPath(event.object.namespace)}/${entry.name}`, patchTypes.merge, {
+      count,
+      lastTimestamp: now,
+      message: event.message.slice(0, 1024),
+    });
+    entry.written = count;
+  };
+
+  /** The count of the Event already stored under the name, or `undefined` when there is none. */
+  const storedCount = async (entry: Recorded, namespace: string): Promise<number | undefined> => {
+    const stored = (await client.get(`${eventsPath(namespace)}/${entry.name}`)) as
+      { count?: unknown } | undefined;
+    if (stored === undefined) return undefined;
+    return typeof stored.count === 'number' ? stored.count : 1;
+  };
+
+  const write = async (key: string, entry: Recorded, event: EventInput): Promise<void> => {
+    const { object, reason } = event;
     const now = new Date().toISOString();
-    const path = eventsPath(object.namespace);
     writes += 1;
     try {
       if (entry.created) {
-        await client.patch(`${path}/${entry.name}`, patchTypes.merge, {
-          count: entry.count,
-          lastTimestamp: now,
-          message: message.slice(0, 1024),
-        });
-        return;
+        try {
+          await countUp(entry, event, now);
+          return;
+        } catch (err) {
+          if (codeOf(err) !== apiErrorCodes.notFound) throw err;
+          // The Event expired (its TTL) or was deleted: a new one counts what came after it.
+          entry.created = false;
+          entry.count -= entry.written;
+          entry.written = 0;
+        }
       }
-      await client.create(path, {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name: entry.name, namespace: object.namespace },
-        involvedObject: object,
-        type,
-        reason,
-        message: message.slice(0, 1024),
-        count: entry.count,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        source: { component },
-        reportingComponent: component,
-        reportingInstance: component,
-      });
-      entry.created = true;
+      try {
+        await createEvent(entry, event, now);
+      } catch (err) {
+        if (codeOf(err) !== apiErrorCodes.alreadyExists) throw err;
+        // Names are deterministic, so an Event written before a restart is still there: it is
+        // the same (object, type, reason), so count up from its count instead of failing.
+        const stored = await storedCount(entry, object.namespace);
+        if (stored === undefined) {
+          await createEvent(entry, event, now);
+          return;
+        }
+        entry.count += stored;
+        entry.written = stored;
+        entry.created = true;
+        await countUp(entry, event, now);
+      }
     } catch (err) {
       // Not fatal: the next event for the key tries again (create, or count up once created).
       logger.warn(
@@ -99,7 +148,7 @@ export const createEventRecorder = (
           if (oldest !== undefined) recorded.delete(oldest);
         }
         const name = `${object.name.slice(0, 200)}.${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
-        entry = { name, count: 0, created: false, queue: Promise.resolve() };
+        entry = { name, count: 0, written: 0, created: false, queue: Promise.resolve() };
         recorded.set(key, entry);
       }
       entry.count += 1;

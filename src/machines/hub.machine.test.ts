@@ -19,6 +19,7 @@ const counts: HubSyncOutput = {
   referencingTemplates: 1,
   rows: { total: 2, active: 2, rejected: 0 },
   wrote: true,
+  duplicateUids: [],
 };
 
 const observation = (patch: Partial<HubObservation> = {}): HubObservation => ({
@@ -131,6 +132,7 @@ describe('hub.machine', () => {
     assert.deepEqual(ctx.lastError, {
       code: 'DatasourceUnreachable',
       message: 'connect ECONNREFUSED',
+      rowsRead: false,
     });
     assert.deepEqual(ctx.lastGood, counts);
     // Backoff 1 s, 2 s, 4 s, then capped at the 5 s sync interval.

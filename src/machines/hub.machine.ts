@@ -34,6 +34,8 @@ export interface HubSyncOutput {
   readonly wrote: boolean;
   /** The deletion guard after this sync (SPEC H9); absent = nothing to say. */
   readonly deletionGuard?: HubDeletionGuard;
+  /** Uids that appear in more than one row, sorted; empty when there are none (SPEC H4). */
+  readonly duplicateUids: readonly string[];
 }
 
 /** What the hub shows in `DeletionGuarded` (SPEC H9). */
@@ -58,7 +60,15 @@ export interface HubFinalizeInput {
 export interface HubSyncFailure {
   readonly code: string;
   readonly message: string;
+  /**
+   * The sync had read the rows when it failed (a node write failed): the datasource answered.
+   * False for everything before: the Secrets, the identifiers, the read itself (SPEC H7).
+   */
+  readonly rowsRead: boolean;
 }
+
+/** The `details` key a sync error carries when it happened after the rows were read. */
+export const rowsReadDetail = 'rowsRead';
 
 export interface HubContext {
   readonly hub: HubRef;
@@ -96,13 +106,19 @@ export const hubRetryDelayMillis = (failures: number, syncIntervalMillis: number
 
 const syncFailure = (error: unknown): HubSyncFailure => {
   if (typeof error === 'object' && error !== null) {
-    const { code, message } = error as { code?: unknown; message?: unknown };
+    const { code, message, details } = error as {
+      code?: unknown;
+      message?: unknown;
+      details?: Readonly<Record<string, unknown>>;
+    };
     return {
       code: typeof code === 'string' ? code : 'SyncFailed',
       message: typeof message === 'string' ? message : JSON.stringify(error),
+      // Unmarked means not known to have read: never claim a reachable datasource by default.
+      rowsRead: details?.[rowsReadDetail] === true,
     };
   }
-  return { code: 'SyncFailed', message: String(error) };
+  return { code: 'SyncFailed', message: String(error), rowsRead: false };
 };
 
 export const hubMachine = setup({

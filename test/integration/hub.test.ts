@@ -148,6 +148,66 @@ const nodeCount = (n: number) => async (world: World) => {
 const condition = (hub: HubView, type: string) =>
   hub.status?.conditions?.find((c) => c.type === type);
 
+interface SyncLine {
+  readonly time: number;
+  readonly outcome?: string;
+}
+
+/** The syncs of one hub the operator finished so far, from its "Hub sync finished" debug lines. */
+const syncsFinished = (world: World, hub: string, since = 0): SyncLine[] =>
+  world.operator
+    .output()
+    .split('\n')
+    .flatMap((line): SyncLine[] => {
+      try {
+        const entry = JSON.parse(line) as SyncLine & {
+          msg?: string;
+          kind?: string;
+          namespace?: string;
+          name?: string;
+        };
+        return entry.msg === 'Hub sync finished' &&
+          entry.kind === 'LynqHub' &&
+          entry.namespace === world.ns &&
+          entry.name === hub &&
+          entry.time >= since
+          ? [entry]
+          : [];
+      } catch {
+        return []; // a line still being written
+      }
+    });
+
+interface EventView {
+  type: string;
+  reason: string;
+  message: string;
+  count: number;
+  involvedObject: { kind: string; name: string };
+}
+
+/** The Events on one hub. */
+const hubEvents = async (world: World, hub: string): Promise<EventView[]> => {
+  const res = await kubeRequest(world.kc, {
+    method: 'GET',
+    path: `/api/v1/namespaces/${world.ns}/events`,
+  });
+  assert.equal(res.status, 200, res.text);
+  return (res.body as { items: EventView[] }).items.filter(
+    (e) => e.involvedObject.kind === 'LynqHub' && e.involvedObject.name === hub,
+  );
+};
+
+const patchHub = async (world: World, name: string, body: unknown): Promise<void> => {
+  const res = await kubeRequest(world.kc, {
+    method: 'PATCH',
+    path: lynqPath('lynqhubs', world.ns, name),
+    contentType: 'application/merge-patch+json',
+    body,
+  });
+  assert.equal(res.status, 200, res.text);
+};
+
 describe('hub: rows become LynqNodes', () => {
   let world: World;
   before(async () => {
@@ -280,16 +340,26 @@ describe('hub: rows become LynqNodes', () => {
     );
   });
 
-  it('H6 a sync with nothing changed writes nothing', async () => {
-    // Let any write caused by earlier tests settle, then watch three or more 1 s syncs.
+  it('H6 three and more syncs with nothing changed write nothing (audit log)', async () => {
+    // Let any write caused by earlier tests settle first.
     await sleep(3_000);
     const before = Date.now();
-    await sleep(4_000);
+    // Four syncs finished after `before`: at least three ran wholly inside the window.
+    const syncs = await eventually('at least three full syncs', () => {
+      const finished = syncsFinished(world, 'hub', before);
+      return Promise.resolve(finished.length >= 4 ? finished : undefined);
+    });
+    const until = Date.now();
+    assert.deepEqual(
+      syncs.map((l) => l.outcome),
+      syncs.map(() => 'synced'),
+    );
     const writes = await auditEvents(
       (e) =>
         e.user.username === 'lynq-operator' &&
         e.objectRef?.namespace === world.ns &&
-        Date.parse(e.requestReceivedTimestamp) >= before,
+        Date.parse(e.requestReceivedTimestamp) >= before &&
+        Date.parse(e.requestReceivedTimestamp) <= until,
     );
     assert.deepEqual(
       writes.map(
@@ -360,25 +430,32 @@ describe('hub: failing closed', () => {
     assert.equal((await listNodes(world)).length, 0);
   });
 
-  it('H7 deletes nothing while the database is unreachable, and recovers when it returns', async () => {
+  it('H7 deletes nothing while the database is unreachable, one Warning per distinct error (not per retry), and recovers when it returns', async () => {
     await create(world, 'lynqhubs', await hubBody(world, 'flaky'));
     await create(world, 'lynqforms', form(world, 'app', 'flaky'));
     await eventually('node created', async () =>
       (await listNodes(world)).some((n) => n.spec.templateRef === 'app'),
     );
+    const warnings = async () =>
+      (await hubEvents(world, 'flaky'))
+        .filter((e) => e.type === 'Warning')
+        .map((e) => `${e.reason} x${String(e.count)}`)
+        .sort();
+    const failedSyncs = async (what: string, since: number) =>
+      eventually(what, () =>
+        Promise.resolve(
+          syncsFinished(world, 'flaky', since).filter((l) => l.outcome === 'failed').length >= 3,
+        ),
+      );
+
     // Point the hub at a closed port: rows can no longer be read.
-    const res = await kubeRequest(world.kc, {
-      method: 'PATCH',
-      path: lynqPath('lynqhubs', world.ns, 'flaky'),
-      contentType: 'application/merge-patch+json',
-      body: { spec: { source: { mysql: { port: 1 } } } },
-    });
-    assert.equal(res.status, 200, res.text);
+    const unreachableSince = Date.now();
+    await patchHub(world, 'flaky', { spec: { source: { mysql: { port: 1 } } } });
     await eventually('unreachable reported', async () => {
       const h = await getHub(world, 'flaky');
       return condition(h, 'DatasourceReachable')?.reason === 'DatasourceUnreachable';
     });
-    await sleep(3_000);
+    await failedSyncs('three failed syncs while unreachable', unreachableSince);
     assert.ok(
       (await listNodes(world)).some((n) => n.spec.templateRef === 'app'),
       'the node is still there',
@@ -390,17 +467,26 @@ describe('hub: failing closed', () => {
         e.verb === 'delete',
     );
     assert.equal(deletes.length, 0);
+    assert.deepEqual(await warnings(), ['DatasourceUnreachable x1']);
+
+    // A different error: reachable, but the table is missing.
     const url = new URL((await testEnv()).mysqlUrl);
-    await kubeRequest(world.kc, {
-      method: 'PATCH',
-      path: lynqPath('lynqhubs', world.ns, 'flaky'),
-      contentType: 'application/merge-patch+json',
-      body: { spec: { source: { mysql: { port: Number(url.port || '3306') } } } },
+    const port = Number(url.port || '3306');
+    const missingSince = Date.now();
+    await patchHub(world, 'flaky', { spec: { source: { mysql: { port, table: 'absent' } } } });
+    await eventually('missing table reported', async () => {
+      const h = await getHub(world, 'flaky');
+      return condition(h, 'DatasourceReachable')?.reason === 'DatasourceTableMissing';
     });
+    await failedSyncs('three failed syncs on the missing table', missingSince);
+    assert.deepEqual(await warnings(), ['DatasourceTableMissing x1', 'DatasourceUnreachable x1']);
+
+    await patchHub(world, 'flaky', { spec: { source: { mysql: { table: 'nodes' } } } });
     await eventually('reachable again', async () => {
       const h = await getHub(world, 'flaky');
       return condition(h, 'DatasourceReachable')?.status === 'True';
     });
+    assert.ok((await listNodes(world)).some((n) => n.spec.templateRef === 'app'));
   });
 });
 
@@ -413,7 +499,7 @@ describe('hub: lifecycle', () => {
     await world.close();
   });
 
-  it('H10 a form created under a 1h syncInterval is followed without waiting for the poll', async () => {
+  it('H10 a form created, changed and deleted under a 1h syncInterval is followed without waiting for the poll', async () => {
     await world.db.connection.query("INSERT INTO nodes VALUES ('acme', 1, 'pro', NULL)");
     await create(world, 'lynqhubs', await hubBody(world, 'slow', { syncInterval: '1h' }));
     await eventually(
@@ -421,7 +507,49 @@ describe('hub: lifecycle', () => {
       async () => (await getHub(world, 'slow')).status?.phase === 'Ready',
     );
     await create(world, 'lynqforms', form(world, 'web', 'slow'));
-    await eventually('node created from the form event', () => nodeCount(1)(world));
+    const [first] = await eventually(
+      'node created from the form event, on a revision',
+      async () => {
+        const nodes = await nodeCount(1)(world);
+        return nodes?.[0]?.spec.revision === undefined ? undefined : nodes;
+      },
+    );
+    const settingsOf = async () => {
+      const res = await kubeRequest(world.kc, {
+        method: 'GET',
+        path: `/api/v1/namespaces/${world.ns}/configmaps/acme-web-settings`,
+      });
+      return res.status === 200 ? (res.body as { data?: Record<string, string> }).data : undefined;
+    };
+    await eventually('the form rendered', async () => (await settingsOf())?.['plan'] === 'pro');
+
+    // Changed: a new template makes a new revision, and it reaches the node's objects.
+    const patched = await kubeRequest(world.kc, {
+      method: 'PATCH',
+      path: lynqPath('lynqforms', world.ns, 'web'),
+      contentType: 'application/merge-patch+json',
+      body: {
+        spec: {
+          configMaps: [
+            {
+              id: 'settings',
+              nameTemplate: '{{ uid }}-{{ templateRef }}-settings',
+              spec: { apiVersion: 'v1', kind: 'ConfigMap', data: { plan: 'changed {{ plan }}' } },
+            },
+          ],
+        },
+      },
+    });
+    assert.equal(patched.status, 200, patched.text);
+    await eventually('the node moved to the new revision', async () => {
+      const nodes = await listNodes(world);
+      return nodes.length === 1 && nodes[0]?.spec.revision !== first?.spec.revision;
+    });
+    await eventually(
+      'the changed template reached the node',
+      async () => (await settingsOf())?.['plan'] === 'changed pro',
+    );
+
     const del = await kubeRequest(world.kc, {
       method: 'DELETE',
       path: lynqPath('lynqforms', world.ns, 'web'),
@@ -430,7 +558,7 @@ describe('hub: lifecycle', () => {
     await eventually('node deleted with its form', () => nodeCount(0)(world));
   });
 
-  it('H11 a new reconcile-at value syncs at once, and suspend stops changes', async () => {
+  it('H11 a new reconcile-at value syncs at once, the same value again does not, and suspend stops changes', async () => {
     await create(world, 'lynqforms', form(world, 'web2', 'slow'));
     // Settled: the form validated and moved its node, so no form event is still on its way.
     await eventually('node on the form revision', async () => {
@@ -441,31 +569,41 @@ describe('hub: lifecycle', () => {
     await world.db.connection.query("INSERT INTO nodes VALUES ('globex', 1, 'free', NULL)");
     await sleep(2_000);
     assert.equal((await listNodes(world)).length, 1, 'no poll within 1h');
-    const annotate = (value: string) =>
-      kubeRequest(world.kc, {
-        method: 'PATCH',
-        path: lynqPath('lynqhubs', world.ns, 'slow'),
-        contentType: 'application/merge-patch+json',
-        body: { metadata: { annotations: { 'lynq.sh/reconcile-at': value } } },
+    const annotate = (value: string, others: Record<string, string> = {}) =>
+      patchHub(world, 'slow', {
+        metadata: { annotations: { 'lynq.sh/reconcile-at': value, ...others } },
       });
     await annotate('one');
     await eventually('synced by reconcile-at', () => nodeCount(2)(world));
 
-    const suspend = await kubeRequest(world.kc, {
-      method: 'PATCH',
-      path: lynqPath('lynqhubs', world.ns, 'slow'),
-      contentType: 'application/merge-patch+json',
-      body: { spec: { suspend: true } },
-    });
-    assert.equal(suspend.status, 200, suspend.text);
+    // The same value again, on a change the operator does observe (another annotation).
+    await eventually('node on the form revision', async () =>
+      (await listNodes(world)).every((n) => n.spec.revision !== undefined),
+    );
+    await world.db.connection.query("INSERT INTO nodes VALUES ('initech', 1, 'free', NULL)");
+    const since = Date.now();
+    await annotate('one', { 'example.com/touched': 'yes' });
+    // Watch events arrive in order: once the sync for 'two' is seen, the touch was seen before it.
+    await annotate('two');
+    await eventually('synced by the new value', () => nodeCount(3)(world));
+    await eventually('its sync finished', () =>
+      Promise.resolve(syncsFinished(world, 'slow', since).length >= 1),
+    );
+    assert.equal(
+      syncsFinished(world, 'slow', since).length,
+      1,
+      'the same reconcile-at value did not sync; only the new one did',
+    );
+
+    await patchHub(world, 'slow', { spec: { suspend: true } });
     await eventually(
       'suspended',
       async () => (await getHub(world, 'slow')).status?.phase === 'Suspended',
     );
     await world.db.connection.query("UPDATE nodes SET active = 0 WHERE id = 'globex'");
-    await annotate('two');
+    await annotate('three');
     await sleep(2_000);
-    assert.equal((await listNodes(world)).length, 2, 'suspended: no change');
+    assert.equal((await listNodes(world)).length, 3, 'suspended: no change');
   });
 
   it('H8 deleting the hub deletes its nodes before the hub goes', async () => {
@@ -574,6 +712,19 @@ describe('hub: credentials and grants', () => {
     assert.equal(deletes.length, 0);
   });
 
+  it('H7 a restored grant recovers: reachable again, and row changes are followed again', async () => {
+    await world.db.connection.query(
+      `GRANT SELECT ON ${world.db.connection.escapeId(world.db.name)}.nodes TO ?@'%'`,
+      [user],
+    );
+    await eventually('reachable again after the grant', async () => {
+      const h = await getHub(world, 'secured');
+      return condition(h, 'DatasourceReachable')?.status === 'True' && h.status?.phase === 'Ready';
+    });
+    await world.db.connection.query("INSERT INTO nodes VALUES ('globex', 1, 'free', NULL)");
+    await eventually('the new row followed', () => nodeCount(2)(world));
+  });
+
   it('H7 a missing Secret is an error, never an empty password', async () => {
     const body = await hubBody(world, 'no-secret');
     const mysql = body.spec.source.mysql as Record<string, unknown>;
@@ -585,5 +736,12 @@ describe('hub: credentials and grants', () => {
       return h.status?.phase === 'Degraded' ? h : undefined;
     });
     assert.match(condition(hub, 'Ready')?.message ?? '', /passwordRef: Secret absent/);
+    // Nothing was ever read: the datasource is not claimed reachable.
+    assert.equal(condition(hub, 'DatasourceReachable')?.status, 'False');
+    assert.equal(condition(hub, 'DatasourceReachable')?.reason, 'PasswordSecretUnavailable');
+    assert.match(
+      condition(hub, 'DatasourceReachable')?.message ?? '',
+      /passwordRef: Secret absent key password/,
+    );
   });
 });

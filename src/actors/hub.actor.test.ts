@@ -1,0 +1,216 @@
+// The hub actor with in-memory ports: what it publishes in DatasourceReachable, and when it raises a DuplicateUids event.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { pino } from 'pino';
+import type { LynqHub } from '../api/lynq-hub.schema.js';
+import type { LynqNode } from '../api/lynq-node.schema.js';
+import type { NodeObject } from '../api/node-object.js';
+import { invalidSpecError, transientError } from '../errors.js';
+import type { EventInput, EventRecorder } from '../kube/event-recorder.js';
+import type { StatusWriter } from '../kube/status-writer.js';
+import type { RowInput } from '../reconcile/plan-node-changes.js';
+import type { HubSyncPorts } from './hub-sync.actor.js';
+import { datasourceReachableCondition, startHubActor, type HubActor } from './hub.actor.js';
+
+const hubObject = (passwordRef?: { name: string; key: string }): LynqHub =>
+  ({
+    apiVersion: 'operator.lynq.sh/v1',
+    kind: 'LynqHub',
+    metadata: { namespace: 'ns', name: 'hub', uid: 'hub-uid', generation: 1 },
+    spec: {
+      source: {
+        type: 'mysql',
+        // No poll during a test: every sync here is asked for.
+        syncInterval: '1h',
+        mysql: {
+          host: 'db',
+          port: 3306,
+          username: 'u',
+          database: 'd',
+          table: 't',
+          ...(passwordRef ? { passwordRef } : {}),
+        },
+      },
+      valueMappings: { uid: 'id', activate: 'active' },
+      deletionGuard: { maxDeletions: '50%' },
+      suspend: false,
+    },
+  }) as unknown as LynqHub;
+
+const row = (uid: string): RowInput => ({ uid, active: true, variables: { uid, activate: '1' } });
+
+interface World {
+  readonly actor: HubActor;
+  readonly events: EventInput[];
+  readonly published: Readonly<Record<string, unknown>>[];
+  rows: readonly RowInput[] | Error;
+  secretPresent: boolean;
+  failNodeWrites: boolean;
+}
+
+const startWorld = (hub: LynqHub): World => {
+  const nodes: LynqNode[] = [];
+  const events: EventInput[] = [];
+  const published: Readonly<Record<string, unknown>>[] = [];
+  const world: Omit<World, 'actor'> = {
+    events,
+    published,
+    rows: [],
+    secretPresent: true,
+    failNodeWrites: false,
+  };
+  const ports: HubSyncPorts = {
+    getHub: () => hub,
+    formsOfHub: () => [{ name: 'web', valid: true }],
+    nodesOfHub: () => nodes,
+    readSecretKey: (_ns, name) =>
+      world.secretPresent
+        ? Promise.resolve('s3cret')
+        : Promise.reject(new Error(`secrets "${name}" not found`)),
+    readRows: () =>
+      world.rows instanceof Error ? Promise.reject(world.rows) : Promise.resolve(world.rows),
+    createNode: (node: NodeObject) => {
+      if (world.failNodeWrites)
+        return Promise.reject(transientError('KubeUnavailable', 'POST lynqnodes: 503'));
+      nodes.push({ ...node, metadata: { ...node.metadata } } as unknown as LynqNode);
+      return Promise.resolve();
+    },
+    updateNodeVariables: () => Promise.resolve(),
+    deleteNode: () => Promise.resolve(),
+    clearAllowDeletions: () => Promise.resolve(),
+    report: () => undefined,
+  };
+  const statusWriter: StatusWriter = {
+    publish: (_path, status) => {
+      published.push(status);
+    },
+    observe: () => undefined,
+    forget: () => undefined,
+    flush: () => Promise.resolve(),
+    writes: () => published.length,
+  };
+  const recorder: EventRecorder = {
+    record: (event) => {
+      events.push(event);
+      return Promise.resolve();
+    },
+    writes: () => events.length,
+  };
+  const actor = startHubActor(
+    { namespace: 'ns', name: 'hub' },
+    {
+      ports,
+      finalize: () => Promise.resolve(),
+      statusWriter,
+      events: recorder,
+      logger: pino({ level: 'silent' }),
+    },
+  );
+  actor.observe(hub);
+  return Object.assign(world, { actor });
+};
+
+/** Waits for the sync under way to finish (it settles on the microtask and immediate queues). */
+const synced = async (world: World): Promise<void> => {
+  for (let i = 0; i < 200 && world.actor.snapshot().matches('syncing'); i += 1)
+    await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(world.actor.snapshot().matches('syncing'), false, 'the sync finished');
+};
+
+/** One more sync, as a form change asks for it (SPEC H10). */
+const syncAgain = async (world: World): Promise<void> => {
+  world.actor.formsChanged();
+  assert.equal(world.actor.snapshot().matches('syncing'), true, 'a sync started');
+  await synced(world);
+};
+
+const reachable = (world: World) => {
+  const status = world.published.at(-1) as
+    | { conditions?: { type: string; status: string; reason: string; message: string }[] }
+    | undefined;
+  const c = status?.conditions?.find((x) => x.type === 'DatasourceReachable');
+  return c === undefined ? undefined : { status: c.status, reason: c.reason, message: c.message };
+};
+
+describe('hub actor', () => {
+  it('H7 DatasourceReachable is False with the reason and message when a sync fails before its rows, whatever the code', async () => {
+    const failures = [
+      invalidSpecError('CaSecretUnavailable', 'tls.caSecretRef: Secret ca key ca.crt: not found'),
+      invalidSpecError('InvalidIdentifier', 'spec.valueMappings.uid: "a b" is not a valid name'),
+      transientError('DatasourceUnreachable', 'connect ECONNREFUSED 127.0.0.1:1'),
+    ];
+    for (const failure of failures) {
+      const world = startWorld(hubObject());
+      world.rows = failure;
+      await synced(world);
+      assert.deepEqual(reachable(world), {
+        status: 'False',
+        reason: failure.code,
+        message: failure.message,
+      });
+      world.actor.stop();
+    }
+  });
+
+  it('H7 a password Secret gone after good reads: DatasourceReachable False (PasswordSecretUnavailable), True again when it returns', async () => {
+    const world = startWorld(hubObject({ name: 'db', key: 'password' }));
+    world.rows = [row('acme')];
+    await synced(world);
+    assert.equal(reachable(world)?.status, 'True');
+    world.secretPresent = false;
+    await syncAgain(world);
+    assert.equal(world.actor.snapshot().value, 'degraded');
+    const c = reachable(world);
+    assert.equal(c?.status, 'False');
+    assert.equal(c.reason, 'PasswordSecretUnavailable');
+    assert.match(c.message, /passwordRef: Secret db key password: secrets "db" not found/);
+    world.secretPresent = true;
+    await syncAgain(world);
+    assert.equal(reachable(world)?.status, 'True');
+    world.actor.stop();
+  });
+
+  it('H7 a node write failing after the rows were read leaves DatasourceReachable True', async () => {
+    const world = startWorld(hubObject());
+    world.rows = [row('acme')];
+    world.failNodeWrites = true;
+    await synced(world);
+    assert.equal(world.actor.snapshot().value, 'degraded');
+    assert.equal(reachable(world)?.status, 'True');
+    world.actor.stop();
+  });
+
+  it('H7 DatasourceReachable is Unknown before any sync finished', () => {
+    assert.equal(datasourceReachableCondition(false, undefined).status, 'Unknown');
+    assert.equal(
+      datasourceReachableCondition(false, { code: 'X', message: 'm', rowsRead: false }).status,
+      'False',
+    );
+  });
+
+  it('H4 one DuplicateUids event per distinct set; a set that went away and comes back is reported again', async () => {
+    const world = startWorld(hubObject());
+    const duplicateEvents = () => world.events.filter((e) => e.reason === 'DuplicateUids');
+    world.rows = [row('a'), row('a'), row('b')];
+    await synced(world);
+    assert.equal(duplicateEvents().length, 1);
+    assert.match(duplicateEvents()[0]?.message ?? '', /^1 uids .*: a$/);
+
+    await syncAgain(world);
+    assert.equal(duplicateEvents().length, 1, 'the same set on the next sync: no new event');
+
+    world.rows = [row('a'), row('b')];
+    await syncAgain(world);
+    assert.equal(duplicateEvents().length, 1, 'no duplicates: nothing to report');
+
+    world.rows = [row('a'), row('a'), row('b')];
+    await syncAgain(world);
+    assert.equal(duplicateEvents().length, 2, 'the same set back again is reported again');
+
+    world.rows = [row('a'), row('a'), row('b'), row('b')];
+    await syncAgain(world);
+    assert.equal(duplicateEvents().length, 3, 'a different set is reported');
+    assert.match(duplicateEvents()[2]?.message ?? '', /a, b$/);
+    world.actor.stop();
+  });
+});
