@@ -87,4 +87,33 @@ describe('status writer', () => {
       clearInterval(keepAlive);
     }
   });
+
+  it('waits a whole interval before the first write of an object that has no status yet', async () => {
+    const keepAlive = setInterval(() => undefined, 1_000);
+    try {
+      const { client, writes } = fakeClient();
+      const w = createStatusWriter({
+        client,
+        logger: pino({ level: 'silent' }),
+        minIntervalMs: 300,
+      });
+      w.publish('/new/status', { phase: 'Pending' });
+      w.observe('/old/status', { phase: 'Pending' });
+      w.publish('/old/status', { phase: 'Applying' });
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(
+        writes.map((x) => x.path),
+        ['/old/status'],
+      );
+      w.publish('/new/status', { phase: 'Ready' });
+      await w.flush();
+      assert.deepEqual(writes.at(-1), {
+        path: '/new/status',
+        body: { status: { phase: 'Ready' } },
+      });
+      assert.equal(writes.length, 2);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  });
 });

@@ -149,7 +149,10 @@ export const createStatusWriter = (options: StatusWriterOptions): StatusWriter =
       if (slot.pending === undefined && !slot.inFlight && canonicalJson(status) === slot.written)
         return;
       slot.pending = status;
-      schedule(path, slot, Math.max(gatherMs, slot.lastWriteAt + minIntervalMs - Date.now()));
+      // An object that has no status yet (a new node) gathers for a whole interval: its first
+      // phases pass within moments of each other.
+      const gather = slot.written === undefined ? Math.max(gatherMs, minIntervalMs) : gatherMs;
+      schedule(path, slot, Math.max(gather, slot.lastWriteAt + minIntervalMs - Date.now()));
     },
     forget: (path) => {
       const slot = slots.get(path);
