@@ -1,6 +1,6 @@
 // Coalesced status writes (DESIGN 3): the latest wins, one write in flight, nothing when nothing changed.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { ApiClient } from './api-client.js';
 import { createStatusWriter } from './status-writer.js';
@@ -29,6 +29,15 @@ const writer = (client: ApiClient) =>
   createStatusWriter({ client, logger: pino({ level: 'silent' }), minIntervalMs: 5, retryMs: 5 });
 
 describe('status writer', () => {
+  // The writer's timers are unref'd (they never hold the process open); the tests do.
+  let keepAlive: NodeJS.Timeout | undefined;
+  before(() => {
+    keepAlive = setInterval(() => undefined, 1_000);
+  });
+  after(() => {
+    clearInterval(keepAlive);
+  });
+
   it('coalesces a burst into the latest status', async () => {
     const { client, writes } = fakeClient();
     const w = writer(client);
@@ -55,65 +64,51 @@ describe('status writer', () => {
     const w = writer(client);
     w.observe('/c/status', { phase: 'Degraded', lastError: 'x' });
     w.publish('/c/status', { phase: 'Ready' });
-    // The writer's retry timer is unref'd (it never holds the process open); this test does.
-    const keepAlive = setInterval(() => undefined, 1_000);
     await w.flush();
-    clearInterval(keepAlive);
     assert.deepEqual(writes, [
       { path: '/c/status', body: { status: { lastError: null, phase: 'Ready' } } },
     ]);
   });
 
   it('gathers the changes that follow a first one into one write', async () => {
-    // The writer's timers are unref'd (they never hold the process open); this test does.
-    const keepAlive = setInterval(() => undefined, 1_000);
-    try {
-      const { client, writes } = fakeClient();
-      const w = createStatusWriter({
-        client,
-        logger: pino({ level: 'silent' }),
-        minIntervalMs: 5,
-        gatherMs: 500,
-      });
-      // Without gathering, the first status would be written during the first pause.
-      w.publish('/g/status', { phase: 'Pending' });
-      await new Promise((r) => setTimeout(r, 20));
-      w.publish('/g/status', { phase: 'Applying' });
-      await new Promise((r) => setTimeout(r, 20));
-      w.publish('/g/status', { phase: 'Ready' });
-      await w.flush();
-      assert.deepEqual(writes, [{ path: '/g/status', body: { status: { phase: 'Ready' } } }]);
-    } finally {
-      clearInterval(keepAlive);
-    }
+    const { client, writes } = fakeClient();
+    const w = createStatusWriter({
+      client,
+      logger: pino({ level: 'silent' }),
+      minIntervalMs: 5,
+      gatherMs: 500,
+    });
+    // Without gathering, the first status would be written during the first pause.
+    w.publish('/g/status', { phase: 'Pending' });
+    await new Promise((r) => setTimeout(r, 20));
+    w.publish('/g/status', { phase: 'Applying' });
+    await new Promise((r) => setTimeout(r, 20));
+    w.publish('/g/status', { phase: 'Ready' });
+    await w.flush();
+    assert.deepEqual(writes, [{ path: '/g/status', body: { status: { phase: 'Ready' } } }]);
   });
 
   it('waits a whole interval before the first write of an object that has no status yet', async () => {
-    const keepAlive = setInterval(() => undefined, 1_000);
-    try {
-      const { client, writes } = fakeClient();
-      const w = createStatusWriter({
-        client,
-        logger: pino({ level: 'silent' }),
-        minIntervalMs: 300,
-      });
-      w.publish('/new/status', { phase: 'Pending' });
-      w.observe('/old/status', { phase: 'Pending' });
-      w.publish('/old/status', { phase: 'Applying' });
-      await new Promise((r) => setTimeout(r, 100));
-      assert.deepEqual(
-        writes.map((x) => x.path),
-        ['/old/status'],
-      );
-      w.publish('/new/status', { phase: 'Ready' });
-      await w.flush();
-      assert.deepEqual(writes.at(-1), {
-        path: '/new/status',
-        body: { status: { phase: 'Ready' } },
-      });
-      assert.equal(writes.length, 2);
-    } finally {
-      clearInterval(keepAlive);
-    }
+    const { client, writes } = fakeClient();
+    const w = createStatusWriter({
+      client,
+      logger: pino({ level: 'silent' }),
+      minIntervalMs: 300,
+    });
+    w.publish('/new/status', { phase: 'Pending' });
+    w.observe('/old/status', { phase: 'Pending' });
+    w.publish('/old/status', { phase: 'Applying' });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(
+      writes.map((x) => x.path),
+      ['/old/status'],
+    );
+    w.publish('/new/status', { phase: 'Ready' });
+    await w.flush();
+    assert.deepEqual(writes.at(-1), {
+      path: '/new/status',
+      body: { status: { phase: 'Ready' } },
+    });
+    assert.equal(writes.length, 2);
   });
 });
