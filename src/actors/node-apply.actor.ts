@@ -84,7 +84,8 @@ const failedResult = (
  * that failed to render fails alone (N14); a resource whose desired hash was applied before in
  * this process sends nothing, and after a restart only reads (N13); resources in
  * `appliedResources` that left the form, or whose identity changed, are deleted or released per
- * their recorded policy (N10). `waitForReady` is treated as ready-once-applied (readiness per
+ * their recorded policy (N10), and a removal held up only by someone else's finalizer makes the
+ * pass `progressing`, not failed. `waitForReady` is treated as ready-once-applied (readiness per
  * kind, N8, comes later). Throws only when `signal` aborts.
  */
 export const applyNodePlan = async (
@@ -252,6 +253,8 @@ export const applyNodePlan = async (
     else if (now === undefined) kept.push(before);
   }
   const removalErrors: ResourceStatus[] = [];
+  // Removals merely held up by someone else's finalizer: progress, not failure (N9, N10).
+  let removalsWaiting = 0;
   const deepestFirst = [...new Set(stale.map((s) => s.level))].sort((a, b) => b - a);
   for (const level of deepestFirst) {
     const group = stale.filter((s) => s.level === level);
@@ -271,6 +274,7 @@ export const applyNodePlan = async (
       if (error === undefined) return;
       kept.push(target);
       if (!plannedIds.has(target.id)) {
+        if (error.waiting === true) removalsWaiting += 1;
         const status = resourceStatus(
           target.id,
           resourceStates.deleting,
@@ -293,7 +297,10 @@ export const applyNodePlan = async (
   const skipped = planned.filter((r) => results.get(r.id)?.status.state === resourceStates.skipped);
   const failedCount = all.filter((r) => r?.failed === true).length - skipped.length;
   const conflictReason = all.find((r) => r?.conflictReason !== undefined)?.conflictReason;
-  const ready = readyCount === planned.length && removalErrors.length === 0;
+  const allPlannedReady = readyCount === planned.length;
+  const ready = allPlannedReady && removalErrors.length === 0;
+  const progressing =
+    allPlannedReady && removalErrors.length > 0 && removalsWaiting === removalErrors.length;
   const failures = resources.filter((s) => s.state !== resourceStates.ready);
   const applied = [
     ...planned.flatMap((r) => {
@@ -304,10 +311,13 @@ export const applyNodePlan = async (
   ];
   return {
     ready,
+    progressing,
     retryable: all.some((r) => r?.retryable === true) || removalErrors.length > 0,
     reason: ready
       ? conditionReasons.allResourcesReady
-      : (input.render.failure?.reason ?? conflictReason ?? conditionReasons.resourcesFailed),
+      : progressing
+        ? (removalErrors[0]?.reason ?? conditionReasons.waitingOnFinalizer)
+        : (input.render.failure?.reason ?? conflictReason ?? conditionReasons.resourcesFailed),
     message: ready
       ? `${String(readyCount)}/${String(planned.length)} resources ready`
       : failures
@@ -329,7 +339,8 @@ export const applyNodePlan = async (
 
 /**
  * Deletes (`Delete`) or releases (`Retain`, `RemovedFromTemplate`) one object the node held.
- * `undefined` when it is done with (gone, released, or not ours any more); else why not yet.
+ * `undefined` when it is done with (gone, released, or not ours any more); else why not yet,
+ * with `waiting` when its deletion has started and only finalizers hold it (no failure).
  */
 export const removeResource = async (
   write: ResourceWriteDeps,
@@ -337,7 +348,7 @@ export const removeResource = async (
   target: AppliedResource,
   signal: AbortSignal,
   reason: (typeof orphanReasons)[keyof typeof orphanReasons] = orphanReasons.removedFromTemplate,
-): Promise<{ reason: string; message: string } | undefined> => {
+): Promise<{ reason: string; message: string; waiting?: true } | undefined> => {
   const identity = {
     apiVersion: target.apiVersion,
     kind: target.kind,
@@ -356,6 +367,7 @@ export const removeResource = async (
     case 'notHeld':
       return undefined;
     case 'deleting':
+      return { reason: outcome.reason, message: outcome.message, waiting: true };
     case 'failed':
       return { reason: outcome.reason, message: outcome.message };
   }

@@ -3,7 +3,12 @@ import { conditionReasons, nodeConditionTypes } from '../api/conditions.js';
 import type { AppliedResource, LynqNodeStatus, ResourceStatus } from '../api/lynq-node.schema.js';
 import { nodePhases } from '../api/phases.js';
 import type { NodeContext } from '../machines/node.machine.js';
-import { nextConditions, type ConditionInput, type PublishedState } from './published-state.js';
+import {
+  enterPhase,
+  nextConditions,
+  type ConditionInput,
+  type PublishedState,
+} from './published-state.js';
 
 /** Phases a person needs to see; `Rendering` is always part of a pass and never published. */
 export const publishedNodePhase = (phase: string): string | undefined =>
@@ -35,6 +40,8 @@ const conditionsFor = (
 ): ConditionInput[] => {
   const apply = context.lastApply;
   const failure = context.lastError ?? (apply?.ready === false ? apply : undefined);
+  // Still on its way (a removed resource held by a foreign finalizer): say what it waits on.
+  const waiting = phase === nodePhases.applying && apply?.progressing === true ? apply : undefined;
   const ready: ConditionInput =
     phase === nodePhases.ready
       ? {
@@ -50,7 +57,7 @@ const conditionsFor = (
             phase === nodePhases.pending
               ? conditionReasons.waitingForRevision
               : phase === nodePhases.applying
-                ? conditionReasons.applying
+                ? (waiting?.reason ?? conditionReasons.applying)
                 : phase === nodePhases.deleting
                   ? conditionReasons.deleting
                   : (failure?.reason ?? conditionReasons.resourcesFailed),
@@ -62,7 +69,7 @@ const conditionsFor = (
                     .map((r) => `${r.id}: ${r.message ?? r.reason ?? ''}`)
                     .join('; ') ?? 'Removing resources')
                 : phase === nodePhases.applying
-                  ? 'Applying resources'
+                  ? (waiting?.message ?? 'Applying resources')
                   : (failure?.message ?? 'Resources failed'),
         };
   const progressing = phase === nodePhases.applying || phase === nodePhases.pending;
@@ -138,6 +145,62 @@ export const nodeStatusOf = (
       conditionsFor(phase, context, cleanup),
       generation,
       now,
+    ),
+  };
+};
+
+/** What one machine snapshot writes: the state it publishes and the whole status. */
+export interface NodePublication {
+  readonly published: PublishedState;
+  readonly status: Record<string, unknown>;
+}
+
+export interface NodePublicationInput {
+  /** The machine's phase (`nodePhaseOf`); `Rendering` is published as `Applying`. */
+  readonly phase: string;
+  readonly context: NodeContext;
+  /** What this actor last published, else what the node's status shows (DESIGN 1). */
+  readonly published: PublishedState | undefined;
+  /** The node's status as last observed. */
+  readonly status: LynqNodeStatus | undefined;
+  /** The node's `metadata.generation`. */
+  readonly generation: number;
+  readonly now: string;
+  readonly cleanup: CleanupProgress | undefined;
+}
+
+/**
+ * The publish decision of a node actor (SPEC O2, DESIGN 3). `undefined` while a verification
+ * pass runs (a restart, resync or retry of a node that shows Ready or Degraded for this
+ * generation), else the phase entered because of `context.trigger` and the whole status. A pass
+ * that ends where status already stands yields exactly the stored status, so the status writer
+ * sends nothing. A pass that is merely progressing (`lastApply.progressing`) is shown.
+ */
+export const nodePublication = (input: NodePublicationInput): NodePublication | undefined => {
+  const { context, status, generation, now } = input;
+  const phase = publishedNodePhase(input.phase);
+  if (phase === undefined) return undefined;
+  if (
+    phase === nodePhases.applying &&
+    context.lastApply?.progressing !== true &&
+    isVerificationPass(input.published, status, generation)
+  ) {
+    return undefined;
+  }
+  const published = enterPhase(input.published, phase, context.trigger, now);
+  const observedGeneration =
+    phase === nodePhases.ready || phase === nodePhases.degraded
+      ? (context.renderedGeneration ?? generation)
+      : generation;
+  return {
+    published,
+    status: nodeStatusOf(
+      published,
+      context,
+      status,
+      observedGeneration,
+      now,
+      phase === nodePhases.deleting ? input.cleanup : undefined,
     ),
   };
 };

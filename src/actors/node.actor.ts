@@ -4,7 +4,6 @@ import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
 import { groupVersion } from '../api/crd-builder.js';
 import type { LynqNode, ResourceStatus } from '../api/lynq-node.schema.js';
 import { annotationKeys, finalizers, orphanReasons } from '../api/metadata-keys.js';
-import { nodePhases } from '../api/phases.js';
 import { transientError } from '../errors.js';
 import { patchTypes, type ApiClient } from '../kube/api-client.js';
 import type { ResourceWriteDeps } from '../kube/apply-resource.js';
@@ -26,14 +25,9 @@ import {
 import type { RenderBatcher } from '../render/render-batcher.js';
 import { applyNodePlan, removeResource, type NodeApplyMemory } from './node-apply.actor.js';
 import { renderNodePlan } from './node-render.actor.js';
-import {
-  isVerificationPass,
-  nodeStatusOf,
-  publishedNodePhase,
-  type CleanupProgress,
-} from './node-status.js';
+import { nodePublication, type CleanupProgress } from './node-status.js';
 import type { NodeActorFactory } from './node-supervisor.js';
-import { enterPhase, publishedStateOf, type PublishedState } from './published-state.js';
+import { publishedStateOf, type PublishedState } from './published-state.js';
 import { runBounded } from './run-bounded.js';
 
 export interface NodeActorDeps {
@@ -139,7 +133,12 @@ const cleanup = async (
           remaining = remaining.filter((r) => r !== target);
           return;
         }
-        waiting.push({ id: target.id, state: 'Deleting', ...error });
+        waiting.push({
+          id: target.id,
+          state: 'Deleting',
+          reason: error.reason,
+          message: error.message,
+        });
       });
       if (waiting.length > 0) {
         if (slot !== undefined) {
@@ -236,40 +235,24 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
     });
 
     const publish = (snapshot: SnapshotFrom<typeof machine>): void => {
+      if (snapshot.status === 'done') return;
       const node = slot.latest;
-      const phase = publishedNodePhase(nodePhaseOf(snapshot.value));
-      if (phase === undefined || snapshot.status === 'done') return;
-      const generation = node.metadata.generation ?? 0;
-      if (
-        phase === nodePhases.applying &&
-        isVerificationPass(published ?? publishedStateOf(node.status), node.status, generation)
-      ) {
-        return;
+      const next = nodePublication({
+        phase: nodePhaseOf(snapshot.value),
+        context: snapshot.context,
+        published: published ?? publishedStateOf(node.status),
+        status: node.status,
+        generation: node.metadata.generation ?? 0,
+        now: now().toISOString(),
+        cleanup: slot.cleanup,
+      });
+      if (next === undefined) return;
+      published = next.published;
+      if (lastPublishedPhase !== published.phase) {
+        lastPublishedPhase = published.phase;
+        logger.debug({ phase: published.phase, trigger: published.phaseReason }, 'Node phase');
       }
-      const stamp = now().toISOString();
-      published = enterPhase(
-        published ?? publishedStateOf(node.status),
-        phase,
-        snapshot.context.trigger === 'xstate.init' ? phase : snapshot.context.trigger,
-        stamp,
-      );
-      if (lastPublishedPhase !== phase) {
-        lastPublishedPhase = phase;
-        logger.debug({ phase }, 'Node phase');
-      }
-      deps.statusWriter.publish(
-        statusPath,
-        nodeStatusOf(
-          published,
-          snapshot.context,
-          node.status,
-          phase === nodePhases.ready || phase === nodePhases.degraded
-            ? (snapshot.context.renderedGeneration ?? generation)
-            : generation,
-          stamp,
-          phase === nodePhases.deleting ? slot.cleanup : undefined,
-        ),
-      );
+      deps.statusWriter.publish(statusPath, next.status);
     };
 
     // One node's events are recorded one after another, in order: the recorder de-duplicates per

@@ -2,9 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createActor, fromPromise, SimulatedClock } from 'xstate';
+import { invalidSpecError, transientError } from '../errors.js';
 import {
   nodeMachine,
   nodePhaseOf,
+  nodeTriggers,
   type NodeApplyInput,
   type NodeApplyOutput,
   type NodeCleanupInput,
@@ -24,6 +26,7 @@ const observation = (patch: Partial<NodeObservation> = {}): NodeObservation => (
 
 const applied = (patch: Partial<NodeApplyOutput> = {}): NodeApplyOutput => ({
   ready: true,
+  progressing: false,
   retryable: false,
   reason: 'AllResourcesReady',
   message: '',
@@ -50,7 +53,18 @@ const settle = async (): Promise<void> => {
   for (let i = 0; i < 10; i += 1) await new Promise((r) => setImmediate(r));
 };
 
-type Outcome<T> = T | Error;
+/** A scripted result: a value, a rejection, or a promise the test settles itself. */
+type Outcome<T> = T | Error | Promise<T>;
+
+const deferred = <T>() => {
+  let resolve: (value: T) => void = () => undefined;
+  let reject: (error: unknown) => void = () => undefined;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+};
 
 interface Script {
   renders?: Outcome<undefined>[];
@@ -70,6 +84,7 @@ const start = (script: Script, first?: NodeObservation) => {
     apply: [] as NodeApplyInput[],
     cleanup: [] as NodeCleanupInput[],
   };
+  const signals = { apply: [] as AbortSignal[], cleanup: [] as AbortSignal[] };
   const machine = nodeMachine.provide({
     actors: {
       renderNode: fromPromise<NodeRenderOutput, NodeRenderInput>(async ({ input }) => {
@@ -81,12 +96,14 @@ const start = (script: Script, first?: NodeObservation) => {
           plan: { generation: input.observation.generation },
         };
       }),
-      applyNode: fromPromise<NodeApplyOutput, NodeApplyInput>(({ input }) => {
+      applyNode: fromPromise<NodeApplyOutput, NodeApplyInput>(({ input, signal }) => {
         calls.apply.push(input);
+        signals.apply.push(signal);
         return next(script.applies, applied());
       }),
-      cleanupNode: fromPromise<undefined, NodeCleanupInput>(({ input }) => {
+      cleanupNode: fromPromise<undefined, NodeCleanupInput>(({ input, signal }) => {
         calls.cleanup.push(input);
+        signals.cleanup.push(signal);
         return next(script.cleanups, undefined);
       }),
     },
@@ -99,15 +116,20 @@ const start = (script: Script, first?: NodeObservation) => {
     clock,
   });
   const phases: string[] = [];
+  /** `phase trigger` each time the phase changes: what status would show (SPEC O2). */
+  const transitions: string[] = [];
   actor.subscribe((s) => {
     const phase = nodePhaseOf(s.value);
-    if (phases.at(-1) !== phase) phases.push(phase);
+    if (phases.at(-1) !== phase) {
+      phases.push(phase);
+      transitions.push(`${phase} ${s.context.trigger}`);
+    }
   });
   actor.start();
   const observe = (patch: Partial<NodeObservation>) => {
     actor.send({ type: 'node.observed', observation: observation(patch) });
   };
-  return { actor, clock, calls, phases, observe };
+  return { actor, clock, calls, signals, phases, transitions, observe };
 };
 
 const withRevision = { revision: 'form-abc' };
@@ -164,6 +186,7 @@ describe('node.machine', () => {
     assert.deepEqual(actor.getSnapshot().context.lastError, {
       reason: 'RevisionNotFound',
       message: 'revision form-abc not found',
+      retryable: true,
     });
     clock.increment(999);
     await settle();
@@ -271,5 +294,212 @@ describe('node.machine', () => {
     assert.deepEqual(phases, ['Rendering', 'Applying', 'Ready']);
     assert.equal(calls.render[0]?.observation.generation, 7);
     assert.equal(actor.getSnapshot().context.renderedGeneration, 7);
+  });
+
+  it('O2 every published transition carries the event that caused it, recorded by the machine', async () => {
+    const ownerConflict = {
+      ...conflicted,
+      reason: 'OwnerConflict',
+      conflictReason: 'OwnerConflict',
+    };
+    const { clock, transitions, observe } = start({ applies: [ownerConflict] }, observation());
+    await settle();
+    observe({ ...withRevision });
+    await settle();
+    clock.increment(1_000);
+    await settle();
+    observe({ ...withRevision, deleting: true });
+    await settle();
+    assert.deepEqual(transitions, [
+      'Pending node.observed',
+      'Rendering node.observed',
+      'Applying render.done',
+      'Degraded apply.failed: OwnerConflict',
+      'Rendering backoff.elapsed',
+      'Applying render.done',
+      'Ready apply.done',
+      'Deleting deletion.requested',
+    ]);
+  });
+
+  it('O2 a failed render and a rejected apply name the failure in the trigger; no trigger is an XState internal name', async () => {
+    const broken = start(
+      { renders: [invalidSpecError('InvalidRevision', 'revision form-abc: cycle a → b → a')] },
+      observation(withRevision),
+    );
+    const rejected = start(
+      { applies: [transientError('KubeUnavailable', 'connection refused')] },
+      observation(withRevision),
+    );
+    await settle();
+    assert.equal(broken.transitions.at(-1), 'Degraded render.failed: InvalidRevision');
+    assert.equal(rejected.transitions.at(-1), 'Degraded apply.failed: KubeUnavailable');
+    const known = new Set<string>(Object.values(nodeTriggers));
+    for (const line of [...broken.transitions, ...rejected.transitions]) {
+      const trigger = line.slice(line.indexOf(' ') + 1).split(': ')[0] ?? '';
+      assert.ok(known.has(trigger), `${line}: not one of nodeTriggers`);
+    }
+  });
+
+  it('N9 a deletion timestamp while applying cancels the apply and ignores its late result', async () => {
+    const apply = deferred<NodeApplyOutput>();
+    const { actor, calls, signals, observe } = start(
+      { applies: [apply.promise], cleanups: [new Error('waiting on finalizer x')] },
+      observation(withRevision),
+    );
+    await settle();
+    assert.deepEqual(actor.getSnapshot().value, { applying: 'passing' });
+    observe({ ...withRevision, deleting: true });
+    await settle();
+    assert.equal(signals.apply[0]?.aborted, true, 'the running apply is aborted');
+    assert.equal(calls.cleanup.length, 1);
+    apply.resolve(applied());
+    await settle();
+    assert.deepEqual(actor.getSnapshot().value, { deleting: 'retrying' });
+    assert.equal(actor.getSnapshot().context.lastApply, undefined, 'the late result is ignored');
+    assert.equal(actor.getSnapshot().context.trigger, 'cleanup.failed: Error');
+  });
+
+  it('N9 lynq.sh/skip-cleanup observed while a cleanup waits for its backoff runs the cleanup at once, with the annotation', async () => {
+    const { actor, calls, observe } = start(
+      { cleanups: [new Error('waiting on finalizer x')] },
+      observation(withRevision),
+    );
+    await settle();
+    observe({ ...withRevision, deleting: true });
+    await settle();
+    assert.deepEqual(actor.getSnapshot().value, { deleting: 'retrying' });
+    observe({ ...withRevision, deleting: true, skipCleanup: true });
+    await settle();
+    assert.equal(calls.cleanup.length, 2, 'no wait for the backoff');
+    assert.equal(calls.cleanup[1]?.observation.skipCleanup, true);
+    assert.equal(actor.getSnapshot().status, 'done');
+  });
+
+  it('N9 lynq.sh/skip-cleanup observed during a running cleanup restarts it with the annotation', async () => {
+    const running = deferred<undefined>();
+    const { actor, calls, signals, observe } = start(
+      { cleanups: [running.promise] },
+      observation({ ...withRevision, deleting: true }),
+    );
+    await settle();
+    assert.equal(calls.cleanup.length, 1);
+    observe({ ...withRevision, deleting: true, skipCleanup: true });
+    await settle();
+    assert.equal(signals.cleanup[0]?.aborted, true);
+    assert.equal(calls.cleanup[1]?.observation.skipCleanup, true);
+    assert.equal(actor.getSnapshot().status, 'done');
+  });
+
+  it('N9 a cleanup that fails with skip-cleanup set keeps its backoff: a repeated observation does not restart it', async () => {
+    const { actor, clock, calls, observe } = start(
+      { cleanups: [new Error('finalizer patch failed'), new Error('again')] },
+      observation({ ...withRevision, deleting: true, skipCleanup: true }),
+    );
+    await settle();
+    observe({ ...withRevision, deleting: true, skipCleanup: true });
+    await settle();
+    assert.equal(calls.cleanup.length, 1);
+    assert.deepEqual(actor.getSnapshot().value, { deleting: 'retrying' });
+    clock.increment(1_000);
+    await settle();
+    assert.equal(calls.cleanup.length, 2);
+  });
+
+  const deterministic: [string, Error][] = [
+    ['a broken dependency graph (InvalidRevision)', invalidSpecError('InvalidRevision', 'cycle')],
+    [
+      'a render budget exceeded',
+      invalidSpecError('RenderBudgetExceeded', 'render output exceeds 4194304 bytes'),
+    ],
+  ];
+  for (const [label, error] of deterministic) {
+    it(`N14 T5 ${label} is not retried until a new generation`, async () => {
+      const { actor, clock, calls, observe } = start(
+        { renders: [error] },
+        observation(withRevision),
+      );
+      await settle();
+      assert.equal(actor.getSnapshot().value, 'degraded');
+      assert.equal(actor.getSnapshot().context.lastError?.retryable, false);
+      clock.increment(600_000);
+      await settle();
+      observe({ ...withRevision }); // our own status write: same generation
+      clock.increment(600_000);
+      await settle();
+      assert.equal(calls.render.length, 1, 'no retry with the same observation');
+      observe({ ...withRevision, revision: 'form-def', generation: 2 });
+      await settle();
+      assert.equal(calls.render.length, 2);
+      assert.equal(calls.render[1]?.observation.revision, 'form-def');
+      assert.equal(actor.getSnapshot().value, 'ready');
+    });
+  }
+
+  const transient: [string, Error][] = [
+    ['an aborted pool render', transientError('RenderAborted', 'worker exited')],
+    ['an API read error', transientError('KubeUnavailable', 'connection reset')],
+    ['an unclassified error', new Error('socket hang up')],
+  ];
+  for (const [label, error] of transient) {
+    it(`N14 ${label} is retried with backoff`, async () => {
+      const { actor, clock, calls } = start({ renders: [error] }, observation(withRevision));
+      await settle();
+      assert.equal(actor.getSnapshot().value, 'degraded');
+      clock.increment(1_000);
+      await settle();
+      assert.equal(calls.render.length, 2);
+      assert.equal(actor.getSnapshot().value, 'ready');
+    });
+  }
+
+  it('N1 a new generation that arrives during a render that fails for good is rendered right after it', async () => {
+    const render = deferred<undefined>();
+    const { actor, calls, observe } = start(
+      { renders: [render.promise] },
+      observation(withRevision),
+    );
+    await settle();
+    observe({ ...withRevision, generation: 2 });
+    render.reject(invalidSpecError('InvalidRevision', 'cycle'));
+    await settle();
+    assert.equal(calls.render.length, 2);
+    assert.equal(calls.render[1]?.observation.generation, 2);
+    assert.equal(actor.getSnapshot().value, 'ready');
+  });
+
+  it('N9 N10 a pass that only waits on a foreign finalizer stays Applying (never Degraded) and is retried with backoff', async () => {
+    const waiting = applied({
+      ready: false,
+      progressing: true,
+      retryable: true,
+      reason: 'WaitingOnFinalizer',
+      message: 'old: WaitingOnFinalizer (waiting on finalizer example.com/hold)',
+    });
+    const { actor, clock, calls, phases } = start(
+      { applies: [waiting, waiting] },
+      observation(withRevision),
+    );
+    await settle();
+    assert.deepEqual(actor.getSnapshot().value, { applying: 'waiting' });
+    clock.increment(1_000);
+    await settle();
+    assert.equal(calls.apply.length, 2);
+    clock.increment(2_000);
+    await settle();
+    assert.equal(calls.apply.length, 3);
+    assert.equal(actor.getSnapshot().value, 'ready');
+    assert.deepEqual(phases, ['Rendering', 'Applying', 'Ready']);
+  });
+
+  it('N1 a new generation while waiting on a finalizer is rendered at once', async () => {
+    const waiting = applied({ ready: false, progressing: true, retryable: true });
+    const { actor, calls, observe } = start({ applies: [waiting] }, observation(withRevision));
+    await settle();
+    assert.deepEqual(actor.getSnapshot().value, { applying: 'waiting' });
+    observe({ ...withRevision, generation: 2 });
+    await settle();
+    assert.equal(calls.render.length, 2);
+    assert.equal(actor.getSnapshot().value, 'ready');
   });
 });

@@ -34,7 +34,9 @@ export interface NodeRenderInput {
 
 /**
  * A node's render, opaque to the machine: the apply actor alone reads `plan`. A render that
- * cannot run at all for a reason that may pass (absent revision, aborted worker) rejects instead.
+ * cannot run at all rejects instead: retried with backoff when the reason may pass (absent
+ * revision, aborted worker, API error), and not before a new generation when the error's `kind`
+ * is `InvalidSpec` (a broken dependency graph, `InvalidRevision`).
  */
 export interface NodeRenderOutput {
   readonly generation: number;
@@ -65,6 +67,12 @@ export interface NodeApplyInput {
 export interface NodeApplyOutput {
   /** Every resource ready (or waiting on nothing that failed). */
   readonly ready: boolean;
+  /**
+   * Nothing failed, but something is still on its way (a resource that left the form is held
+   * by someone else's finalizer): the pass is repeated after the backoff and the node shows
+   * Progressing, never Degraded.
+   */
+  readonly progressing: boolean;
   /** Whether trying again without a spec change can help (conflicts, API errors). */
   readonly retryable: boolean;
   readonly reason: string;
@@ -86,12 +94,50 @@ export interface NodeContext {
   readonly renderedGeneration: number | undefined;
   readonly render: NodeRenderOutput | undefined;
   readonly lastApply: NodeApplyOutput | undefined;
-  /** Consecutive failed passes; the backoff grows with it. */
+  /** Consecutive passes that did not end ready; the backoff grows with it. */
   readonly failures: number;
-  /** A failure of the whole node (render or apply could not run): reason and message. */
-  readonly lastError: { readonly reason: string; readonly message: string } | undefined;
+  /** A failure of the whole node (render or apply could not run). */
+  readonly lastError: NodeFailure | undefined;
+  /** What caused the current state, one of `nodeTriggers` (SPEC O2: "the event that caused it"). */
   readonly trigger: string;
 }
+
+/** A failure of a whole pass or of cleanup. */
+export interface NodeFailure {
+  readonly reason: string;
+  readonly message: string;
+  /**
+   * `false` when the same observation can only fail the same way (a broken revision, a render
+   * budget exceeded): the node then waits for a new generation instead of retrying.
+   */
+  readonly retryable: boolean;
+}
+
+/**
+ * What caused a state, as status shows it (`phaseReason`, `transitions[].event`). A failure
+ * appends its reason: `render.failed: InvalidRevision`.
+ */
+export const nodeTriggers = {
+  /** The actor started without an observation (tests, debugging). */
+  started: 'actor.started',
+  /** The node object was seen: first sight, a new revision or new variables. */
+  observed: 'node.observed',
+  /** The node got a deletion timestamp. */
+  deletionRequested: 'deletion.requested',
+  /** `lynq.sh/skip-cleanup: "true"` appeared while cleaning up. */
+  cleanupSkipped: 'cleanup.skipped',
+  renderDone: 'render.done',
+  renderFailed: 'render.failed',
+  applyDone: 'apply.done',
+  /** A pass ended with nothing failed but something still on its way. */
+  applyProgressing: 'apply.progressing',
+  applyFailed: 'apply.failed',
+  cleanupFailed: 'cleanup.failed',
+  /** The backoff after a failed or unfinished pass elapsed. */
+  backoffElapsed: 'backoff.elapsed',
+} as const;
+
+const failedTrigger = (trigger: string, reason: string): string => `${trigger}: ${reason}`;
 
 export type NodeEvent = { readonly type: 'node.observed'; readonly observation: NodeObservation };
 
@@ -105,12 +151,21 @@ export interface NodeInput {
 export const nodeRetryDelayMillis = (failures: number): number =>
   Math.min(1_000 * 2 ** Math.max(0, Math.min(failures - 1, 20)), 300_000);
 
-const errorOf = (error: unknown): { reason: string; message: string } => {
-  const code =
-    typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+/**
+ * The error kind of src/errors.ts `invalidSpecError` (machines import only xstate and src/api,
+ * so it is read structurally; the machine test ties the two together).
+ */
+const invalidSpecKind = 'InvalidSpec';
+
+const errorOf = (error: unknown): NodeFailure => {
+  const { code, kind } =
+    typeof error === 'object' && error !== null
+      ? (error as { code?: unknown; kind?: unknown })
+      : {};
   return {
     reason: typeof code === 'string' && code !== '' ? code : 'Error',
     message: error instanceof Error ? error.message : String(error),
+    retryable: kind !== invalidSpecKind,
   };
 };
 
@@ -166,14 +221,21 @@ export const nodeMachine = setup({
     isStale: ({ context }) =>
       context.observed?.revision !== undefined &&
       context.observed.generation !== context.renderedGeneration,
-    isRetryable: ({ context }) => context.lastApply?.retryable !== false,
+    /** A failure of the whole pass decides; else the apply's own verdict (SPEC N6, N14). */
+    isRetryable: ({ context }) =>
+      context.lastError?.retryable ?? context.lastApply?.retryable !== false,
+    /** `lynq.sh/skip-cleanup` newly set: the escape hatch acts at once (SPEC N9). */
+    isCleanupNewlySkipped: ({ context, event }) =>
+      event.observation.skipCleanup === true && context.observed?.skipCleanup !== true,
   },
   delays: {
     retryBackoff: ({ context }) => nodeRetryDelayMillis(context.failures),
   },
   actions: {
     recordObservation: assign({ observed: ({ event }) => event.observation }),
-    recordTrigger: assign({ trigger: ({ event }) => event.type }),
+    recordTrigger: assign((_, params: { readonly trigger: string }) => ({
+      trigger: params.trigger,
+    })),
   },
 }).createMachine({
   id: 'node',
@@ -185,7 +247,7 @@ export const nodeMachine = setup({
     lastApply: undefined,
     failures: 0,
     lastError: undefined,
-    trigger: 'xstate.init',
+    trigger: input.observation === undefined ? nodeTriggers.started : nodeTriggers.observed,
   }),
   initial: 'pending',
   on: {
@@ -193,8 +255,12 @@ export const nodeMachine = setup({
       {
         guard: 'isDeleting',
         target: '.deleting',
-        actions: ['recordObservation', 'recordTrigger'],
+        actions: [
+          'recordObservation',
+          { type: 'recordTrigger', params: { trigger: nodeTriggers.deletionRequested } },
+        ],
       },
+      // A new generation during a pass is picked up when the pass ends (`isStale`).
       { actions: 'recordObservation' },
     ],
   },
@@ -203,21 +269,42 @@ export const nodeMachine = setup({
       description: 'No revision yet: waits quietly, no error, no event.',
       always: [
         // A node first seen while being deleted goes straight to cleanup.
-        { guard: 'isObservedDeleting', target: 'deleting' },
-        { guard: 'hasRevision', target: 'rendering' },
+        {
+          guard: 'isObservedDeleting',
+          target: 'deleting',
+          actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.deletionRequested } },
+        },
+        {
+          guard: 'hasRevision',
+          target: 'rendering',
+          actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.observed } },
+        },
       ],
       on: {
         'node.observed': [
           {
             guard: 'isDeleting',
             target: 'deleting',
-            actions: ['recordObservation', 'recordTrigger'],
+            actions: [
+              'recordObservation',
+              { type: 'recordTrigger', params: { trigger: nodeTriggers.deletionRequested } },
+            ],
           },
-          { target: 'pending', reenter: true, actions: ['recordObservation', 'recordTrigger'] },
+          {
+            target: 'pending',
+            reenter: true,
+            actions: [
+              'recordObservation',
+              { type: 'recordTrigger', params: { trigger: nodeTriggers.observed } },
+            ],
+          },
         ],
       },
     },
     rendering: {
+      // The generation this render is for: one that arrives during it is still stale afterwards,
+      // whatever the render's outcome.
+      entry: assign({ renderedGeneration: ({ context }) => context.observed?.generation }),
       invoke: {
         src: 'renderNode',
         input: ({ context }) => ({ node: context.node, observation: observed(context) }),
@@ -226,92 +313,152 @@ export const nodeMachine = setup({
           actions: assign({
             render: ({ event }) => event.output,
             renderedGeneration: ({ event }) => event.output.generation,
+            trigger: nodeTriggers.renderDone,
           }),
         },
         onError: {
           target: 'degraded',
-          actions: assign({
-            failures: ({ context }) => context.failures + 1,
-            lastError: ({ event }) => errorOf(event.error),
-            renderedGeneration: ({ context }) => context.observed?.generation,
-            lastApply: undefined,
+          actions: assign(({ context, event }) => {
+            const failure = errorOf(event.error);
+            return {
+              failures: context.failures + 1,
+              lastError: failure,
+              lastApply: undefined,
+              trigger: failedTrigger(nodeTriggers.renderFailed, failure.reason),
+            };
           }),
         },
       },
     },
     applying: {
-      invoke: {
-        src: 'applyNode',
-        input: ({ context }) => ({
-          node: context.node,
-          observation: observed(context),
-          render: context.render ?? { generation: 0, revision: '', plan: undefined },
-        }),
-        onDone: [
-          {
-            guard: ({ event }) => event.output.ready,
-            target: 'ready',
-            actions: assign({
-              lastApply: ({ event }) => event.output,
-              failures: 0,
-              lastError: undefined,
+      initial: 'passing',
+      states: {
+        passing: {
+          invoke: {
+            src: 'applyNode',
+            input: ({ context }) => ({
+              node: context.node,
+              observation: observed(context),
+              render: context.render ?? { generation: 0, revision: '', plan: undefined },
             }),
+            onDone: [
+              {
+                guard: ({ event }) => event.output.ready,
+                target: '#node.ready',
+                actions: assign({
+                  lastApply: ({ event }) => event.output,
+                  failures: 0,
+                  lastError: undefined,
+                  trigger: nodeTriggers.applyDone,
+                }),
+              },
+              {
+                guard: ({ event }) => event.output.progressing,
+                target: 'waiting',
+                actions: assign({
+                  lastApply: ({ event }) => event.output,
+                  failures: ({ context }) => context.failures + 1,
+                  lastError: undefined,
+                  trigger: ({ event }) =>
+                    failedTrigger(nodeTriggers.applyProgressing, event.output.reason),
+                }),
+              },
+              {
+                target: '#node.degraded',
+                actions: assign({
+                  lastApply: ({ event }) => event.output,
+                  failures: ({ context }) => context.failures + 1,
+                  lastError: undefined,
+                  trigger: ({ event }) =>
+                    failedTrigger(nodeTriggers.applyFailed, event.output.reason),
+                }),
+              },
+            ],
+            onError: {
+              target: '#node.degraded',
+              actions: assign(({ context, event }) => {
+                const failure = errorOf(event.error);
+                return {
+                  failures: context.failures + 1,
+                  lastError: failure,
+                  trigger: failedTrigger(nodeTriggers.applyFailed, failure.reason),
+                };
+              }),
+            },
           },
-          {
-            target: 'degraded',
-            actions: assign({
-              lastApply: ({ event }) => event.output,
-              failures: ({ context }) => context.failures + 1,
-              lastError: undefined,
-            }),
+        },
+        waiting: {
+          description:
+            'Nothing failed, something is still on its way (SPEC N9, N10): the phase stays Applying.',
+          always: {
+            guard: 'isStale',
+            target: '#node.rendering',
+            actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.observed } },
           },
-        ],
-        onError: {
-          target: 'degraded',
-          actions: assign({
-            failures: ({ context }) => context.failures + 1,
-            lastError: ({ event }) => errorOf(event.error),
-          }),
+          after: {
+            retryBackoff: {
+              target: 'passing',
+              actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.backoffElapsed } },
+            },
+          },
         },
       },
     },
     ready: {
       // A spec change that arrived during the pass is picked up at once.
-      always: { guard: 'isStale', target: 'rendering' },
+      always: {
+        guard: 'isStale',
+        target: 'rendering',
+        actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.observed } },
+      },
       on: {
         'node.observed': [
           {
             guard: 'isDeleting',
             target: 'deleting',
-            actions: ['recordObservation', 'recordTrigger'],
+            actions: [
+              'recordObservation',
+              { type: 'recordTrigger', params: { trigger: nodeTriggers.deletionRequested } },
+            ],
           },
           { target: 'ready', reenter: true, actions: 'recordObservation' },
         ],
       },
     },
     degraded: {
-      always: { guard: 'isStale', target: 'rendering' },
-      after: {
-        retryBackoff: { guard: 'isRetryable', target: 'rendering' },
+      // Re-checked after every observation (the root handler records it); no re-entry, which
+      // would restart the backoff timer.
+      always: {
+        guard: 'isStale',
+        target: 'rendering',
+        actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.observed } },
       },
-      on: {
-        'node.observed': [
-          {
-            guard: 'isDeleting',
-            target: 'deleting',
-            actions: ['recordObservation', 'recordTrigger'],
-          },
-          // Re-entering would restart the backoff timer: only re-check staleness.
-          { guard: 'isStale', target: 'rendering', actions: 'recordObservation' },
-          { actions: 'recordObservation' },
-        ],
+      after: {
+        retryBackoff: {
+          guard: 'isRetryable',
+          target: 'rendering',
+          actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.backoffElapsed } },
+        },
       },
     },
     deleting: {
       // Cleanup's own backoff starts from the beginning, whatever came before.
       entry: assign({ failures: 0, lastError: undefined }),
       initial: 'cleaningUp',
-      on: { 'node.observed': { actions: 'recordObservation' } },
+      on: {
+        'node.observed': [
+          {
+            // Restarts a running cleanup too: the user asked to drop the finalizer now.
+            guard: 'isCleanupNewlySkipped',
+            target: '.cleaningUp',
+            actions: [
+              'recordObservation',
+              { type: 'recordTrigger', params: { trigger: nodeTriggers.cleanupSkipped } },
+            ],
+          },
+          { actions: 'recordObservation' },
+        ],
+      },
       states: {
         cleaningUp: {
           invoke: {
@@ -320,14 +467,25 @@ export const nodeMachine = setup({
             onDone: '#node.deleted',
             onError: {
               target: 'retrying',
-              actions: assign({
-                failures: ({ context }) => context.failures + 1,
-                lastError: ({ event }) => errorOf(event.error),
+              actions: assign(({ context, event }) => {
+                const failure = errorOf(event.error);
+                return {
+                  failures: context.failures + 1,
+                  lastError: failure,
+                  trigger: failedTrigger(nodeTriggers.cleanupFailed, failure.reason),
+                };
               }),
             },
           },
         },
-        retrying: { after: { retryBackoff: 'cleaningUp' } },
+        retrying: {
+          after: {
+            retryBackoff: {
+              target: 'cleaningUp',
+              actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.backoffElapsed } },
+            },
+          },
+        },
       },
     },
     deleted: { type: 'final' },
