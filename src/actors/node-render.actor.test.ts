@@ -204,4 +204,49 @@ describe('node render actor', () => {
     assert.equal(snapshot.context.renderedGeneration, 2);
     actor.stop();
   });
+
+  it('N14 a revision whose dependency graph is broken rejects as InvalidRevision of kind InvalidSpec; the node machine leaves it Degraded, unretried, until a new generation', async () => {
+    const cyclic = {
+      data: {
+        configMaps: [
+          { id: 'a', dependIds: ['b'], spec: { apiVersion: 'v1', kind: 'ConfigMap' } },
+          { id: 'b', dependIds: ['a'], spec: { apiVersion: 'v1', kind: 'ConfigMap' } },
+        ],
+      },
+    };
+    const { deps } = fakeDeps([]);
+    let reads = 0;
+    const broken: NodeRenderDeps = {
+      ...deps,
+      readRevision: () => {
+        reads += 1;
+        return Promise.resolve(reads === 1 ? cyclic : revisionObject);
+      },
+    };
+    const machine = nodeMachine.provide({
+      actors: {
+        renderNode: fromPromise<NodeRenderOutput, NodeRenderInput>(({ input, signal }) =>
+          renderNodePlan(broken, input, signal),
+        ),
+        applyNode: fromPromise<NodeApplyOutput, NodeApplyInput>(() => new Promise(() => undefined)),
+      },
+    });
+    const clock = new SimulatedClock();
+    const actor = createActor(machine, { input: { node, observation: observation(1) }, clock });
+    actor.start();
+    await settle();
+    assert.equal(actor.getSnapshot().value, 'degraded');
+    const error = actor.getSnapshot().context.lastError;
+    assert.equal(error?.reason, 'InvalidRevision');
+    assert.equal(error.retryable, false);
+    assert.match(error.message, /cycle/i);
+    clock.increment(3_600_000);
+    await settle();
+    assert.equal(reads, 1, 'not retried with the same inputs');
+    actor.send({ type: 'node.observed', observation: observation(2) });
+    await settle();
+    assert.equal(reads, 2);
+    assert.deepEqual(actor.getSnapshot().value, { applying: 'passing' });
+    actor.stop();
+  });
 });
