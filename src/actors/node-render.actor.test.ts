@@ -174,6 +174,7 @@ describe('node render actor', () => {
 
     let snapshot = actor.getSnapshot();
     assert.equal(snapshot.value, 'degraded');
+    assert.equal(snapshot.context.trigger, 'render.failed: RenderBudgetExceeded');
     const apply = snapshot.context.lastApply;
     assert.equal(apply?.retryable, false);
     assert.equal(apply.reason, 'RenderBudgetExceeded');

@@ -107,8 +107,8 @@ export interface NodeFailure {
   readonly reason: string;
   readonly message: string;
   /**
-   * `false` when the same observation can only fail the same way (a broken revision, a render
-   * budget exceeded): the node then waits for a new generation instead of retrying.
+   * `false` when the same observation can only fail the same way (a broken dependency graph):
+   * the node then waits for a new generation instead of retrying.
    */
   readonly retryable: boolean;
 }
@@ -369,8 +369,11 @@ export const nodeMachine = setup({
                   lastApply: ({ event }) => event.output,
                   failures: ({ context }) => context.failures + 1,
                   lastError: undefined,
-                  trigger: ({ event }) =>
-                    failedTrigger(nodeTriggers.applyFailed, event.output.reason),
+                  // A node over its render budget fails its pass because of the render.
+                  trigger: ({ context, event }) =>
+                    context.render?.failure === undefined
+                      ? failedTrigger(nodeTriggers.applyFailed, event.output.reason)
+                      : failedTrigger(nodeTriggers.renderFailed, context.render.failure.reason),
                 }),
               },
             ],
