@@ -15,6 +15,14 @@ import type { EventInput } from '../kube/event-recorder.js';
 import { releaseResource } from '../kube/release-resource.js';
 import type { TargetPolicy } from '../kube/target-policy.js';
 import type { NodeApplyInput, NodeApplyOutput } from '../machines/node.machine.js';
+import type { RenderedManifest } from '../render/render-types.js';
+import {
+  forgetHash,
+  identityKey,
+  knownHash,
+  rememberHash,
+  type AppliedHashes,
+} from './applied-hashes.js';
 import type { NodePlan, PlannedResource } from './node-render.actor.js';
 import { runBounded } from './run-bounded.js';
 
@@ -28,8 +36,11 @@ export interface NodeApplyDeps {
 
 /** What one node remembers between passes, in this process only. */
 export interface NodeApplyMemory {
-  /** id → desired hash last applied (or found on the object), so an equal render sends nothing (N13). */
-  readonly hashes: Map<string, string>;
+  /**
+   * id → desired hash last applied (or found on the object) and the object it went to, so an
+   * equal render sends nothing (N13); dropped when that object is deleted or released (N10).
+   */
+  readonly hashes: AppliedHashes;
   /** Per-resource status of the last pass (or of the node's status at start-up). */
   previous: readonly ResourceStatus[];
 }
@@ -47,8 +58,13 @@ interface ResourceResult {
   readonly conflictReason: string | undefined;
 }
 
-const identityKey = (r: Pick<AppliedResource, 'apiVersion' | 'kind' | 'namespace' | 'name'>) =>
-  `${r.apiVersion}|${r.kind}|${r.namespace ?? ''}|${r.name}`;
+/** The object a rendered manifest names, as `appliedResources` records it. */
+const manifestIdentity = (manifest: RenderedManifest, node: NodeRef) => ({
+  apiVersion: manifest.apiVersion,
+  kind: manifest.kind,
+  ...(manifest.namespaced ? { namespace: manifest.namespace ?? node.namespace } : {}),
+  name: manifest.name,
+});
 
 const resourceStatus = (
   id: string,
@@ -82,7 +98,9 @@ const failedResult = (
  * level at most `concurrency` writes at once; a resource whose dependency failed is skipped (and
  * counts as failed for its own dependants) unless `skipOnDependencyFailure: false`; a resource
  * that failed to render fails alone (N14); a resource whose desired hash was applied before in
- * this process sends nothing, and after a restart only reads (N13); resources in
+ * this process, to the same object, sends nothing, and after a restart only reads (N13); once
+ * the node deleted or released an object, its hash is forgotten, so the object's return is
+ * written again (created, or re-held); resources in
  * `appliedResources` that left the form, or whose identity changed, are deleted or released per
  * their recorded policy (N10), and a removal held up only by someone else's finalizer makes the
  * pass `progressing`, not failed. `waitForReady` is treated as ready-once-applied (readiness per
@@ -115,7 +133,7 @@ export const applyNodePlan = async (
       case 'created':
       case 'unchanged': {
         if (manifest === undefined) throw new Error('unreachable: applied without a manifest');
-        memory.hashes.set(r.id, manifest.hash);
+        rememberHash(memory.hashes, r.id, manifestIdentity(manifest, node), manifest.hash);
         const before = previousById.get(r.id)?.lastDesiredChange;
         const lastDesiredChange = outcome.state === 'unchanged' ? (before ?? now) : now;
         return {
@@ -125,10 +143,7 @@ export const applyNodePlan = async (
           retryable: false,
           applied: {
             id: r.id,
-            apiVersion: manifest.apiVersion,
-            kind: manifest.kind,
-            ...(manifest.namespaced ? { namespace: manifest.namespace ?? node.namespace } : {}),
-            name: manifest.name,
+            ...manifestIdentity(manifest, node),
             deletionPolicy: r.policies.deletionPolicy,
             creationPolicy: r.policies.creationPolicy,
             level: r.level,
@@ -199,7 +214,7 @@ export const applyNodePlan = async (
       });
     }
     if (r.manifest === undefined) return renderFailed(r);
-    const known = memory.hashes.get(r.id);
+    const known = knownHash(memory.hashes, r.id, manifestIdentity(r.manifest, node));
     const outcome = await applyResource(deps.write, {
       node,
       manifest: r.manifest,
@@ -252,6 +267,10 @@ export const applyNodePlan = async (
     else if (now !== undefined && identityKey(now) !== identityKey(before)) stale.push(before);
     else if (now === undefined) kept.push(before);
   }
+  // Deleted or released (or on its way), whatever the outcome: the hash last applied to it no
+  // longer describes an object the node holds, so its return (same id, same desired object) is
+  // written again instead of being taken as unchanged.
+  for (const target of stale) forgetHash(memory.hashes, target.id, target);
   const removalErrors: ResourceStatus[] = [];
   // Removals merely held up by someone else's finalizer: progress, not failure (N9, N10).
   let removalsWaiting = 0;

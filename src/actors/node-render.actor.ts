@@ -20,6 +20,7 @@ import { builtinKindScopes, groupKind } from '../render/kind-scope.js';
 import type { RenderBatcher } from '../render/render-batcher.js';
 import {
   formatIssue,
+  identityCodes,
   isBudgetFailure,
   poolCodes,
   type RenderedManifest,
@@ -42,7 +43,10 @@ export interface PlannedResource {
   /** The rendered object; absent when its templates failed (`renderError`). */
   readonly manifest: RenderedManifest | undefined;
   readonly renderError: string | undefined;
-  /** Why it failed to render: `TemplateRenderError`, or `RenderBudgetExceeded` for the node. */
+  /**
+   * Why it failed to render: `TemplateRenderError`, `UnknownKind` (a kind the server does not
+   * serve), or `RenderBudgetExceeded` for the node.
+   */
   readonly renderReason: string | undefined;
 }
 
@@ -164,12 +168,15 @@ export const renderNodePlan = async (
   let failure: NodeRenderFailure | undefined;
   const manifests = new Map<string, RenderedManifest>();
   const errors = new Map<string, string[]>();
+  // A kind the server does not serve is no template error: say so, as an apply would.
+  const unknownKinds = new Set<string>();
   if (result.ok) {
     for (const m of result.manifests) manifests.set(m.id, m);
     for (const issue of result.errors) {
       const list = errors.get(issue.resourceId) ?? [];
       list.push(formatIssue(issue));
       errors.set(issue.resourceId, list);
+      if (issue.code === identityCodes.unknownKind) unknownKinds.add(issue.resourceId);
     }
   } else if (isBudgetFailure(result)) {
     const message = result.errors.map((issue) => issue.message).join('; ');
@@ -205,7 +212,10 @@ export const renderNodePlan = async (
           renderReason:
             renderError === undefined
               ? undefined
-              : (failure?.reason ?? conditionReasons.templateRenderError),
+              : (failure?.reason ??
+                (unknownKinds.has(id)
+                  ? identityCodes.unknownKind
+                  : conditionReasons.templateRenderError)),
         },
       ];
     }),

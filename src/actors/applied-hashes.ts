@@ -1,0 +1,47 @@
+// What a node last applied per resource, in this process only (SPEC N13): the desired hash and the object it went to, forgotten once that object is deleted or released (N10).
+import type { ObjectIdentity } from '../kube/resource-paths.js';
+
+/** One resource's last write: the object's identity (see `identityKey`) and the desired hash. */
+export interface AppliedHash {
+  readonly identity: string;
+  readonly hash: string;
+}
+
+/** Resource id → its last write. */
+export type AppliedHashes = Map<string, AppliedHash>;
+
+/** One string per object: apiVersion, kind, namespace (empty when cluster-scoped) and name. */
+export const identityKey = (id: ObjectIdentity): string =>
+  `${id.apiVersion}|${id.kind}|${id.namespace ?? ''}|${id.name}`;
+
+/**
+ * The hash last applied for resource `id`, only when it went to this very object: a hash
+ * recorded for another object (the rendered identity changed) says nothing about this one.
+ */
+export const knownHash = (
+  hashes: AppliedHashes,
+  id: string,
+  identity: ObjectIdentity,
+): string | undefined => {
+  const entry = hashes.get(id);
+  return entry?.identity === identityKey(identity) ? entry.hash : undefined;
+};
+
+export const rememberHash = (
+  hashes: AppliedHashes,
+  id: string,
+  identity: ObjectIdentity,
+  hash: string,
+): void => {
+  hashes.set(id, { identity: identityKey(identity), hash });
+};
+
+/**
+ * Forgets what was applied to `identity` for resource `id`, once the node deleted or released
+ * that object (or tried to): the hash no longer describes a live object the node holds, and
+ * keeping it would make a return of the same desired object write nothing (N10). A hash the
+ * resource has since applied to another object (its identity changed) is kept.
+ */
+export const forgetHash = (hashes: AppliedHashes, id: string, identity: ObjectIdentity): void => {
+  if (hashes.get(id)?.identity === identityKey(identity)) hashes.delete(id);
+};

@@ -1,0 +1,240 @@
+// Node actors on the real API server and MariaDB, fed bad input: a revision that does not exist, a kind the server does not serve, a target namespace that does not exist.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { lynqPath } from '../fixtures/lynq-paths.js';
+import { eventually } from '../harness/eventually.js';
+import { startOperator, type OperatorProcess } from '../harness/operator-process.js';
+import {
+  conditionOf,
+  create,
+  getForm,
+  hubBody,
+  listNodes,
+  mergePatch,
+  openWorld,
+  type Condition,
+  type World,
+} from './forms-world.js';
+
+interface ResourceView {
+  id: string;
+  state: string;
+  reason?: string;
+  message?: string;
+}
+
+interface NodeObject {
+  metadata: { name: string; generation?: number };
+  spec: { revision?: string };
+  status?: {
+    phase?: string;
+    observedGeneration?: number;
+    resources?: ResourceView[];
+    conditions?: Condition[];
+  };
+}
+
+interface ObjectView {
+  metadata: { name: string; labels?: Record<string, string> };
+  data?: Record<string, string>;
+}
+
+const getNode = async (world: World, name: string): Promise<NodeObject | undefined> => {
+  const res = await world.request({ method: 'GET', path: lynqPath('lynqnodes', world.ns, name) });
+  return res.status === 200 ? (res.body as NodeObject) : undefined;
+};
+
+const nodeOf = async (world: World, form: string, uid: string) =>
+  eventually(`node of ${form} for ${uid}`, async () =>
+    (await listNodes(world, form)).find((n) => n.spec.uid === uid && n.spec.revision !== undefined),
+  );
+
+const nodeWhen = async (
+  world: World,
+  name: string,
+  what: string,
+  accept: (node: NodeObject) => boolean,
+): Promise<NodeObject> =>
+  eventually(what, async () => {
+    const node = await getNode(world, name);
+    return node !== undefined && accept(node) ? node : undefined;
+  });
+
+const isReadyAtGeneration = (node: NodeObject): boolean =>
+  node.status?.phase === 'Ready' && node.status.observedGeneration === node.metadata.generation;
+
+const resourceOf = (node: NodeObject, id: string): ResourceView | undefined =>
+  node.status?.resources?.find((r) => r.id === id);
+
+const getConfigMap = async (
+  world: World,
+  namespace: string,
+  name: string,
+): Promise<ObjectView | undefined> => {
+  const res = await world.request({
+    method: 'GET',
+    path: `/api/v1/namespaces/${namespace}/configmaps/${name}`,
+  });
+  return res.status === 200 ? (res.body as ObjectView) : undefined;
+};
+
+const eventsOf = async (
+  world: World,
+  node: string,
+): Promise<{ type: string; reason: string; message: string }[]> => {
+  const res = await world.request({
+    method: 'GET',
+    path: `/api/v1/namespaces/${world.ns}/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${node}`)}`,
+  });
+  assert.equal(res.status, 200, res.text);
+  return (res.body as { items: { type: string; reason: string; message: string }[] }).items;
+};
+
+const cm = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  nameTemplate: `{{ uid }}-${id}`,
+  ...extra,
+  spec: { apiVersion: 'v1', kind: 'ConfigMap', data: { id, plan: '{{ plan }}' } },
+});
+
+const formOf = (world: World, name: string, hubId: string, spec: Record<string, unknown>) => ({
+  apiVersion: 'operator.lynq.sh/v1',
+  kind: 'LynqForm',
+  metadata: { name, namespace: world.ns },
+  spec: { hubId, ...spec },
+});
+
+describe('node actor: bad input at node level', () => {
+  let world: World;
+  let operator: OperatorProcess;
+  let missingNamespace: string;
+  before(async () => {
+    world = await openWorld('node-bad-input');
+    // An allowed target namespace that nobody creates (N16 lets it through; the server refuses).
+    missingNamespace = `${world.ns}-missing`;
+    await world.operator.stop();
+    operator = await startOperator({
+      namespace: world.ns,
+      extraArgs: ['--allowed-namespaces', missingNamespace],
+    });
+  });
+  after(async () => {
+    const code = await operator.stop();
+    if (code !== 0)
+      process.stderr.write(`operator exited ${String(code)}:\n${operator.output().slice(-4000)}\n`);
+    await world.close();
+  });
+
+  it('N1 a node whose spec.revision names a ControllerRevision that does not exist reports RevisionNotFound in status and an event, other nodes go on, and it recovers once it names one that exists', async () => {
+    await world.db.connection.query(
+      "INSERT INTO `rows` (id, active, plan) VALUES ('r0', 1, 'pro')",
+    );
+    await create(world, 'lynqhubs', await hubBody(world, 'hub'));
+    const ghostSpec = { configMaps: [cm('ghost')] };
+    await create(world, 'lynqforms', formOf(world, 'ghost', 'hub', ghostSpec));
+    await create(world, 'lynqforms', formOf(world, 'fine', 'hub', { configMaps: [cm('fine')] }));
+    const ghost = await nodeOf(world, 'ghost', 'r0');
+    const fine = await nodeOf(world, 'fine', 'r0');
+    await nodeWhen(world, ghost.metadata.name, 'ghost node Ready', isReadyAtGeneration);
+    await nodeWhen(world, fine.metadata.name, 'fine node Ready', isReadyAtGeneration);
+
+    // An invalid form moves no node (F2), so the revision written below stays as it is.
+    await mergePatch(world, 'lynqforms', 'ghost', {
+      spec: { configMaps: [cm('ghost', { dependIds: ['nowhere'] })] },
+    });
+    await eventually('ghost form invalid', async () =>
+      conditionOf(await getForm(world, 'ghost'), 'Valid')?.status === 'False' ? true : undefined,
+    );
+    const missing = 'ghost-0000000000';
+    await mergePatch(world, 'lynqnodes', ghost.metadata.name, { spec: { revision: missing } });
+
+    const failing = await nodeWhen(
+      world,
+      ghost.metadata.name,
+      'ghost node reports RevisionNotFound',
+      (n) =>
+        n.status?.observedGeneration === n.metadata.generation &&
+        conditionOf(n, 'Ready')?.reason === 'RevisionNotFound',
+    );
+    assert.equal(failing.spec.revision, missing, 'nobody rewrote the revision meanwhile');
+    assert.equal(failing.status?.phase, 'Degraded');
+    assert.equal(conditionOf(failing, 'Ready')?.status, 'False');
+    assert.match(conditionOf(failing, 'Ready')?.message ?? '', new RegExp(missing));
+    assert.equal(conditionOf(failing, 'Degraded')?.status, 'True');
+    const event = await eventually('a RevisionNotFound event', async () =>
+      (await eventsOf(world, ghost.metadata.name)).find((e) => e.reason === 'RevisionNotFound'),
+    );
+    assert.equal(event.type, 'Warning');
+    assert.match(event.message, new RegExp(missing));
+
+    // Other nodes go on: a row change reaches the other form's object.
+    await world.db.connection.query("UPDATE `rows` SET plan = 'max' WHERE id = 'r0'");
+    await eventually('the fine node applies the new row', async () =>
+      (await getConfigMap(world, world.ns, 'r0-fine'))?.data?.['plan'] === 'max' ? true : undefined,
+    );
+    await nodeWhen(world, fine.metadata.name, 'fine node Ready again', isReadyAtGeneration);
+
+    // The form valid again moves the node to an existing revision: it recovers by itself.
+    await mergePatch(world, 'lynqforms', 'ghost', { spec: ghostSpec });
+    const recovered = await nodeWhen(
+      world,
+      ghost.metadata.name,
+      'ghost node Ready at an existing revision',
+      (n) => isReadyAtGeneration(n) && n.spec.revision !== missing,
+    );
+    assert.equal(conditionOf(recovered, 'Ready')?.status, 'True');
+  });
+
+  it('N14 N16 a kind the API server does not serve and a target namespace that does not exist fail their own resources, in status and by events, while the rest of the node applies', async () => {
+    await world.db.connection.query('CREATE TABLE `odd` LIKE `rows`');
+    await world.db.connection.query("INSERT INTO `odd` (id, active, plan) VALUES ('o0', 1, 'pro')");
+    await create(world, 'lynqhubs', await hubBody(world, 'odd', { table: 'odd' }));
+    await create(
+      world,
+      'lynqforms',
+      formOf(world, 'odd', 'odd', {
+        configMaps: [cm('home'), cm('away', { targetNamespace: missingNamespace })],
+        manifests: [
+          {
+            id: 'widget',
+            nameTemplate: '{{ uid }}-widget',
+            spec: { apiVersion: 'example.com/v1', kind: 'Widget', spec: { size: 1 } },
+          },
+        ],
+      }),
+    );
+    const node = await nodeOf(world, 'odd', 'o0');
+    const status = await nodeWhen(
+      world,
+      node.metadata.name,
+      'odd node Degraded with home applied',
+      (n) =>
+        n.status?.phase === 'Degraded' &&
+        resourceOf(n, 'home')?.state === 'Ready' &&
+        resourceOf(n, 'widget')?.state === 'Failed' &&
+        resourceOf(n, 'away')?.state === 'Failed',
+    );
+    const home = await getConfigMap(world, world.ns, 'o0-home');
+    assert.equal(home?.metadata.labels?.['lynq.sh/node'], node.metadata.name, 'home applied');
+
+    const widget = resourceOf(status, 'widget');
+    assert.equal(widget?.reason, 'UnknownKind');
+    assert.match(widget.message ?? '', /Widget/);
+    const away = resourceOf(status, 'away');
+    assert.equal(away?.reason, 'NotFound');
+    assert.match(away.message ?? '', new RegExp(`namespaces "${missingNamespace}" not found`));
+    assert.equal(conditionOf(status, 'Degraded')?.status, 'True');
+
+    const events = await eventually('an event for each failed resource', async () => {
+      const all = await eventsOf(world, node.metadata.name);
+      const kind = all.find((e) => /"widget"/.test(e.message));
+      const namespace = all.find((e) => /"away"/.test(e.message));
+      return kind !== undefined && namespace !== undefined ? { kind, namespace } : undefined;
+    });
+    assert.equal(events.kind.type, 'Warning');
+    assert.equal(events.kind.reason, 'UnknownKind');
+    assert.match(events.kind.message, /Widget/);
+    assert.equal(events.namespace.type, 'Warning');
+    assert.match(events.namespace.message, new RegExp(missingNamespace));
+  });
+});
