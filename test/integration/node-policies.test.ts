@@ -390,9 +390,11 @@ describe('node actor: dependency graphs, policies, conflicts, targets', () => {
     assert.equal(recovered?.metadata.labels?.['lynq.sh/node'], claim.metadata.name);
     assert.equal(recovered.data?.['id'], 'stuck');
 
-    // No flapping: ~20 s more, and still exactly one successful write (the create) to the object.
-    // An observation window, not a timed assertion: nothing may be written to it meanwhile.
-    await sleep(20_000);
+    // No flapping: 2 minutes more (issue 6), and still exactly one successful write (the create)
+    // to the object. An observation window, not a timed assertion: nothing may be written to it
+    // meanwhile. Both nodes keep retrying with backoff all along (the loser is conflicted), and
+    // the watch timeout of the test operator (20 s) re-lists several times within the window.
+    await sleep(120_000);
     const writes = await auditEvents(
       (e) =>
         e.user.username === 'lynq-operator' &&
