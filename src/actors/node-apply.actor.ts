@@ -128,6 +128,12 @@ export const applyNodePlan = async (
 
   const outcomeResult = (r: PlannedResource, outcome: ApplyOutcome): ResourceResult => {
     const manifest = r.manifest;
+    if (manifest !== undefined && (outcome.state === 'conflict' || outcome.state === 'failed')) {
+      // The object is not, or may no longer be, what was last applied to it (someone else holds
+      // it, it is going away, a write was refused): the next pass reads it before it decides
+      // that nothing needs writing, even for the hash applied before (N13).
+      forgetHash(memory.hashes, r.id, manifestIdentity(manifest, node));
+    }
     switch (outcome.state) {
       case 'applied':
       case 'created':
