@@ -146,6 +146,44 @@ describe('node render actor', () => {
     assert.match(config.renderError ?? '', /uid is undefined/);
   });
 
+  it('N14 a kind the API server does not serve fails its resource with UnknownKind, not as a template error', async () => {
+    const { deps } = fakeDeps([
+      {
+        ok: true,
+        manifests: [],
+        errors: [
+          {
+            code: 'UnknownKind',
+            resourceId: 'config',
+            field: 'kind',
+            message: 'cannot tell whether Widget (example.com/v1) is namespaced',
+          },
+          {
+            code: 'TemplateUndefinedValue',
+            resourceId: 'after',
+            field: 'nameTemplate',
+            message: 'uid is undefined',
+          },
+        ],
+      },
+    ]);
+    const out = await renderNodePlan(
+      deps,
+      { node, observation: observation(1) },
+      new AbortController().signal,
+    );
+    assert.equal(out.failure, undefined);
+    const planned = (out.plan as NodePlan).levels.flat();
+    assert.deepEqual(
+      planned.map((r) => [r.id, r.renderReason]),
+      [
+        ['config', 'UnknownKind'],
+        ['after', 'TemplateRenderError'],
+      ],
+    );
+    assert.match(planned[0]?.renderError ?? '', /Widget/);
+  });
+
   it('T5 N14 with the node machine: Degraded with RenderBudgetExceeded on every resource, not retried, rendered again when the inputs change', async () => {
     const { deps, requests, setVariables } = fakeDeps([overBudget, overBudget]);
     const memory: NodeApplyMemory = { hashes: new Map(), previous: [] };
