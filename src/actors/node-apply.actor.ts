@@ -5,6 +5,7 @@ import { orphanReasons } from '../api/metadata-keys.js';
 import { resourceStates } from '../api/phases.js';
 import { messageOf } from '../errors.js';
 import {
+  applyReasons,
   applyResource,
   type ApplyOutcome,
   type NodeRef,
@@ -193,7 +194,8 @@ export const applyNodePlan = async (
       previousById.get(r.id)?.lastDesiredChange,
     );
     report(status, 'Warning', reason);
-    return failedResult(status, false);
+    // A kind the server does not serve yet may be installed later (a CRD): retried with backoff.
+    return failedResult(status, reason === applyReasons.unknownKind);
   };
 
   const resolveOne = async (r: PlannedResource): Promise<ResourceResult> => {

@@ -248,10 +248,16 @@ describe('apply: outcomes', () => {
     );
     assert.deepEqual(
       [forbidden.state, forbidden.reason, forbidden.retryable],
-      ['failed', 'Forbidden', false],
+      ['failed', 'Forbidden', true],
     );
     const unknown = failedOutcome(invalidSpecError('UnknownKind', 'no such kind'));
-    assert.equal(unknown.reason, 'UnknownKind');
+    assert.deepEqual([unknown.reason, unknown.retryable], ['UnknownKind', true]);
+    const invalid = failedOutcome(
+      invalidSpecError('KubeInvalid', 'spec.replicas: Invalid value', undefined, {
+        reason: 'Invalid',
+      }),
+    );
+    assert.deepEqual([invalid.reason, invalid.retryable], ['Invalid', false]);
     const down = failedOutcome(transientError('KubeUnavailable', 'down'));
     assert.deepEqual([down.reason, down.retryable], ['ApplyError', true]);
     assert.equal(failedOutcome(conflictError('KubeConflict', 'x')).retryable, true);

@@ -387,6 +387,17 @@ const isAbort = (err: unknown, signal: AbortSignal | undefined): boolean =>
   signal?.aborted === true || (err instanceof Error && err.name === 'AbortError');
 
 /** A failed outcome for an error of a request; aborts are rethrown by the caller, not turned into outcomes. */
+/**
+ * Refusals that depend on the cluster rather than on the form: a target namespace not created
+ * yet, a CRD not installed yet, a permission not granted yet. They are retried with the node's
+ * backoff (capped at minutes), so the node recovers by itself once the cluster catches up.
+ */
+const environmentCodes: ReadonlySet<string> = new Set([
+  apiErrorCodes.notFound,
+  apiErrorCodes.forbidden,
+  resourcePathCodes.unknownKind,
+]);
+
 export const failedOutcome = (err: unknown): ApplyOutcome => {
   if (err instanceof LynqError) {
     const statusReason = err.details['reason'];
@@ -402,7 +413,7 @@ export const failedOutcome = (err: unknown): ApplyOutcome => {
       state: 'failed',
       reason,
       message: err.message,
-      retryable: err.kind !== errorKinds.invalidSpec,
+      retryable: err.kind !== errorKinds.invalidSpec || environmentCodes.has(err.code),
     };
   }
   return {

@@ -599,7 +599,8 @@ describe('apply one resource: Once, the hash skip, allow-list and failures', () 
     });
     expectState(widget, 'failed');
     assert.equal(widget.reason, 'UnknownKind');
-    assert.equal(widget.retryable, false);
+    // The cluster may catch up (a CRD installed later): retried with backoff.
+    assert.equal(widget.retryable, true);
 
     const missing = await applyResource(world.deps, {
       node,
@@ -609,6 +610,7 @@ describe('apply one resource: Once, the hash skip, allow-list and failures', () 
     expectState(missing, 'failed');
     assert.equal(missing.reason, 'NotFound');
     assert.match(missing.message, /no-such-namespace-lynq/);
+    assert.equal(missing.retryable, true);
 
     const role = await applyResource(world.deps, {
       node,

@@ -54,11 +54,16 @@ const nodeWhen = async (
   name: string,
   what: string,
   accept: (node: NodeObject) => boolean,
+  deadlineMillis?: number,
 ): Promise<NodeObject> =>
-  eventually(what, async () => {
-    const node = await getNode(world, name);
-    return node !== undefined && accept(node) ? node : undefined;
-  });
+  eventually(
+    what,
+    async () => {
+      const node = await getNode(world, name);
+      return node !== undefined && accept(node) ? node : undefined;
+    },
+    deadlineMillis,
+  );
 
 const isReadyAtGeneration = (node: NodeObject): boolean =>
   node.status?.phase === 'Ready' && node.status.observedGeneration === node.metadata.generation;
@@ -185,7 +190,7 @@ describe('node actor: bad input at node level', () => {
     assert.equal(conditionOf(recovered, 'Ready')?.status, 'True');
   });
 
-  it('N14 N16 a kind the API server does not serve and a target namespace that does not exist fail their own resources, in status and by events, while the rest of the node applies', async () => {
+  it('N14 N16 a kind the API server does not serve and a target namespace that does not exist fail their own resources, in status and by events, while the rest of the node applies, and the node retries until the namespace exists', async () => {
     await world.db.connection.query('CREATE TABLE `odd` LIKE `rows`');
     await world.db.connection.query("INSERT INTO `odd` (id, active, plan) VALUES ('o0', 1, 'pro')");
     await create(world, 'lynqhubs', await hubBody(world, 'odd', { table: 'odd' }));
@@ -236,5 +241,27 @@ describe('node actor: bad input at node level', () => {
     assert.match(events.kind.message, /Widget/);
     assert.equal(events.namespace.type, 'Warning');
     assert.match(events.namespace.message, new RegExp(missingNamespace));
+
+    // The cluster catches up: once the namespace exists the node's backoff retry applies there,
+    // with no change to the form or the row.
+    const made = await world.request({
+      method: 'POST',
+      path: '/api/v1/namespaces',
+      body: { metadata: { name: missingNamespace } },
+    });
+    assert.equal(made.status, 201, made.text);
+    try {
+      await nodeWhen(
+        world,
+        node.metadata.name,
+        'away applied once its namespace exists',
+        (n) => resourceOf(n, 'away')?.state === 'Ready',
+        120_000,
+      );
+      const away = await getConfigMap(world, missingNamespace, 'o0-away');
+      assert.equal(away?.metadata.labels?.['lynq.sh/node'], node.metadata.name);
+    } finally {
+      await world.request({ method: 'DELETE', path: `/api/v1/namespaces/${missingNamespace}` });
+    }
   });
 });
