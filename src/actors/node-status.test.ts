@@ -260,6 +260,9 @@ describe('nodePublication while waiting on a foreign finalizer', () => {
     failures: 1,
     lastError: undefined,
     trigger: 'apply.progressing: WaitingOnFinalizer',
+    drifted: [],
+    driftSettling: false,
+    repairing: [],
   };
 
   it('N9 N10 shows Applying with Progressing=True naming the finalizer, Degraded=False, even after a Degraded phase', () => {

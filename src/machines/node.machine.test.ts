@@ -4,9 +4,11 @@ import { describe, it } from 'node:test';
 import { createActor, fromPromise, SimulatedClock } from 'xstate';
 import { invalidSpecError, transientError } from '../errors.js';
 import {
+  driftSettleMillis,
   nodeMachine,
   nodePhaseOf,
   nodeTriggers,
+  type DriftedResource,
   type NodeApplyInput,
   type NodeApplyOutput,
   type NodeCleanupInput,
@@ -129,10 +131,20 @@ const start = (script: Script, first?: NodeObservation) => {
   const observe = (patch: Partial<NodeObservation>) => {
     actor.send({ type: 'node.observed', observation: observation(patch) });
   };
-  return { actor, clock, calls, signals, phases, transitions, observe };
+  const drift = (resource: DriftedResource) => {
+    actor.send({ type: 'resource.drifted', resource });
+  };
+  return { actor, clock, calls, signals, phases, transitions, observe, drift };
 };
 
 const withRevision = { revision: 'form-abc' };
+
+const configMap = (name: string): DriftedResource => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  namespace: 'ns',
+  name,
+});
 
 describe('node.machine', () => {
   it('N1 waits quietly in pending for a node without a revision: no render, no apply', async () => {
@@ -236,6 +248,106 @@ describe('node.machine', () => {
     await settle();
     assert.equal(calls.apply.length, 2);
     assert.equal(actor.getSnapshot().value, 'ready');
+  });
+
+  it('N12 drift reported in ready makes one apply pass after the burst settles, without a render, with every drifted object', async () => {
+    const { actor, clock, calls, phases, transitions, drift } = start(
+      {},
+      observation(withRevision),
+    );
+    await settle();
+    assert.equal(calls.apply.length, 1);
+    drift(configMap('a'));
+    drift(configMap('b'));
+    drift(configMap('a'));
+    clock.increment(driftSettleMillis - 1);
+    await settle();
+    assert.equal(calls.apply.length, 1, 'nothing before the burst settles');
+    drift({ apiVersion: 'v1', kind: 'Namespace', name: 'space' });
+    clock.increment(1);
+    await settle();
+    assert.equal(calls.apply.length, 2, 'one pass for the whole burst');
+    assert.equal(calls.render.length, 1, 'the render is current: no new render');
+    assert.deepEqual(calls.apply[1]?.drifted, [
+      configMap('a'),
+      configMap('b'),
+      { apiVersion: 'v1', kind: 'Namespace', name: 'space' },
+    ]);
+    assert.deepEqual(calls.apply[0]?.drifted, [], 'the first pass repaired nothing');
+    assert.equal(actor.getSnapshot().value, 'ready');
+    assert.deepEqual(actor.getSnapshot().context.drifted, []);
+    assert.deepEqual(phases, ['Rendering', 'Applying', 'Ready', 'Applying', 'Ready']);
+    assert.equal(transitions.at(-2), `Applying ${nodeTriggers.resourceDrifted}`);
+    clock.increment(600_000);
+    await settle();
+    assert.equal(calls.apply.length, 2, 'repaired drift is not repaired again');
+  });
+
+  it('N12 drift reported during a pass is repaired by one more pass right after it', async () => {
+    const held = deferred<NodeApplyOutput>();
+    const { actor, clock, calls, drift } = start(
+      { applies: [held.promise] },
+      observation(withRevision),
+    );
+    await settle();
+    assert.deepEqual(actor.getSnapshot().value, { applying: 'passing' });
+    drift(configMap('a'));
+    clock.increment(driftSettleMillis);
+    await settle();
+    assert.equal(calls.apply.length, 1, 'the running pass is not interrupted');
+    held.resolve(applied());
+    await settle();
+    assert.equal(calls.apply.length, 2);
+    assert.deepEqual(calls.apply[0]?.drifted, []);
+    assert.deepEqual(calls.apply[1]?.drifted, [configMap('a')]);
+    assert.equal(actor.getSnapshot().value, 'ready');
+  });
+
+  it('N12 drift in degraded does not wait for the backoff: it renders and applies at once', async () => {
+    const { actor, clock, calls, drift } = start(
+      { applies: [conflicted] },
+      observation(withRevision),
+    );
+    await settle();
+    assert.equal(actor.getSnapshot().value, 'degraded');
+    drift(configMap('a'));
+    clock.increment(driftSettleMillis);
+    await settle();
+    assert.equal(calls.render.length, 2);
+    assert.equal(calls.apply.length, 2);
+    assert.deepEqual(calls.apply[1]?.drifted, [configMap('a')]);
+    assert.equal(actor.getSnapshot().value, 'ready');
+  });
+
+  it('N12 drift while a pass waits on a foreign finalizer is repaired before the backoff elapses', async () => {
+    const waiting = applied({ ready: false, progressing: true, retryable: true });
+    const { actor, clock, calls, drift } = start({ applies: [waiting] }, observation(withRevision));
+    await settle();
+    assert.deepEqual(actor.getSnapshot().value, { applying: 'waiting' });
+    drift(configMap('a'));
+    clock.increment(driftSettleMillis);
+    await settle();
+    assert.equal(calls.apply.length, 2, 'before the 1 s backoff');
+    assert.deepEqual(calls.apply[1]?.drifted, [configMap('a')]);
+    assert.equal(actor.getSnapshot().value, 'ready');
+  });
+
+  it('N9 drift reported while deleting is ignored: cleanup removes the objects itself', async () => {
+    const { actor, clock, calls, observe, drift } = start(
+      { cleanups: [new Error('waiting on finalizer x')] },
+      observation(withRevision),
+    );
+    await settle();
+    observe({ ...withRevision, deleting: true });
+    await settle();
+    drift(configMap('a'));
+    clock.increment(driftSettleMillis);
+    await settle();
+    assert.deepEqual(actor.getSnapshot().context.drifted, []);
+    assert.equal(calls.apply.length, 1);
+    clock.increment(1_000);
+    await settle();
+    assert.equal(actor.getSnapshot().status, 'done');
   });
 
   const deletionCases: [string, () => Script, string | undefined][] = [

@@ -1,5 +1,5 @@
 // The LynqNode lifecycle as a pure statechart: pending → rendering → applying → ready | degraded; any → deleting (SPEC N1–N10, O2).
-import { assign, fromPromise, setup } from 'xstate';
+import { assertEvent, assign, fromPromise, raise, setup } from 'xstate';
 import type { AppliedResource, ResourceStatus } from '../api/lynq-node.schema.js';
 
 /** What the machine needs to know of a LynqNode object (references into it: no copies). */
@@ -57,10 +57,21 @@ export interface NodeRenderFailure {
   readonly retryable: false;
 }
 
+/** An object the node holds that someone else deleted or changed (SPEC N7, N12): where it is. */
+export interface DriftedResource {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** Absent for cluster-scoped kinds. */
+  readonly namespace?: string | undefined;
+  readonly name: string;
+}
+
 export interface NodeApplyInput {
   readonly node: NodeRef;
   readonly observation: NodeObservation;
   readonly render: NodeRenderOutput;
+  /** Objects to look at again although their desired hash did not change (SPEC N12). */
+  readonly drifted: readonly DriftedResource[];
 }
 
 /** The outcome of one apply pass: what status shows of it (SPEC O2). */
@@ -100,6 +111,12 @@ export interface NodeContext {
   readonly lastError: NodeFailure | undefined;
   /** What caused the current state, one of `nodeTriggers` (SPEC O2: "the event that caused it"). */
   readonly trigger: string;
+  /** Drift reported by the watches and not yet handed to a pass (SPEC N12). */
+  readonly drifted: readonly DriftedResource[];
+  /** A `driftSettle` delay runs: drift reported meanwhile joins the same pass. */
+  readonly driftSettling: boolean;
+  /** The drift the current apply pass repairs. */
+  readonly repairing: readonly DriftedResource[];
 }
 
 /** A failure of a whole pass or of cleanup. */
@@ -135,11 +152,18 @@ export const nodeTriggers = {
   cleanupFailed: 'cleanup.failed',
   /** The backoff after a failed or unfinished pass elapsed. */
   backoffElapsed: 'backoff.elapsed',
+  /** A watch saw an object of the node deleted or changed behind its back (SPEC N12). */
+  resourceDrifted: 'resource.drifted',
 } as const;
 
 const failedTrigger = (trigger: string, reason: string): string => `${trigger}: ${reason}`;
 
-export type NodeEvent = { readonly type: 'node.observed'; readonly observation: NodeObservation };
+export type NodeEvent =
+  | { readonly type: 'node.observed'; readonly observation: NodeObservation }
+  /** A watch saw an object of the node deleted, or changed behind its back (SPEC N7, N12). */
+  | { readonly type: 'resource.drifted'; readonly resource: DriftedResource }
+  /** Raised by the machine itself once a burst of drift has settled. */
+  | { readonly type: 'drift.settled' };
 
 export interface NodeInput {
   readonly node: NodeRef;
@@ -150,6 +174,15 @@ export interface NodeInput {
 /** Exponential backoff from 1 s, capped at 5 minutes. */
 export const nodeRetryDelayMillis = (failures: number): number =>
   Math.min(1_000 * 2 ** Math.max(0, Math.min(failures - 1, 20)), 300_000);
+
+/** How long drift reports are gathered before one pass repairs them all. */
+export const driftSettleMillis = 250;
+
+const sameResource = (a: DriftedResource, b: DriftedResource): boolean =>
+  a.apiVersion === b.apiVersion &&
+  a.kind === b.kind &&
+  (a.namespace ?? '') === (b.namespace ?? '') &&
+  a.name === b.name;
 
 /**
  * The error kind of src/errors.ts `invalidSpecError` (machines import only xstate and src/api,
@@ -214,7 +247,7 @@ export const nodeMachine = setup({
     }),
   },
   guards: {
-    isDeleting: ({ event }) => event.observation.deleting,
+    isDeleting: ({ event }) => event.type === 'node.observed' && event.observation.deleting,
     isObservedDeleting: ({ context }) => context.observed?.deleting === true,
     hasRevision: ({ context }) => context.observed?.revision !== undefined,
     /** The spec changed since the last render: a new revision or new variables (SPEC N1). */
@@ -226,13 +259,37 @@ export const nodeMachine = setup({
       context.lastError?.retryable ?? context.lastApply?.retryable !== false,
     /** `lynq.sh/skip-cleanup` newly set: the escape hatch acts at once (SPEC N9). */
     isCleanupNewlySkipped: ({ context, event }) =>
-      event.observation.skipCleanup === true && context.observed?.skipCleanup !== true,
+      event.type === 'node.observed' &&
+      event.observation.skipCleanup === true &&
+      context.observed?.skipCleanup !== true,
+    isDriftSettling: ({ context }) => context.driftSettling,
+    /** Drift waits and no burst is still gathering: time for a pass (SPEC N12). */
+    hasSettledDrift: ({ context }) => context.drifted.length > 0 && !context.driftSettling,
   },
   delays: {
     retryBackoff: ({ context }) => nodeRetryDelayMillis(context.failures),
+    driftSettle: driftSettleMillis,
   },
   actions: {
-    recordObservation: assign({ observed: ({ event }) => event.observation }),
+    recordObservation: assign({
+      observed: ({ event }) => {
+        assertEvent(event, 'node.observed');
+        return event.observation;
+      },
+    }),
+    recordDrift: assign({
+      drifted: ({ context, event }) => {
+        assertEvent(event, 'resource.drifted');
+        return context.drifted.some((r) => sameResource(r, event.resource))
+          ? context.drifted
+          : [...context.drifted, event.resource];
+      },
+    }),
+    startDriftSettle: assign({ driftSettling: true }),
+    settleDriftLater: raise({ type: 'drift.settled' }, { delay: 'driftSettle' }),
+    endDriftSettle: assign({ driftSettling: false }),
+    /** The pass repairs what was reported until now; later reports wait for the next pass. */
+    takeDrift: assign({ repairing: ({ context }) => context.drifted, drifted: [] }),
     recordTrigger: assign((_, params: { readonly trigger: string }) => ({
       trigger: params.trigger,
     })),
@@ -248,6 +305,9 @@ export const nodeMachine = setup({
     failures: 0,
     lastError: undefined,
     trigger: input.observation === undefined ? nodeTriggers.started : nodeTriggers.observed,
+    drifted: [],
+    driftSettling: false,
+    repairing: [],
   }),
   initial: 'pending',
   on: {
@@ -263,6 +323,12 @@ export const nodeMachine = setup({
       // A new generation during a pass is picked up when the pass ends (`isStale`).
       { actions: 'recordObservation' },
     ],
+    // Kept in every state but deleting; ready, degraded and waiting start a pass once it settles.
+    'resource.drifted': [
+      { guard: 'isDriftSettling', actions: 'recordDrift' },
+      { actions: ['recordDrift', 'startDriftSettle', 'settleDriftLater'] },
+    ],
+    'drift.settled': { actions: 'endDriftSettle' },
   },
   states: {
     pending: {
@@ -334,12 +400,14 @@ export const nodeMachine = setup({
       initial: 'passing',
       states: {
         passing: {
+          entry: 'takeDrift',
           invoke: {
             src: 'applyNode',
             input: ({ context }) => ({
               node: context.node,
               observation: observed(context),
               render: context.render ?? { generation: 0, revision: '', plan: undefined },
+              drifted: context.repairing,
             }),
             onDone: [
               {
@@ -393,11 +461,18 @@ export const nodeMachine = setup({
         waiting: {
           description:
             'Nothing failed, something is still on its way (SPEC N9, N10): the phase stays Applying.',
-          always: {
-            guard: 'isStale',
-            target: '#node.rendering',
-            actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.observed } },
-          },
+          always: [
+            {
+              guard: 'isStale',
+              target: '#node.rendering',
+              actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.observed } },
+            },
+            {
+              guard: 'hasSettledDrift',
+              target: 'passing',
+              actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.resourceDrifted } },
+            },
+          ],
           after: {
             retryBackoff: {
               target: 'passing',
@@ -408,12 +483,20 @@ export const nodeMachine = setup({
       },
     },
     ready: {
-      // A spec change that arrived during the pass is picked up at once.
-      always: {
-        guard: 'isStale',
-        target: 'rendering',
-        actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.observed } },
-      },
+      always: [
+        // A spec change that arrived during the pass is picked up at once.
+        {
+          guard: 'isStale',
+          target: 'rendering',
+          actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.observed } },
+        },
+        // The render is current: drift needs only an apply pass (SPEC N12).
+        {
+          guard: 'hasSettledDrift',
+          target: 'applying',
+          actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.resourceDrifted } },
+        },
+      ],
       on: {
         'node.observed': [
           {
@@ -431,11 +514,19 @@ export const nodeMachine = setup({
     degraded: {
       // Re-checked after every observation (the root handler records it); no re-entry, which
       // would restart the backoff timer.
-      always: {
-        guard: 'isStale',
-        target: 'rendering',
-        actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.observed } },
-      },
+      always: [
+        {
+          guard: 'isStale',
+          target: 'rendering',
+          actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.observed } },
+        },
+        // Drift does not wait for the backoff: the object is repaired now (SPEC N12).
+        {
+          guard: 'hasSettledDrift',
+          target: 'rendering',
+          actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.resourceDrifted } },
+        },
+      ],
       after: {
         retryBackoff: {
           guard: 'isRetryable',
@@ -461,6 +552,8 @@ export const nodeMachine = setup({
           },
           { actions: 'recordObservation' },
         ],
+        // Cleanup removes the objects itself: their deletion is no drift.
+        'resource.drifted': {},
       },
       states: {
         cleaningUp: {
