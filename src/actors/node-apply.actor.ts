@@ -99,9 +99,10 @@ const failedResult = (
  * level at most `concurrency` writes at once; a resource whose dependency failed is skipped (and
  * counts as failed for its own dependants) unless `skipOnDependencyFailure: false`; a resource
  * that failed to render fails alone (N14); a resource whose desired hash was applied before in
- * this process, to the same object, sends nothing, and after a restart only reads (N13); once
- * the node deleted or released an object, its hash is forgotten, so the object's return is
- * written again (created, or re-held); resources in
+ * this process, to the same object, sends nothing, and after a restart only reads (N13), unless
+ * it is named in `input.drifted`: then it is read and written again, re-created when gone (N7,
+ * N12); once the node deleted or released an object, its hash is forgotten, so the object's
+ * return is written again (created, or re-held); resources in
  * `appliedResources` that left the form, or whose identity changed, are deleted or released per
  * their recorded policy (N10), and a removal held up only by someone else's finalizer makes the
  * pass `progressing`, not failed. `waitForReady` is treated as ready-once-applied (readiness per
@@ -119,6 +120,7 @@ export const applyNodePlan = async (
   const now = deps.now().toISOString();
   const previousById = new Map(memory.previous.map((r) => [r.id, r]));
   const results = new Map<string, ResourceResult>();
+  const driftedKeys = new Set(input.drifted.map(identityKey));
 
   /** An event only when the resource's state or reason changed since the last pass (O1). */
   const report = (status: ResourceStatus, type: 'Normal' | 'Warning', reason: string) => {
@@ -222,16 +224,26 @@ export const applyNodePlan = async (
       });
     }
     if (r.manifest === undefined) return renderFailed(r);
-    const known = knownHash(memory.hashes, r.id, manifestIdentity(r.manifest, node));
+    const manifest = r.manifest;
+    const identity = manifestIdentity(manifest, node);
+    const drifted = driftedKeys.has(identityKey(identity));
+    // A drifted object is forgotten until a write succeeds: should this one fail, the next
+    // pass reads the object again instead of trusting the hash (SPEC N12).
+    if (drifted) forgetHash(memory.hashes, r.id, identity);
+    const known = knownHash(memory.hashes, r.id, identity);
     const outcome = await applyResource(deps.write, {
       node,
-      manifest: r.manifest,
+      manifest,
       policies: r.policies,
       targets: deps.targets,
       signal,
       // Known hash: nothing is sent when it is equal. Unknown (a restart): read, and write only
-      // when the object does not carry the desired hash.
-      ...(known === undefined ? { drifted: false } : { lastAppliedHash: known }),
+      // when the object does not carry the desired hash. Drifted: read and write (N7, N12).
+      ...(drifted
+        ? { drifted: true }
+        : known === undefined
+          ? { drifted: false }
+          : { lastAppliedHash: known }),
     });
     return outcomeResult(r, outcome);
   };

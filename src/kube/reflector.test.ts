@@ -266,6 +266,31 @@ describe('reflector', () => {
     await reflector.stop();
   });
 
+  it('reports with a deletion the object as stored: one that left the label selector still shows the labels it had', async () => {
+    const deletions: [string | undefined, string | undefined][] = [];
+    const labelled = (rv: string, app: string | undefined): KubeObject => ({
+      ...cm('a', rv),
+      metadata: { ...cm('a', rv).metadata, ...(app === undefined ? {} : { labels: { app } }) },
+    });
+    const { api, reflector } = setup({
+      handler: {
+        added: () => undefined,
+        updated: () => undefined,
+        deleted: (o, stored) =>
+          deletions.push([o.metadata.labels?.['app'], stored.metadata.labels?.['app']]),
+      },
+    });
+    reflector.start();
+    (await api.nextList()).reply(200, listBody('10', [labelled('5', 'x')]));
+    await reflector.synced();
+    const body = (await api.nextWatch()).open();
+    // The server reports an object whose labels no longer match as DELETED, with its new labels.
+    send(body, 'DELETED', labelled('11', undefined));
+    await settle();
+    assert.deepEqual(deletions, [[undefined, 'x']]);
+    await reflector.stop();
+  });
+
   it('relists on an in-stream 410 ERROR and reports deletes for objects that vanished meanwhile', async () => {
     const { api, rec, reflector } = setup();
     reflector.start();

@@ -31,8 +31,12 @@ export const reflectorCodes = {
 export interface ReflectorHandler<T extends KubeObject> {
   added(obj: T): void;
   updated(obj: T, previous: T): void;
-  /** The last state known: the DELETED event's object, or the stored one when a relist missed the deletion. */
-  deleted(lastKnown: T): void;
+  /**
+   * The last state known: the DELETED event's object, or the stored one when a relist missed the
+   * deletion. `stored` is the object as the store held it: it differs from `lastKnown` when the
+   * object did not go but left the label selector (its labels changed).
+   */
+  deleted(lastKnown: T, stored: T): void;
 }
 
 export interface ReflectorMetrics {
@@ -283,7 +287,7 @@ export const createReflector = <T extends KubeObject = KubeObject>(
       if (next.has(key)) continue;
       store.delete(key);
       notify('deleted', previous, () => {
-        handler.deleted(previous);
+        handler.deleted(previous, previous);
       });
     }
     for (const [key, obj] of next) {
@@ -387,7 +391,7 @@ export const createReflector = <T extends KubeObject = KubeObject>(
       if (previous === undefined) return 'applied';
       store.delete(key);
       notify('deleted', obj, () => {
-        handler.deleted(obj);
+        handler.deleted(obj, previous);
       });
       return 'applied';
     }

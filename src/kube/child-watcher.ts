@@ -1,0 +1,167 @@
+// The watches on the objects nodes apply (DESIGN 8): one metadata-only reflector per kind, started lazily, each change reported to the node its tracking labels name.
+import type { Logger } from 'pino';
+import { fieldManagers, labelKeys } from '../api/metadata-keys.js';
+import { messageOf } from '../errors.js';
+import type { KubeTransport } from './http-transport.js';
+import type { KubeObject } from './kube-object.js';
+import { keepManagedFieldsOf } from './managed-fields.transform.js';
+import { createReflector, type Reflector, type ReflectorOptions } from './reflector.js';
+import {
+  collectionPathOf,
+  type ObjectIdentity,
+  type ResourceInfo,
+  type ResourcePaths,
+} from './resource-paths.js';
+
+/** What a watch saw happen to one object a node applied. */
+export interface ChildChange {
+  /** `changed` covers added and modified; `deleted` also an object that left the selector. */
+  readonly type: 'changed' | 'deleted';
+  /** The watched kind: metadata-only objects carry `PartialObjectMetadata` instead. */
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** Metadata at least, with only Lynq's managedFields entry. */
+  readonly object: KubeObject;
+}
+
+export interface ChildWatcherOptions {
+  readonly transport: Pick<KubeTransport, 'request' | 'stream'>;
+  readonly paths: Pick<ResourcePaths, 'resolve'>;
+  readonly logger: Logger;
+  /** The operator's `--namespace`; `undefined` = it watches all namespaces. */
+  readonly namespace: string | undefined;
+  readonly watchTimeoutSeconds?: number;
+  /** Called synchronously for every change, with the `namespace/name` of the node concerned. */
+  readonly report: (nodeKey: string, change: ChildChange) => void;
+  /** For tests: builds the reflectors. Default `createReflector`. */
+  readonly createReflector?: (options: ReflectorOptions<KubeObject>) => Reflector<KubeObject>;
+}
+
+export interface ChildWatcher {
+  /**
+   * Makes sure objects like `target` are watched: its kind cluster-wide (an operator of all
+   * namespaces, or a cluster-scoped kind) or in its namespace (an operator of one namespace).
+   * Idempotent; never throws (a kind discovery cannot resolve is logged and asked again on the
+   * next call).
+   */
+  watch(target: ObjectIdentity): void;
+  /** The running watches as `apiVersion|kind|namespace` (`*` = all namespaces). */
+  watched(): string[];
+  /** Stops every watch; resolves when they have ended. */
+  stop(): Promise<void>;
+}
+
+/** Every object a node applies carries `lynq.sh/node`; one operator's nodes also their namespace. */
+export const childSelector = (namespace: string | undefined): string =>
+  namespace === undefined
+    ? labelKeys.node
+    : `${labelKeys.node},${labelKeys.nodeNamespace}=${namespace}`;
+
+/** Where a kind is watched for a target in `targetNamespace`; `undefined` = everywhere. */
+export const watchNamespaceOf = (
+  info: Pick<ResourceInfo, 'namespaced'>,
+  operatorNamespace: string | undefined,
+  targetNamespace: string | undefined,
+): string | undefined =>
+  info.namespaced && operatorNamespace !== undefined
+    ? targetNamespace === undefined || targetNamespace === ''
+      ? operatorNamespace
+      : targetNamespace
+    : undefined;
+
+/** The `namespace/name` of the node an object's tracking labels name, if they name one. */
+export const ownerKeyOf = (obj: KubeObject): string | undefined => {
+  const labels = obj.metadata.labels ?? {};
+  const name = labels[labelKeys.node];
+  const namespace = labels[labelKeys.nodeNamespace];
+  return name === undefined || namespace === undefined ? undefined : `${namespace}/${name}`;
+};
+
+/**
+ * Watches with list permission only on the kinds nodes really applied (least privilege: RBAC
+ * needs `list` and `watch` on them). Metadata only: nothing reads a child's body yet (readiness,
+ * N8, will need full objects for its kinds).
+ */
+export const createChildWatcher = (options: ChildWatcherOptions): ChildWatcher => {
+  const make = options.createReflector ?? createReflector;
+  const log = options.logger.child({ component: 'child-watcher' });
+  const reflectors = new Map<string, Reflector<KubeObject>>();
+  /** `apiVersion|kind|targetNamespace` already asked for (resolved or being resolved). */
+  const requested = new Set<string>();
+  const keepLynqFields = keepManagedFieldsOf([fieldManagers.resources]);
+  let stopped = false;
+
+  const reportAll = (type: ChildChange['type'], info: ResourceInfo, objects: KubeObject[]) => {
+    const owners = new Set<string>();
+    for (const obj of objects) {
+      const owner = ownerKeyOf(obj);
+      if (owner !== undefined) owners.add(owner);
+    }
+    const object = objects[0];
+    if (object === undefined) return;
+    for (const owner of owners) {
+      options.report(owner, { type, apiVersion: info.apiVersion, kind: info.kind, object });
+    }
+  };
+
+  const start = (info: ResourceInfo, targetNamespace: string | undefined): void => {
+    if (stopped) return;
+    const namespace = watchNamespaceOf(info, options.namespace, targetNamespace);
+    const key = `${info.apiVersion}|${info.kind}|${namespace ?? '*'}`;
+    if (reflectors.has(key)) return;
+    const reflector = make({
+      transport: options.transport,
+      logger: options.logger,
+      path: collectionPathOf(info, namespace),
+      labelSelector: childSelector(options.namespace),
+      metadataOnly: true,
+      transform: keepLynqFields,
+      ...(options.watchTimeoutSeconds === undefined
+        ? {}
+        : { watchTimeoutSeconds: options.watchTimeoutSeconds }),
+      handler: {
+        added: (obj) => {
+          reportAll('changed', info, [obj]);
+        },
+        // An object handed from one node to another concerns both.
+        updated: (obj, previous) => {
+          reportAll('changed', info, [obj, previous]);
+        },
+        // The stored labels name the holder even when the labels were what changed.
+        deleted: (obj, stored) => {
+          reportAll('deleted', info, [obj, stored]);
+        },
+      },
+    });
+    reflectors.set(key, reflector);
+    log.info({ watch: key }, 'Watching child kind');
+    reflector.start();
+  };
+
+  return {
+    watch: (target) => {
+      const asked = `${target.apiVersion}|${target.kind}|${target.namespace ?? ''}`;
+      if (stopped || requested.has(asked)) return;
+      requested.add(asked);
+      options.paths.resolve(target.apiVersion, target.kind).then(
+        (info) => {
+          start(info, target.namespace);
+        },
+        (err: unknown) => {
+          requested.delete(asked);
+          log.warn(
+            { apiVersion: target.apiVersion, kind: target.kind, err: messageOf(err) },
+            'Child kind not watched: discovery failed',
+          );
+        },
+      );
+    },
+    watched: () => [...reflectors.keys()],
+    stop: async () => {
+      stopped = true;
+      const all = [...reflectors.values()];
+      reflectors.clear();
+      await Promise.all(all.map((r) => r.stop()));
+    },
+  };
+};
