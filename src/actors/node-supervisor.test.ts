@@ -14,11 +14,12 @@ const fakeFactory = () => {
     key: string,
     node: FakeNode,
     finished: () => void,
-  ): NodeActorHandle<FakeNode> => {
+  ): NodeActorHandle<FakeNode, string> => {
     log.push(`start ${key}@${node.generation}`);
     finishers.set(key, finished);
     return {
       observe: (next) => log.push(`observe ${key}@${next.generation}`),
+      childChanged: (change) => log.push(`child ${key} ${change}`),
       stop: () => log.push(`stop ${key}`),
     };
   };
@@ -63,6 +64,16 @@ describe('node supervisor', () => {
       stopped: 1,
       forwarded: 0,
     });
+  });
+
+  it('N12 hands a child change to the running actor of the node, and drops one for a node without an actor', () => {
+    const fake = fakeFactory();
+    const supervisor = startNodeSupervisor(fake.factory);
+    supervisor.observe('ns/a', { generation: 1 });
+    supervisor.childChanged('ns/a', 'deleted cm x');
+    supervisor.childChanged('ns/never', 'deleted cm y');
+    assert.deepEqual(fake.log, ['start ns/a@1', 'child ns/a deleted cm x']);
+    assert.equal(supervisor.size(), 1, 'a change starts no actor');
   });
 
   it('stops every node actor when it stops', () => {

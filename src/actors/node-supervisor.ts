@@ -3,9 +3,11 @@ import { createActor, type Actor } from 'xstate';
 import { createSupervisorMachine, type NodeKey } from '../machines/supervisor.machine.js';
 
 /** What the supervisor needs of one running node actor. */
-export interface NodeActorHandle<TNode> {
+export interface NodeActorHandle<TNode, TChange = unknown> {
   /** A newer observation of the node (a watch event or a resync). */
   observe(node: TNode): void;
+  /** A watch saw one of the node's objects change or go (SPEC N12). */
+  childChanged(change: TChange): void;
   /** Stop at once; the node's own cleanup, if any, is not the supervisor's concern. */
   stop(): void;
 }
@@ -14,32 +16,34 @@ export interface NodeActorHandle<TNode> {
  * Creates and starts a node actor. `finished` is to be called once when the actor ends by
  * itself (e.g. its node is gone after deletion), so the supervisor forgets it.
  */
-export type NodeActorFactory<TNode> = (
+export type NodeActorFactory<TNode, TChange = unknown> = (
   key: NodeKey,
   node: TNode,
   finished: () => void,
-) => NodeActorHandle<TNode>;
+) => NodeActorHandle<TNode, TChange>;
 
-export interface NodeSupervisor<TNode> {
+export interface NodeSupervisor<TNode, TChange = unknown> {
   /** The reflector saw the node added or changed. */
   observe(key: NodeKey, node: TNode): void;
+  /** A child watch saw an object of the node change or go; dropped when no actor runs for it. */
+  childChanged(key: NodeKey, change: TChange): void;
   /** The reflector saw the node deleted from the API. */
   remove(key: NodeKey): void;
   /** How many node actors run now. */
   size(): number;
   has(key: NodeKey): boolean;
   /** The supervisor's own actor (its snapshot holds the counters). */
-  readonly actor: Actor<ReturnType<typeof createSupervisorMachine<TNode>>>;
+  readonly actor: Actor<ReturnType<typeof createSupervisorMachine<TNode, TChange>>>;
   /** Stops every node actor and the supervisor. */
   stop(): void;
 }
 
 /** Starts a supervisor whose node actors come from `factory`. */
-export const startNodeSupervisor = <TNode>(
-  factory: NodeActorFactory<TNode>,
-): NodeSupervisor<TNode> => {
-  const running = new Map<NodeKey, NodeActorHandle<TNode>>();
-  const machine = createSupervisorMachine<TNode>().provide({
+export const startNodeSupervisor = <TNode, TChange = unknown>(
+  factory: NodeActorFactory<TNode, TChange>,
+): NodeSupervisor<TNode, TChange> => {
+  const running = new Map<NodeKey, NodeActorHandle<TNode, TChange>>();
+  const machine = createSupervisorMachine<TNode, TChange>().provide({
     guards: {
       isRunning: ({ event }) => 'key' in event && running.has(event.key),
     },
@@ -48,7 +52,7 @@ export const startNodeSupervisor = <TNode>(
         if (event.type !== 'node.observed') return;
         const { key } = event;
         // The slot is filled right after the factory returns; `finished` may come any time later.
-        const slot: { handle?: NodeActorHandle<TNode> } = {};
+        const slot: { handle?: NodeActorHandle<TNode, TChange> } = {};
         const finished = (): void => {
           // Only the handle still registered for the key may unregister it.
           if (slot.handle !== undefined && running.get(key) === slot.handle) {
@@ -61,6 +65,9 @@ export const startNodeSupervisor = <TNode>(
       },
       forwardToNodeActor: ({ event }) => {
         if (event.type === 'node.observed') running.get(event.key)?.observe(event.node);
+      },
+      forwardChildChange: ({ event }) => {
+        if (event.type === 'node.childChanged') running.get(event.key)?.childChanged(event.change);
       },
       stopNodeActor: ({ event }) => {
         if (event.type !== 'node.removed') return;
@@ -79,6 +86,9 @@ export const startNodeSupervisor = <TNode>(
   return {
     observe: (key, node) => {
       actor.send({ type: 'node.observed', key, node });
+    },
+    childChanged: (key, change) => {
+      actor.send({ type: 'node.childChanged', key, change });
     },
     remove: (key) => {
       actor.send({ type: 'node.removed', key });

@@ -7,9 +7,10 @@ import { annotationKeys, finalizers, orphanReasons } from '../api/metadata-keys.
 import { transientError } from '../errors.js';
 import { patchTypes, type ApiClient } from '../kube/api-client.js';
 import type { ResourceWriteDeps } from '../kube/apply-resource.js';
+import type { ChildChange } from '../kube/child-watcher.js';
 import type { EventInput, EventRecorder } from '../kube/event-recorder.js';
 import { lynqObjectPath, lynqStatusPath } from '../kube/lynq-paths.js';
-import type { ResourcePaths } from '../kube/resource-paths.js';
+import type { ObjectIdentity, ResourcePaths } from '../kube/resource-paths.js';
 import type { StatusWriter } from '../kube/status-writer.js';
 import type { TargetPolicy } from '../kube/target-policy.js';
 import {
@@ -24,7 +25,8 @@ import {
 } from '../machines/node.machine.js';
 import type { RenderBatcher } from '../render/render-batcher.js';
 import { applyNodePlan, removeResource, type NodeApplyMemory } from './node-apply.actor.js';
-import { renderNodePlan } from './node-render.actor.js';
+import { childDrift } from './node-child-drift.js';
+import { renderNodePlan, type NodePlan } from './node-render.actor.js';
 import { nodePublication, type CleanupProgress } from './node-status.js';
 import type { NodeActorFactory } from './node-supervisor.js';
 import { publishedStateOf, type PublishedState } from './published-state.js';
@@ -42,6 +44,11 @@ export interface NodeActorDeps {
   readonly readRevision: (namespace: string, name: string, signal: AbortSignal) => Promise<unknown>;
   readonly statusWriter: StatusWriter;
   readonly events: EventRecorder;
+  /**
+   * Told the objects a pass is about to apply, so their kinds are watched before they exist
+   * (DESIGN 8: a deletion must reach the node, SPEC N12). Must not throw.
+   */
+  readonly watchChildren?: (targets: readonly ObjectIdentity[]) => void;
   /** Writes of one level at once, per node. Default 8. */
   readonly concurrency?: number;
   readonly now?: () => Date;
@@ -167,7 +174,7 @@ const cleanup = async (
  * travels as input and events (and a slot keyed by the node), so starting an actor costs no
  * machine copy (10,000 nodes).
  */
-export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode> => {
+export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode, ChildChange> => {
   const slots = new Map<string, NodeSlot>();
   const now = (): Date => deps.now?.() ?? new Date();
   const machine = nodeMachine.provide({
@@ -192,6 +199,22 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
       ),
       applyNode: fromPromise<NodeApplyOutput, NodeApplyInput>(({ input, signal }) => {
         const slot = slots.get(keyOfRef(input.node));
+        deps.watchChildren?.(
+          ((input.render.plan as NodePlan | undefined)?.levels ?? []).flatMap((level) =>
+            level.flatMap(({ manifest: m }) =>
+              m === undefined
+                ? []
+                : [
+                    {
+                      apiVersion: m.apiVersion,
+                      kind: m.kind,
+                      namespace: m.namespaced ? (m.namespace ?? input.node.namespace) : undefined,
+                      name: m.name,
+                    },
+                  ],
+            ),
+          ),
+        );
         return applyNodePlan(
           {
             write: deps.write,
@@ -303,6 +326,19 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
         slot.latest = next;
         deps.statusWriter.observe(statusPath, next.status);
         actor.send({ type: 'node.observed', observation: observeNode(next) });
+      },
+      childChanged: (change) => {
+        const snapshot = actor.getSnapshot();
+        if (snapshot.status !== 'active') return;
+        const resource = childDrift(
+          change,
+          ref,
+          snapshot.context.render?.plan as NodePlan | undefined,
+          (id) => slot.memory.hashes.get(id),
+        );
+        if (resource === undefined) return;
+        logger.debug({ resource, change: change.type }, 'Resource drifted');
+        actor.send({ type: 'resource.drifted', resource });
       },
       stop: () => {
         actor.stop();

@@ -13,7 +13,10 @@ const readWrite = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'
  * Least privilege for what SPEC asks of the operator: its own CRDs (and their status and
  * finalizers, which `OwnerReferencesPermissionEnforcement` checks for `blockOwnerDeletion`),
  * the kinds a form may create (SPEC §1), events, form revisions, the leader lease, and
- * discovery. Anything a form creates beyond these kinds needs a rule added by the installer.
+ * discovery. The kinds a form may create need `list` and `watch` besides the writes: the
+ * operator watches every kind its nodes applied, by tracking label (DESIGN 8, SPEC N12).
+ * Anything a form creates beyond these kinds needs a rule added by the installer, `list` and
+ * `watch` included.
  */
 export const operatorRules: readonly PolicyRule[] = [
   {

@@ -21,6 +21,7 @@ import type { HubSyncPorts } from '../actors/hub-sync.actor.js';
 import { MysqlDatasourceCache } from '../datasource/mysql-datasource-cache.js';
 import { invalidSpecError, messageOf } from '../errors.js';
 import { apiErrorCodes, createApiClient, patchTypes, type ApiClient } from '../kube/api-client.js';
+import { createChildWatcher } from '../kube/child-watcher.js';
 import { createEventRecorder } from '../kube/event-recorder.js';
 import {
   createFinalizerAdder,
@@ -395,6 +396,18 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   // Node actors ask one node at a time; nodes of one revision rendering together share a task.
   const renderBatcher = createRenderBatcher(renderPool);
   const resourcePaths = createResourcePaths(transport);
+  // Children by tracking label, per kind a node applied (DESIGN 8): deletions and changes behind
+  // a node's back reach its actor within seconds, not at the next resync (SPEC N7, N12).
+  const childWatcher = createChildWatcher({
+    transport,
+    paths: resourcePaths,
+    logger,
+    namespace: config.namespace,
+    watchTimeoutSeconds: config.watchTimeoutSeconds,
+    report: (nodeKey, change) => {
+      supervisor.childChanged(nodeKey, change);
+    },
+  });
   const supervisor = startNodeSupervisor(
     nodeActorFactory({
       client,
@@ -414,8 +427,17 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
         )),
       statusWriter,
       events,
+      watchChildren: (targets) => {
+        for (const target of targets) childWatcher.watch(target);
+      },
     }),
   );
+  /** After a restart the node's status names its objects before any pass applies them. */
+  const watchAppliedChildren = (obj: KubeObject): void => {
+    for (const applied of (obj as unknown as LynqNode).status?.appliedResources ?? []) {
+      childWatcher.watch(applied);
+    }
+  };
   const indexNode = (obj: KubeObject, present: boolean): void => {
     const node = obj as unknown as LynqNode;
     const hubKey = hubKeyOfNode(node);
@@ -436,6 +458,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     handler: {
       added: (obj) => {
         indexNode(obj, true);
+        watchAppliedChildren(obj);
         formRegistry.nodeChanged(obj as unknown as LynqNode, undefined, false);
         supervisor.observe(
           keyOf(obj.metadata.namespace, obj.metadata.name),
@@ -444,6 +467,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
       },
       updated: (obj, previous) => {
         indexNode(obj, true);
+        watchAppliedChildren(obj);
         formRegistry.nodeChanged(
           obj as unknown as LynqNode,
           previous as unknown as LynqNode,
@@ -489,7 +513,13 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   });
   logger.info('Stopping');
   health?.close();
-  await Promise.all([hubs.stop(), forms.stop(), nodes.stop(), revisions.stop()]);
+  await Promise.all([
+    hubs.stop(),
+    forms.stop(),
+    nodes.stop(),
+    revisions.stop(),
+    childWatcher.stop(),
+  ]);
   formRegistry.stop();
   for (const actor of hubActors.values()) actor.stop();
   supervisor.stop();

@@ -4,8 +4,10 @@ import { assign, setup } from 'xstate';
 /** `namespace/name` of a LynqNode. */
 export type NodeKey = string;
 
-export type SupervisorEvent<TNode> =
+export type SupervisorEvent<TNode, TChange = unknown> =
   | { readonly type: 'node.observed'; readonly key: NodeKey; readonly node: TNode }
+  /** A watch saw an object of the node change or go (SPEC N12); opaque to the supervisor. */
+  | { readonly type: 'node.childChanged'; readonly key: NodeKey; readonly change: TChange }
   | { readonly type: 'node.removed'; readonly key: NodeKey }
   | { readonly type: 'node.stopped'; readonly key: NodeKey }
   | { readonly type: 'supervisor.stop' };
@@ -25,11 +27,11 @@ export interface SupervisorContext {
  * 10,000 nodes). `isRunning` asks that map. Actions report what they did through the returned
  * counters being updated by the machine, never by reading the map from here.
  */
-export const createSupervisorMachine = <TNode>() =>
+export const createSupervisorMachine = <TNode, TChange = unknown>() =>
   setup({
     types: {
       context: {} as SupervisorContext,
-      events: {} as SupervisorEvent<TNode>,
+      events: {} as SupervisorEvent<TNode, TChange>,
     },
     guards: {
       /** Placeholder: whether a node actor already runs for the event's key. */
@@ -40,6 +42,8 @@ export const createSupervisorMachine = <TNode>() =>
       startNodeActor: () => undefined,
       /** Placeholder: hand the newer observation to the running node actor. */
       forwardToNodeActor: () => undefined,
+      /** Placeholder: hand a child's change to the running node actor. */
+      forwardChildChange: () => undefined,
       /** Placeholder: stop the node actor of a node that is gone from the API. */
       stopNodeActor: () => undefined,
       /** Placeholder: stop every node actor (operator shutdown). */
@@ -66,6 +70,8 @@ export const createSupervisorMachine = <TNode>() =>
             { actions: ['startNodeActor', 'countStarted'] },
           ],
           'node.removed': { guard: 'isRunning', actions: ['stopNodeActor', 'countStopped'] },
+          // A node without an actor has nothing to repair: its actor's first pass reads everything.
+          'node.childChanged': { guard: 'isRunning', actions: 'forwardChildChange' },
           // A node actor that finished by itself (its node is gone after deletion).
           'node.stopped': { actions: 'countStopped' },
           'supervisor.stop': { target: 'stopped', actions: 'stopAllNodeActors' },

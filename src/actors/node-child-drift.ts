@@ -1,0 +1,55 @@
+// Whether a watch's report on one of a node's objects is drift the node must repair (SPEC N7, N12, N13).
+import { annotationKeys, labelKeys } from '../api/metadata-keys.js';
+import { isOrphaned, type NodeRef } from '../kube/apply-resource.js';
+import type { ChildChange } from '../kube/child-watcher.js';
+import type { DriftedResource } from '../machines/node.machine.js';
+import type { NodePlan } from './node-render.actor.js';
+
+/**
+ * The object to repair, or `undefined` when the change needs nothing. Only objects of the
+ * current render count (one that left the form is the node's own doing, N10). Drift is: the
+ * object is gone (also `Once`, N7); its tracking labels no longer name this node; it carries
+ * orphan markers; or, for `WhenNeeded`, its desired-hash annotation is neither the hash this
+ * process last applied nor the one being applied (so the node's own writes are never drift,
+ * N13). Without a remembered hash (after a restart) only the first pass decides. An object being
+ * deleted is drift once it is gone. Pure.
+ */
+export const childDrift = (
+  change: ChildChange,
+  node: Pick<NodeRef, 'namespace' | 'name'>,
+  plan: NodePlan | undefined,
+  lastAppliedHash: (id: string) => string | undefined,
+): DriftedResource | undefined => {
+  const { metadata } = change.object;
+  const namespace =
+    metadata.namespace === undefined || metadata.namespace === '' ? undefined : metadata.namespace;
+  const planned = plan?.levels
+    .flat()
+    .find(
+      (r) =>
+        r.manifest !== undefined &&
+        r.manifest.apiVersion === change.apiVersion &&
+        r.manifest.kind === change.kind &&
+        r.manifest.name === metadata.name &&
+        (r.manifest.namespaced ? (r.manifest.namespace ?? node.namespace) : undefined) ===
+          namespace,
+    );
+  const manifest = planned?.manifest;
+  if (planned === undefined || manifest === undefined) return undefined;
+  const resource: DriftedResource = {
+    apiVersion: change.apiVersion,
+    kind: change.kind,
+    ...(namespace === undefined ? {} : { namespace }),
+    name: metadata.name,
+  };
+  if (change.type === 'deleted') return resource;
+  if (metadata.deletionTimestamp !== undefined) return undefined;
+  const labels = metadata.labels ?? {};
+  if (labels[labelKeys.node] !== node.name || labels[labelKeys.nodeNamespace] !== node.namespace)
+    return resource;
+  if (isOrphaned(change.object)) return resource;
+  if (planned.policies.creationPolicy !== 'WhenNeeded') return undefined;
+  const known = lastAppliedHash(planned.id);
+  const live = metadata.annotations?.[annotationKeys.desiredHash];
+  return known !== undefined && live !== known && live !== manifest.hash ? resource : undefined;
+};
