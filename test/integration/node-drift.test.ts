@@ -49,29 +49,46 @@ const cm = (id: string, extra: Record<string, unknown>, data: Record<string, str
   spec: { apiVersion: 'v1', kind: 'ConfigMap', data: { id, ...data } },
 });
 
-const formOf = (world: World, name: string, spec: Record<string, unknown>) => ({
-  apiVersion: 'operator.lynq.sh/v1',
-  kind: 'LynqForm',
-  metadata: { name, namespace: world.ns },
-  spec: { hubId: 'hub', ...spec },
-});
+/** A hub of its own (table `name`, the columns of `rows`) and one form on it, both named `name`. */
+const scenario = async (world: World, name: string, spec: Record<string, unknown>) => {
+  await world.db.connection.query(`CREATE TABLE \`${name}\` LIKE \`rows\``);
+  await create(world, 'lynqhubs', await hubBody(world, name, { table: name }));
+  await create(world, 'lynqforms', {
+    apiVersion: 'operator.lynq.sh/v1',
+    kind: 'LynqForm',
+    metadata: { name, namespace: world.ns },
+    spec: { hubId: name, ...spec },
+  });
+};
+
+const insertRow = async (world: World, table: string, id: string): Promise<void> => {
+  await world.db.connection.query(
+    `INSERT INTO \`${table}\` (id, active, plan) VALUES (?, 1, 'pro')`,
+    [id],
+  );
+};
 
 /** The node of `form` for `uid`, once it is Ready at its current generation. */
 const readyNode = async (world: World, form: string, uid: string): Promise<NodeObject> => {
   const { metadata } = await eventually(`node of ${form} for ${uid}`, async () =>
     (await listNodes(world, form)).find((n) => n.spec.uid === uid && n.spec.revision !== undefined),
   );
-  return eventually(`${metadata.name} Ready`, async () => {
-    const res = await world.request({
-      method: 'GET',
-      path: lynqPath('lynqnodes', world.ns, metadata.name),
+  let last: NodeObject | undefined;
+  try {
+    return await eventually(`${metadata.name} Ready`, async () => {
+      const res = await world.request({
+        method: 'GET',
+        path: lynqPath('lynqnodes', world.ns, metadata.name),
+      });
+      last = res.status === 200 ? (res.body as NodeObject) : undefined;
+      return last?.status?.phase === 'Ready' &&
+        last.status.observedGeneration === last.metadata.generation
+        ? last
+        : undefined;
     });
-    const node = res.status === 200 ? (res.body as NodeObject) : undefined;
-    return node?.status?.phase === 'Ready' &&
-      node.status.observedGeneration === node.metadata.generation
-      ? node
-      : undefined;
-  });
+  } catch (err) {
+    assert.fail(`${String(err)}; last status: ${JSON.stringify(last?.status)}`);
+  }
 };
 
 /** The object at `path` once it exists again as a new object (another uid). */
@@ -133,7 +150,6 @@ describe('node drift: children repaired from the watches', () => {
       namespace: world.ns,
       extraArgs: ['--allowed-namespaces', extra.name],
     });
-    await create(world, 'lynqhubs', await hubBody(world, 'hub'));
   });
   after(async () => {
     const code = await operator.stop();
@@ -143,16 +159,10 @@ describe('node drift: children repaired from the watches', () => {
   });
 
   it('N7 N13 a deleted Once ConfigMap is re-created by the running node, with its first data; the steady state before writes nothing', async () => {
-    await create(
-      world,
-      'lynqforms',
-      formOf(world, 'once', {
-        configMaps: [cm('kept', { creationPolicy: 'Once' }, { version: 'v1', plan: '{{ plan }}' })],
-      }),
-    );
-    await world.db.connection.query(
-      "INSERT INTO `rows` (id, active, plan) VALUES ('o0', 1, 'pro')",
-    );
+    await scenario(world, 'once', {
+      configMaps: [cm('kept', { creationPolicy: 'Once' }, { version: 'v1', plan: '{{ plan }}' })],
+    });
+    await insertRow(world, 'once', 'o0');
     const node = await readyNode(world, 'once', 'o0');
     const path = cmPath(world.ns, 'o0-kept');
     const first = await getObject(world, path);
@@ -192,23 +202,21 @@ describe('node drift: children repaired from the watches', () => {
 
   it('N12 a deleted WhenNeeded object is re-created within seconds, driven by the watch; in the node’s namespace, an allowed extra namespace and cluster-scoped; siblings untouched, then quiet again', async () => {
     const space = `${world.ns}-w0`;
-    await create(
-      world,
-      'lynqforms',
-      formOf(world, 'needed', {
-        configMaps: [
-          cm('home', {}, { plan: '{{ plan }}' }),
-          cm('away', { targetNamespace: extra.name }, { plan: '{{ plan }}' }),
-          cm('sibling', {}, {}),
-        ],
-        namespaces: [
-          { id: 'space', nameTemplate: space, spec: { apiVersion: 'v1', kind: 'Namespace' } },
-        ],
-      }),
-    );
-    await world.db.connection.query(
-      "INSERT INTO `rows` (id, active, plan) VALUES ('w0', 1, 'pro')",
-    );
+    await scenario(world, 'needed', {
+      configMaps: [
+        cm('home', {}, { plan: '{{ plan }}' }),
+        cm('away', { targetNamespace: extra.name }, { plan: '{{ plan }}' }),
+        cm('sibling', {}, {}),
+      ],
+      namespaces: [
+        {
+          id: 'space',
+          nameTemplate: `${world.ns}-{{ uid }}`,
+          spec: { apiVersion: 'v1', kind: 'Namespace' },
+        },
+      ],
+    });
+    await insertRow(world, 'needed', 'w0');
     const node = await readyNode(world, 'needed', 'w0');
     const paths = {
       home: cmPath(world.ns, 'w0-home'),
