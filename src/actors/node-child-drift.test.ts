@@ -36,6 +36,7 @@ const planned = (
     hash: `hash-${id}`,
   },
   renderError: undefined,
+  renderReason: undefined,
 });
 
 const plan: NodePlan = {
