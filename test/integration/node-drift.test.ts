@@ -192,7 +192,10 @@ describe('node drift: children repaired from the watches', () => {
     assert.equal(again.metadata.labels?.['lynq.sh/node'], node.metadata.name);
     assert.equal(again.metadata.labels['lynq.sh/node-namespace'], world.ns);
     assert.deepEqual(
-      await writesSince(deletedAt, (e) => e.objectRef?.resource === 'configmaps'),
+      await writesSince(
+        deletedAt,
+        (e) => e.objectRef?.resource === 'configmaps' && e.objectRef.namespace === world.ns,
+      ),
       ['create configmaps/o0-kept'],
       'one create, no update (Once)',
     );
@@ -252,7 +255,11 @@ describe('node drift: children repaired from the watches', () => {
 
     const writes = await writesSince(
       deletedAt,
-      (e) => e.objectRef?.resource === 'configmaps' || e.objectRef?.resource === 'namespaces',
+      // Other test files run beside this one: only this test's objects.
+      (e) =>
+        (e.objectRef?.resource === 'configmaps' &&
+          [world.ns, extra.name].includes(e.objectRef.namespace ?? '')) ||
+        (e.objectRef?.resource === 'namespaces' && e.objectRef.name === space),
     );
     assert.deepEqual(
       [...writes].sort(),
