@@ -12,7 +12,7 @@ import type { EventInput, EventRecorder } from '../kube/event-recorder.js';
 import { lynqObjectPath, lynqStatusPath } from '../kube/lynq-paths.js';
 import type { ObjectIdentity, ResourcePaths } from '../kube/resource-paths.js';
 import type { StatusWriter } from '../kube/status-writer.js';
-import type { TargetPolicy } from '../kube/target-policy.js';
+import { checkTarget, type TargetPolicy } from '../kube/target-policy.js';
 import {
   nodeMachine,
   nodePhaseOf,
@@ -202,7 +202,14 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
         deps.watchChildren?.(
           ((input.render.plan as NodePlan | undefined)?.levels ?? []).flatMap((level) =>
             level.flatMap(({ manifest: m }) =>
-              m === undefined
+              // A target the policy refuses is never written, so never watched (N16, RBAC).
+              m === undefined ||
+              !checkTarget(
+                m,
+                input.node.namespace,
+                deps.targets.allowedNamespaces,
+                deps.targets.allowedKinds,
+              ).allowed
                 ? []
                 : [
                     {
