@@ -18,7 +18,8 @@ export const childDrift = (
   change: ChildChange,
   node: Pick<NodeRef, 'namespace' | 'name'>,
   plan: NodePlan | undefined,
-  lastAppliedHash: (id: string) => string | undefined,
+  /** The hash this process last applied for resource `id` to the object `identity`. */
+  lastAppliedHash: (id: string, identity: DriftedResource) => string | undefined,
 ): DriftedResource | undefined => {
   const { metadata } = change.object;
   const namespace =
@@ -49,7 +50,7 @@ export const childDrift = (
     return resource;
   if (isOrphaned(change.object)) return resource;
   if (planned.policies.creationPolicy !== 'WhenNeeded') return undefined;
-  const known = lastAppliedHash(planned.id);
+  const known = lastAppliedHash(planned.id, resource);
   const live = metadata.annotations?.[annotationKeys.desiredHash];
   return known !== undefined && live !== known && live !== manifest.hash ? resource : undefined;
 };

@@ -24,6 +24,7 @@ import {
   type NodeRenderOutput,
 } from '../machines/node.machine.js';
 import type { RenderBatcher } from '../render/render-batcher.js';
+import { knownHash } from './applied-hashes.js';
 import { applyNodePlan, removeResource, type NodeApplyMemory } from './node-apply.actor.js';
 import { childDrift } from './node-child-drift.js';
 import { renderNodePlan, type NodePlan } from './node-render.actor.js';
@@ -341,7 +342,7 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
           change,
           ref,
           snapshot.context.render?.plan as NodePlan | undefined,
-          (id) => slot.memory.hashes.get(id),
+          (id, identity) => knownHash(slot.memory.hashes, id, identity),
         );
         if (resource === undefined) return;
         logger.debug({ resource, change: change.type }, 'Resource drifted');
