@@ -140,7 +140,21 @@ describe('render pool', () => {
         },
       },
     ];
-    const results = await pool.render({ revisionKey: 'r5', resources, nodes: nodes(['a', 'hog']) });
+    // A pool of its own with a generous time limit, so that on a loaded machine the heap limit,
+    // not the clock, is what stops the hog.
+    const roomy = createRenderPool({
+      minThreads: 1,
+      maxThreads: 1,
+      idleTimeoutMs: 1_000,
+      maxOldGenerationSizeMb: 64,
+      maxNodesPerBatch: 4,
+      functionsModule: poolFunctions,
+      limits: { maxRenderMillisPerNode: 60_000 },
+    });
+    await roomy.start();
+    const results = await roomy
+      .render({ revisionKey: 'r5', resources, nodes: nodes(['a', 'hog']) })
+      .finally(() => roomy.stop());
     assert.deepEqual(
       results.map((r) => r.ok),
       [true, false],
