@@ -42,6 +42,7 @@ interface Fake {
   readonly writes: string[];
   rows: readonly RowInput[] | Error;
   nodes: LynqNode[];
+  forms: { name: string; valid: boolean; protected?: boolean }[];
 }
 
 const fake = (h: LynqHub = hub()): Fake => {
@@ -49,11 +50,12 @@ const fake = (h: LynqHub = hub()): Fake => {
     writes: [],
     rows: [],
     nodes: [],
+    forms: [{ name: 'web', valid: true }],
     ports: undefined as unknown as HubSyncPorts,
   };
   const ports: HubSyncPorts = {
     getHub: () => h,
-    formsOfHub: () => [{ name: 'web', valid: true }],
+    formsOfHub: () => state.forms,
     nodesOfHub: () => state.nodes,
     readSecretKey: (_ns, name, key) =>
       name === 'db-secret' && key === 'password'
@@ -199,5 +201,61 @@ describe('syncHubOnce', () => {
     const out = await syncHubOnce(f.ports, input, signal);
     assert.deepEqual(out.duplicateUids, ['a', 'b']);
     assert.deepEqual(f.writes, ['read password=(none)', 'create c']);
+  });
+
+  it('H8 nodes of a protected hub or a protected form are created marked, others not', async () => {
+    const protectedHub = hub();
+    (protectedHub.metadata as { annotations?: Record<string, string> }).annotations = {
+      'lynq.sh/deletion-protection': 'true',
+    };
+    const f = fake(protectedHub);
+    f.rows = [row('acme')];
+    await syncHubOnce(f.ports, input, signal);
+    assert.equal(f.nodes[0]?.metadata.labels?.['lynq.sh/deletion-protection'], 'true');
+
+    const g = fake();
+    g.forms = [
+      { name: 'web', valid: true, protected: true },
+      { name: 'api', valid: true },
+    ];
+    g.rows = [row('acme')];
+    await syncHubOnce(g.ports, input, signal);
+    const labelOf = (form: string) =>
+      g.nodes.find((n) => n.spec.templateRef === form)?.metadata.labels?.[
+        'lynq.sh/deletion-protection'
+      ];
+    assert.equal(labelOf('web'), 'true');
+    assert.equal(labelOf('api'), undefined);
+  });
+
+  it('H8 a protected hub does not delete nodes whose form went away; a row that went away still deletes', async () => {
+    const h = hub();
+    const f = fake(h);
+    f.forms = [
+      { name: 'web', valid: true },
+      { name: 'api', valid: true },
+    ];
+    f.rows = [row('acme'), row('globex')];
+    await syncHubOnce(f.ports, input, signal);
+    assert.equal(f.nodes.length, 4);
+    (h.metadata as { annotations?: Record<string, string> }).annotations = {
+      'lynq.sh/deletion-protection': 'true',
+    };
+    f.forms = [{ name: 'web', valid: true }];
+    f.rows = [row('acme')];
+    f.writes.length = 0;
+    await syncHubOnce(f.ports, input, signal);
+    const deleted = f.writes.filter((w) => w.startsWith('delete'));
+    assert.equal(deleted.length, 1, deleted.join(', '));
+    assert.ok(f.nodes.some((n) => n.spec.templateRef === 'api' && n.spec.uid === 'acme'));
+    assert.ok(!f.nodes.some((n) => n.spec.templateRef === 'web' && n.spec.uid === 'globex'));
+
+    // Lifting the protection lets the form's deletion reach its nodes.
+    (h.metadata as { annotations?: Record<string, string> }).annotations = {};
+    await syncHubOnce(f.ports, input, signal);
+    assert.deepEqual(
+      f.nodes.map((n) => n.spec.templateRef),
+      ['web'],
+    );
   });
 });

@@ -4,6 +4,7 @@ import { canonicalJson } from '../api/canonical-json.js';
 import { conditionStatuses, nodeConditionTypes } from '../api/conditions.js';
 import type { LynqHub } from '../api/lynq-hub.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
+import { isProtected } from '../api/deletion-protection.js';
 import { annotationKeys, labelKeys } from '../api/metadata-keys.js';
 import { labelSafe } from '../api/node-name.js';
 import { nodeObject, type NodeObject } from '../api/node-object.js';
@@ -103,6 +104,13 @@ const applyPlan = async (
 ): Promise<void> => {
   const namespace = hub.metadata.namespace ?? '';
   const hubRef = { namespace, name: hub.metadata.name ?? '', uid: hub.metadata.uid ?? '' };
+  const protectedForms = new Set(
+    ports
+      .formsOfHub(input.hub)
+      .filter((f) => f.protected === true)
+      .map((f) => f.name),
+  );
+  const hubProtected = isProtected(hub);
   const writes: (() => Promise<void>)[] = [
     ...plan.delete.map((deletion) => async () => {
       await ports.deleteNode(namespace, deletion.name, signal);
@@ -112,7 +120,15 @@ const applyPlan = async (
       (node) => () => ports.updateNodeVariables(namespace, node.name, node.variables, signal),
     ),
     ...plan.create.map(
-      (node) => () => ports.createNode(nodeObject({ hub: hubRef, ...node }), signal),
+      (node) => () =>
+        ports.createNode(
+          nodeObject({
+            hub: hubRef,
+            ...node,
+            marked: hubProtected || protectedForms.has(node.form),
+          }),
+          signal,
+        ),
     ),
   ];
   const failures = (await runBounded(writes, maxConcurrentNodeWrites, signal)).filter(
@@ -180,6 +196,16 @@ interface VariableTexts {
 }
 
 /**
+ * A protected hub's nodes are not deleted because their form went away (SPEC H8): a namespace
+ * deletion removes an unprotected form of a protected hub, and that must not reach the hub's
+ * nodes. They go once the hub's protection is lifted. Rows that go away still delete (H5).
+ */
+const holdProtected = (hub: LynqHub, plan: NodePlan): NodePlan =>
+  isProtected(hub)
+    ? { ...plan, delete: plan.delete.filter((d) => d.cause !== deletionCauses.formGone) }
+    : plan;
+
+/**
  * Canonical texts of nodes' variables, per variables object: the reflector replaces a node's
  * object when it changes, so an unchanged node is serialised once, not once per sync.
  */
@@ -227,7 +253,7 @@ const writeNodes = async (
       };
     }),
   });
-  const { plan: guardedPlan, guard } = guardDeletions(hub, plan, nodes);
+  const { plan: guardedPlan, guard } = guardDeletions(hub, holdProtected(hub, plan), nodes);
   await applyPlan(ports, input, hub, guardedPlan, signal);
   const allowToken = hub.metadata.annotations?.[annotationKeys.allowDeletions];
   if (guard.released && allowToken !== undefined) {

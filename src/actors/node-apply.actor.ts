@@ -94,6 +94,34 @@ const failedResult = (
   conflictReason,
 });
 
+/** A copy field by field: rendered manifests are views over packed results (getters, no own fields). */
+const markedManifest = (m: RenderedManifest): RenderedManifest => ({
+  id: m.id,
+  apiVersion: m.apiVersion,
+  kind: m.kind,
+  name: m.name,
+  namespace: m.namespace,
+  namespaced: m.namespaced,
+  json: m.json,
+  hash: `${m.hash}.protected`,
+});
+
+/**
+ * A marked node's objects carry the mark (SPEC H8), so their desired hash says so: a change of
+ * the mark is a change of every object, re-applied once, and drift checks see a missing mark.
+ */
+const protectedPlan = (plan: NodePlan, marked: boolean): NodePlan =>
+  marked
+    ? {
+        ...plan,
+        levels: plan.levels.map((level) =>
+          level.map((r) =>
+            r.manifest === undefined ? r : { ...r, manifest: markedManifest(r.manifest) },
+          ),
+        ),
+      }
+    : plan;
+
 /**
  * Applies a node's plan and reports every resource. Guarantees: levels run in order; within a
  * level at most `concurrency` writes at once; a resource whose dependency failed is skipped (and
@@ -115,8 +143,9 @@ export const applyNodePlan = async (
   emit: NodeEventSink,
   signal: AbortSignal,
 ): Promise<NodeApplyOutput> => {
-  const node: NodeRef = input.node;
-  const plan = input.render.plan as NodePlan;
+  const marked = input.observation.marked === true;
+  const node: NodeRef = { ...input.node, marked };
+  const plan = protectedPlan(input.render.plan as NodePlan, marked);
   const now = deps.now().toISOString();
   const previousById = new Map(memory.previous.map((r) => [r.id, r]));
   const results = new Map<string, ResourceResult>();

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
 import { groupVersion } from '../api/crd-builder.js';
+import { isMarked } from '../api/deletion-protection.js';
 import type { LynqNode, ResourceStatus } from '../api/lynq-node.schema.js';
 import { annotationKeys, finalizers, orphanReasons } from '../api/metadata-keys.js';
 import { transientError } from '../errors.js';
@@ -62,6 +63,7 @@ export const observeNode = (node: LynqNode): NodeObservation => ({
   revision: node.spec.revision,
   cleanupFinalizerIndex: node.metadata.finalizers?.indexOf(finalizers.nodeCleanup) ?? -1,
   skipCleanup: node.metadata.annotations?.[annotationKeys.skipCleanup] === 'true',
+  marked: isMarked(node),
 });
 
 /** Per node: what the shared actor logic needs beyond its input. */

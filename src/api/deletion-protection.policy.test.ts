@@ -4,6 +4,8 @@ import { describe, it } from 'node:test';
 import {
   deletionProtectionBinding,
   deletionProtectionPolicy,
+  markedDeletionProtectionBinding,
+  markedDeletionProtectionPolicy,
 } from './deletion-protection.policy.js';
 
 describe('deletion protection policy', () => {
@@ -30,7 +32,8 @@ describe('deletion protection policy', () => {
     const [validation] = deletionProtectionPolicy.spec.validations;
     assert.match(validation.messageExpression, /oldObject\.metadata\.name/);
     assert.match(validation.messageExpression, /kubectl annotate ' \+ request\.resource\.resource/);
-    assert.match(validation.messageExpression, / lynq\.sh\/deletion-protection-'$/);
+    assert.match(validation.messageExpression, / lynq\.sh\/deletion-protection-' \+ '\. /);
+    assert.match(validation.messageExpression, /stays Terminating while protected objects remain/);
     assert.match(
       validation.message,
       /kubectl annotate <kind> <name> lynq\.sh\/deletion-protection-/,
@@ -40,5 +43,30 @@ describe('deletion protection policy', () => {
   it('H8 is bound with validationActions Deny', () => {
     assert.equal(deletionProtectionBinding.spec.policyName, deletionProtectionPolicy.metadata.name);
     assert.deepEqual(deletionProtectionBinding.spec.validationActions, ['Deny']);
+  });
+
+  it('H8 the second policy denies DELETE of any kind, but only of objects labelled lynq.sh/deletion-protection: "true"', () => {
+    const { spec } = markedDeletionProtectionPolicy;
+    const [rule, ...others] = spec.matchConstraints.resourceRules;
+    assert.deepEqual(others, []);
+    assert.deepEqual(rule.apiGroups, ['*']);
+    assert.deepEqual(rule.resources, ['*']);
+    assert.deepEqual(rule.operations, ['DELETE']);
+    assert.deepEqual(spec.matchConstraints.objectSelector, {
+      matchLabels: { 'lynq.sh/deletion-protection': 'true' },
+    });
+    assert.equal(spec.failurePolicy, 'Fail');
+    const [validation] = spec.validations;
+    assert.match(
+      validation.expression,
+      /oldObject\.metadata\.labels\['lynq\.sh\/deletion-protection'\] != 'true'/,
+    );
+    assert.match(validation.messageExpression, /lift the protection on the hub and the form/);
+    assert.match(validation.messageExpression, /stays Terminating/);
+    assert.equal(
+      markedDeletionProtectionBinding.spec.policyName,
+      markedDeletionProtectionPolicy.metadata.name,
+    );
+    assert.deepEqual(markedDeletionProtectionBinding.spec.validationActions, ['Deny']);
   });
 });

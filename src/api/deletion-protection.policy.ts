@@ -1,10 +1,14 @@
-// The admission policy that makes a hub or form annotated lynq.sh/deletion-protection undeletable (SPEC H8).
+// The admission policies that make a protected hub or form, its nodes and their objects undeletable (SPEC H8).
 import { apiGroup } from './crd-builder.js';
-import { annotationKeys } from './metadata-keys.js';
+import { annotationKeys, labelKeys } from './metadata-keys.js';
 
 export const deletionProtectionPolicyName = 'lynq-deletion-protection';
 
+/** The second policy: objects the operator marked because their hub or form is protected. */
+export const markedDeletionProtectionPolicyName = 'lynq-deletion-protection-marked';
+
 const key = annotationKeys.deletionProtection;
+const mark = labelKeys.deletionProtection;
 
 /**
  * Allows the DELETE unless the stored object carries the annotation with value "true". Written
@@ -20,6 +24,13 @@ export const deletionProtectionMessageExpression =
   `' is protected by annotation ${key}=true; lift the protection with: kubectl annotate ' + ` +
   `request.resource.resource + ' ' + oldObject.metadata.name + ' -n ' + ` +
   `oldObject.metadata.namespace + ' ${key}-'`;
+
+/**
+ * Why a namespace deletion does not finish: its controller keeps retrying and leaves the
+ * namespace Terminating while protected objects remain, which is the point (nothing is lost).
+ */
+const terminatingNote =
+  'A namespace being deleted stays Terminating while protected objects remain, and finishes once the protection is lifted.';
 
 /** Served by the API server itself: no webhook, so it holds whenever the CRDs are installed. */
 export const deletionProtectionPolicy = {
@@ -41,8 +52,8 @@ export const deletionProtectionPolicy = {
     validations: [
       {
         expression: deletionProtectionExpression,
-        message: `Protected by annotation ${key}=true; remove it with: kubectl annotate <kind> <name> ${key}-`,
-        messageExpression: deletionProtectionMessageExpression,
+        message: `Protected by annotation ${key}=true; remove it with: kubectl annotate <kind> <name> ${key}-. ${terminatingNote}`,
+        messageExpression: `${deletionProtectionMessageExpression} + '. ${terminatingNote}'`,
         reason: 'Forbidden',
       },
     ],
@@ -55,6 +66,68 @@ export const deletionProtectionBinding = {
   metadata: { name: deletionProtectionPolicyName },
   spec: {
     policyName: deletionProtectionPolicyName,
+    validationActions: ['Deny'],
+  },
+} as const;
+
+/** Denies whenever the stored object still carries the mark (the selector already matched it). */
+export const markedDeletionProtectionExpression =
+  `!has(oldObject.metadata.labels) || !('${mark}' in oldObject.metadata.labels) || ` +
+  `oldObject.metadata.labels['${mark}'] != 'true'`;
+
+/**
+ * Names the object and, for a LynqNode, its hub and form: the protection is lifted there, not on
+ * the object (the operator would mark it again).
+ */
+export const markedDeletionProtectionMessageExpression =
+  `oldObject.kind + ' ' + (has(oldObject.metadata.namespace) ? oldObject.metadata.namespace + '/' : '') + ` +
+  `oldObject.metadata.name + ' belongs to a LynqHub or LynqForm protected by annotation ${key}=true` +
+  `' + ('${labelKeys.hub}' in oldObject.metadata.labels && '${labelKeys.form}' in oldObject.metadata.labels ? ` +
+  `' (hub ' + oldObject.metadata.labels['${labelKeys.hub}'] + ', form ' + oldObject.metadata.labels['${labelKeys.form}'] + ')' : '') + ` +
+  `'; lift the protection on the hub and the form with: kubectl annotate lynqhubs|lynqforms <name> ${key}-. ${terminatingNote}'`;
+
+/**
+ * Every kind, but only objects labelled with the mark: the operator puts it on each node of a
+ * protected hub or form and on each object such a node applies, so no cascade (foreground,
+ * background, garbage collector, namespace deletion) reaches them. DELETECOLLECTION is covered:
+ * the API server admits each object of a collection deletion as a DELETE of that object, deletes
+ * the others, and the namespace controller retries.
+ */
+export const markedDeletionProtectionPolicy = {
+  apiVersion: 'admissionregistration.k8s.io/v1',
+  kind: 'ValidatingAdmissionPolicy',
+  metadata: { name: markedDeletionProtectionPolicyName },
+  spec: {
+    failurePolicy: 'Fail',
+    matchConstraints: {
+      resourceRules: [
+        {
+          apiGroups: ['*'],
+          apiVersions: ['*'],
+          operations: ['DELETE'],
+          resources: ['*'],
+        },
+      ],
+      // Evaluated by the API server before any CEL: unmarked objects cost nothing.
+      objectSelector: { matchLabels: { [mark]: 'true' } },
+    },
+    validations: [
+      {
+        expression: markedDeletionProtectionExpression,
+        message: `Marked ${mark}=true: its LynqHub or LynqForm is protected by annotation ${key}=true; lift the protection there with: kubectl annotate lynqhubs|lynqforms <name> ${key}-. ${terminatingNote}`,
+        messageExpression: markedDeletionProtectionMessageExpression,
+        reason: 'Forbidden',
+      },
+    ],
+  },
+} as const;
+
+export const markedDeletionProtectionBinding = {
+  apiVersion: 'admissionregistration.k8s.io/v1',
+  kind: 'ValidatingAdmissionPolicyBinding',
+  metadata: { name: markedDeletionProtectionPolicyName },
+  spec: {
+    policyName: markedDeletionProtectionPolicyName,
     validationActions: ['Deny'],
   },
 } as const;

@@ -14,6 +14,11 @@ export const labelKeys = {
   nodeNamespace: 'lynq.sh/node-namespace',
   /** On an object released by a node: `"true"` (SPEC N10). */
   orphaned: 'lynq.sh/orphaned',
+  /**
+   * On a LynqNode (and every object it applies): `"true"` while its hub or form is protected; the
+   * operator keeps it in step and removes it right before a deletion of its own (SPEC H8).
+   */
+  deletionProtection: 'lynq.sh/deletion-protection',
 } as const;
 
 export type LabelKey = (typeof labelKeys)[keyof typeof labelKeys];
@@ -67,4 +72,6 @@ export const fieldManagers = {
   resources: 'lynq',
   /** Release patches: orphan markers and dropped tracking keys (SPEC N10, DESIGN 9). */
   release: 'lynq-release',
+  /** The deletion-protection mark of nodes (SPEC H8). */
+  protection: 'lynq-protection',
 } as const;

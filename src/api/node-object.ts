@@ -1,6 +1,6 @@
 // The LynqNode object a hub writes for one desired node: name, labels, owner reference, finalizer and spec (SPEC §1).
 import { groupVersion } from './crd-builder.js';
-import { finalizers } from './metadata-keys.js';
+import { finalizers, labelKeys } from './metadata-keys.js';
 import { nodeLabels } from './node-name.js';
 
 export interface NodeObjectInput {
@@ -9,6 +9,8 @@ export interface NodeObjectInput {
   readonly uid: string;
   readonly form: string;
   readonly variables: Readonly<Record<string, unknown>>;
+  /** Its hub or form is protected: the node is created marked, so no deletion finds it unmarked (SPEC H8). */
+  readonly marked?: boolean;
 }
 
 /**
@@ -22,7 +24,10 @@ export const nodeObject = (input: NodeObjectInput) => ({
   metadata: {
     name: input.name,
     namespace: input.hub.namespace,
-    labels: nodeLabels(input.hub.name, input.form, input.uid),
+    labels: {
+      ...nodeLabels(input.hub.name, input.form, input.uid),
+      ...(input.marked === true ? { [labelKeys.deletionProtection]: 'true' } : {}),
+    } as Record<string, string>,
     ownerReferences: [
       {
         apiVersion: groupVersion,

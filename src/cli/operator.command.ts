@@ -14,6 +14,8 @@ import {
   revisionSelector,
 } from '../actors/form-registry.js';
 import { hubActorFactory } from '../actors/hub-registry.js';
+import { createProtectionMarker } from '../actors/protection-marker.js';
+import { isMarked, isProtected } from '../api/deletion-protection.js';
 import type { HubActor } from '../actors/hub.actor.js';
 import { nodeActorFactory } from '../actors/node.actor.js';
 import { startNodeSupervisor } from '../actors/node-supervisor.js';
@@ -28,6 +30,7 @@ import {
   removeAnnotationIfUnchanged,
 } from '../kube/guarded-metadata-patch.js';
 import { createHttpTransport } from '../kube/http-transport.js';
+import { deleteNodeUnmarked, setNodeMark } from '../kube/node-protection-mark.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { lynqCollectionPath, lynqObjectPath, secretPath } from '../kube/lynq-paths.js';
 import { createReflector, type Reflector } from '../kube/reflector.js';
@@ -121,6 +124,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     handler: {
       added: (obj) => {
         formRegistry.formObserved(obj as unknown as LynqForm);
+        marker.hubChanged(obj.metadata.namespace ?? '', (obj as unknown as LynqForm).spec.hubId);
         hubActors
           .get(keyOf(obj.metadata.namespace, (obj as unknown as LynqForm).spec.hubId))
           ?.formsChanged();
@@ -130,6 +134,9 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
         const form = obj as unknown as LynqForm;
         const before = previous as unknown as LynqForm;
         formRegistry.formObserved(form);
+        if (isProtected(form) !== isProtected(before)) {
+          marker.hubChanged(form.metadata.namespace ?? '', form.spec.hubId);
+        }
         if (
           form.metadata.generation === before.metadata.generation &&
           isFormValid(form) === isFormValid(before)
@@ -139,6 +146,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
       },
       deleted: (obj) => {
         formRegistry.formDeleted(obj as unknown as LynqForm);
+        marker.hubChanged(obj.metadata.namespace ?? '', (obj as unknown as LynqForm).spec.hubId);
         hubActors
           .get(keyOf(obj.metadata.namespace, (obj as unknown as LynqForm).spec.hubId))
           ?.formsChanged();
@@ -214,6 +222,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
           name: f.metadata.name ?? '',
           // Validated by its form actor at the current generation (SPEC F2); unknown = not valid.
           valid: formRegistry.isValid(ref.namespace, f.metadata.name ?? ''),
+          protected: isProtected(f),
         })),
     nodesOfHub: (ref) => [...(nodesByHub.get(keyOf(ref.namespace, ref.name))?.values() ?? [])],
     readSecretKey: readSecretKey(client),
@@ -270,10 +279,14 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
       );
     },
     deleteNode: async (namespace, name, signal) => {
-      await client.remove(lynqObjectPath('lynqnodes', namespace, name), {
-        propagationPolicy: 'Background',
+      // A deletion of the operator's own choosing: the mark goes right before it (SPEC H8).
+      await deleteNodeUnmarked(
+        client,
+        namespace,
+        name,
+        nodes.get(keyOf(namespace, name)) as unknown as LynqNode | undefined,
         signal,
-      });
+      );
     },
     clearAllowDeletions: async (hub, token, signal) => {
       const path = lynqObjectPath(
@@ -318,10 +331,17 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     for (;;) {
       const remaining = [...(nodesByHub.get(key)?.values() ?? [])];
       if (remaining.length === 0) break;
+      // Marked nodes belong to a protected form: they wait until its protection is lifted, and
+      // the hub with them (SPEC H8: no cascade reaches a protected form's nodes).
       await Promise.all(
         remaining
-          .filter((n) => n.metadata.deletionTimestamp === undefined)
-          .map((n) => ports.deleteNode(ref.namespace, n.metadata.name ?? '', signal)),
+          .filter((n) => n.metadata.deletionTimestamp === undefined && !isMarked(n))
+          .map((n) =>
+            client.remove(lynqObjectPath('lynqnodes', ref.namespace, n.metadata.name ?? ''), {
+              propagationPolicy: 'Background',
+              signal,
+            }),
+          ),
       );
       await sleep(500, signal);
     }
@@ -341,6 +361,17 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     }
     await datasources.release(key);
   };
+
+  const marker = createProtectionMarker({
+    getHub: (namespace, name) => hubs.get(keyOf(namespace, name)) as unknown as LynqHub | undefined,
+    formsOfHub: (namespace, hub) =>
+      (forms.list() as unknown as LynqForm[]).filter(
+        (f) => f.metadata.namespace === namespace && f.spec.hubId === hub,
+      ),
+    nodesOfHub: (namespace, hub) => [...(nodesByHub.get(keyOf(namespace, hub))?.values() ?? [])],
+    setMark: (node, marked, signal) => setNodeMark(client, node, marked, signal),
+    logger,
+  });
 
   const startHub = hubActorFactory({ ports, finalize, statusWriter, events, logger });
 
@@ -373,10 +404,17 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
       added: (obj) => {
         observeHub(obj);
         formRegistry.hubChanged(obj.metadata.namespace ?? '', obj.metadata.name);
+        marker.hubChanged(obj.metadata.namespace ?? '', obj.metadata.name);
       },
-      updated: observeHub,
+      updated: (obj, previous) => {
+        observeHub(obj);
+        if (isProtected(obj) !== isProtected(previous)) {
+          marker.hubChanged(obj.metadata.namespace ?? '', obj.metadata.name);
+        }
+      },
       deleted: (obj) => {
         formRegistry.hubChanged(obj.metadata.namespace ?? '', obj.metadata.name);
+        marker.hubChanged(obj.metadata.namespace ?? '', obj.metadata.name);
         const key = keyOf(obj.metadata.namespace, obj.metadata.name);
         hubActors.get(key)?.stop();
         hubActors.delete(key);
@@ -450,6 +488,8 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     if (present) byName.set(node.metadata.name ?? '', node);
     else byName.delete(node.metadata.name ?? '');
     hubActors.get(hubKey)?.nodesChanged();
+    const hub = node.metadata.ownerReferences?.find((o) => o.kind === 'LynqHub')?.name;
+    if (present && hub !== undefined) marker.nodeChanged(node, hub);
   };
   const nodes: Reflector<KubeObject> = createReflector({
     ...reflectorOptions,
@@ -496,6 +536,9 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   await hubs.synced();
   // Form actors start once hubs are known, so "hub exists" is never judged on an empty cache.
   formRegistry.start(forms.list() as unknown as LynqForm[]);
+  marker.start(
+    hubs.list().map((h) => ({ namespace: h.metadata.namespace ?? '', name: h.metadata.name })),
+  );
   logger.info({ namespace: config.namespace ?? '(all)' }, 'Operator started');
 
   let health: Server | undefined;
@@ -521,6 +564,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     childWatcher.stop(),
   ]);
   formRegistry.stop();
+  marker.stop();
   for (const actor of hubActors.values()) actor.stop();
   supervisor.stop();
   await renderPool.stop();

@@ -113,6 +113,45 @@ describe('apply: owner references and the desired object', () => {
   });
 });
 
+describe('apply: the deletion-protection mark', () => {
+  it('H8 a marked node writes its objects marked; a merge update over a marked object unmarks it by name once lifted', () => {
+    const marked = desiredObject(
+      manifest('home'),
+      true,
+      { ...node, marked: true },
+      {
+        creationPolicy: 'WhenNeeded',
+        deletionPolicy: 'Delete',
+      },
+    );
+    assert.equal(
+      (meta(marked)['labels'] as Record<string, string>)['lynq.sh/deletion-protection'],
+      'true',
+    );
+    const plain = desiredObject(manifest('home'), true, node, {
+      creationPolicy: 'WhenNeeded',
+      deletionPolicy: 'Delete',
+    });
+    assert.equal(
+      (meta(plain)['labels'] as Record<string, string>)['lynq.sh/deletion-protection'],
+      undefined,
+    );
+    const liveMarked = live({ labels: { ...tracked, 'lynq.sh/deletion-protection': 'true' } });
+    const merge = updateBody('merge', plain, liveMarked, node);
+    assert.deepEqual(meta(merge)['labels'], {
+      app: 'x',
+      ...tracked,
+      'lynq.sh/deletion-protection': null,
+    });
+    // Still marked: nothing to remove; an apply leaves removal to server-side apply itself.
+    const kept = updateBody('merge', marked, liveMarked, { ...node, marked: true });
+    assert.equal(
+      (meta(kept)['labels'] as Record<string, unknown>)['lynq.sh/deletion-protection'],
+      'true',
+    );
+  });
+});
+
 describe('apply: who holds an object', () => {
   it('N6 reads the holder from the tracking labels, and a release by this node as its own', () => {
     assert.deepEqual(holderOf(live({ labels: tracked }), node), { by: 'self' });

@@ -34,6 +34,11 @@ export interface NodeRef {
   readonly name: string;
   readonly namespace: string;
   readonly uid: string;
+  /**
+   * The node carries the deletion-protection mark: every object it writes carries it too, so
+   * the admission policy denies their DELETE as well (SPEC H8).
+   */
+  readonly marked?: boolean;
 }
 
 /** The policies of one resource entry (SPEC §1) that decide how it is written. */
@@ -214,6 +219,7 @@ export const desiredObject = (
     ...stringMap(metadata['labels']),
     [labelKeys.node]: node.name,
     [labelKeys.nodeNamespace]: node.namespace,
+    ...(node.marked === true ? { [labelKeys.deletionProtection]: 'true' } : {}),
   };
   metadata['annotations'] = {
     ...stringMap(metadata['annotations']),
@@ -273,9 +279,16 @@ export const updateBody = (
       return withMetadata(desired, { resourceVersion });
     case 'merge': {
       const refs = mergedOwnerReferences(desired, live, node);
+      const desiredLabels = recordOf(recordOf(desired['metadata'])['labels']);
+      // A merge patch keeps labels it does not name: a lifted mark is removed by name.
+      const unmark =
+        node.marked !== true && live.metadata.labels?.[labelKeys.deletionProtection] !== undefined
+          ? { labels: { ...desiredLabels, [labelKeys.deletionProtection]: null } }
+          : {};
       return withMetadata(desired, {
         resourceVersion,
         ownerReferences: refs.length > 0 ? refs : null,
+        ...unmark,
       });
     }
     case 'replace': {

@@ -1,8 +1,8 @@
 // Deleting one object a node holds (SPEC N9): background propagation, and what still keeps it (finalizers).
 import { conditionReasons } from '../api/conditions.js';
-import { labelKeys } from '../api/metadata-keys.js';
+import { fieldManagers, labelKeys } from '../api/metadata-keys.js';
 import { LynqError } from '../errors.js';
-import { apiError, createApiClient } from './api-client.js';
+import { apiError, createApiClient, patchTypes } from './api-client.js';
 import { failedOutcome, type NodeRef, type ResourceWriteDeps } from './apply-resource.js';
 import { asKubeObject, type KubeObject } from './kube-object.js';
 import { resourcePathCodes, type ObjectIdentity } from './resource-paths.js';
@@ -103,6 +103,21 @@ export const deleteResource = async (
           message: `${what} is being deleted`,
           retryable: true,
         }
+      );
+    }
+    if (live.metadata.labels?.[labelKeys.deletionProtection] !== undefined) {
+      // The node decided to delete it (gone from the form, or the node itself is going): the
+      // mark that makes the admission policy deny the DELETE goes first (SPEC H8).
+      const mark = `/metadata/labels/${labelKeys.deletionProtection.replace(/\//g, '~1')}`;
+      await client.patch(
+        path,
+        patchTypes.json,
+        [
+          { op: 'test', path: '/metadata/uid', value: live.metadata.uid },
+          { op: 'test', path: mark, value: live.metadata.labels[labelKeys.deletionProtection] },
+          { op: 'remove', path: mark },
+        ],
+        { fieldManager: fieldManagers.protection, ...(signal === undefined ? {} : { signal }) },
       );
     }
     // DeleteOptions go in the query: the transport does not frame DELETE bodies (Node sends

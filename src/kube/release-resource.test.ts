@@ -61,4 +61,20 @@ describe('release patch', () => {
     assert.ok(ops.some((op) => op.op === 'add' && op.path === '/metadata/annotations'));
     assert.ok(!ops.some((op) => op.op === 'replace'));
   });
+
+  it('H8 a released object leaves without the deletion-protection mark', () => {
+    const marked = live({});
+    (marked.metadata.labels as Record<string, string>)['lynq.sh/deletion-protection'] = 'true';
+    const ops = releasePatch(marked, node, 'LynqNodeDeleted', now);
+    assert.ok(
+      ops.some(
+        (op) => op.op === 'remove' && op.path === '/metadata/labels/lynq.sh~1deletion-protection',
+      ),
+    );
+    assert.ok(
+      !releasePatch(live({}), node, 'LynqNodeDeleted', now).some((op) =>
+        op.path.includes('deletion-protection'),
+      ),
+    );
+  });
 });

@@ -87,6 +87,10 @@ export const releasePatch = (
     { op: 'remove', path: label(labelKeys.nodeNamespace) },
     { op: 'add', path: label(labelKeys.orphaned), value: 'true' },
   );
+  // No node keeps a released object's mark in step, so it leaves with the release (SPEC H8).
+  if (live.metadata.labels?.[labelKeys.deletionProtection] !== undefined) {
+    ops.push({ op: 'remove', path: label(labelKeys.deletionProtection) });
+  }
   if (live.metadata.annotations === undefined) {
     ops.push({ op: 'add', path: '/metadata/annotations', value: {} });
   }

@@ -178,6 +178,24 @@ describe('node.machine', () => {
     assert.equal(actor.getSnapshot().value, 'ready');
   });
 
+  it('H8 a change of the deletion-protection mark re-applies once with the new mark; the same mark again does nothing', async () => {
+    const { actor, calls, observe } = start({}, observation(withRevision));
+    await settle();
+    assert.equal(calls.apply[0]?.observation.marked, undefined);
+    observe({ ...withRevision, marked: true });
+    await settle();
+    assert.equal(calls.apply.length, 2);
+    assert.equal(calls.apply[1]?.observation.marked, true);
+    observe({ ...withRevision, marked: true });
+    await settle();
+    assert.equal(calls.apply.length, 2, 'an unchanged mark is no reason to apply');
+    observe({ ...withRevision, marked: false });
+    await settle();
+    assert.equal(calls.apply.length, 3);
+    assert.equal(calls.apply[2]?.observation.marked, false);
+    assert.equal(actor.getSnapshot().value, 'ready');
+  });
+
   it('N1 a generation that changes during a pass is rendered right after it', async () => {
     const { actor, calls, observe } = start({}, observation(withRevision));
     // Still rendering the first generation when the second arrives.

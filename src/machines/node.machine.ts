@@ -14,6 +14,8 @@ export interface NodeObservation {
   readonly cleanupFinalizerIndex: number;
   /** `lynq.sh/skip-cleanup: "true"`: the finalizer goes without cleanup (SPEC N9). */
   readonly skipCleanup?: boolean;
+  /** The deletion-protection mark: its objects carry it too, so a change re-applies (SPEC H8). */
+  readonly marked?: boolean;
 }
 
 export interface NodeRef {
@@ -103,6 +105,8 @@ export interface NodeContext {
   readonly observed: NodeObservation | undefined;
   /** The generation of the last render (`undefined` before the first). */
   readonly renderedGeneration: number | undefined;
+  /** The mark the last apply wrote onto the objects (`undefined` before the first apply). */
+  readonly appliedMarked?: boolean | undefined;
   readonly render: NodeRenderOutput | undefined;
   readonly lastApply: NodeApplyOutput | undefined;
   /** Consecutive passes that did not end ready; the backoff grows with it. */
@@ -250,10 +254,15 @@ export const nodeMachine = setup({
     isDeleting: ({ event }) => event.type === 'node.observed' && event.observation.deleting,
     isObservedDeleting: ({ context }) => context.observed?.deleting === true,
     hasRevision: ({ context }) => context.observed?.revision !== undefined,
-    /** The spec changed since the last render: a new revision or new variables (SPEC N1). */
+    /**
+     * The spec changed since the last render (a new revision or new variables, SPEC N1), or the
+     * deletion-protection mark changed since the last apply (SPEC H8).
+     */
     isStale: ({ context }) =>
       context.observed?.revision !== undefined &&
-      context.observed.generation !== context.renderedGeneration,
+      (context.observed.generation !== context.renderedGeneration ||
+        (context.appliedMarked !== undefined &&
+          (context.observed.marked === true) !== context.appliedMarked)),
     /** A failure of the whole pass decides; else the apply's own verdict (SPEC N6, N14). */
     isRetryable: ({ context }) =>
       context.lastError?.retryable ?? context.lastApply?.retryable !== false,
@@ -290,6 +299,7 @@ export const nodeMachine = setup({
     endDriftSettle: assign({ driftSettling: false }),
     /** The pass repairs what was reported until now; later reports wait for the next pass. */
     takeDrift: assign({ repairing: ({ context }) => context.drifted, drifted: [] }),
+    recordMark: assign({ appliedMarked: ({ context }) => context.observed?.marked === true }),
     recordTrigger: assign((_, params: { readonly trigger: string }) => ({
       trigger: params.trigger,
     })),
@@ -400,7 +410,8 @@ export const nodeMachine = setup({
       initial: 'passing',
       states: {
         passing: {
-          entry: 'takeDrift',
+          // The drift this pass repairs, and the mark it writes onto the objects (SPEC H8).
+          entry: ['takeDrift', 'recordMark'],
           invoke: {
             src: 'applyNode',
             input: ({ context }) => ({

@@ -15,6 +15,8 @@ export interface FormInput {
   readonly name: string;
   /** An invalid form creates and updates nothing, and deletes only for its rows (SPEC F2). */
   readonly valid: boolean;
+  /** Annotated `lynq.sh/deletion-protection: "true"`: its nodes are created marked (SPEC H8). */
+  readonly protected?: boolean;
 }
 
 export interface ExistingNode {

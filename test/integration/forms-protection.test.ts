@@ -43,6 +43,32 @@ const deleteDenied = async (
   return messageOf(res.body);
 };
 
+const mark = 'lynq.sh/deletion-protection';
+
+interface ObjectView {
+  metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };
+}
+
+const configMapsOf = async (world: World): Promise<ObjectView[]> => {
+  const res = await world.request({
+    method: 'GET',
+    path: `/api/v1/namespaces/${world.ns}/configmaps?labelSelector=lynq.sh%2Fnode`,
+  });
+  assert.equal(res.status, 200, res.text);
+  return (res.body as { items: ObjectView[] }).items;
+};
+
+const namespaceConditions = async (world: World): Promise<string> => {
+  const ns = await world.request({ method: 'GET', path: `/api/v1/namespaces/${world.ns}` });
+  const conditions =
+    (ns.body as { status?: { conditions?: { status: string; message: string }[] } }).status
+      ?.conditions ?? [];
+  return conditions
+    .filter((c) => c.status === 'True')
+    .map((c) => c.message)
+    .join('\n');
+};
+
 const nodeCount = async (world: World, n: number) =>
   eventually(`${String(n)} nodes`, async () =>
     (await listNodes(world)).filter((x) => x.spec.revision !== undefined).length === n
@@ -51,13 +77,24 @@ const nodeCount = async (world: World, n: number) =>
   );
 
 describe('deletion protection and namespace deletion', () => {
-  it('H8 F6 a protected form and a protected hub are not deleted by a plain, a foreground or a namespace deletion, and say why', async () => {
+  it("H8 F6 a protected form and a protected hub, their nodes and the nodes' objects are not deleted by a plain, a foreground, a collection or a namespace deletion, and say why", async () => {
     const world = await openWorld('protection');
     try {
       await insertRows(world, 3);
       await create(world, 'lynqhubs', await hubBody(world, 'hub', { annotations: protection }));
       await create(world, 'lynqforms', formBody(world, 'web', 'hub', { annotations: protection }));
       await nodeCount(world, 3);
+      // Every node of the protected hub and form is marked, and so is every object it applied.
+      await eventually('nodes and their ConfigMaps marked', async () => {
+        const [nodes, maps] = await Promise.all([listNodes(world), configMapsOf(world)]);
+        const unmarked = [...nodes, ...maps]
+          .filter((o) => o.metadata.labels?.[mark] !== 'true')
+          .map((o) => o.metadata.name);
+        if (nodes.length === 3 && maps.length === 3 && unmarked.length === 0) return true;
+        throw new Error(
+          `${String(nodes.length)} nodes, ${String(maps.length)} ConfigMaps, unmarked: ${unmarked.join(', ')}`,
+        );
+      });
 
       // The policy may need a moment on a fresh API server: wait for its first denial.
       await eventually('the policy denies', async () => {
@@ -81,25 +118,61 @@ describe('deletion protection and namespace deletion', () => {
         /lynq\.sh\/deletion-protection/,
       );
       assert.equal((await listNodes(world)).length, 3, 'no node deleted');
+      // A marked node and a marked ConfigMap are denied too, with the way out in the message.
+      const [someNode] = await listNodes(world);
+      assert.ok(someNode);
+      const nodeDelete = await world.request({
+        method: 'DELETE',
+        path: lynqPath('lynqnodes', world.ns, someNode.metadata.name),
+      });
+      assert.equal(nodeDelete.status, 403, nodeDelete.text);
+      assert.match(
+        messageOf(nodeDelete.body),
+        /LynqNode .* belongs to a LynqHub or LynqForm protected by annotation lynq\.sh\/deletion-protection=true \(hub hub, form web\); lift the protection/,
+      );
+      const mapDelete = await world.request({
+        method: 'DELETE',
+        path: `/api/v1/namespaces/${world.ns}/configmaps/r0-web-settings`,
+      });
+      assert.equal(mapDelete.status, 403, mapDelete.text);
+      assert.match(messageOf(mapDelete.body), /stays Terminating while protected objects remain/);
+      // DELETECOLLECTION admits each object as a DELETE: none of the marked ones goes.
+      const collection = await world.request({
+        method: 'DELETE',
+        path: `/api/v1/namespaces/${world.ns}/configmaps?labelSelector=lynq.sh%2Fnode`,
+      });
+      assert.notEqual(collection.status, 200, collection.text);
+      assert.equal((await configMapsOf(world)).length, 3);
 
       // Namespace deletion: the namespace controller's DELETEs of the hub and form are denied too.
       const res = await world.request({ method: 'DELETE', path: `/api/v1/namespaces/${world.ns}` });
       assert.equal(res.status, 200, res.text);
-      await eventually('the namespace controller tried and was denied', async () => {
-        const ns = await world.request({ method: 'GET', path: `/api/v1/namespaces/${world.ns}` });
-        const conditions =
-          (
-            ns.body as {
-              status?: { conditions?: { type: string; status: string; message: string }[] };
-            }
-          ).status?.conditions ?? [];
-        return conditions.some((c) => c.status === 'True' && /deletion-protection/.test(c.message));
-      });
+      // Wait until the namespace controller has tried the hub, the form, the nodes and the
+      // ConfigMaps, and was denied each time.
+      await eventually(
+        'the namespace controller tried and was denied',
+        async () => {
+          const text = await namespaceConditions(world);
+          return /LynqHub .* is protected/.test(text) &&
+            /LynqNode .* belongs to a LynqHub or LynqForm protected/.test(text) &&
+            /ConfigMap .* belongs to a LynqHub or LynqForm protected/.test(text)
+            ? true
+            : undefined;
+        },
+        180_000,
+      );
       const [hub, form] = await Promise.all([getHub(world, 'hub'), getForm(world, 'web')]);
       assert.ok(hub, 'the protected hub survives namespace deletion');
       assert.ok(form, 'the protected form survives namespace deletion');
+      const [nodesLeft, mapsLeft] = await Promise.all([listNodes(world), configMapsOf(world)]);
+      assert.equal(nodesLeft.length, 3, 'every node of the protected hub survives');
+      assert.equal(mapsLeft.length, 3, 'and every object those nodes applied');
+      for (const o of [...nodesLeft, ...mapsLeft]) {
+        assert.equal(o.metadata.deletionTimestamp, undefined, `${o.metadata.name} not deleting`);
+      }
 
       // Lifting the protection lets the namespace go, with everything in it.
+      assert.ok((await namespaceConditions(world)).length > 0, 'still Terminating');
       await mergePatch(world, 'lynqforms', 'web', {
         metadata: { annotations: { 'lynq.sh/deletion-protection': null } },
       });
