@@ -91,7 +91,10 @@ const sequenceOf = (revision: KubeObject): number => {
 /**
  * One pass of a valid form: the revision of its spec exists, every node not being deleted
  * names it (maxSkew 0: all move at once; new nodes get it at once), and revisions that no node
- * names any more are deleted. Every write is attempted; the first failure is rethrown at the end.
+ * names any more are deleted. A suspended form (`spec.suspend`) moves no node that already has a
+ * revision: new nodes still start at the newest valid revision (F4: they are outside the
+ * rollout, and a node without a revision renders nothing), the others keep theirs and with it
+ * their revision. Every write is attempted; the first failure is rethrown at the end.
  * A node that vanished or was re-created meanwhile is not a failure: the next pass sees it.
  */
 export const syncFormRevisions = async (
@@ -116,6 +119,7 @@ export const syncFormRevisions = async (
     }
   }
 
+  const suspended = form.spec.suspend;
   const nodes = ports.nodesOfForm(ref);
   // A write is forgotten once the cache shows it, or once its node is gone.
   const present = new Set<string>();
@@ -125,13 +129,15 @@ export const syncFormRevisions = async (
     if (written.get(uid) === node.spec.revision) written.delete(uid);
   }
   for (const uid of written.keys()) if (!present.has(uid)) written.delete(uid);
-  const stale = nodes.filter(
+  /** Written to the current revision, by this pass or an earlier one the cache does not show yet. */
+  const writtenCurrent = (n: LynqNode): boolean => written.get(n.metadata.uid ?? '') === current;
+  const behind = nodes.filter(
     (n) =>
       n.metadata.deletionTimestamp === undefined &&
       n.spec.revision !== current &&
-      written.get(n.metadata.uid ?? '') !== current,
+      !writtenCurrent(n),
   );
-  const unmoved = new Set<LynqNode>();
+  const stale = suspended ? behind.filter((n) => n.spec.revision === undefined) : behind;
   const writeFailures = await failuresOf(
     stale,
     writeConcurrency,
@@ -140,7 +146,6 @@ export const syncFormRevisions = async (
         await ports.setNodeRevision(node, current, signal);
         written.set(node.metadata.uid ?? '', current);
       } catch (err) {
-        unmoved.add(node);
         // Gone or re-created meanwhile (the uid test failed): the next pass sees the new state.
         const code = codeOf(err);
         if (code !== apiErrorCodes.notFound && code !== apiErrorCodes.invalid) throw err;
@@ -149,12 +154,12 @@ export const syncFormRevisions = async (
     signal,
   );
 
-  // A revision stays while any node still names it: nodes being deleted, nodes not moved yet.
+  // A revision stays while any node still names it: nodes being deleted, nodes not moved (yet,
+  // or at all while the form is suspended).
   const used = new Set<string>([current]);
   for (const node of nodes) {
     const named = node.spec.revision;
-    if (named === undefined) continue;
-    if (node.metadata.deletionTimestamp !== undefined || unmoved.has(node)) used.add(named);
+    if (named !== undefined && !writtenCurrent(node)) used.add(named);
   }
   const unused = revisions.filter((r) => !used.has(r.metadata.name));
   const deleteFailures = await failuresOf(
@@ -176,5 +181,7 @@ export const syncFormRevisions = async (
     currentRevision: current,
     movedNodes: stale.length,
     deletedRevisions: unused.length,
+    suspended,
+    heldNodes: behind.length - stale.length,
   };
 };

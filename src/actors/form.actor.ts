@@ -156,6 +156,8 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
       (n) => currentRevision !== undefined && n.spec.revision === currentRevision,
     );
     const readyUpdated = updated.filter((n) => hasCondition(n, nodeConditionTypes.ready)).length;
+    // Suspended with nodes behind: the rollout waits for the form to be unsuspended.
+    const held = snapshot.matches('suspended') && updated.length < nodes.length;
     const errors = context.errors;
     const allReady = ready.length === nodes.length;
     const conditions = nextConditions(
@@ -198,8 +200,9 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
         ? {}
         : {
             rollout: {
-              phase:
-                nodes.length === 0
+              phase: held
+                ? rolloutPhases.paused
+                : nodes.length === 0
                   ? rolloutPhases.idle
                   : updated.length === nodes.length && readyUpdated === nodes.length
                     ? rolloutPhases.complete
@@ -208,6 +211,11 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
               updatedNodes: updated.length,
               updatingNodes: updated.length - readyUpdated,
               readyUpdatedNodes: readyUpdated,
+              ...(held
+                ? {
+                    message: `Suspended (spec.suspend): ${String(nodes.length - updated.length)} of ${String(nodes.length)} nodes keep an older revision; unsuspend to roll out`,
+                  }
+                : {}),
             },
           }),
       conditions,

@@ -151,7 +151,8 @@ export const lynqFormSpecSchema = obj(
       { description: 'How a new revision reaches the nodes.', default: {} },
     ),
     suspend: bool({
-      description: 'Nodes keep their revision and are not re-applied.',
+      description:
+        'Nodes keep their revision: a change of the resources reaches only new nodes until unsuspended.',
       default: false,
     }),
   },

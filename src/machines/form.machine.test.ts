@@ -15,7 +15,7 @@ const settle = async (): Promise<void> => {
   for (let i = 0; i < 5; i += 1) await new Promise((r) => setImmediate(r));
 };
 
-const start = (errors: string[][]) => {
+const start = (errors: string[][], suspended: boolean[] = []) => {
   const log: string[] = [];
   const machine = formMachine.provide({
     actors: {
@@ -25,7 +25,14 @@ const start = (errors: string[][]) => {
       }),
       syncRevisions: fromPromise<FormSyncOutput, FormSyncInput>(() => {
         log.push('sync');
-        return Promise.resolve({ currentRevision: 'web-1', movedNodes: 0, deletedRevisions: 0 });
+        const suspend = suspended.shift() ?? false;
+        return Promise.resolve({
+          currentRevision: 'web-1',
+          movedNodes: 0,
+          deletedRevisions: 0,
+          suspended: suspend,
+          heldNodes: suspend ? 3 : 0,
+        });
       }),
     },
   });
@@ -86,5 +93,21 @@ describe('form.machine', () => {
     await settle();
     assert.equal(formPhaseOf(actor.getSnapshot().value), 'Deleting');
     assert.deepEqual(log, ['validate 1', 'sync']);
+  });
+
+  it('§1 a suspended form is Suspended after its pass, still syncs new nodes, and is Ready again once a new generation unsuspends it', async () => {
+    const { actor, log } = start([], [true, true, false]);
+    actor.send(observed(1));
+    await settle();
+    assert.equal(formPhaseOf(actor.getSnapshot().value), 'Suspended');
+    assert.equal(actor.getSnapshot().context.lastSync?.heldNodes, 3);
+    // A new node still gets a pass (it gets the newest revision; the others stay).
+    actor.send({ type: 'nodes.changed' });
+    await settle();
+    assert.equal(formPhaseOf(actor.getSnapshot().value), 'Suspended');
+    actor.send(observed(2));
+    await settle();
+    assert.equal(formPhaseOf(actor.getSnapshot().value), 'Ready');
+    assert.deepEqual(log, ['validate 1', 'sync', 'sync', 'validate 2', 'sync']);
   });
 });

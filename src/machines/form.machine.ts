@@ -1,4 +1,4 @@
-// The LynqForm lifecycle as a pure statechart: validate every change, then cut revisions and move nodes while valid (SPEC F1–F4, F6).
+// The LynqForm lifecycle as a pure statechart: validate every change, then cut revisions and move nodes while valid and not suspended (SPEC §1, F1–F4, F6).
 import { assign, fromPromise, setup } from 'xstate';
 
 /** Which form an actor serves. */
@@ -36,6 +36,10 @@ export interface FormSyncOutput {
   readonly movedNodes: number;
   /** Revisions deleted because no node uses them any more. */
   readonly deletedRevisions: number;
+  /** `spec.suspend`: nodes that have a revision keep it; only new nodes got the current one. */
+  readonly suspended?: boolean;
+  /** Nodes left on an older revision because the form is suspended. */
+  readonly heldNodes?: number;
 }
 
 export interface FormFailure {
@@ -118,6 +122,8 @@ export const formMachine = setup({
     hasNoErrors: ({ event }) =>
       'output' in event && (event.output as FormValidateOutput).errors.length === 0,
     isResyncRequested: ({ context }) => context.resyncRequested,
+    isSuspended: ({ event }) =>
+      'output' in event && (event.output as FormSyncOutput).suspended === true,
   },
   delays: {
     retryBackoff: ({ context }) => formRetryDelayMillis(context.failures),
@@ -198,14 +204,26 @@ export const formMachine = setup({
       invoke: {
         src: 'syncRevisions',
         input: ({ context }) => ({ form: context.form }),
-        onDone: {
-          target: 'valid',
-          actions: assign({
-            lastSync: ({ event }) => event.output,
-            failures: 0,
-            lastError: undefined,
-          }),
-        },
+        // The pass itself read `spec.suspend`, from the same cached form it synced.
+        onDone: [
+          {
+            guard: 'isSuspended',
+            target: 'suspended',
+            actions: assign({
+              lastSync: ({ event }) => event.output,
+              failures: 0,
+              lastError: undefined,
+            }),
+          },
+          {
+            target: 'valid',
+            actions: assign({
+              lastSync: ({ event }) => event.output,
+              failures: 0,
+              lastError: undefined,
+            }),
+          },
+        ],
         onError: {
           target: 'retrying',
           actions: assign({
@@ -219,6 +237,13 @@ export const formMachine = setup({
     valid: {
       entry: 'recordTrigger',
       description: 'Valid, every node on the current revision (as far as the cache knows).',
+      always: { guard: 'isResyncRequested', target: 'syncing' },
+      on: { 'nodes.changed': 'syncing' },
+    },
+    suspended: {
+      entry: 'recordTrigger',
+      description:
+        'Valid and suspended (spec.suspend): new nodes get the current revision, no other node moves (SPEC §1).',
       always: { guard: 'isResyncRequested', target: 'syncing' },
       on: { 'nodes.changed': 'syncing' },
     },
@@ -253,6 +278,7 @@ export const formPhaseOf = (value: unknown): string => {
     validating: 'Validating',
     syncing: 'Syncing',
     valid: 'Ready',
+    suspended: 'Suspended',
     invalid: 'Invalid',
     retrying: 'Degraded',
     deleting: 'Deleting',
