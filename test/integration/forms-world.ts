@@ -33,8 +33,10 @@ export interface FormView {
   metadata: { name: string; generation: number; annotations?: Record<string, string> };
   spec: Record<string, unknown>;
   status?: {
+    phase?: string;
     observedGeneration?: number;
     currentRevision?: string;
+    rollout?: { phase?: string; message?: string; updatedNodes?: number };
     totalNodes?: number;
     readyNodes?: number;
     failedNodes?: number;
@@ -57,7 +59,10 @@ export interface World {
   readonly ns: string;
   readonly db: TestDatabase;
   readonly kc: KubeConfig;
+  /** The operator running now (a new one after `restartOperator`). */
   readonly operator: OperatorProcess;
+  /** Stops the operator (SIGTERM, asserting a clean exit) and starts a new one, as a rollout would. */
+  restartOperator(): Promise<void>;
   request(req: Parameters<typeof kubeRequest>[1]): Promise<KubeResponse>;
   /** Stops the operator, drops the database and (unless `keepNamespace`) deletes the namespace. */
   close(options?: { keepNamespace?: boolean }): Promise<void>;
@@ -73,12 +78,19 @@ export const openWorld = async (label: string): Promise<World> => {
   await db.connection.query(
     'CREATE TABLE `rows` (id VARCHAR(200) PRIMARY KEY, active TINYINT(1), plan VARCHAR(64))',
   );
-  const operator = await startOperator({ namespace: namespace.name });
+  let operator = await startOperator({ namespace: namespace.name });
   return {
     ns: namespace.name,
     db,
     kc,
-    operator,
+    get operator() {
+      return operator;
+    },
+    restartOperator: async () => {
+      const code = await operator.stop();
+      assert.equal(code, 0, operator.output().slice(-4000));
+      operator = await startOperator({ namespace: namespace.name });
+    },
     request: (req) => kubeRequest(kc, req),
     close: async (options = {}) => {
       const code = await operator.stop();

@@ -30,6 +30,41 @@ const nodesOnOneRevision = async (world: World, form: string, n: number, not?: s
       : undefined;
   });
 
+/** Successful writes the operator made to `resource` in the test's namespace since `since`. */
+const operatorWrites = async (world: World, resource: string, since: number) =>
+  auditEvents(
+    (e) =>
+      e.user.username === 'lynq-operator' &&
+      e.objectRef?.namespace === world.ns &&
+      e.objectRef.resource === resource &&
+      e.objectRef.subresource === undefined &&
+      e.verb !== 'get' &&
+      e.verb !== 'list' &&
+      e.verb !== 'watch' &&
+      (e.responseStatus?.code ?? 0) < 300 &&
+      Date.parse(e.requestReceivedTimestamp) >= since,
+  );
+
+/** Waits until the form has observed its current generation (its status says so). */
+const formObserved = async (world: World, name: string) => {
+  const generation = (await getForm(world, name))?.metadata.generation;
+  return eventually(`${name} observed generation ${String(generation)}`, async () => {
+    const f = await getForm(world, name);
+    return f?.status?.observedGeneration === generation ? f : undefined;
+  });
+};
+
+/** The ConfigMap a node of form `web` applied for row `uid`: its `data.version`. */
+const versionOf = async (world: World, uid: string): Promise<string | undefined> => {
+  const res = await world.request({
+    method: 'GET',
+    path: `/api/v1/namespaces/${world.ns}/configmaps/${uid}-web-settings`,
+  });
+  return res.status === 200
+    ? (res.body as { data?: Record<string, string> }).data?.['version']
+    : undefined;
+};
+
 const badSpec = (hubId: string) => ({
   hubId,
   configMaps: [
@@ -125,8 +160,9 @@ describe('forms: validation, revisions, counts, deletion', () => {
     assert.equal(form.status?.totalNodes, 20);
   });
 
-  it('F2 breaking a form with 20 nodes deletes and moves none; a new row gets no node; fixing it moves them all and adds the new one', async () => {
+  it('F2 F4 breaking a form with 20 nodes deletes and moves none and makes no revision; a new row gets no node; fixing it makes exactly one revision, moves them all and adds the new one', async () => {
     const { revision: first } = await nodesOnOneRevision(world, 'web', 20);
+    const since = Date.now();
     await mergePatch(world, 'lynqforms', 'web', {
       spec: {
         configMaps: [
@@ -163,43 +199,181 @@ describe('forms: validation, revisions, counts, deletion', () => {
       const names = (await listRevisions(world, 'web')).map((r) => r.metadata.name);
       return names.length === 1 && names[0] === second;
     });
+    // One change, one revision: the broken spec made none, the fix exactly one, numbered next.
+    const writes = await operatorWrites(world, 'controllerrevisions', since);
+    assert.deepEqual(
+      writes.map((e) => `${e.verb} ${e.objectRef?.name ?? ''}`),
+      [`create ${second}`, `delete ${first}`],
+    );
+    const [only] = await listRevisions(world, 'web');
+    assert.equal(only?.revision, 2);
   });
 
-  it('F4 a change of only rollout or suspend makes no revision and writes no node', async () => {
+  it('F4 a change of only rollout or suspend (a new generation), and an operator restart, make no revision and write no node', async () => {
     const { revision } = await nodesOnOneRevision(world, 'web', 21);
     const since = Date.now();
     await mergePatch(world, 'lynqforms', 'web', {
       spec: { rollout: { progressDeadlineSeconds: 900 }, suspend: true },
     });
-    const generation = (await getForm(world, 'web'))?.metadata.generation;
-    await eventually('the new generation is observed', async () => {
-      const f = await getForm(world, 'web');
-      return f?.status?.observedGeneration === generation;
-    });
-    // Re-applying the same resources: still the same revision.
-    await mergePatch(world, 'lynqforms', 'web', {
-      spec: { configMaps: formBody(world, 'web', 'hub', { version: 'v2' }).spec.configMaps },
-    });
-    const revisions = await listRevisions(world, 'web');
+    const suspended = await formObserved(world, 'web');
+    assert.equal(suspended.status?.phase, 'Suspended');
+    await mergePatch(world, 'lynqforms', 'web', { spec: { suspend: false } });
+    const resumed = await formObserved(world, 'web');
+    assert.equal(resumed.status?.phase, 'Ready');
+    assert.equal(resumed.metadata.generation, suspended.metadata.generation + 1);
+
+    // A new operator sees the same spec afresh. A new row proves its form actor has synced:
+    // the new node gets the current revision, and nothing else is written.
+    await world.restartOperator();
+    await insertRows(world, 1, 'restart');
+    const { nodes } = await nodesOnOneRevision(world, 'web', 22);
+    const fresh = nodes.find((n) => n.spec.uid === 'restart0');
+    assert.ok(fresh);
     assert.deepEqual(
-      revisions.map((r) => r.metadata.name),
+      (await listRevisions(world, 'web')).map((r) => r.metadata.name),
       [revision],
     );
-    const nodeWrites = await auditEvents(
-      (e) =>
-        e.user.username === 'lynq-operator' &&
-        e.objectRef?.namespace === world.ns &&
-        e.objectRef.resource === 'lynqnodes' &&
-        e.objectRef.subresource === undefined &&
-        e.verb !== 'get' &&
-        e.verb !== 'list' &&
-        e.verb !== 'watch' &&
-        Date.parse(e.requestReceivedTimestamp) >= since,
+    assert.deepEqual(
+      (await listNodes(world, 'web')).map((n) => n.spec.revision),
+      nodes.map(() => revision),
+    );
+    const writes = await operatorWrites(world, 'lynqnodes', since);
+    assert.deepEqual(
+      writes.filter((w) => w.objectRef?.name !== fresh.metadata.name).map((w) => w.verb),
+      [],
+      'no write to any node but the new one',
     );
     assert.deepEqual(
-      nodeWrites.map((w) => `${w.verb} ${w.objectRef?.name ?? ''}`),
+      await operatorWrites(world, 'controllerrevisions', since),
       [],
+      'no revision made or deleted',
     );
+    await world.db.connection.query("DELETE FROM `rows` WHERE id = 'restart0'");
+    await nodesOnOneRevision(world, 'web', 21);
+  });
+
+  it('§1 F4 a suspended form keeps its nodes on their revision while its resources change, a new node starts at the newest revision, and unsuspending rolls out', async () => {
+    const { revision: before } = await nodesOnOneRevision(world, 'web', 21);
+    await mergePatch(world, 'lynqforms', 'web', {
+      spec: {
+        suspend: true,
+        configMaps: formBody(world, 'web', 'hub', { version: 'v3' }).spec.configMaps,
+      },
+    });
+    const form = await formObserved(world, 'web');
+    const after = await eventually('the new revision is current', async () => {
+      const f = await getForm(world, 'web');
+      const current = f?.status?.currentRevision;
+      return current !== undefined && current !== before ? current : undefined;
+    });
+    assert.equal(form.status?.phase, 'Suspended');
+    const paused = await eventually('rollout Paused', async () => {
+      const f = await getForm(world, 'web');
+      return f?.status?.rollout?.phase === 'Paused' ? f.status.rollout : undefined;
+    });
+    assert.match(
+      paused.message ?? '',
+      /Suspended \(spec\.suspend\): 21 of 21 nodes keep an older revision/,
+    );
+    assert.deepEqual(
+      (await listRevisions(world, 'web')).map((r) => r.metadata.name).sort(),
+      [before, after].sort(),
+      'the new revision is made, the old one kept while nodes name it',
+    );
+
+    await insertRows(world, 1, 'sus');
+    await eventually('the new node starts at the newest revision and renders it', async () => {
+      const fresh = (await listNodes(world, 'web')).find((n) => n.spec.uid === 'sus0');
+      return fresh?.spec.revision === after && (await versionOf(world, 'sus0')) === 'v3';
+    });
+    const kept = (await listNodes(world, 'web')).filter((n) => n.spec.uid !== 'sus0');
+    assert.equal(kept.length, 21);
+    assert.ok(kept.every((n) => n.spec.revision === before));
+    assert.equal(await versionOf(world, 'r0'), 'v2', 'an old node is not re-applied');
+
+    await mergePatch(world, 'lynqforms', 'web', { spec: { suspend: false } });
+    const { revision: rolled } = await nodesOnOneRevision(world, 'web', 22, before);
+    assert.equal(rolled, after);
+    await eventually(
+      'r0 renders the new revision',
+      async () => (await versionOf(world, 'r0')) === 'v3',
+    );
+    await eventually('the old revision goes once no node names it', async () => {
+      const names = (await listRevisions(world, 'web')).map((r) => r.metadata.name);
+      return names.length === 1 && names[0] === after;
+    });
+    await world.db.connection.query("DELETE FROM `rows` WHERE id = 'sus0'");
+    await nodesOnOneRevision(world, 'web', 21);
+  });
+
+  it('F4 an old revision stays while a node being deleted still names it, and goes once that node is gone', async () => {
+    const { revision: before } = await nodesOnOneRevision(world, 'web', 21);
+    const held = (await listNodes(world, 'web')).find((n) => n.spec.uid === 'r0');
+    assert.ok(held);
+    const hold = 'example.com/hold';
+    const jsonPatch = async (ops: unknown[]) => {
+      const res = await world.request({
+        method: 'PATCH',
+        path: lynqPath('lynqnodes', world.ns, held.metadata.name),
+        contentType: 'application/json-patch+json',
+        body: ops,
+      });
+      assert.equal(res.status, 200, res.text);
+    };
+    await jsonPatch([{ op: 'add', path: '/metadata/finalizers/-', value: hold }]);
+    await world.db.connection.query("DELETE FROM `rows` WHERE id = 'r0'");
+    // The node cleans up and drops its own finalizer; the foreign one keeps it, naming `before`.
+    await eventually('r0 node held in deletion by the foreign finalizer alone', async () => {
+      const res = await world.request({
+        method: 'GET',
+        path: lynqPath('lynqnodes', world.ns, held.metadata.name),
+      });
+      const node = res.body as {
+        metadata: { deletionTimestamp?: string; finalizers?: string[] };
+        spec: { revision?: string };
+      };
+      return (
+        node.metadata.deletionTimestamp !== undefined &&
+        node.metadata.finalizers?.join(',') === hold &&
+        node.spec.revision === before
+      );
+    });
+
+    await mergePatch(world, 'lynqforms', 'web', {
+      spec: { configMaps: formBody(world, 'web', 'hub', { version: 'v4' }).spec.configMaps },
+    });
+    const after = await eventually('the 20 live nodes moved and are ready', async () => {
+      const f = await getForm(world, 'web');
+      const current = f?.status?.currentRevision;
+      const live = (await listNodes(world, 'web')).filter(
+        (n) => n.metadata.deletionTimestamp === undefined,
+      );
+      return current !== undefined &&
+        current !== before &&
+        live.length === 20 &&
+        live.every((n) => n.spec.revision === current) &&
+        f?.status?.rollout?.phase === 'Complete' &&
+        f.status.rollout.updatedNodes === 20
+        ? current
+        : undefined;
+    });
+    // Every pass since the moves (they and the node actors' reports wake the form) kept it.
+    assert.deepEqual(
+      (await listRevisions(world, 'web')).map((r) => r.metadata.name).sort(),
+      [before, after].sort(),
+      'the old revision stays: a node still names it',
+    );
+
+    await jsonPatch([
+      { op: 'test', path: '/metadata/finalizers/0', value: hold },
+      { op: 'remove', path: '/metadata/finalizers/0' },
+    ]);
+    await eventually('the old revision goes once that node is gone', async () => {
+      const names = (await listRevisions(world, 'web')).map((r) => r.metadata.name);
+      return names.length === 1 && names[0] === after;
+    });
+    await world.db.connection.query("INSERT INTO `rows` VALUES ('r0', 1, 'pro')");
+    await nodesOnOneRevision(world, 'web', 21);
   });
 
   it('F3 the form counts total, ready and failed nodes, and Applied follows them', async () => {
