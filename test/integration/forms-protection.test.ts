@@ -191,6 +191,70 @@ describe('deletion protection and namespace deletion', () => {
     }
   });
 
+  it('H8 protection added later marks the nodes and their objects, a row gone still deletes its node and objects, and lifting it unmarks them all', async () => {
+    const world = await openWorld('protection-toggle');
+    try {
+      await insertRows(world, 3);
+      await create(world, 'lynqhubs', await hubBody(world, 'hub'));
+      await create(world, 'lynqforms', formBody(world, 'web', 'hub'));
+      await nodeCount(world, 3);
+      const markedCount = async (want: number, what: string) =>
+        eventually(what, async () => {
+          const [nodes, maps] = await Promise.all([listNodes(world), configMapsOf(world)]);
+          const marked = [...nodes, ...maps].filter((o) => o.metadata.labels?.[mark] === 'true');
+          if (marked.length === want && nodes.length + maps.length >= want) return true;
+          throw new Error(
+            `${String(nodes.length)} nodes, ${String(maps.length)} ConfigMaps, ${String(marked.length)} marked`,
+          );
+        });
+      await eventually('3 ConfigMaps', async () => (await configMapsOf(world)).length === 3);
+      assert.equal(
+        [...(await listNodes(world)), ...(await configMapsOf(world))].filter(
+          (o) => o.metadata.labels?.[mark] !== undefined,
+        ).length,
+        0,
+        'nothing is marked while nothing is protected',
+      );
+
+      await mergePatch(world, 'lynqforms', 'web', { metadata: { annotations: protection } });
+      await markedCount(6, 'the form’s 3 nodes and their 3 ConfigMaps marked');
+      const [first] = await listNodes(world);
+      assert.ok(first);
+      const denied = await world.request({
+        method: 'DELETE',
+        path: lynqPath('lynqnodes', world.ns, first.metadata.name),
+      });
+      assert.equal(denied.status, 403, denied.text);
+
+      // A row that goes away is the operator's own decision: it unmarks, deletes the node, and
+      // the node deletes its (marked) ConfigMap.
+      await world.db.connection.query("DELETE FROM `rows` WHERE id = 'r0'");
+      await eventually('r0 node and ConfigMap gone', async () => {
+        const [nodes, maps] = await Promise.all([listNodes(world), configMapsOf(world)]);
+        return nodes.length === 2 &&
+          maps.length === 2 &&
+          !maps.some((m) => m.metadata.name === 'r0-web-settings')
+          ? true
+          : undefined;
+      });
+      await markedCount(4, 'the other nodes and ConfigMaps stay marked');
+
+      await mergePatch(world, 'lynqforms', 'web', {
+        metadata: { annotations: { 'lynq.sh/deletion-protection': null } },
+      });
+      await markedCount(0, 'lifting the protection unmarks every node and ConfigMap');
+      const [node] = await listNodes(world);
+      assert.ok(node);
+      const allowed = await world.request({
+        method: 'DELETE',
+        path: lynqPath('lynqnodes', world.ns, node.metadata.name),
+      });
+      assert.equal(allowed.status, 200, allowed.text);
+    } finally {
+      await world.close();
+    }
+  });
+
   it('H8 F6 deleting the namespace that holds a hub, a form and its nodes removes everything, nothing stuck in Terminating', async () => {
     const world = await openWorld('namespace-deletion');
     try {
