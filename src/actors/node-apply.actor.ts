@@ -7,6 +7,7 @@ import { messageOf } from '../errors.js';
 import {
   applyReasons,
   applyResource,
+  markedHash,
   type ApplyOutcome,
   type NodeRef,
   type ResourceWriteDeps,
@@ -103,7 +104,7 @@ const markedManifest = (m: RenderedManifest): RenderedManifest => ({
   namespace: m.namespace,
   namespaced: m.namespaced,
   json: m.json,
-  hash: `${m.hash}.protected`,
+  hash: markedHash(m.hash),
 });
 
 /**

@@ -8,6 +8,7 @@ import {
   desiredObject,
   failedOutcome,
   holderOf,
+  markedHash,
   observedDrift,
   otherClaimants,
   reholdPatch,
@@ -328,6 +329,79 @@ describe('apply: outcomes', () => {
     );
     assert.equal(outcome.state, 'unchanged');
     assert.equal(requests, 0);
+  });
+
+  it('H8 N7 a Once object is never updated, except that its deletion-protection mark follows the node', async () => {
+    const requests: string[] = [];
+    let labels: Record<string, string> = { ...tracked };
+    const transport: KubeTransport = {
+      request: (req) => {
+        if (req.method === 'GET' && req.path === '/api/v1') {
+          // Discovery of the core group, read once by the REST mapping.
+          return Promise.resolve({
+            status: 200,
+            headers: {},
+            body: {
+              kind: 'APIResourceList',
+              resources: [{ name: 'configmaps', kind: 'ConfigMap', namespaced: true, verbs: [] }],
+            },
+          });
+        }
+        requests.push(`${req.method} ${req.path.split('?')[0] ?? ''}`);
+        if (req.method === 'GET') {
+          return Promise.resolve({
+            status: 200,
+            headers: {},
+            body: live({ labels, annotations: { 'lynq.sh/desired-hash': 'hash-1' } }),
+          });
+        }
+        if (req.method === 'PATCH') {
+          const [test, op] = req.body as { op: string; path: string; value?: string }[];
+          assert.deepEqual(test, { op: 'test', path: '/metadata/uid', value: 'obj-uid' });
+          assert.equal(op?.path, '/metadata/labels/lynq.sh~1deletion-protection');
+          labels =
+            op.op === 'add' ? { ...labels, 'lynq.sh/deletion-protection': 'true' } : { ...tracked };
+          return Promise.resolve({ status: 200, headers: {}, body: live({ labels }) });
+        }
+        return Promise.reject(new Error(`unexpected ${req.method}`));
+      },
+      stream: () => Promise.reject(new Error('no streams here')),
+    };
+    const deps = { transport, paths: createResourcePaths(transport) };
+    const policies = {
+      creationPolicy: 'Once',
+      deletionPolicy: 'Delete',
+      conflictPolicy: 'Stuck',
+      patchStrategy: 'apply',
+    } as const;
+    const changed = { ...manifest('home'), hash: 'hash-2' };
+    const unchanged = await applyResource(deps, {
+      node,
+      manifest: changed,
+      policies,
+      lastAppliedHash: 'hash-1',
+    });
+    assert.equal(unchanged.reason, 'CreatedOnce');
+    assert.equal(requests.length, 0, 'a template change alone sends nothing');
+
+    const marked = await applyResource(deps, {
+      node: { ...node, marked: true },
+      manifest: { ...changed, hash: markedHash('hash-2') },
+      policies,
+      lastAppliedHash: 'hash-1',
+    });
+    assert.deepEqual([marked.state, marked.reason], ['applied', 'Marked']);
+    assert.equal(labels['lynq.sh/deletion-protection'], 'true');
+    const unmarked = await applyResource(deps, {
+      node,
+      manifest: changed,
+      policies,
+      lastAppliedHash: markedHash('hash-2'),
+    });
+    assert.deepEqual([unmarked.state, unmarked.reason], ['applied', 'Unmarked']);
+    assert.equal(labels['lynq.sh/deletion-protection'], undefined);
+    assert.equal(requests.filter((r) => r.startsWith('PATCH')).length, 2);
+    assert.ok(!requests.some((r) => r.startsWith('POST') || r.startsWith('PUT')));
   });
 
   it('N14 turns a transport failure into a failed outcome, and rethrows an abort', async () => {

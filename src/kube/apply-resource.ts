@@ -84,6 +84,8 @@ export const applyReasons = {
   reheld: 'Reheld',
   unchanged: 'Unchanged',
   createdOnce: 'CreatedOnce',
+  marked: 'Marked',
+  unmarked: 'Unmarked',
   ownerConflict: conditionReasons.ownerConflict,
   resourceConflict: conditionReasons.resourceConflict,
   targetNotAllowed: conditionReasons.targetNotAllowed,
@@ -311,6 +313,14 @@ export const updateBody = (
   }
 };
 
+/** The suffix a marked node's desired hashes carry (SPEC H8): a change of the mark changes them. */
+const markedHashSuffix = '.protected';
+
+/** The desired hash of an object of a marked node. */
+export const markedHash = (hash: string): string => `${hash}${markedHashSuffix}`;
+
+const isMarkedHash = (hash: string): boolean => hash.endsWith(markedHashSuffix);
+
 /** A JSON pointer token: `~` and `/` escaped (RFC 6901). */
 export const pointerToken = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
@@ -505,7 +515,11 @@ export const applyResource = async (
         message: 'the desired hash equals the hash last applied',
       };
     }
-    if (policies.creationPolicy === 'Once') {
+    // A `Once` object is never updated, except for the deletion-protection mark (SPEC H8).
+    if (
+      policies.creationPolicy === 'Once' &&
+      isMarkedHash(req.lastAppliedHash) === isMarkedHash(manifest.hash)
+    ) {
       return {
         state: 'unchanged',
         reason: applyReasons.createdOnce,
@@ -610,6 +624,36 @@ const applyLoop = async (deps: ResourceWriteDeps, req: ApplyRequest): Promise<Ap
         state: 'unchanged',
         reason: applyReasons.unchanged,
         message: `${what} already carries the desired hash`,
+        object: live,
+      };
+    }
+    if (
+      holder.by === 'self' &&
+      policies.creationPolicy === 'Once' &&
+      (live.metadata.labels?.[labelKeys.deletionProtection] === 'true') !== (node.marked === true)
+    ) {
+      // The mark follows the node's even on an object that is otherwise never updated.
+      const mark = `/metadata/labels/${pointerToken(labelKeys.deletionProtection)}`;
+      try {
+        await client.patch(
+          path,
+          patchTypes.json,
+          [
+            { op: 'test', path: '/metadata/uid', value: live.metadata.uid },
+            node.marked === true
+              ? { op: 'add', path: mark, value: 'true' }
+              : { op: 'remove', path: mark },
+          ],
+          { fieldManager: fieldManagers.resources, ...(signal === undefined ? {} : { signal }) },
+        );
+      } catch (err) {
+        if (err instanceof LynqError && err.code === apiErrorCodes.invalid) continue;
+        throw err;
+      }
+      return {
+        state: 'applied',
+        reason: node.marked === true ? applyReasons.marked : applyReasons.unmarked,
+        message: `${node.marked === true ? 'marked' : 'unmarked'} ${what} (created once; only the deletion-protection mark follows the node)`,
         object: live,
       };
     }

@@ -196,7 +196,23 @@ describe('deletion protection and namespace deletion', () => {
     try {
       await insertRows(world, 3);
       await create(world, 'lynqhubs', await hubBody(world, 'hub'));
-      await create(world, 'lynqforms', formBody(world, 'web', 'hub'));
+      // A second ConfigMap under creationPolicy Once: never updated, but its mark follows the node.
+      const body = formBody(world, 'web', 'hub');
+      await create(world, 'lynqforms', {
+        ...body,
+        spec: {
+          ...body.spec,
+          configMaps: [
+            ...body.spec.configMaps,
+            {
+              id: 'once',
+              nameTemplate: '{{ uid }}-web-once',
+              creationPolicy: 'Once',
+              spec: { apiVersion: 'v1', kind: 'ConfigMap', data: { plan: '{{ plan }}' } },
+            },
+          ],
+        },
+      });
       await nodeCount(world, 3);
       const markedCount = async (want: number, what: string) =>
         eventually(what, async () => {
@@ -207,7 +223,7 @@ describe('deletion protection and namespace deletion', () => {
             `${String(nodes.length)} nodes, ${String(maps.length)} ConfigMaps, ${String(marked.length)} marked`,
           );
         });
-      await eventually('3 ConfigMaps', async () => (await configMapsOf(world)).length === 3);
+      await eventually('6 ConfigMaps', async () => (await configMapsOf(world)).length === 6);
       assert.equal(
         [...(await listNodes(world)), ...(await configMapsOf(world))].filter(
           (o) => o.metadata.labels?.[mark] !== undefined,
@@ -217,7 +233,7 @@ describe('deletion protection and namespace deletion', () => {
       );
 
       await mergePatch(world, 'lynqforms', 'web', { metadata: { annotations: protection } });
-      await markedCount(6, 'the form’s 3 nodes and their 3 ConfigMaps marked');
+      await markedCount(9, 'the form’s 3 nodes and their 6 ConfigMaps (Once ones too) marked');
       const [first] = await listNodes(world);
       assert.ok(first);
       const denied = await world.request({
@@ -232,12 +248,12 @@ describe('deletion protection and namespace deletion', () => {
       await eventually('r0 node and ConfigMap gone', async () => {
         const [nodes, maps] = await Promise.all([listNodes(world), configMapsOf(world)]);
         return nodes.length === 2 &&
-          maps.length === 2 &&
-          !maps.some((m) => m.metadata.name === 'r0-web-settings')
+          maps.length === 4 &&
+          !maps.some((m) => m.metadata.name.startsWith('r0-'))
           ? true
           : undefined;
       });
-      await markedCount(4, 'the other nodes and ConfigMaps stay marked');
+      await markedCount(6, 'the other nodes and ConfigMaps stay marked');
 
       await mergePatch(world, 'lynqforms', 'web', {
         metadata: { annotations: { 'lynq.sh/deletion-protection': null } },
