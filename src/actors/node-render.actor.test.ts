@@ -95,6 +95,14 @@ const renderedWith = (errors: NodeRenderResult['errors']): NodeRenderResult => (
   errors,
 });
 
+/** The template error of a resource whose nameTemplate names an undefined uid. */
+const uidUndefinedIn = (resourceId: string): NodeRenderResult['errors'][number] => ({
+  code: 'TemplateUndefinedValue',
+  resourceId,
+  field: 'nameTemplate',
+  message: 'uid is undefined',
+});
+
 /** The node machine with this render actor and `applyNode`, started at generation 1 and settled. */
 const startNode = async (
   renderDeps: NodeRenderDeps,
@@ -145,16 +153,7 @@ describe('node render actor', () => {
   });
 
   it('N14 a template error stays with its resource as TemplateRenderError; the node has no failure', async () => {
-    const { deps } = fakeDeps([
-      renderedWith([
-        {
-          code: 'TemplateUndefinedValue',
-          resourceId: 'config',
-          field: 'nameTemplate',
-          message: 'uid is undefined',
-        },
-      ]),
-    ]);
+    const { deps } = fakeDeps([renderedWith([uidUndefinedIn('config')])]);
     const out = await renderFirst(deps);
     assert.equal(out.failure, undefined);
     const config = (out.plan as NodePlan).levels.flat().find((r) => r.id === 'config');
@@ -171,12 +170,7 @@ describe('node render actor', () => {
           field: 'kind',
           message: 'cannot tell whether Widget (example.com/v1) is namespaced',
         },
-        {
-          code: 'TemplateUndefinedValue',
-          resourceId: 'after',
-          field: 'nameTemplate',
-          message: 'uid is undefined',
-        },
+        uidUndefinedIn('after'),
       ]),
     ]);
     const out = await renderFirst(deps);

@@ -4,15 +4,15 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../harness/eventually.js';
 import type { OperatorProcess } from '../harness/operator-process.js';
-import { auditEvents, createTestNamespace, type AuditEvent } from '../harness/test-env.js';
-import { create, openWorld, type World } from './forms-world.js';
+import { auditEvents, type AuditEvent } from '../harness/test-env.js';
+import { create, type World } from './forms-world.js';
 import {
   configMapEntry as cm,
   formOf,
   insertRow,
+  openWorldWithExtraNamespace,
   scenarioHub,
-  startOperatorAllowing,
-  stopOperator,
+  type WorldWithExtraNamespace,
 } from './node-scenarios.js';
 import {
   configMapPath,
@@ -20,6 +20,7 @@ import {
   getObject,
   isReadyAtGeneration,
   nodeOf,
+  operatorWrote,
   type NodeObject,
   type ObjectView,
 } from './node-world.js';
@@ -69,14 +70,11 @@ const recreated = async (
     deadlineMillis,
   );
 
-const byOperator = (e: AuditEvent) =>
-  e.user.username === 'lynq-operator' &&
-  !['get', 'list', 'watch'].includes(e.verb) &&
-  (e.responseStatus?.code ?? 0) < 400;
-
 /** The operator's successful writes since `since` that `filter` selects, as `verb resource/name`. */
 const writesSince = async (since: string, filter: (e: AuditEvent) => boolean) =>
-  (await auditEvents((e) => byOperator(e) && e.requestReceivedTimestamp >= since && filter(e))).map(
+  (
+    await auditEvents((e) => operatorWrote(e) && e.requestReceivedTimestamp >= since && filter(e))
+  ).map(
     (e) =>
       `${e.verb} ${e.objectRef?.resource ?? ''}${e.objectRef?.subresource === undefined ? '' : `/${e.objectRef.subresource}`}/${e.objectRef?.name ?? ''}`,
   );
@@ -94,20 +92,17 @@ const driftLogs = (operator: OperatorProcess, name: string): number =>
 // children: a re-creation can only come from the child watches. Once a resync exists, these
 // tests must set it far beyond their deadlines.
 describe('node drift: children repaired from the watches', () => {
+  let opened: WorldWithExtraNamespace;
   let world: World;
   let operator: OperatorProcess;
-  let extra: { name: string; remove: () => Promise<void> };
+  let extra: WorldWithExtraNamespace['extra'];
   before(async () => {
-    [world, extra] = await Promise.all([
-      openWorld('node-drift'),
-      createTestNamespace('drift-extra'),
-    ]);
     // One allowed target namespace besides the node's own, watched on its own (DESIGN 8).
-    operator = await startOperatorAllowing(world, extra.name);
+    opened = await openWorldWithExtraNamespace('node-drift', 'drift-extra');
+    ({ world, extra, operator } = opened);
   });
   after(async () => {
-    await stopOperator(operator);
-    await Promise.all([world.close(), extra.remove()]);
+    await opened.close();
   });
 
   it('N7 N13 a deleted Once ConfigMap is re-created by the running node, with its first data; the steady state before writes nothing', async () => {

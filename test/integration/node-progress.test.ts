@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { lynqPath } from '../fixtures/lynq-paths.js';
 import { eventually } from '../harness/eventually.js';
 import { create, hubBody, insertRows, listNodes, openWorld, type World } from './forms-world.js';
-import { configMapEntry as configMap } from './node-scenarios.js';
+import { configMapEntry as configMap, formOf } from './node-scenarios.js';
 import { configMapPath, nodeStatus, type NodeStatusView } from './node-world.js';
 
 const hold = 'example.com/hold';
@@ -18,12 +18,11 @@ describe('node progress: waiting on a foreign finalizer, triggers in status', ()
     world = await openWorld('node-progress');
     await insertRows(world, 1, 'p');
     await create(world, 'lynqhubs', await hubBody(world, 'hub'));
-    await create(world, 'lynqforms', {
-      apiVersion: 'operator.lynq.sh/v1',
-      kind: 'LynqForm',
-      metadata: { name: 'web', namespace: world.ns },
-      spec: { hubId: 'hub', configMaps: [configMap('main'), configMap('extra')] },
-    });
+    await create(
+      world,
+      'lynqforms',
+      formOf(world, 'web', 'hub', { configMaps: [configMap('main'), configMap('extra')] }),
+    );
   });
   after(async () => {
     await world.close();

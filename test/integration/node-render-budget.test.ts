@@ -4,18 +4,15 @@ import { after, before, describe, it } from 'node:test';
 import { eventually } from '../harness/eventually.js';
 import { kubectl } from '../harness/test-env.js';
 import { create, hubBody, openWorld, type World } from './forms-world.js';
+import { formOf } from './node-scenarios.js';
 import { getConfigMap, kubectlWaitReady, nodeOf, nodeStatus } from './node-world.js';
 
 /**
  * One ConfigMap and a dependant. Plan `huge` renders 5 MB, over the 4 MiB output budget per
  * node; any other plan renders a few bytes.
  */
-const budgetForm = (world: World) => ({
-  apiVersion: 'operator.lynq.sh/v1',
-  kind: 'LynqForm',
-  metadata: { name: 'budget', namespace: world.ns },
-  spec: {
-    hubId: 'hub',
+const budgetForm = (world: World) =>
+  formOf(world, 'budget', 'hub', {
     configMaps: [
       {
         id: 'config',
@@ -35,8 +32,7 @@ const budgetForm = (world: World) => ({
         spec: { apiVersion: 'v1', kind: 'ConfigMap', data: { a: 'b' } },
       },
     ],
-  },
-});
+  });
 
 describe('node render budget', () => {
   let world: World;

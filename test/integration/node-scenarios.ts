@@ -1,6 +1,8 @@
 // How node tests set up a scenario: form resources and forms, a hub with a table of its own, an operator allowed one more namespace.
+import { deploymentSpec } from '../fixtures/lynq-objects.js';
 import { startOperator, type OperatorProcess } from '../harness/operator-process.js';
-import { create, hubBody, type World } from './forms-world.js';
+import { createTestNamespace } from '../harness/test-env.js';
+import { create, hubBody, openWorld, type World } from './forms-world.js';
 
 /** A form's ConfigMap entry `id`, named `<uid>-<id>`, whose data says its id (and `data`). */
 export const configMapEntry = (
@@ -20,18 +22,7 @@ export const appDeploymentEntry = {
   nameTemplate: '{{ uid }}-app',
   dependIds: ['config'],
   waitForReady: false,
-  spec: {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app: '{{ uid }}' } },
-      template: {
-        metadata: { labels: { app: '{{ uid }}' } },
-        spec: { containers: [{ name: 'app', image: 'registry.invalid/app:1' }] },
-      },
-    },
-  },
+  spec: deploymentSpec('registry.invalid/app:1'),
 };
 
 /** A LynqForm `name` of hub `hubId` with the resources in `spec`. */
@@ -84,4 +75,31 @@ export const stopOperator = async (operator: OperatorProcess): Promise<void> => 
   const code = await operator.stop();
   if (code !== 0)
     process.stderr.write(`operator exited ${String(code)}:\n${operator.output().slice(-4000)}\n`);
+};
+
+export interface WorldWithExtraNamespace {
+  readonly world: World;
+  /** A namespace of its own that the operator may also write into. */
+  readonly extra: { readonly name: string; remove(): Promise<void> };
+  readonly operator: OperatorProcess;
+  /** Stops the operator, then closes the world and removes the extra namespace. */
+  close(): Promise<void>;
+}
+
+/** A world whose operator (started in place of the world's own) may also write into `extra` (N16). */
+export const openWorldWithExtraNamespace = async (
+  label: string,
+  extraLabel: string,
+): Promise<WorldWithExtraNamespace> => {
+  const [world, extra] = await Promise.all([openWorld(label), createTestNamespace(extraLabel)]);
+  const operator = await startOperatorAllowing(world, extra.name);
+  return {
+    world,
+    extra,
+    operator,
+    close: async () => {
+      await stopOperator(operator);
+      await Promise.all([world.close(), extra.remove()]);
+    },
+  };
 };

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { lynqPath } from '../fixtures/lynq-paths.js';
 import { eventually } from '../harness/eventually.js';
-import { kubectl, type CommandResult } from '../harness/test-env.js';
+import { kubectl, type AuditEvent, type CommandResult } from '../harness/test-env.js';
 import { listNodes, type Condition, type NodeView, type World } from './forms-world.js';
 
 export interface ResourceView {
@@ -109,16 +109,16 @@ export const statusWhen = async (
   what: string,
   accept: (s: NodeStatusView, node: NodeObject) => boolean,
   deadlineMillis?: number,
-): Promise<NodeStatusView> =>
-  eventually(
+): Promise<NodeStatusView> => {
+  const node = await nodeWhen(
+    world,
+    name,
     what,
-    async () => {
-      const node = await getNode(world, name);
-      const s = node?.status;
-      return node !== undefined && s !== undefined && accept(s, node) ? s : undefined;
-    },
+    (n) => n.status !== undefined && accept(n.status, n),
     deadlineMillis,
   );
+  return node.status ?? {};
+};
 
 /** Resolves once the node no longer exists. */
 export const nodeGone = async (
@@ -168,3 +168,9 @@ export const getConfigMap = async (
   name: string,
   namespace = world.ns,
 ): Promise<ObjectView | undefined> => getObject(world, configMapPath(namespace, name));
+
+/** An audit event of a write the operator made that the server accepted. */
+export const operatorWrote = (e: AuditEvent): boolean =>
+  e.user.username === 'lynq-operator' &&
+  !['get', 'list', 'watch'].includes(e.verb) &&
+  (e.responseStatus?.code ?? 0) < 400;

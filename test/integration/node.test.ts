@@ -6,16 +6,12 @@ import { eventually } from '../harness/eventually.js';
 import { startOperator, type OperatorProcess } from '../harness/operator-process.js';
 import { auditEvents, kubectl } from '../harness/test-env.js';
 import { create, hubBody, insertRows, listNodes, openWorld, type World } from './forms-world.js';
-import { appDeploymentEntry } from './node-scenarios.js';
+import { appDeploymentEntry, formOf } from './node-scenarios.js';
 import { getConfigMap, getObject, kubectlWaitReady, nodeOf, nodeStatus } from './node-world.js';
 
 /** CM + Service + Deployment (waitForReady false) and a retained CM, in two levels. */
-const webForm = (world: World) => ({
-  apiVersion: 'operator.lynq.sh/v1',
-  kind: 'LynqForm',
-  metadata: { name: 'web', namespace: world.ns },
-  spec: {
-    hubId: 'hub',
+const webForm = (world: World) =>
+  formOf(world, 'web', 'hub', {
     configMaps: [
       {
         id: 'config',
@@ -42,16 +38,11 @@ const webForm = (world: World) => ({
       },
     ],
     deployments: [appDeploymentEntry],
-  },
-});
+  });
 
 /** One good CM, one CM with an undefined variable, and a dependant of the broken one. */
-const badForm = (world: World) => ({
-  apiVersion: 'operator.lynq.sh/v1',
-  kind: 'LynqForm',
-  metadata: { name: 'bad', namespace: world.ns },
-  spec: {
-    hubId: 'hub',
+const badForm = (world: World) =>
+  formOf(world, 'bad', 'hub', {
     configMaps: [
       {
         id: 'good',
@@ -70,8 +61,7 @@ const badForm = (world: World) => ({
         spec: { apiVersion: 'v1', kind: 'ConfigMap', data: { a: 'b' } },
       },
     ],
-  },
-});
+  });
 
 const getService = async (world: World, name: string) =>
   getObject(world, `/api/v1/namespaces/${world.ns}/services/${name}`);
