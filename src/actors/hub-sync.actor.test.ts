@@ -1,6 +1,7 @@
 // One hub sync against in-memory ports: writes only what the plan says, fails closed, and writes nothing when nothing changed.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { hubObject, rowInput as row } from '../../test/fixtures/hub-objects.js';
 import type { LynqHub } from '../api/lynq-hub.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
 import type { NodeObject } from '../api/node-object.js';
@@ -9,33 +10,7 @@ import type { RowInput } from '../reconcile/plan-node-changes.js';
 import { syncHubOnce, type HubSyncPorts } from './hub-sync.actor.js';
 
 const hub = (passwordRef?: { name: string; key: string }): LynqHub =>
-  ({
-    apiVersion: 'operator.lynq.sh/v1',
-    kind: 'LynqHub',
-    metadata: { namespace: 'ns', name: 'hub', uid: 'hub-uid', generation: 1 },
-    spec: {
-      source: {
-        type: 'mysql',
-        syncInterval: '30s',
-        mysql: {
-          host: 'db',
-          port: 3306,
-          username: 'u',
-          database: 'd',
-          table: 't',
-          ...(passwordRef ? { passwordRef } : {}),
-        },
-      },
-      valueMappings: { uid: 'id', activate: 'active' },
-      deletionGuard: { maxDeletions: '50%' },
-    },
-  }) as unknown as LynqHub;
-
-const row = (uid: string, active = true): RowInput => ({
-  uid,
-  active,
-  variables: { uid, activate: active ? '1' : '0' },
-});
+  hubObject({ syncInterval: '30s', ...(passwordRef ? { passwordRef } : {}) });
 
 interface Fake {
   readonly ports: HubSyncPorts;

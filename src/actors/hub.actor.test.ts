@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
+import { hubObject, rowInput as row } from '../../test/fixtures/hub-objects.js';
 import type { LynqHub } from '../api/lynq-hub.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
 import type { NodeObject } from '../api/node-object.js';
@@ -12,32 +13,9 @@ import type { RowInput } from '../reconcile/plan-node-changes.js';
 import type { HubSyncPorts } from './hub-sync.actor.js';
 import { datasourceReachableCondition, startHubActor, type HubActor } from './hub.actor.js';
 
-const hubObject = (passwordRef?: { name: string; key: string }): LynqHub =>
-  ({
-    apiVersion: 'operator.lynq.sh/v1',
-    kind: 'LynqHub',
-    metadata: { namespace: 'ns', name: 'hub', uid: 'hub-uid', generation: 1 },
-    spec: {
-      source: {
-        type: 'mysql',
-        // No poll during a test: every sync here is asked for.
-        syncInterval: '1h',
-        mysql: {
-          host: 'db',
-          port: 3306,
-          username: 'u',
-          database: 'd',
-          table: 't',
-          ...(passwordRef ? { passwordRef } : {}),
-        },
-      },
-      valueMappings: { uid: 'id', activate: 'active' },
-      deletionGuard: { maxDeletions: '50%' },
-      suspend: false,
-    },
-  }) as unknown as LynqHub;
-
-const row = (uid: string): RowInput => ({ uid, active: true, variables: { uid, activate: '1' } });
+/** No poll during a test: every sync here is asked for. */
+const hubWithoutPoll = (passwordRef?: { name: string; key: string }): LynqHub =>
+  hubObject({ syncInterval: '1h', suspend: false, ...(passwordRef ? { passwordRef } : {}) });
 
 interface World {
   readonly actor: HubActor;
@@ -140,7 +118,7 @@ describe('hub actor', () => {
       transientError('DatasourceUnreachable', 'connect ECONNREFUSED 127.0.0.1:1'),
     ];
     for (const failure of failures) {
-      const world = startWorld(hubObject());
+      const world = startWorld(hubWithoutPoll());
       world.rows = failure;
       await synced(world);
       assert.deepEqual(reachable(world), {
@@ -153,7 +131,7 @@ describe('hub actor', () => {
   });
 
   it('H7 a password Secret gone after good reads: DatasourceReachable False (PasswordSecretUnavailable), True again when it returns', async () => {
-    const world = startWorld(hubObject({ name: 'db', key: 'password' }));
+    const world = startWorld(hubWithoutPoll({ name: 'db', key: 'password' }));
     world.rows = [row('acme')];
     await synced(world);
     assert.equal(reachable(world)?.status, 'True');
@@ -171,7 +149,7 @@ describe('hub actor', () => {
   });
 
   it('H7 a node write failing after the rows were read leaves DatasourceReachable True', async () => {
-    const world = startWorld(hubObject());
+    const world = startWorld(hubWithoutPoll());
     world.rows = [row('acme')];
     world.failNodeWrites = true;
     await synced(world);
@@ -189,7 +167,7 @@ describe('hub actor', () => {
   });
 
   it('H4 one DuplicateUids event per distinct set; a set that went away and comes back is reported again', async () => {
-    const world = startWorld(hubObject());
+    const world = startWorld(hubWithoutPoll());
     const duplicateEvents = () => world.events.filter((e) => e.reason === 'DuplicateUids');
     world.rows = [row('a'), row('a'), row('b')];
     await synced(world);

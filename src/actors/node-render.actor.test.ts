@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createActor, fromPromise, SimulatedClock } from 'xstate';
+import { createActor, fromPromise, SimulatedClock, type PromiseActorLogic } from 'xstate';
 import { errorKinds, type LynqError } from '../errors.js';
 import {
   nodeMachine,
@@ -84,14 +84,49 @@ const settle = async (): Promise<void> => {
   for (let i = 0; i < 20; i += 1) await new Promise((r) => setImmediate(r));
 };
 
+/** The node's first render (generation 1). */
+const renderFirst = (deps: NodeRenderDeps) =>
+  renderNodePlan(deps, { node, observation: observation(1) }, new AbortController().signal);
+
+/** A pool answer that rendered, with these errors for single resources. */
+const renderedWith = (errors: NodeRenderResult['errors']): NodeRenderResult => ({
+  ok: true,
+  manifests: [],
+  errors,
+});
+
+/** The template error of a resource whose nameTemplate names an undefined uid. */
+const uidUndefinedIn = (resourceId: string): NodeRenderResult['errors'][number] => ({
+  code: 'TemplateUndefinedValue',
+  resourceId,
+  field: 'nameTemplate',
+  message: 'uid is undefined',
+});
+
+/** The node machine with this render actor and `applyNode`, started at generation 1 and settled. */
+const startNode = async (
+  renderDeps: NodeRenderDeps,
+  applyNode: PromiseActorLogic<NodeApplyOutput, NodeApplyInput>,
+) => {
+  const machine = nodeMachine.provide({
+    actors: {
+      renderNode: fromPromise<NodeRenderOutput, NodeRenderInput>(({ input, signal }) =>
+        renderNodePlan(renderDeps, input, signal),
+      ),
+      applyNode,
+    },
+  });
+  const clock = new SimulatedClock();
+  const actor = createActor(machine, { input: { node, observation: observation(1) }, clock });
+  actor.start();
+  await settle();
+  return { actor, clock };
+};
+
 describe('node render actor', () => {
   it('T5 N14 a node over its render budget fails every resource with RenderBudgetExceeded, naming the limit', async () => {
     const { deps } = fakeDeps([overBudget]);
-    const out = await renderNodePlan(
-      deps,
-      { node, observation: observation(1) },
-      new AbortController().signal,
-    );
+    const out = await renderFirst(deps);
     assert.deepEqual(out.failure, {
       reason: 'RenderBudgetExceeded',
       message: 'render output exceeds 4194304 bytes (limit per node)',
@@ -110,36 +145,16 @@ describe('node render actor', () => {
 
   it('T7 a render the pool could not finish for a passing reason rejects as a transient RenderAborted', async () => {
     const { deps } = fakeDeps([failed(poolCodes.renderAborted, 'render worker failed: exited')]);
-    await assert.rejects(
-      renderNodePlan(deps, { node, observation: observation(1) }, new AbortController().signal),
-      (err: unknown) => {
-        assert.equal((err as LynqError).code, poolCodes.renderAborted);
-        assert.equal((err as LynqError).kind, errorKinds.transient);
-        return true;
-      },
-    );
+    await assert.rejects(renderFirst(deps), (err: unknown) => {
+      assert.equal((err as LynqError).code, poolCodes.renderAborted);
+      assert.equal((err as LynqError).kind, errorKinds.transient);
+      return true;
+    });
   });
 
   it('N14 a template error stays with its resource as TemplateRenderError; the node has no failure', async () => {
-    const { deps } = fakeDeps([
-      {
-        ok: true,
-        manifests: [],
-        errors: [
-          {
-            code: 'TemplateUndefinedValue',
-            resourceId: 'config',
-            field: 'nameTemplate',
-            message: 'uid is undefined',
-          },
-        ],
-      },
-    ]);
-    const out = await renderNodePlan(
-      deps,
-      { node, observation: observation(1) },
-      new AbortController().signal,
-    );
+    const { deps } = fakeDeps([renderedWith([uidUndefinedIn('config')])]);
+    const out = await renderFirst(deps);
     assert.equal(out.failure, undefined);
     const config = (out.plan as NodePlan).levels.flat().find((r) => r.id === 'config');
     assert.equal(config?.renderReason, 'TemplateRenderError');
@@ -148,30 +163,17 @@ describe('node render actor', () => {
 
   it('N14 a kind the API server does not serve fails its resource with UnknownKind, not as a template error', async () => {
     const { deps } = fakeDeps([
-      {
-        ok: true,
-        manifests: [],
-        errors: [
-          {
-            code: 'UnknownKind',
-            resourceId: 'config',
-            field: 'kind',
-            message: 'cannot tell whether Widget (example.com/v1) is namespaced',
-          },
-          {
-            code: 'TemplateUndefinedValue',
-            resourceId: 'after',
-            field: 'nameTemplate',
-            message: 'uid is undefined',
-          },
-        ],
-      },
+      renderedWith([
+        {
+          code: 'UnknownKind',
+          resourceId: 'config',
+          field: 'kind',
+          message: 'cannot tell whether Widget (example.com/v1) is namespaced',
+        },
+        uidUndefinedIn('after'),
+      ]),
     ]);
-    const out = await renderNodePlan(
-      deps,
-      { node, observation: observation(1) },
-      new AbortController().signal,
-    );
+    const out = await renderFirst(deps);
     assert.equal(out.failure, undefined);
     const planned = (out.plan as NodePlan).levels.flat();
     assert.deepEqual(
@@ -188,27 +190,19 @@ describe('node render actor', () => {
     const { deps, requests, setVariables } = fakeDeps([overBudget, overBudget]);
     const memory: NodeApplyMemory = { hashes: new Map(), previous: [] };
     const events: string[] = [];
-    const machine = nodeMachine.provide({
-      actors: {
-        renderNode: fromPromise<NodeRenderOutput, NodeRenderInput>(({ input, signal }) =>
-          renderNodePlan(deps, input, signal),
+    const { actor, clock } = await startNode(
+      deps,
+      fromPromise<NodeApplyOutput, NodeApplyInput>(({ input, signal }) =>
+        applyNodePlan(
+          // Nothing rendered, so nothing is written: the write deps are never reached.
+          { write: {} as never, targets: {} as never, concurrency: 2, now: () => new Date(0) },
+          input,
+          memory,
+          (event) => events.push(event.reason),
+          signal,
         ),
-        applyNode: fromPromise<NodeApplyOutput, NodeApplyInput>(({ input, signal }) =>
-          applyNodePlan(
-            // Nothing rendered, so nothing is written: the write deps are never reached.
-            { write: {} as never, targets: {} as never, concurrency: 2, now: () => new Date(0) },
-            input,
-            memory,
-            (event) => events.push(event.reason),
-            signal,
-          ),
-        ),
-      },
-    });
-    const clock = new SimulatedClock();
-    const actor = createActor(machine, { input: { node, observation: observation(1) }, clock });
-    actor.start();
-    await settle();
+      ),
+    );
 
     let snapshot = actor.getSnapshot();
     assert.equal(snapshot.value, 'degraded');
@@ -262,18 +256,10 @@ describe('node render actor', () => {
         return Promise.resolve(reads === 1 ? cyclic : revisionObject);
       },
     };
-    const machine = nodeMachine.provide({
-      actors: {
-        renderNode: fromPromise<NodeRenderOutput, NodeRenderInput>(({ input, signal }) =>
-          renderNodePlan(broken, input, signal),
-        ),
-        applyNode: fromPromise<NodeApplyOutput, NodeApplyInput>(() => new Promise(() => undefined)),
-      },
-    });
-    const clock = new SimulatedClock();
-    const actor = createActor(machine, { input: { node, observation: observation(1) }, clock });
-    actor.start();
-    await settle();
+    const { actor, clock } = await startNode(
+      broken,
+      fromPromise<NodeApplyOutput, NodeApplyInput>(() => new Promise(() => undefined)),
+    );
     assert.equal(actor.getSnapshot().value, 'degraded');
     const error = actor.getSnapshot().context.lastError;
     assert.equal(error?.reason, 'InvalidRevision');

@@ -1,113 +1,36 @@
 // Node actors on the real API server and MariaDB, fed bad input: a revision that does not exist, a kind the server does not serve, a target namespace that does not exist.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { lynqPath } from '../fixtures/lynq-paths.js';
 import { eventually } from '../harness/eventually.js';
-import { startOperator, type OperatorProcess } from '../harness/operator-process.js';
+import type { OperatorProcess } from '../harness/operator-process.js';
 import {
   conditionOf,
   create,
   getForm,
   hubBody,
-  listNodes,
   mergePatch,
   openWorld,
-  type Condition,
   type World,
 } from './forms-world.js';
+import {
+  configMapEntry,
+  formOf,
+  scenarioHub,
+  startOperatorAllowing,
+  stopOperator,
+} from './node-scenarios.js';
+import {
+  eventsOf,
+  getConfigMap,
+  isReadyAtGeneration,
+  nodeOf,
+  nodeWhen,
+  resourceOf,
+} from './node-world.js';
 
-interface ResourceView {
-  id: string;
-  state: string;
-  reason?: string;
-  message?: string;
-}
-
-interface NodeObject {
-  metadata: { name: string; generation?: number };
-  spec: { revision?: string };
-  status?: {
-    phase?: string;
-    observedGeneration?: number;
-    resources?: ResourceView[];
-    conditions?: Condition[];
-  };
-}
-
-interface ObjectView {
-  metadata: { name: string; labels?: Record<string, string> };
-  data?: Record<string, string>;
-}
-
-const getNode = async (world: World, name: string): Promise<NodeObject | undefined> => {
-  const res = await world.request({ method: 'GET', path: lynqPath('lynqnodes', world.ns, name) });
-  return res.status === 200 ? (res.body as NodeObject) : undefined;
-};
-
-const nodeOf = async (world: World, form: string, uid: string) =>
-  eventually(`node of ${form} for ${uid}`, async () =>
-    (await listNodes(world, form)).find((n) => n.spec.uid === uid && n.spec.revision !== undefined),
-  );
-
-const nodeWhen = async (
-  world: World,
-  name: string,
-  what: string,
-  accept: (node: NodeObject) => boolean,
-  deadlineMillis?: number,
-): Promise<NodeObject> =>
-  eventually(
-    what,
-    async () => {
-      const node = await getNode(world, name);
-      return node !== undefined && accept(node) ? node : undefined;
-    },
-    deadlineMillis,
-  );
-
-const isReadyAtGeneration = (node: NodeObject): boolean =>
-  node.status?.phase === 'Ready' && node.status.observedGeneration === node.metadata.generation;
-
-const resourceOf = (node: NodeObject, id: string): ResourceView | undefined =>
-  node.status?.resources?.find((r) => r.id === id);
-
-const getConfigMap = async (
-  world: World,
-  namespace: string,
-  name: string,
-): Promise<ObjectView | undefined> => {
-  const res = await world.request({
-    method: 'GET',
-    path: `/api/v1/namespaces/${namespace}/configmaps/${name}`,
-  });
-  return res.status === 200 ? (res.body as ObjectView) : undefined;
-};
-
-const eventsOf = async (
-  world: World,
-  node: string,
-): Promise<{ type: string; reason: string; message: string }[]> => {
-  const res = await world.request({
-    method: 'GET',
-    path: `/api/v1/namespaces/${world.ns}/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${node}`)}`,
-  });
-  assert.equal(res.status, 200, res.text);
-  return (res.body as { items: { type: string; reason: string; message: string }[] }).items;
-};
-
-const cm = (id: string, extra: Record<string, unknown> = {}) => ({
-  id,
-  nameTemplate: `{{ uid }}-${id}`,
-  ...extra,
-  spec: { apiVersion: 'v1', kind: 'ConfigMap', data: { id, plan: '{{ plan }}' } },
-});
-
-const formOf = (world: World, name: string, hubId: string, spec: Record<string, unknown>) => ({
-  apiVersion: 'operator.lynq.sh/v1',
-  kind: 'LynqForm',
-  metadata: { name, namespace: world.ns },
-  spec: { hubId, ...spec },
-});
+/** A ConfigMap entry whose data also says the row's plan. */
+const cm = (id: string, extra: Record<string, unknown> = {}) =>
+  configMapEntry(id, extra, { plan: '{{ plan }}' });
 
 describe('node actor: bad input at node level', () => {
   let world: World;
@@ -117,16 +40,10 @@ describe('node actor: bad input at node level', () => {
     world = await openWorld('node-bad-input');
     // An allowed target namespace that nobody creates (N16 lets it through; the server refuses).
     missingNamespace = `${world.ns}-missing`;
-    await world.operator.stop();
-    operator = await startOperator({
-      namespace: world.ns,
-      extraArgs: ['--allowed-namespaces', missingNamespace],
-    });
+    operator = await startOperatorAllowing(world, missingNamespace);
   });
   after(async () => {
-    const code = await operator.stop();
-    if (code !== 0)
-      process.stderr.write(`operator exited ${String(code)}:\n${operator.output().slice(-4000)}\n`);
+    await stopOperator(operator);
     await world.close();
   });
 
@@ -175,7 +92,7 @@ describe('node actor: bad input at node level', () => {
     // Other nodes go on: a row change reaches the other form's object.
     await world.db.connection.query("UPDATE `rows` SET plan = 'max' WHERE id = 'r0'");
     await eventually('the fine node applies the new row', async () =>
-      (await getConfigMap(world, world.ns, 'r0-fine'))?.data?.['plan'] === 'max' ? true : undefined,
+      (await getConfigMap(world, 'r0-fine'))?.data?.['plan'] === 'max' ? true : undefined,
     );
     await nodeWhen(world, fine.metadata.name, 'fine node Ready again', isReadyAtGeneration);
 
@@ -191,9 +108,7 @@ describe('node actor: bad input at node level', () => {
   });
 
   it('N14 N16 a kind the API server does not serve and a target namespace that does not exist fail their own resources, in status and by events, while the rest of the node applies, and the node retries until the namespace exists', async () => {
-    await world.db.connection.query('CREATE TABLE `odd` LIKE `rows`');
-    await world.db.connection.query("INSERT INTO `odd` (id, active, plan) VALUES ('o0', 1, 'pro')");
-    await create(world, 'lynqhubs', await hubBody(world, 'odd', { table: 'odd' }));
+    await scenarioHub(world, 'odd', 'o0');
     await create(
       world,
       'lynqforms',
@@ -215,17 +130,17 @@ describe('node actor: bad input at node level', () => {
       'odd node Degraded with home applied',
       (n) =>
         n.status?.phase === 'Degraded' &&
-        resourceOf(n, 'home')?.state === 'Ready' &&
-        resourceOf(n, 'widget')?.state === 'Failed' &&
-        resourceOf(n, 'away')?.state === 'Failed',
+        resourceOf(n.status, 'home')?.state === 'Ready' &&
+        resourceOf(n.status, 'widget')?.state === 'Failed' &&
+        resourceOf(n.status, 'away')?.state === 'Failed',
     );
-    const home = await getConfigMap(world, world.ns, 'o0-home');
+    const home = await getConfigMap(world, 'o0-home');
     assert.equal(home?.metadata.labels?.['lynq.sh/node'], node.metadata.name, 'home applied');
 
-    const widget = resourceOf(status, 'widget');
+    const widget = resourceOf(status.status, 'widget');
     assert.equal(widget?.reason, 'UnknownKind');
     assert.match(widget.message ?? '', /Widget/);
-    const away = resourceOf(status, 'away');
+    const away = resourceOf(status.status, 'away');
     assert.equal(away?.reason, 'NotFound');
     assert.match(away.message ?? '', new RegExp(`namespaces "${missingNamespace}" not found`));
     assert.equal(conditionOf(status, 'Degraded')?.status, 'True');
@@ -255,10 +170,10 @@ describe('node actor: bad input at node level', () => {
         world,
         node.metadata.name,
         'away applied once its namespace exists',
-        (n) => resourceOf(n, 'away')?.state === 'Ready',
+        (n) => resourceOf(n.status, 'away')?.state === 'Ready',
         120_000,
       );
-      const away = await getConfigMap(world, missingNamespace, 'o0-away');
+      const away = await getConfigMap(world, 'o0-away', missingNamespace);
       assert.equal(away?.metadata.labels?.['lynq.sh/node'], node.metadata.name);
     } finally {
       await world.request({ method: 'DELETE', path: `/api/v1/namespaces/${missingNamespace}` });

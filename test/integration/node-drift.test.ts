@@ -2,89 +2,48 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lynqPath } from '../fixtures/lynq-paths.js';
 import { eventually } from '../harness/eventually.js';
-import { startOperator, type OperatorProcess } from '../harness/operator-process.js';
-import { auditEvents, createTestNamespace, type AuditEvent } from '../harness/test-env.js';
-import { create, hubBody, listNodes, openWorld, type World } from './forms-world.js';
-
-interface ObjectView {
-  metadata: {
-    name: string;
-    uid: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    deletionTimestamp?: string;
-  };
-  data?: Record<string, string>;
-}
-
-interface NodeObject {
-  metadata: { name: string; generation?: number };
-  spec: { uid: string; revision?: string };
-  status?: {
-    phase?: string;
-    observedGeneration?: number;
-    resources?: { id: string; state: string }[];
-  };
-}
-
-const cmPath = (ns: string, name = '') =>
-  `/api/v1/namespaces/${ns}/configmaps${name === '' ? '' : `/${name}`}`;
-
-const getObject = async (world: World, path: string): Promise<ObjectView | undefined> => {
-  const res = await world.request({ method: 'GET', path });
-  return res.status === 200 ? (res.body as ObjectView) : undefined;
-};
+import type { OperatorProcess } from '../harness/operator-process.js';
+import { auditEvents, type AuditEvent } from '../harness/test-env.js';
+import { create, type World } from './forms-world.js';
+import {
+  configMapEntry as cm,
+  formOf,
+  insertRow,
+  openWorldWithExtraNamespace,
+  scenarioHub,
+  type WorldWithExtraNamespace,
+} from './node-scenarios.js';
+import {
+  configMapPath,
+  getNode,
+  getObject,
+  isReadyAtGeneration,
+  nodeOf,
+  operatorWrote,
+  type NodeObject,
+  type ObjectView,
+} from './node-world.js';
 
 const remove = async (world: World, path: string): Promise<void> => {
   const res = await world.request({ method: 'DELETE', path });
   assert.equal(res.status, 200, res.text);
 };
 
-const cm = (id: string, extra: Record<string, unknown>, data: Record<string, string>) => ({
-  id,
-  nameTemplate: `{{ uid }}-${id}`,
-  ...extra,
-  spec: { apiVersion: 'v1', kind: 'ConfigMap', data: { id, ...data } },
-});
-
 /** A hub of its own (table `name`, the columns of `rows`) and one form on it, both named `name`. */
 const scenario = async (world: World, name: string, spec: Record<string, unknown>) => {
-  await world.db.connection.query(`CREATE TABLE \`${name}\` LIKE \`rows\``);
-  await create(world, 'lynqhubs', await hubBody(world, name, { table: name }));
-  await create(world, 'lynqforms', {
-    apiVersion: 'operator.lynq.sh/v1',
-    kind: 'LynqForm',
-    metadata: { name, namespace: world.ns },
-    spec: { hubId: name, ...spec },
-  });
-};
-
-const insertRow = async (world: World, table: string, id: string): Promise<void> => {
-  await world.db.connection.query(
-    `INSERT INTO \`${table}\` (id, active, plan) VALUES (?, 1, 'pro')`,
-    [id],
-  );
+  await scenarioHub(world, name);
+  await create(world, 'lynqforms', formOf(world, name, name, spec));
 };
 
 /** The node of `form` for `uid`, once it is Ready at its current generation. */
 const readyNode = async (world: World, form: string, uid: string): Promise<NodeObject> => {
-  const { metadata } = await eventually(`node of ${form} for ${uid}`, async () =>
-    (await listNodes(world, form)).find((n) => n.spec.uid === uid && n.spec.revision !== undefined),
-  );
+  const { metadata } = await nodeOf(world, form, uid);
   let last: NodeObject | undefined;
   try {
     return await eventually(`${metadata.name} Ready`, async () => {
-      const res = await world.request({
-        method: 'GET',
-        path: lynqPath('lynqnodes', world.ns, metadata.name),
-      });
-      last = res.status === 200 ? (res.body as NodeObject) : undefined;
-      return last?.status?.phase === 'Ready' &&
-        last.status.observedGeneration === last.metadata.generation
-        ? last
-        : undefined;
+      last = await getNode(world, metadata.name);
+      return last !== undefined && isReadyAtGeneration(last) ? last : undefined;
     });
   } catch (err) {
     assert.fail(`${String(err)}; last status: ${JSON.stringify(last?.status)}`);
@@ -111,14 +70,11 @@ const recreated = async (
     deadlineMillis,
   );
 
-const byOperator = (e: AuditEvent) =>
-  e.user.username === 'lynq-operator' &&
-  !['get', 'list', 'watch'].includes(e.verb) &&
-  (e.responseStatus?.code ?? 0) < 400;
-
 /** The operator's successful writes since `since` that `filter` selects, as `verb resource/name`. */
 const writesSince = async (since: string, filter: (e: AuditEvent) => boolean) =>
-  (await auditEvents((e) => byOperator(e) && e.requestReceivedTimestamp >= since && filter(e))).map(
+  (
+    await auditEvents((e) => operatorWrote(e) && e.requestReceivedTimestamp >= since && filter(e))
+  ).map(
     (e) =>
       `${e.verb} ${e.objectRef?.resource ?? ''}${e.objectRef?.subresource === undefined ? '' : `/${e.objectRef.subresource}`}/${e.objectRef?.name ?? ''}`,
   );
@@ -136,26 +92,17 @@ const driftLogs = (operator: OperatorProcess, name: string): number =>
 // children: a re-creation can only come from the child watches. Once a resync exists, these
 // tests must set it far beyond their deadlines.
 describe('node drift: children repaired from the watches', () => {
+  let opened: WorldWithExtraNamespace;
   let world: World;
   let operator: OperatorProcess;
-  let extra: { name: string; remove: () => Promise<void> };
+  let extra: WorldWithExtraNamespace['extra'];
   before(async () => {
-    [world, extra] = await Promise.all([
-      openWorld('node-drift'),
-      createTestNamespace('drift-extra'),
-    ]);
     // One allowed target namespace besides the node's own, watched on its own (DESIGN 8).
-    await world.operator.stop();
-    operator = await startOperator({
-      namespace: world.ns,
-      extraArgs: ['--allowed-namespaces', extra.name],
-    });
+    opened = await openWorldWithExtraNamespace('node-drift', 'drift-extra');
+    ({ world, extra, operator } = opened);
   });
   after(async () => {
-    const code = await operator.stop();
-    if (code !== 0)
-      process.stderr.write(`operator exited ${String(code)}:\n${operator.output().slice(-4000)}\n`);
-    await Promise.all([world.close(), extra.remove()]);
+    await opened.close();
   });
 
   it('N7 N13 a deleted Once ConfigMap is re-created by the running node, with its first data; the steady state before writes nothing', async () => {
@@ -164,7 +111,7 @@ describe('node drift: children repaired from the watches', () => {
     });
     await insertRow(world, 'once', 'o0');
     const node = await readyNode(world, 'once', 'o0');
-    const path = cmPath(world.ns, 'o0-kept');
+    const path = configMapPath(world.ns, 'o0-kept');
     const first = await getObject(world, path);
     assert.ok(first, 'the Once object exists');
     assert.equal(first.metadata.annotations?.['lynq.sh/created-once'], 'true');
@@ -222,8 +169,8 @@ describe('node drift: children repaired from the watches', () => {
     await insertRow(world, 'needed', 'w0');
     const node = await readyNode(world, 'needed', 'w0');
     const paths = {
-      home: cmPath(world.ns, 'w0-home'),
-      away: cmPath(extra.name, 'w0-away'),
+      home: configMapPath(world.ns, 'w0-home'),
+      away: configMapPath(extra.name, 'w0-away'),
       space: `/api/v1/namespaces/${space}`,
     };
     const before: Record<string, ObjectView> = {};
@@ -286,7 +233,7 @@ describe('node drift: children repaired from the watches', () => {
   });
 
   it('N12 an object whose desired-hash annotation someone else changed is applied again, restoring the fields Lynq sets', async () => {
-    const path = cmPath(world.ns, 'w0-home');
+    const path = configMapPath(world.ns, 'w0-home');
     const live = await getObject(world, path);
     assert.ok(live, 'the object exists');
     const hash = live.metadata.annotations?.['lynq.sh/desired-hash'];

@@ -2,154 +2,46 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lynqPath } from '../fixtures/lynq-paths.js';
 import { eventually } from '../harness/eventually.js';
 import { startOperator, type OperatorProcess } from '../harness/operator-process.js';
-import { auditEvents, createTestNamespace, type AuditEvent } from '../harness/test-env.js';
-import { create, hubBody, listNodes, mergePatch, openWorld, type World } from './forms-world.js';
-
-interface ResourceView {
-  id: string;
-  state: string;
-  reason?: string;
-  message?: string;
-}
-
-interface NodeStatusView {
-  phase?: string;
-  observedGeneration?: number;
-  skippedResourceIds?: string[];
-  appliedResources?: { id: string; name: string; namespace?: string; level: number }[];
-  resources?: ResourceView[];
-  conditions?: { type: string; status: string; reason: string }[];
-}
-
-interface ObjectView {
-  metadata: {
-    name: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: { kind: string; name: string }[];
-    deletionTimestamp?: string;
-  };
-  data?: Record<string, string>;
-}
-
-interface NodeObject {
-  metadata: { name: string; generation?: number };
-  spec: { uid: string; templateRef: string; revision?: string };
-  status?: NodeStatusView;
-}
-
-const cmPath = (ns: string, name = '') =>
-  `/api/v1/namespaces/${ns}/configmaps${name === '' ? '' : `/${name}`}`;
-
-const getObject = async (world: World, path: string): Promise<ObjectView | undefined> => {
-  const res = await world.request({ method: 'GET', path });
-  return res.status === 200 ? (res.body as ObjectView) : undefined;
-};
-
-const getNode = async (world: World, name: string): Promise<NodeObject | undefined> => {
-  const res = await world.request({ method: 'GET', path: lynqPath('lynqnodes', world.ns, name) });
-  return res.status === 200 ? (res.body as NodeObject) : undefined;
-};
-
-const nodeOf = async (world: World, form: string, uid: string) =>
-  eventually(`node of ${form} for ${uid}`, async () =>
-    (await listNodes(world, form)).find((n) => n.spec.uid === uid && n.spec.revision !== undefined),
-  );
-
-/** The node's status once `accept` holds for it. */
-const statusWhen = async (
-  world: World,
-  name: string,
-  what: string,
-  accept: (s: NodeStatusView, node: NodeObject) => boolean,
-  timeoutMs?: number,
-): Promise<NodeStatusView> =>
-  eventually(
-    what,
-    async () => {
-      const node = await getNode(world, name);
-      const s = node?.status;
-      return node !== undefined && s !== undefined && accept(s, node) ? s : undefined;
-    },
-    timeoutMs,
-  );
-
-const resourceOf = (s: NodeStatusView, id: string): ResourceView | undefined =>
-  s.resources?.find((r) => r.id === id);
+import { auditEvents, createTestNamespace } from '../harness/test-env.js';
+import { create, hubBody, mergePatch, openWorld, type World } from './forms-world.js';
+import {
+  appDeploymentEntry,
+  configMapEntry as cm,
+  formOf,
+  insertRow,
+  openWorldWithExtraNamespace,
+  scenarioHub,
+  type WorldWithExtraNamespace,
+} from './node-scenarios.js';
+import {
+  configMapPath,
+  eventsOf,
+  getConfigMap,
+  getObject,
+  nodeGone,
+  nodeOf,
+  operatorWrote,
+  resourceOf,
+  statusWhen,
+  type NodeStatusView,
+} from './node-world.js';
 
 const conditionOf = (s: NodeStatusView, type: string): string | undefined =>
   s.conditions?.find((c) => c.type === type)?.status;
 
-const eventsOf = async (
-  world: World,
-  node: string,
-): Promise<{ reason: string; message: string; count?: number }[]> => {
-  const res = await world.request({
-    method: 'GET',
-    path: `/api/v1/namespaces/${world.ns}/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${node}`)}`,
-  });
-  assert.equal(res.status, 200, res.text);
-  return (res.body as { items: { reason: string; message: string; count?: number }[] }).items;
-};
-
-const cm = (
-  id: string,
-  extra: Record<string, unknown> = {},
-  data: Record<string, string> = {},
-) => ({
-  id,
-  nameTemplate: `{{ uid }}-${id}`,
-  ...extra,
-  spec: { apiVersion: 'v1', kind: 'ConfigMap', data: { id, ...data } },
-});
-
-const formOf = (world: World, name: string, hubId: string, spec: Record<string, unknown>) => ({
-  apiVersion: 'operator.lynq.sh/v1',
-  kind: 'LynqForm',
-  metadata: { name, namespace: world.ns },
-  spec: { hubId, ...spec },
-});
-
-/** A hub reading its own table (same columns as `rows`), so each scenario has its own rows. */
-const scenarioHub = async (world: World, hub: string): Promise<void> => {
-  await world.db.connection.query(`CREATE TABLE \`${hub}\` LIKE \`rows\``);
-  await create(world, 'lynqhubs', await hubBody(world, hub, { table: hub }));
-};
-
-const insertRow = async (world: World, table: string, id: string, plan = 'pro') => {
-  await world.db.connection.query(`INSERT INTO \`${table}\` (id, active, plan) VALUES (?, 1, ?)`, [
-    id,
-    plan,
-  ]);
-};
-
-const isWrite = (e: AuditEvent) => !['get', 'list', 'watch'].includes(e.verb);
-const succeeded = (e: AuditEvent) => (e.responseStatus?.code ?? 0) < 400;
-
 describe('node actor: dependency graphs, policies, conflicts, targets', () => {
+  let opened: WorldWithExtraNamespace;
   let world: World;
-  let operator: OperatorProcess;
-  let extra: { name: string; remove: () => Promise<void> };
+  let extra: WorldWithExtraNamespace['extra'];
   before(async () => {
-    [world, extra] = await Promise.all([
-      openWorld('node-policies'),
-      createTestNamespace('policies-extra'),
-    ]);
     // The same operator, with one extra allowed target namespace (N16).
-    await world.operator.stop();
-    operator = await startOperator({
-      namespace: world.ns,
-      extraArgs: ['--allowed-namespaces', extra.name],
-    });
+    opened = await openWorldWithExtraNamespace('node-policies', 'policies-extra');
+    ({ world, extra } = opened);
   });
   after(async () => {
-    const code = await operator.stop();
-    if (code !== 0)
-      process.stderr.write(`operator exited ${String(code)}:\n${operator.output().slice(-4000)}\n`);
-    await Promise.all([world.close(), extra.remove()]);
+    await opened.close();
   });
 
   it('N1 N2 chain, fan-in and diamond dependencies are applied level by level', async () => {
@@ -196,12 +88,11 @@ describe('node actor: dependency graphs, policies, conflicts, targets', () => {
     });
     const creates = await auditEvents(
       (e) =>
-        e.user.username === 'lynq-operator' &&
+        operatorWrote(e) &&
         e.verb === 'create' &&
         e.objectRef?.resource === 'configmaps' &&
         e.objectRef.namespace === world.ns &&
-        (e.objectRef.name ?? '').startsWith('g0-') &&
-        succeeded(e),
+        (e.objectRef.name ?? '').startsWith('g0-'),
     );
     const createdAt = new Map(
       creates.map((e) => [(e.objectRef?.name ?? '').slice(3), e.requestReceivedTimestamp]),
@@ -253,10 +144,10 @@ describe('node actor: dependency graphs, policies, conflicts, targets', () => {
     assert.equal(resourceOf(status, 'skipped')?.reason, 'DependencySkipped');
     assert.equal(resourceOf(status, 'cascade')?.reason, 'DependencySkipped');
     assert.equal(resourceOf(status, 'proceed')?.state, resourceOf(status, 'fine')?.state);
-    assert.ok(await getObject(world, cmPath(world.ns, 'g0-proceed')), 'proceed is applied anyway');
-    assert.ok(await getObject(world, cmPath(world.ns, 'g0-fine')));
+    assert.ok(await getConfigMap(world, 'g0-proceed'), 'proceed is applied anyway');
+    assert.ok(await getConfigMap(world, 'g0-fine'));
     for (const absent of ['g0-broken', 'g0-skipped', 'g0-cascade']) {
-      assert.equal(await getObject(world, cmPath(world.ns, absent)), undefined, absent);
+      assert.equal(await getConfigMap(world, absent), undefined, absent);
     }
     assert.match(resourceOf(status, 'skipped')?.message ?? '', /"broken"/);
     assert.match(resourceOf(status, 'cascade')?.message ?? '', /"skipped"/);
@@ -284,15 +175,13 @@ describe('node actor: dependency graphs, policies, conflicts, targets', () => {
     await insertRow(world, 'once', 'o0');
     const node = await nodeOf(world, 'policy', 'o0');
     await statusWhen(world, node.metadata.name, 'policy node Ready', (s) => s.phase === 'Ready');
-    const first = await getObject(world, cmPath(world.ns, 'o0-once'));
+    const first = await getConfigMap(world, 'o0-once');
     assert.equal(first?.data?.['version'], 'v1');
     assert.equal(first.metadata.annotations?.['lynq.sh/created-once'], 'true');
 
     await mergePatch(world, 'lynqforms', 'policy', { spec: body('v2').spec });
     await eventually('WhenNeeded object updated', async () =>
-      (await getObject(world, cmPath(world.ns, 'o0-needed')))?.data?.['version'] === 'v2'
-        ? true
-        : undefined,
+      (await getConfigMap(world, 'o0-needed'))?.data?.['version'] === 'v2' ? true : undefined,
     );
     await statusWhen(
       world,
@@ -300,7 +189,7 @@ describe('node actor: dependency graphs, policies, conflicts, targets', () => {
       'policy node Ready at the new generation',
       (s, n) => s.phase === 'Ready' && s.observedGeneration === n.metadata.generation,
     );
-    const kept = await getObject(world, cmPath(world.ns, 'o0-once'));
+    const kept = await getConfigMap(world, 'o0-once');
     assert.equal(kept?.data?.['version'], 'v1', 'the Once object is never updated');
   });
 
@@ -309,7 +198,7 @@ describe('node actor: dependency graphs, policies, conflicts, targets', () => {
     for (const name of ['c0-stuck', 'c0-force']) {
       const res = await world.request({
         method: 'POST',
-        path: cmPath(world.ns),
+        path: configMapPath(world.ns),
         body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { owner: 'test' } },
       });
       assert.equal(res.status, 201, res.text);
@@ -345,11 +234,11 @@ describe('node actor: dependency graphs, policies, conflicts, targets', () => {
     assert.equal(resourceOf(stuckStatus, 'stuck')?.reason, 'ResourceConflict');
     assert.equal(conditionOf(stuckStatus, 'Conflicted'), 'True');
     assert.equal(conditionOf(stuckStatus, 'Degraded'), 'True');
-    const stuck = await getObject(world, cmPath(world.ns, 'c0-stuck'));
+    const stuck = await getConfigMap(world, 'c0-stuck');
     assert.deepEqual(stuck?.data, { owner: 'test' }, 'Stuck leaves the object untouched');
     assert.equal(stuck.metadata.labels?.['lynq.sh/node'], undefined);
     const forced = await eventually('Force took the object over', async () => {
-      const o = await getObject(world, cmPath(world.ns, 'c0-force'));
+      const o = await getConfigMap(world, 'c0-force');
       return o?.metadata.labels?.['lynq.sh/node'] === claim.metadata.name ? o : undefined;
     });
     assert.equal(forced.data?.['id'], 'force');
@@ -362,7 +251,7 @@ describe('node actor: dependency graphs, policies, conflicts, targets', () => {
     const a = await nodeOf(world, 'dup-a', 'c0');
     const b = await nodeOf(world, 'dup-b', 'c0');
     const holder = await eventually('shared object held', async () => {
-      const o = await getObject(world, cmPath(world.ns, 'c0-shared'));
+      const o = await getConfigMap(world, 'c0-shared');
       return o?.metadata.labels?.['lynq.sh/node'];
     });
     assert.ok([a.metadata.name, b.metadata.name].includes(holder), holder);
@@ -377,7 +266,10 @@ describe('node actor: dependency graphs, policies, conflicts, targets', () => {
     await statusWhen(world, holder, 'the holder is Ready', (s) => s.phase === 'Ready');
 
     // Stuck recovers once the pre-existing object is gone (while we watch the shared one).
-    const del = await world.request({ method: 'DELETE', path: cmPath(world.ns, 'c0-stuck') });
+    const del = await world.request({
+      method: 'DELETE',
+      path: configMapPath(world.ns, 'c0-stuck'),
+    });
     assert.equal(del.status, 200, del.text);
     await statusWhen(
       world,
@@ -386,7 +278,7 @@ describe('node actor: dependency graphs, policies, conflicts, targets', () => {
       (s) => s.phase === 'Ready',
       180_000,
     );
-    const recovered = await getObject(world, cmPath(world.ns, 'c0-stuck'));
+    const recovered = await getConfigMap(world, 'c0-stuck');
     assert.equal(recovered?.metadata.labels?.['lynq.sh/node'], claim.metadata.name);
     assert.equal(recovered.data?.['id'], 'stuck');
 
@@ -397,20 +289,18 @@ describe('node actor: dependency graphs, policies, conflicts, targets', () => {
     await sleep(120_000);
     const writes = await auditEvents(
       (e) =>
-        e.user.username === 'lynq-operator' &&
+        operatorWrote(e) &&
         e.objectRef?.resource === 'configmaps' &&
         e.objectRef.namespace === world.ns &&
         e.objectRef.name === 'c0-shared' &&
-        e.requestReceivedTimestamp >= since &&
-        isWrite(e) &&
-        succeeded(e),
+        e.requestReceivedTimestamp >= since,
     );
     assert.deepEqual(
       writes.map((e) => e.verb),
       ['create'],
       'one write to the shared object, none after it',
     );
-    const still = await getObject(world, cmPath(world.ns, 'c0-shared'));
+    const still = await getConfigMap(world, 'c0-shared');
     assert.equal(still?.metadata.labels?.['lynq.sh/node'], holder, 'the holder never changed');
   });
 
@@ -447,9 +337,9 @@ describe('node actor: dependency graphs, policies, conflicts, targets', () => {
         ['home', 'away', 'space'].every((id) => resourceOf(s, id)?.state === 'Ready'),
     );
     assert.equal(resourceOf(status, 'denied')?.reason, 'TargetNotAllowed');
-    assert.equal(await getObject(world, cmPath('default', 't0-denied')), undefined);
+    assert.equal(await getConfigMap(world, 't0-denied', 'default'), undefined);
 
-    const away = await getObject(world, cmPath(extra.name, 't0-away'));
+    const away = await getConfigMap(world, 't0-away', extra.name);
     assert.ok(away, 'the object in the allowed extra namespace is applied');
     assert.equal(away.metadata.labels?.['lynq.sh/node'], node.metadata.name);
     assert.equal(away.metadata.labels['lynq.sh/node-namespace'], world.ns);
@@ -463,17 +353,13 @@ describe('node actor: dependency graphs, policies, conflicts, targets', () => {
       undefined,
       'no owner reference on a cluster-scoped object',
     );
-    const home = await getObject(world, cmPath(world.ns, 't0-home'));
+    const home = await getConfigMap(world, 't0-home');
     assert.equal(home?.metadata.ownerReferences?.[0]?.name, node.metadata.name);
 
     await world.db.connection.query("UPDATE `targets` SET active = 0 WHERE id = 't0'");
-    await eventually(
-      'targets node gone',
-      async () => ((await getNode(world, node.metadata.name)) === undefined ? true : undefined),
-      180_000,
-    );
-    assert.equal(await getObject(world, cmPath(extra.name, 't0-away')), undefined, 'away deleted');
-    assert.equal(await getObject(world, cmPath(world.ns, 't0-home')), undefined, 'home deleted');
+    await nodeGone(world, node.metadata.name, 'targets node gone', 180_000);
+    assert.equal(await getConfigMap(world, 't0-away', extra.name), undefined, 'away deleted');
+    assert.equal(await getConfigMap(world, 't0-home'), undefined, 'home deleted');
     await eventually(
       'namespace deleted',
       async () => {
@@ -498,26 +384,7 @@ describe('namespace deletion with nodes', () => {
         'lynqforms',
         formOf(world, 'web', 'hub', {
           configMaps: [cm('config'), cm('keep', { deletionPolicy: 'Retain' })],
-          deployments: [
-            {
-              id: 'app',
-              nameTemplate: '{{ uid }}-app',
-              dependIds: ['config'],
-              waitForReady: false,
-              spec: {
-                apiVersion: 'apps/v1',
-                kind: 'Deployment',
-                spec: {
-                  replicas: 1,
-                  selector: { matchLabels: { app: '{{ uid }}' } },
-                  template: {
-                    metadata: { labels: { app: '{{ uid }}' } },
-                    spec: { containers: [{ name: 'app', image: 'registry.invalid/app:1' }] },
-                  },
-                },
-              },
-            },
-          ],
+          deployments: [appDeploymentEntry],
         }),
       );
       for (const uid of ['n0', 'n1']) {
@@ -590,7 +457,7 @@ describe('operator allow-lists from the environment', () => {
       );
       assert.equal(resourceOf(status, 'config')?.reason, 'TargetNotAllowed');
       assert.match(resourceOf(status, 'config')?.message ?? '', /\/ConfigMap/);
-      assert.equal(await getObject(world, cmPath(world.ns, 'e0-config')), undefined);
+      assert.equal(await getConfigMap(world, 'e0-config'), undefined);
       const svc = await getObject(world, `/api/v1/namespaces/${extra.name}/services/e0-svc`);
       assert.equal(svc?.metadata.labels?.['lynq.sh/node'], node.metadata.name);
     } finally {

@@ -3,40 +3,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { lynqPath } from '../fixtures/lynq-paths.js';
 import { eventually } from '../harness/eventually.js';
-import {
-  create,
-  hubBody,
-  insertRows,
-  listNodes,
-  openWorld,
-  type Condition,
-  type World,
-} from './forms-world.js';
-
-interface NodeStatusView {
-  phase?: string;
-  phaseReason?: string;
-  transitions?: { from: string; to: string; event: string }[];
-  appliedResources?: { id: string }[];
-  resources?: { id: string; state: string; reason?: string; message?: string }[];
-  conditions?: Condition[];
-}
+import { create, hubBody, insertRows, listNodes, openWorld, type World } from './forms-world.js';
+import { configMapEntry as configMap, formOf } from './node-scenarios.js';
+import { configMapPath, nodeStatus, type NodeStatusView } from './node-world.js';
 
 const hold = 'example.com/hold';
-
-const configMap = (id: string) => ({
-  id,
-  nameTemplate: `{{ uid }}-${id}`,
-  spec: { apiVersion: 'v1', kind: 'ConfigMap', data: { id } },
-});
-
-const nodeStatus = async (world: World, name: string): Promise<NodeStatusView | undefined> => {
-  const res = await world.request({ method: 'GET', path: lynqPath('lynqnodes', world.ns, name) });
-  return res.status === 200 ? ((res.body as { status?: NodeStatusView }).status ?? {}) : undefined;
-};
-
-const configMapPath = (world: World, name: string) =>
-  `/api/v1/namespaces/${world.ns}/configmaps/${name}`;
 
 const condition = (status: NodeStatusView | undefined, type: string) =>
   status?.conditions?.find((c) => c.type === type);
@@ -47,12 +18,11 @@ describe('node progress: waiting on a foreign finalizer, triggers in status', ()
     world = await openWorld('node-progress');
     await insertRows(world, 1, 'p');
     await create(world, 'lynqhubs', await hubBody(world, 'hub'));
-    await create(world, 'lynqforms', {
-      apiVersion: 'operator.lynq.sh/v1',
-      kind: 'LynqForm',
-      metadata: { name: 'web', namespace: world.ns },
-      spec: { hubId: 'hub', configMaps: [configMap('main'), configMap('extra')] },
-    });
+    await create(
+      world,
+      'lynqforms',
+      formOf(world, 'web', 'hub', { configMaps: [configMap('main'), configMap('extra')] }),
+    );
   });
   after(async () => {
     await world.close();
@@ -78,7 +48,7 @@ describe('node progress: waiting on a foreign finalizer, triggers in status', ()
     }
 
     // Someone else's finalizer on the object that is about to leave the form.
-    const extra = configMapPath(world, 'p0-extra');
+    const extra = configMapPath(world.ns, 'p0-extra');
     const added = await world.request({
       method: 'PATCH',
       path: extra,

@@ -1,28 +1,18 @@
 // A node over its render budget on the real API server and MariaDB: it fails alone with RenderBudgetExceeded, and renders again when its row changes (T5, N14).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { lynqPath } from '../fixtures/lynq-paths.js';
 import { eventually } from '../harness/eventually.js';
 import { kubectl } from '../harness/test-env.js';
-import { create, hubBody, listNodes, openWorld, type World } from './forms-world.js';
-
-interface NodeStatusView {
-  phase?: string;
-  observedGeneration?: number;
-  resources?: { id: string; state: string; reason?: string; message?: string }[];
-  conditions?: { type: string; status: string; reason: string; message?: string }[];
-}
+import { create, hubBody, openWorld, type World } from './forms-world.js';
+import { formOf } from './node-scenarios.js';
+import { getConfigMap, kubectlWaitReady, nodeOf, nodeStatus } from './node-world.js';
 
 /**
  * One ConfigMap and a dependant. Plan `huge` renders 5 MB, over the 4 MiB output budget per
  * node; any other plan renders a few bytes.
  */
-const budgetForm = (world: World) => ({
-  apiVersion: 'operator.lynq.sh/v1',
-  kind: 'LynqForm',
-  metadata: { name: 'budget', namespace: world.ns },
-  spec: {
-    hubId: 'hub',
+const budgetForm = (world: World) =>
+  formOf(world, 'budget', 'hub', {
     configMaps: [
       {
         id: 'config',
@@ -42,30 +32,7 @@ const budgetForm = (world: World) => ({
         spec: { apiVersion: 'v1', kind: 'ConfigMap', data: { a: 'b' } },
       },
     ],
-  },
-});
-
-const nodeOf = async (world: World, uid: string) =>
-  eventually(`node for ${uid}`, async () =>
-    (await listNodes(world, 'budget')).find(
-      (n) => n.spec.uid === uid && n.spec.revision !== undefined,
-    ),
-  );
-
-const nodeStatus = async (world: World, name: string): Promise<NodeStatusView | undefined> => {
-  const res = await world.request({ method: 'GET', path: lynqPath('lynqnodes', world.ns, name) });
-  return res.status === 200 ? ((res.body as { status?: NodeStatusView }).status ?? {}) : undefined;
-};
-
-const configMapData = async (world: World, name: string) => {
-  const res = await world.request({
-    method: 'GET',
-    path: `/api/v1/namespaces/${world.ns}/configmaps/${name}`,
   });
-  return res.status === 200
-    ? ((res.body as { data?: Record<string, string> }).data ?? {})
-    : undefined;
-};
 
 describe('node render budget', () => {
   let world: World;
@@ -82,19 +49,12 @@ describe('node render budget', () => {
   });
 
   it('T5 N14 a node over its output budget fails every resource with RenderBudgetExceeded naming the limit; the other node is Ready', async () => {
-    const small = await nodeOf(world, 'small');
-    const wait = await kubectl([
-      'wait',
-      '-n',
-      world.ns,
-      '--for=condition=Ready',
-      `lynqnode/${small.metadata.name}`,
-      '--timeout=120s',
-    ]);
+    const small = await nodeOf(world, 'budget', 'small');
+    const wait = await kubectlWaitReady(world, small.metadata.name);
     assert.equal(wait.code, 0, wait.stderr);
-    assert.equal((await configMapData(world, 'small-config'))?.['v'], 'pro');
+    assert.equal((await getConfigMap(world, 'small-config'))?.data?.['v'], 'pro');
 
-    const big = await nodeOf(world, 'big');
+    const big = await nodeOf(world, 'budget', 'big');
     const status = await eventually('big node Degraded', async () => {
       const s = await nodeStatus(world, big.metadata.name);
       return s?.phase === 'Degraded' ? s : undefined;
@@ -110,7 +70,7 @@ describe('node render budget', () => {
     const degraded = status.conditions?.find((c) => c.type === 'Degraded');
     assert.equal(degraded?.status, 'True');
     assert.equal(degraded.reason, 'RenderBudgetExceeded');
-    assert.equal(await configMapData(world, 'big-config'), undefined, 'nothing was applied');
+    assert.equal(await getConfigMap(world, 'big-config'), undefined, 'nothing was applied');
 
     const described = await kubectl(['describe', 'lynqnode', '-n', world.ns, big.metadata.name]);
     assert.equal(described.code, 0, described.stderr);
@@ -118,20 +78,13 @@ describe('node render budget', () => {
   });
 
   it('T5 N1 the node renders again once its row changes, and becomes Ready', async () => {
-    const big = await nodeOf(world, 'big');
+    const big = await nodeOf(world, 'budget', 'big');
     await world.db.connection.query("UPDATE `rows` SET plan = 'lite' WHERE id = 'big'");
     const wait = await eventually('big config applied', async () =>
-      (await configMapData(world, 'big-config'))?.['v'] === 'lite' ? true : undefined,
+      (await getConfigMap(world, 'big-config'))?.data?.['v'] === 'lite' ? true : undefined,
     );
     assert.equal(wait, true);
-    const ready = await kubectl([
-      'wait',
-      '-n',
-      world.ns,
-      '--for=condition=Ready',
-      `lynqnode/${big.metadata.name}`,
-      '--timeout=120s',
-    ]);
+    const ready = await kubectlWaitReady(world, big.metadata.name);
     assert.equal(ready.code, 0, ready.stderr);
     const status = await nodeStatus(world, big.metadata.name);
     assert.deepEqual(

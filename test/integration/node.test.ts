@@ -6,40 +6,12 @@ import { eventually } from '../harness/eventually.js';
 import { startOperator, type OperatorProcess } from '../harness/operator-process.js';
 import { auditEvents, kubectl } from '../harness/test-env.js';
 import { create, hubBody, insertRows, listNodes, openWorld, type World } from './forms-world.js';
-
-interface NodeStatusView {
-  phase?: string;
-  observedGeneration?: number;
-  readySummary?: string;
-  skippedResourceIds?: string[];
-  appliedResources?: {
-    id: string;
-    kind: string;
-    name: string;
-    level: number;
-    deletionPolicy: string;
-  }[];
-  resources?: { id: string; state: string; reason?: string; message?: string }[];
-  conditions?: { type: string; status: string; reason: string }[];
-}
-
-interface ObjectView {
-  metadata: {
-    name: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: { kind: string; name: string }[];
-  };
-  data?: Record<string, string>;
-}
+import { appDeploymentEntry, formOf } from './node-scenarios.js';
+import { getConfigMap, getObject, kubectlWaitReady, nodeOf, nodeStatus } from './node-world.js';
 
 /** CM + Service + Deployment (waitForReady false) and a retained CM, in two levels. */
-const webForm = (world: World) => ({
-  apiVersion: 'operator.lynq.sh/v1',
-  kind: 'LynqForm',
-  metadata: { name: 'web', namespace: world.ns },
-  spec: {
-    hubId: 'hub',
+const webForm = (world: World) =>
+  formOf(world, 'web', 'hub', {
     configMaps: [
       {
         id: 'config',
@@ -65,36 +37,12 @@ const webForm = (world: World) => ({
         },
       },
     ],
-    deployments: [
-      {
-        id: 'app',
-        nameTemplate: '{{ uid }}-app',
-        dependIds: ['config'],
-        waitForReady: false,
-        spec: {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          spec: {
-            replicas: 1,
-            selector: { matchLabels: { app: '{{ uid }}' } },
-            template: {
-              metadata: { labels: { app: '{{ uid }}' } },
-              spec: { containers: [{ name: 'app', image: 'registry.invalid/app:1' }] },
-            },
-          },
-        },
-      },
-    ],
-  },
-});
+    deployments: [appDeploymentEntry],
+  });
 
 /** One good CM, one CM with an undefined variable, and a dependant of the broken one. */
-const badForm = (world: World) => ({
-  apiVersion: 'operator.lynq.sh/v1',
-  kind: 'LynqForm',
-  metadata: { name: 'bad', namespace: world.ns },
-  spec: {
-    hubId: 'hub',
+const badForm = (world: World) =>
+  formOf(world, 'bad', 'hub', {
     configMaps: [
       {
         id: 'good',
@@ -113,34 +61,10 @@ const badForm = (world: World) => ({
         spec: { apiVersion: 'v1', kind: 'ConfigMap', data: { a: 'b' } },
       },
     ],
-  },
-});
-
-const nodeOf = async (world: World, form: string, uid: string) =>
-  eventually(`node of ${form} for ${uid}`, async () =>
-    (await listNodes(world, form)).find((n) => n.spec.uid === uid && n.spec.revision !== undefined),
-  );
-
-const nodeStatus = async (world: World, name: string): Promise<NodeStatusView | undefined> => {
-  const res = await world.request({ method: 'GET', path: lynqPath('lynqnodes', world.ns, name) });
-  return res.status === 200 ? ((res.body as { status?: NodeStatusView }).status ?? {}) : undefined;
-};
-
-const getObject = async (
-  world: World,
-  path: string,
-  name: string,
-): Promise<ObjectView | undefined> => {
-  const res = await world.request({
-    method: 'GET',
-    path: `${path.replace('{ns}', world.ns)}/${name}`,
   });
-  return res.status === 200 ? (res.body as ObjectView) : undefined;
-};
 
-const configMaps = '/api/v1/namespaces/{ns}/configmaps';
-const services = '/api/v1/namespaces/{ns}/services';
-const deployments = '/apis/apps/v1/namespaces/{ns}/deployments';
+const getService = async (world: World, name: string) =>
+  getObject(world, `/api/v1/namespaces/${world.ns}/services/${name}`);
 
 describe('node actor: render, apply, status, restart, deletion', () => {
   let world: World;
@@ -159,21 +83,14 @@ describe('node actor: render, apply, status, restart, deletion', () => {
 
   it('N1 N4 O2 a row becomes a ConfigMap, a Service and a Deployment (waitForReady false), and kubectl wait --for=condition=Ready succeeds', async () => {
     const node = await nodeOf(world, 'web', 'r0');
-    const wait = await kubectl([
-      'wait',
-      '-n',
-      world.ns,
-      '--for=condition=Ready',
-      `lynqnode/${node.metadata.name}`,
-      '--timeout=120s',
-    ]);
+    const wait = await kubectlWaitReady(world, node.metadata.name);
     assert.equal(wait.code, 0, wait.stderr);
-    const config = await getObject(world, configMaps, 'r0-config');
+    const config = await getConfigMap(world, 'r0-config');
     assert.equal(config?.data?.['plan'], 'pro');
     assert.equal(config.metadata.labels?.['lynq.sh/node'], node.metadata.name);
     assert.equal(config.metadata.ownerReferences?.[0]?.kind, 'LynqNode');
-    assert.ok(await getObject(world, services, 'r0-svc'));
-    assert.ok(await getObject(world, deployments, 'r0-app'));
+    assert.ok(await getService(world, 'r0-svc'));
+    assert.ok(await getObject(world, `/apis/apps/v1/namespaces/${world.ns}/deployments/r0-app`));
     const status = await nodeStatus(world, node.metadata.name);
     assert.equal(status?.phase, 'Ready');
     assert.equal(status.readySummary, '4/4');
@@ -194,9 +111,9 @@ describe('node actor: render, apply, status, restart, deletion', () => {
       const s = await nodeStatus(world, node.metadata.name);
       return s?.phase === 'Degraded' ? s : undefined;
     });
-    assert.ok(await getObject(world, configMaps, 'r0-good'), 'the good resource is applied');
-    assert.equal(await getObject(world, configMaps, 'r0-broken'), undefined);
-    assert.equal(await getObject(world, configMaps, 'r0-after'), undefined);
+    assert.ok(await getConfigMap(world, 'r0-good'), 'the good resource is applied');
+    assert.equal(await getConfigMap(world, 'r0-broken'), undefined);
+    assert.equal(await getConfigMap(world, 'r0-after'), undefined);
     assert.deepEqual(status.skippedResourceIds, ['after-broken']);
     const broken = status.resources?.find((r) => r.id === 'broken');
     assert.equal(broken?.reason, 'TemplateRenderError');
@@ -223,14 +140,7 @@ describe('node actor: render, apply, status, restart, deletion', () => {
       "INSERT INTO `rows` (id, active, plan) VALUES ('r1', 1, 'pro')",
     );
     const fresh = await nodeOf(world, 'web', 'r1');
-    const wait = await kubectl([
-      'wait',
-      '-n',
-      world.ns,
-      '--for=condition=Ready',
-      `lynqnode/${fresh.metadata.name}`,
-      '--timeout=120s',
-    ]);
+    const wait = await kubectlWaitReady(world, fresh.metadata.name);
     assert.equal(wait.code, 0, wait.stderr);
     const writes = await auditEvents(
       (e) =>
@@ -255,18 +165,9 @@ describe('node actor: render, apply, status, restart, deletion', () => {
     const node = await nodeOf(world, 'web', 'r1');
     await world.db.connection.query("UPDATE `rows` SET plan = 'max' WHERE id = 'r1'");
     await eventually('r1 config updated', async () =>
-      (await getObject(world, configMaps, 'r1-config'))?.data?.['plan'] === 'max'
-        ? true
-        : undefined,
+      (await getConfigMap(world, 'r1-config'))?.data?.['plan'] === 'max' ? true : undefined,
     );
-    const wait = await kubectl([
-      'wait',
-      '-n',
-      world.ns,
-      '--for=condition=Ready',
-      `lynqnode/${node.metadata.name}`,
-      '--timeout=120s',
-    ]);
+    const wait = await kubectlWaitReady(world, node.metadata.name);
     assert.equal(wait.code, 0, wait.stderr);
 
     // Drop the Service from the form: the node deletes it and stops recording it.
@@ -278,7 +179,7 @@ describe('node actor: render, apply, status, restart, deletion', () => {
     });
     assert.equal(res.status, 200, res.text);
     await eventually('r1 service deleted', async () =>
-      (await getObject(world, services, 'r1-svc')) === undefined ? true : undefined,
+      (await getService(world, 'r1-svc')) === undefined ? true : undefined,
     );
     const status = await eventually('r1 no longer records svc', async () => {
       const s = await nodeStatus(world, node.metadata.name);
@@ -287,7 +188,7 @@ describe('node actor: render, apply, status, restart, deletion', () => {
         : undefined;
     });
     assert.equal(status.readySummary, '3/3');
-    assert.ok(await getObject(world, configMaps, 'r1-config'));
+    assert.ok(await getConfigMap(world, 'r1-config'));
   });
 
   it('N9 N10 a deactivated row: Delete resources are deleted by the node before it goes, Retain is released with markers and its data', async () => {
@@ -299,8 +200,8 @@ describe('node actor: render, apply, status, restart, deletion', () => {
         ? undefined
         : true,
     );
-    assert.equal(await getObject(world, configMaps, 'r0-config'), undefined);
-    assert.equal(await getObject(world, services, 'r0-svc'), undefined);
+    assert.equal(await getConfigMap(world, 'r0-config'), undefined);
+    assert.equal(await getService(world, 'r0-svc'), undefined);
     const deletes = await auditEvents(
       (e) =>
         e.user.username === 'lynq-operator' &&
@@ -315,7 +216,7 @@ describe('node actor: render, apply, status, restart, deletion', () => {
       ['r0-app', 'r0-config'],
       'the node deleted its Delete resources itself',
     );
-    const kept = await getObject(world, configMaps, 'r0-keep');
+    const kept = await getConfigMap(world, 'r0-keep');
     assert.ok(kept, 'the Retain resource stays');
     assert.equal(kept.data?.['precious'], 'yes');
     assert.equal(kept.metadata.labels?.['lynq.sh/orphaned'], 'true');
