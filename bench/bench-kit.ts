@@ -26,10 +26,18 @@ export const cpuMillis = (pid: number): number => {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 };
 
-export const peakRssMb = (pid: number): number => {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+const statusMb = (pid: number, field: string): number => {
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(
+    readFileSync(`/proc/${pid}/status`, 'utf8'),
+  );
   return Number(match?.[1] ?? '0') / 1024;
 };
+
+/** The most memory the process ever held (VmHWM). */
+export const peakRssMb = (pid: number): number => statusMb(pid, 'VmHWM');
+
+/** The memory the process holds now (VmRSS). */
+export const rssMb = (pid: number): number => statusMb(pid, 'VmRSS');
 
 /** Every request of the operator's user completed since `since` (the audit log logs writes only). */
 export const operatorWrites = (auditLog: string, since: number): AuditEvent[] =>

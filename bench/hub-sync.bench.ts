@@ -8,6 +8,7 @@ import {
   cpuMillis,
   operatorWrites,
   peakRssMb,
+  rssMb,
   say,
   withBenchWorld,
 } from './bench-kit.js';
@@ -80,6 +81,7 @@ const main = (): Promise<void> =>
       'steady window',
       `${steadySeconds} s, ${syncLines.length} syncs of ${syncIntervalSeconds} s`,
     );
+    say('operator RSS after the steady window', `${rssMb(pid).toFixed(0)} MB`);
     say('steady writes (target 0)', `${steadyWrites.length} (${byKind(steadyWrites)})`);
     say(
       'operator CPU per unchanged sync (target < 200 ms)',

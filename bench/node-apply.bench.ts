@@ -9,6 +9,7 @@ import {
   log,
   operatorWrites,
   peakRssMb,
+  rssMb,
   say,
   withBenchWorld,
 } from './bench-kit.js';
@@ -141,6 +142,7 @@ const main = (): Promise<void> =>
       `${((steadyCpu / steadyWall) * 100).toFixed(2)} % (${(steadyCpu / 1000).toFixed(1)} s CPU)`,
     );
     say('operator peak RSS at the end', `${peakRssMb(pid).toFixed(0)} MB`);
+    say('operator RSS at the end', `${rssMb(pid).toFixed(0)} MB`);
   });
 
 main().catch((err: unknown) => {
