@@ -14,6 +14,8 @@ export interface OperatorConfig {
   readonly statusMinIntervalMs: number;
   /** How long a first status change waits for the ones that follow it (DESIGN 3). */
   readonly statusGatherMs: number;
+  /** API requests in flight at once, watches not counted (SPEC P4). */
+  readonly maxRequestsInFlight: number;
   /** Port of /healthz, /readyz and /metrics; 0 = pick a free port, -1 = none. */
   readonly healthPort: number;
   /** Target namespaces besides the node's own (SPEC N16); `*` allows all. Default: none. */
@@ -81,6 +83,11 @@ export const readOperatorConfig = (
       'status-gather-ms',
       flagOf(args, 'status-gather-ms') ?? env['LYNQ_STATUS_GATHER_MS'],
       300,
+    ),
+    maxRequestsInFlight: numberOf(
+      'max-requests-in-flight',
+      flagOf(args, 'max-requests-in-flight') ?? env['LYNQ_MAX_REQUESTS_IN_FLIGHT'],
+      32,
     ),
     healthPort: numberOf(
       'health-port',

@@ -30,6 +30,7 @@ import {
   removeAnnotationIfUnchanged,
 } from '../kube/guarded-metadata-patch.js';
 import { createHttpTransport } from '../kube/http-transport.js';
+import { politeTransport } from '../kube/polite-transport.js';
 import { deleteNodeUnmarked, setNodeMark } from '../kube/node-protection-mark.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { lynqCollectionPath, lynqObjectPath, secretPath } from '../kube/lynq-paths.js';
@@ -93,7 +94,9 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 export const runOperator = async (config: OperatorConfig): Promise<number> => {
   const logger = createRootLogger(config.logLevel);
   const kc = loadKubeConfig(config);
-  const transport = createHttpTransport(kc);
+  const httpTransport = createHttpTransport(kc);
+  // Every request goes through one bound and waits out 429s (SPEC P4); watches pass through.
+  const transport = politeTransport(httpTransport, { maxInFlight: config.maxRequestsInFlight });
   const client = createApiClient(transport);
   const statusWriter = createStatusWriter({
     client,
@@ -570,7 +573,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   await renderPool.stop();
   await Promise.race([statusWriter.flush(), new Promise((r) => setTimeout(r, 5_000))]);
   await datasources.close();
-  transport.close();
+  httpTransport.close();
   logger.info('Stopped');
   return 0;
 };
