@@ -136,6 +136,10 @@ export const withBenchWorld = async (
         const operator = spawn(
           process.execPath,
           [
+            // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where the operator's time goes.
+            ...(process.env['LYNQ_BENCH_OPERATOR_NODE_ARGS'] ?? '')
+              .split(' ')
+              .filter((a) => a !== ''),
             join(repoRoot(), 'dist', 'src', 'main.js'),
             'operator',
             '--kubeconfig',
@@ -162,7 +166,24 @@ export const withBenchWorld = async (
       await db.end();
     }
   } finally {
-    for (const operator of operators) operator.kill('SIGTERM');
+    // Stopped gracefully and waited for, so profiles and logs are complete.
+    await Promise.all(
+      operators.map(
+        (operator) =>
+          new Promise<void>((resolve) => {
+            if (operator.exitCode !== null || operator.signalCode !== null) {
+              resolve();
+              return;
+            }
+            const timer = setTimeout(resolve, 15_000);
+            operator.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            operator.kill('SIGTERM');
+          }),
+      ),
+    );
     await controlPlane?.stop();
     await database?.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -16,6 +16,8 @@ import {
 const rows = Number(process.env['LYNQ_BENCH_ROWS'] ?? '10000');
 const steadySeconds = Number(process.env['LYNQ_BENCH_STEADY_SECONDS'] ?? '30');
 const syncIntervalSeconds = 5;
+/** Time after the last node appears before the steady window: node actors finish their applies. */
+const settleSeconds = Number(process.env['LYNQ_BENCH_SETTLE_SECONDS'] ?? '30');
 
 const main = (): Promise<void> =>
   withBenchWorld(rows, async (world) => {
@@ -57,8 +59,8 @@ const main = (): Promise<void> =>
     const cpuCreate = cpuMillis(pid) - cpu0;
     const createWrites = operatorWrites(world.controlPlane.auditLogFile, started);
 
-    // Let the last status write and node-actor start-ups settle, then watch steady syncs.
-    await sleep((syncIntervalSeconds + 3) * 1000);
+    // Let node actors finish applying and their statuses land, then watch steady syncs.
+    await sleep(settleSeconds * 1000);
     const steadySince = Date.now();
     const logFrom = operator.output().length;
     const cpu1 = cpuMillis(pid);
