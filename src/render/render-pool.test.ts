@@ -3,12 +3,28 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRenderBatcher } from './render-batcher.js';
-import { createRenderPool, planBatches, type RenderPool } from './render-pool.js';
+import {
+  createRenderPool,
+  planBatches,
+  type RenderPool,
+  type RenderPoolOptions,
+} from './render-pool.js';
 import type { RenderNodeInput } from './render.js';
 import { isBudgetFailure, poolCodes, type ResourceEntry } from './render-types.js';
 
 /** Built next to this test in dist/: dist/test/fixtures/render/pool-functions.js. */
 const poolFunctions = new URL('../../test/fixtures/render/pool-functions.js', import.meta.url).href;
+
+/** A small pool on the test function library; each test says what it changes. */
+const testPool = (options: Partial<RenderPoolOptions> = {}): RenderPool =>
+  createRenderPool({
+    minThreads: 1,
+    maxThreads: 1,
+    idleTimeoutMs: 1_000,
+    maxOldGenerationSizeMb: 64,
+    functionsModule: poolFunctions,
+    ...options,
+  });
 
 const form: readonly ResourceEntry[] = [
   {
@@ -24,13 +40,9 @@ const nodes = (values: readonly string[]): RenderNodeInput[] =>
 describe('render pool', () => {
   let pool: RenderPool;
   before(async () => {
-    pool = createRenderPool({
-      minThreads: 1,
+    pool = testPool({
       maxThreads: 2,
-      idleTimeoutMs: 1_000,
-      maxOldGenerationSizeMb: 64,
       maxNodesPerBatch: 4,
-      functionsModule: poolFunctions,
       limits: { maxRenderMillisPerNode: 300 },
     });
     await pool.start();
@@ -142,15 +154,7 @@ describe('render pool', () => {
     ];
     // A pool of its own with a generous time limit, so that on a loaded machine the heap limit,
     // not the clock, is what stops the hog.
-    const roomy = createRenderPool({
-      minThreads: 1,
-      maxThreads: 1,
-      idleTimeoutMs: 1_000,
-      maxOldGenerationSizeMb: 64,
-      maxNodesPerBatch: 4,
-      functionsModule: poolFunctions,
-      limits: { maxRenderMillisPerNode: 60_000 },
-    });
+    const roomy = testPool({ maxNodesPerBatch: 4, limits: { maxRenderMillisPerNode: 60_000 } });
     await roomy.start();
     const results = await roomy
       .render({ revisionKey: 'r5', resources, nodes: nodes(['a', 'hog']) })
@@ -234,13 +238,11 @@ describe('render pool', () => {
 
 describe('render pool: the per-worker revision cache (T7)', () => {
   const fixed = (threads: number): RenderPool =>
-    createRenderPool({
+    testPool({
       minThreads: threads,
       maxThreads: threads,
       idleTimeoutMs: 600_000,
-      maxOldGenerationSizeMb: 64,
       maxNodesPerBatch: 2,
-      functionsModule: poolFunctions,
     });
 
   it('T7 compiles a revision once per worker, however many tasks render it', async () => {
@@ -330,14 +332,7 @@ describe('render pool: the per-worker revision cache (T7)', () => {
 
 describe('render pool behind the batcher', () => {
   it('T7 N14 nodes rendered one call each share a task, and a hanging one fails alone', async () => {
-    const pool = createRenderPool({
-      minThreads: 1,
-      maxThreads: 1,
-      idleTimeoutMs: 600_000,
-      maxOldGenerationSizeMb: 64,
-      functionsModule: poolFunctions,
-      limits: { maxRenderMillisPerNode: 300 },
-    });
+    const pool = testPool({ idleTimeoutMs: 600_000, limits: { maxRenderMillisPerNode: 300 } });
     await pool.start();
     try {
       const batcher = createRenderBatcher(pool, { windowMs: 20 });
@@ -370,11 +365,7 @@ describe('render pool behind the batcher', () => {
 
 describe('render pool start', () => {
   it('fails loudly when the workers cannot load the function library', async () => {
-    const pool = createRenderPool({
-      minThreads: 1,
-      maxThreads: 1,
-      idleTimeoutMs: 1_000,
-      maxOldGenerationSizeMb: 64,
+    const pool = testPool({
       functionsModule: new URL('../../test/fixtures/render/no-such-library.js', import.meta.url)
         .href,
     });
