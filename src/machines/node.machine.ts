@@ -206,6 +206,20 @@ const errorOf = (error: unknown): NodeFailure => {
   };
 };
 
+/** What a failed render, apply or cleanup records: one more failure, the error, and why. */
+const failedPass = (
+  failures: number,
+  error: unknown,
+  trigger: string,
+): Pick<NodeContext, 'failures' | 'lastError' | 'trigger'> => {
+  const failure = errorOf(error);
+  return {
+    failures: failures + 1,
+    lastError: failure,
+    trigger: failedTrigger(trigger, failure.reason),
+  };
+};
+
 const phaseByState: Readonly<Record<string, string>> = {
   pending: 'Pending',
   rendering: 'Rendering',
@@ -394,15 +408,10 @@ export const nodeMachine = setup({
         },
         onError: {
           target: 'degraded',
-          actions: assign(({ context, event }) => {
-            const failure = errorOf(event.error);
-            return {
-              failures: context.failures + 1,
-              lastError: failure,
-              lastApply: undefined,
-              trigger: failedTrigger(nodeTriggers.renderFailed, failure.reason),
-            };
-          }),
+          actions: assign(({ context, event }) => ({
+            ...failedPass(context.failures, event.error, nodeTriggers.renderFailed),
+            lastApply: undefined,
+          })),
         },
       },
     },
@@ -458,14 +467,9 @@ export const nodeMachine = setup({
             ],
             onError: {
               target: '#node.degraded',
-              actions: assign(({ context, event }) => {
-                const failure = errorOf(event.error);
-                return {
-                  failures: context.failures + 1,
-                  lastError: failure,
-                  trigger: failedTrigger(nodeTriggers.applyFailed, failure.reason),
-                };
-              }),
+              actions: assign(({ context, event }) =>
+                failedPass(context.failures, event.error, nodeTriggers.applyFailed),
+              ),
             },
           },
         },
@@ -574,14 +578,9 @@ export const nodeMachine = setup({
             onDone: '#node.deleted',
             onError: {
               target: 'retrying',
-              actions: assign(({ context, event }) => {
-                const failure = errorOf(event.error);
-                return {
-                  failures: context.failures + 1,
-                  lastError: failure,
-                  trigger: failedTrigger(nodeTriggers.cleanupFailed, failure.reason),
-                };
-              }),
+              actions: assign(({ context, event }) =>
+                failedPass(context.failures, event.error, nodeTriggers.cleanupFailed),
+              ),
             },
           },
         },
