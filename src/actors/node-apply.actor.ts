@@ -145,7 +145,11 @@ export const applyNodePlan = async (
   signal: AbortSignal,
 ): Promise<NodeApplyOutput> => {
   const marked = input.observation.marked === true;
-  const node: NodeRef = { ...input.node, marked };
+  const node: NodeRef = {
+    ...input.node,
+    marked,
+    ...(input.observation.rowUid === undefined ? {} : { rowUid: input.observation.rowUid }),
+  };
   const plan = protectedPlan(input.render.plan as NodePlan, marked);
   const now = deps.now().toISOString();
   const previousById = new Map(memory.previous.map((r) => [r.id, r]));
@@ -185,6 +189,7 @@ export const applyNodePlan = async (
             ...manifestIdentity(manifest, node),
             deletionPolicy: r.policies.deletionPolicy,
             creationPolicy: r.policies.creationPolicy,
+            ...(r.policies.deleteAdopted ? { deleteAdopted: true } : {}),
             level: r.level,
           },
           conflictReason: undefined,
@@ -328,7 +333,10 @@ export const applyNodePlan = async (
   for (const level of deepestFirst) {
     const group = stale.filter((s) => s.level === level);
     const settled = await runBounded(
-      group.map((target) => async () => removeResource(deps.write, node, target, signal)),
+      group.map(
+        (target) => async () =>
+          removeResource(deps.write, node, target, signal, orphanReasons.removedFromTemplate, emit),
+      ),
       deps.concurrency,
       signal,
     );
@@ -407,16 +415,19 @@ export const applyNodePlan = async (
 };
 
 /**
- * Deletes (`Delete`) or releases (`Retain`, `RemovedFromTemplate`) one object the node held.
- * `undefined` when it is done with (gone, released, or not ours any more); else why not yet,
- * with `waiting` when its deletion has started and only finalizers hold it (no failure).
+ * Deletes (`Delete`) or releases (`Retain`) one object the node held. A `Delete` object the node
+ * may not delete (adopted, or a Namespace holding others' objects, SPEC N6) is released instead,
+ * with a Warning event saying why. `undefined` when it is done with (gone, released, or not ours
+ * any more); else why not yet, with `waiting` when its deletion has started and only finalizers
+ * hold it (no failure).
  */
 export const removeResource = async (
   write: ResourceWriteDeps,
   node: NodeRef,
   target: AppliedResource,
   signal: AbortSignal,
-  reason: (typeof orphanReasons)[keyof typeof orphanReasons] = orphanReasons.removedFromTemplate,
+  reason: (typeof orphanReasons)[keyof typeof orphanReasons],
+  emit: NodeEventSink,
 ): Promise<{ reason: string; message: string; waiting?: true } | undefined> => {
   const identity = {
     apiVersion: target.apiVersion,
@@ -424,14 +435,31 @@ export const removeResource = async (
     namespace: target.namespace,
     name: target.name,
   };
-  if (target.deletionPolicy === 'Retain') {
+  const release = async () => {
     const outcome = await releaseResource(write, { node, target: identity, reason, signal });
     return outcome.state === 'failed'
       ? { reason: outcome.reason, message: outcome.message }
       : undefined;
-  }
-  const outcome = await deleteResource(write, { node, target: identity, signal });
+  };
+  if (target.deletionPolicy === 'Retain') return release();
+  const outcome = await deleteResource(write, {
+    node,
+    target: identity,
+    deleteAdopted: target.deleteAdopted === true,
+    signal,
+  });
   switch (outcome.state) {
+    case 'release': {
+      const failed = await release();
+      if (failed === undefined) {
+        emit({
+          type: 'Warning',
+          reason: outcome.reason,
+          message: `resource "${target.id}": ${outcome.message}`,
+        });
+      }
+      return failed;
+    }
     case 'gone':
     case 'notHeld':
       return undefined;

@@ -64,6 +64,7 @@ export const observeNode = (node: LynqNode): NodeObservation => ({
   cleanupFinalizerIndex: node.metadata.finalizers?.indexOf(finalizers.nodeCleanup) ?? -1,
   skipCleanup: node.metadata.annotations?.[annotationKeys.skipCleanup] === 'true',
   marked: isMarked(node),
+  rowUid: node.spec.uid,
 });
 
 /** Per node: what the shared actor logic needs beyond its input. */
@@ -125,7 +126,14 @@ const cleanup = async (
       const settled = await runBounded(
         group.map(
           (target) => () =>
-            removeResource(deps.write, node, target, signal, orphanReasons.nodeDeleted),
+            removeResource(
+              deps.write,
+              node,
+              target,
+              signal,
+              orphanReasons.nodeDeleted,
+              slot?.emit ?? (() => undefined),
+            ),
         ),
         deps.concurrency ?? 8,
         signal,
@@ -209,9 +217,8 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
               m === undefined ||
               !checkTarget(
                 m,
-                input.node.namespace,
-                deps.targets.allowedNamespaces,
-                deps.targets.allowedKinds,
+                { namespace: input.node.namespace, rowUid: input.observation.rowUid ?? '' },
+                deps.targets,
               ).allowed
                 ? []
                 : [
