@@ -10,7 +10,41 @@ export interface PolicyRule {
 const readWrite = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] as const;
 
 /**
- * Least privilege for what SPEC asks of the operator: its own CRDs (and their status and
+ * Reading (metadata lists only) every namespaced kind Kubernetes serves besides those of `baseRules`: a
+ * Namespace a node created is deleted only once a look at all of them finds nothing the node did
+ * not apply (SPEC N6); a kind the operator may not list keeps the namespace (released, not
+ * deleted). Needed only where forms create Namespaces.
+ */
+export const namespaceContentsRules: readonly PolicyRule[] = [
+  {
+    apiGroups: [''],
+    resources: [
+      'pods',
+      'podtemplates',
+      'replicationcontrollers',
+      'endpoints',
+      'limitranges',
+      'resourcequotas',
+    ],
+    verbs: ['list'],
+  },
+  { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'] },
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list'] },
+  {
+    apiGroups: ['rbac.authorization.k8s.io'],
+    resources: ['roles', 'rolebindings'],
+    verbs: ['list'],
+  },
+  { apiGroups: ['storage.k8s.io'], resources: ['csistoragecapacities'], verbs: ['list'] },
+  {
+    apiGroups: ['resource.k8s.io'],
+    resources: ['resourceclaims', 'resourceclaimtemplates'],
+    verbs: ['list'],
+  },
+];
+
+/**
+ * The core of least privilege for what SPEC asks of the operator: its own CRDs (and their status and
  * finalizers, which `OwnerReferencesPermissionEnforcement` checks for `blockOwnerDeletion`),
  * the kinds a form may create (SPEC §1), events, form revisions, the leader lease, and
  * discovery. The kinds a form may create need `list` and `watch` besides the writes: the
@@ -18,7 +52,7 @@ const readWrite = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'
  * Anything a form creates beyond these kinds needs a rule added by the installer, `list` and
  * `watch` included.
  */
-export const operatorRules: readonly PolicyRule[] = [
+const baseRules: readonly PolicyRule[] = [
   {
     apiGroups: ['operator.lynq.sh'],
     resources: ['lynqhubs', 'lynqforms', 'lynqnodes'],
@@ -77,3 +111,6 @@ export const operatorRules: readonly PolicyRule[] = [
     verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'],
   },
 ];
+
+/** Everything the operator may do: the base rules and the namespace inspection. */
+export const operatorRules: readonly PolicyRule[] = [...baseRules, ...namespaceContentsRules];
