@@ -177,6 +177,14 @@ export const applyNodePlan = async (
       case 'unchanged': {
         if (manifest === undefined) throw new Error('unreachable: applied without a manifest');
         rememberHash(memory.hashes, r.id, manifestIdentity(manifest, node), manifest.hash);
+        if (outcome.reason === applyReasons.adopted) {
+          // Taking over what someone else made is worth a line in the node's history (N6).
+          emit({
+            type: 'Normal',
+            reason: applyReasons.adopted,
+            message: `resource "${r.id}": ${outcome.message}`,
+          });
+        }
         const before = previousById.get(r.id)?.lastDesiredChange;
         const lastDesiredChange = outcome.state === 'unchanged' ? (before ?? now) : now;
         return {

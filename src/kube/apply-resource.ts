@@ -145,11 +145,8 @@ const reservedAnnotations: readonly string[] = [
   annotationKeys.orphanedReason,
 ];
 
-const withoutReserved = (annotations: Record<string, string>): Record<string, string> => {
-  const out = { ...annotations };
-  for (const key of reservedAnnotations) delete out[key];
-  return out;
-};
+const without = (map: Record<string, string>, keys: readonly string[]): Record<string, string> =>
+  Object.fromEntries(Object.entries(map).filter(([key]) => !keys.includes(key)));
 
 /** The controller owner reference to the node; `blockOwnerDeletion` keeps the node until the object is gone. */
 export const nodeOwnerReference = (node: NodeRef) => ({
@@ -255,16 +252,15 @@ export const desiredObject = (
   const namespace = namespaced ? (manifest.namespace ?? node.namespace) : undefined;
   if (namespace === undefined) delete metadata['namespace'];
   else metadata['namespace'] = namespace;
-  const userLabels = stringMap(metadata['labels']);
-  delete userLabels[labelKeys.orphaned];
   metadata['labels'] = {
-    ...userLabels,
+    // The orphan label is the operator's to set (N10): a form's own would read as a release.
+    ...without(stringMap(metadata['labels']), [labelKeys.orphaned]),
     [labelKeys.node]: node.name,
     [labelKeys.nodeNamespace]: node.namespace,
     ...(node.marked === true ? { [labelKeys.deletionProtection]: 'true' } : {}),
   };
   metadata['annotations'] = {
-    ...withoutReserved(stringMap(metadata['annotations'])),
+    ...without(stringMap(metadata['annotations']), reservedAnnotations),
     [annotationKeys.deletionPolicy]: policies.deletionPolicy,
     [annotationKeys.desiredHash]: manifest.hash,
     ...(policies.creationPolicy === 'Once' ? { [annotationKeys.createdOnce]: 'true' } : {}),
