@@ -26,6 +26,7 @@ import {
   type AppliedHashes,
 } from './applied-hashes.js';
 import type { NodePlan, PlannedResource } from './node-render.actor.js';
+import { heldInventory } from './node-inventory.js';
 import { runBounded } from './run-bounded.js';
 
 export interface NodeApplyDeps {
@@ -45,6 +46,11 @@ export interface NodeApplyMemory {
   readonly hashes: AppliedHashes;
   /** Per-resource status of the last pass (or of the node's status at start-up). */
   previous: readonly ResourceStatus[];
+  /**
+   * The objects the last pass left the node holding, before its status says so (N10): joined
+   * with `appliedResources` by `heldInventory`. `undefined` until a pass ran in this process.
+   */
+  inventory?: readonly AppliedResource[];
 }
 
 /** Where the pass reports events; the node actor adds the involved object. */
@@ -324,7 +330,7 @@ export const applyNodePlan = async (
   const plannedIds = new Set(planned.map((r) => r.id));
   const kept: AppliedResource[] = [];
   const stale: AppliedResource[] = [];
-  for (const before of input.observation.appliedResources) {
+  for (const before of heldInventory(input.observation.appliedResources, memory.inventory)) {
     const now = results.get(before.id)?.applied;
     if (!plannedIds.has(before.id)) stale.push(before);
     else if (now !== undefined && identityKey(now) !== identityKey(before)) stale.push(before);
@@ -394,6 +400,7 @@ export const applyNodePlan = async (
     }),
     ...kept,
   ];
+  memory.inventory = applied;
   return {
     ready,
     progressing,

@@ -29,6 +29,7 @@ import { knownHash } from './applied-hashes.js';
 import { applyNodePlan, removeResource, type NodeApplyMemory } from './node-apply.actor.js';
 import { childDrift } from './node-child-drift.js';
 import { renderNodePlan, type NodePlan } from './node-render.actor.js';
+import { heldInventory } from './node-inventory.js';
 import { nodePublication, type CleanupProgress } from './node-status.js';
 import type { NodeActorFactory } from './node-supervisor.js';
 import { publishedStateOf, type PublishedState } from './published-state.js';
@@ -119,7 +120,7 @@ const cleanup = async (
 ): Promise<undefined> => {
   const { node, observation } = input;
   if (observation.skipCleanup !== true) {
-    let remaining = [...observation.appliedResources];
+    let remaining = heldInventory(observation.appliedResources, slot?.memory.inventory);
     const levels = [...new Set(remaining.map((r) => r.level))].sort((a, b) => b - a);
     for (const level of levels) {
       const group = remaining.filter((r) => r.level === level);
