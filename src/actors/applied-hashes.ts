@@ -5,6 +5,11 @@ import type { ObjectIdentity } from '../kube/resource-paths.js';
 export interface AppliedHash {
   readonly identity: string;
   readonly hash: string;
+  /**
+   * How many of the manifest's fields Lynq's managedFields owned right after that write or read
+   * (`ownedManifestFields`); fewer later means another manager took some (SPEC N12).
+   */
+  readonly owned?: number | undefined;
 }
 
 /** Resource id → its last write. */
@@ -27,13 +32,34 @@ export const knownHash = (
   return entry?.identity === identityKey(identity) ? entry.hash : undefined;
 };
 
+/** The fields Lynq owned after its last write of resource `id` to this very object. */
+export const knownOwned = (
+  hashes: AppliedHashes,
+  id: string,
+  identity: ObjectIdentity,
+): number | undefined => {
+  const entry = hashes.get(id);
+  return entry?.identity === identityKey(identity) ? entry.owned : undefined;
+};
+
+/**
+ * Records a write (or a read that found the object as desired). Without `owned` (nothing was
+ * read), the count known for the same object is kept.
+ */
 export const rememberHash = (
   hashes: AppliedHashes,
   id: string,
   identity: ObjectIdentity,
   hash: string,
+  owned?: number,
 ): void => {
-  hashes.set(id, { identity: identityKey(identity), hash });
+  const key = identityKey(identity);
+  const before = hashes.get(id);
+  hashes.set(id, {
+    identity: key,
+    hash,
+    owned: owned ?? (before?.identity === key ? before.owned : undefined),
+  });
 };
 
 /**

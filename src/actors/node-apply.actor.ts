@@ -13,6 +13,7 @@ import {
   type ResourceWriteDeps,
 } from '../kube/apply-resource.js';
 import { deleteResource } from '../kube/delete-resource.js';
+import { ownedManifestFields } from '../kube/field-ownership.js';
 import type { EventInput } from '../kube/event-recorder.js';
 import { releaseResource } from '../kube/release-resource.js';
 import type { TargetPolicy } from '../kube/target-policy.js';
@@ -182,7 +183,15 @@ export const applyNodePlan = async (
       case 'created':
       case 'unchanged': {
         if (manifest === undefined) throw new Error('unreachable: applied without a manifest');
-        rememberHash(memory.hashes, r.id, manifestIdentity(manifest, node), manifest.hash);
+        rememberHash(
+          memory.hashes,
+          r.id,
+          manifestIdentity(manifest, node),
+          manifest.hash,
+          outcome.object === undefined
+            ? undefined
+            : ownedManifestFields(outcome.object, manifest.json),
+        );
         if (outcome.reason === applyReasons.adopted) {
           // Taking over what someone else made is worth a line in the node's history (N6).
           emit({

@@ -3,7 +3,27 @@ import { annotationKeys, labelKeys } from '../api/metadata-keys.js';
 import { isOrphaned, type NodeRef } from '../kube/apply-resource.js';
 import type { ChildChange } from '../kube/child-watcher.js';
 import type { DriftedResource } from '../machines/node.machine.js';
-import type { NodePlan } from './node-render.actor.js';
+import { ownedManifestFields } from '../kube/field-ownership.js';
+import type { NodePlan, PlannedResource } from './node-render.actor.js';
+
+/** The resource of the current render that names the changed object, if any. */
+const plannedFor = (
+  change: ChildChange,
+  node: Pick<NodeRef, 'namespace'>,
+  plan: NodePlan | undefined,
+  namespace: string | undefined,
+): PlannedResource | undefined =>
+  plan?.levels
+    .flat()
+    .find(
+      (r) =>
+        r.manifest !== undefined &&
+        r.manifest.apiVersion === change.apiVersion &&
+        r.manifest.kind === change.kind &&
+        r.manifest.name === change.object.metadata.name &&
+        (r.manifest.namespaced ? (r.manifest.namespace ?? node.namespace) : undefined) ===
+          namespace,
+    );
 
 /**
  * The object to repair, or `undefined` when the change needs nothing. Only objects of the
@@ -24,17 +44,7 @@ export const childDrift = (
   const { metadata } = change.object;
   const namespace =
     metadata.namespace === undefined || metadata.namespace === '' ? undefined : metadata.namespace;
-  const planned = plan?.levels
-    .flat()
-    .find(
-      (r) =>
-        r.manifest !== undefined &&
-        r.manifest.apiVersion === change.apiVersion &&
-        r.manifest.kind === change.kind &&
-        r.manifest.name === metadata.name &&
-        (r.manifest.namespaced ? (r.manifest.namespace ?? node.namespace) : undefined) ===
-          namespace,
-    );
+  const planned = plannedFor(change, node, plan, namespace);
   const manifest = planned?.manifest;
   if (planned === undefined || manifest === undefined) return undefined;
   const resource: DriftedResource = {
@@ -53,4 +63,37 @@ export const childDrift = (
   const known = lastAppliedHash(planned.id, resource);
   const live = metadata.annotations?.[annotationKeys.desiredHash];
   return known !== undefined && live !== known && live !== manifest.hash ? resource : undefined;
+};
+
+/**
+ * The object to repair when another field manager took fields Lynq set (SPEC N12: a forced
+ * apply, or an update that changed a value Lynq owns), else `undefined`. Judged by ownership,
+ * never by values the server defaults or normalises: fewer of the manifest's fields owned by
+ * Lynq than right after its last write. Only `WhenNeeded` objects held by this node, of the
+ * current render, with a known count. Pure.
+ */
+export const ownershipDrift = (
+  change: ChildChange,
+  node: Pick<NodeRef, 'namespace' | 'name'>,
+  plan: NodePlan | undefined,
+  /** The fields Lynq owned after its last write of resource `id` to `identity`. */
+  lastOwned: (id: string, identity: DriftedResource) => number | undefined,
+): DriftedResource | undefined => {
+  if (change.type === 'deleted') return undefined;
+  const { metadata } = change.object;
+  const namespace =
+    metadata.namespace === undefined || metadata.namespace === '' ? undefined : metadata.namespace;
+  const planned = plannedFor(change, node, plan, namespace);
+  const manifest = planned?.manifest;
+  if (planned === undefined || manifest === undefined) return undefined;
+  if (planned.policies.creationPolicy !== 'WhenNeeded') return undefined;
+  const resource: DriftedResource = {
+    apiVersion: change.apiVersion,
+    kind: change.kind,
+    ...(namespace === undefined ? {} : { namespace }),
+    name: metadata.name,
+  };
+  const owned = lastOwned(planned.id, resource);
+  if (owned === undefined) return undefined;
+  return ownedManifestFields(change.object, manifest.json) < owned ? resource : undefined;
 };

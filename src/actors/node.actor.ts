@@ -25,9 +25,11 @@ import {
   type NodeRenderOutput,
 } from '../machines/node.machine.js';
 import type { RenderBatcher } from '../render/render-batcher.js';
-import { knownHash } from './applied-hashes.js';
+import { conditionReasons } from '../api/conditions.js';
+import { knownHash, knownOwned } from './applied-hashes.js';
+import { fieldFightLimit, judgeTakeback, type FieldFights } from './field-fight.js';
 import { applyNodePlan, removeResource, type NodeApplyMemory } from './node-apply.actor.js';
-import { childDrift } from './node-child-drift.js';
+import { childDrift, ownershipDrift } from './node-child-drift.js';
 import { renderNodePlan, type NodePlan } from './node-render.actor.js';
 import { heldInventory } from './node-inventory.js';
 import { nodePublication, type CleanupProgress } from './node-status.js';
@@ -315,6 +317,7 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
     slots.set(key, slot);
     deps.statusWriter.observe(statusPath, first.status);
 
+    const fights: FieldFights = new Map();
     const actor = createActor(machine, { input: { node: ref, observation: observeNode(first) } });
     let lastError: string | undefined;
     actor.subscribe({
@@ -348,12 +351,29 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
       childChanged: (change) => {
         const snapshot = actor.getSnapshot();
         if (snapshot.status !== 'active') return;
-        const resource = childDrift(
-          change,
-          ref,
-          snapshot.context.render?.plan as NodePlan | undefined,
-          (id, identity) => knownHash(slot.memory.hashes, id, identity),
+        const plan = snapshot.context.render?.plan as NodePlan | undefined;
+        const drifted = childDrift(change, ref, plan, (id, identity) =>
+          knownHash(slot.memory.hashes, id, identity),
         );
+        const taken =
+          drifted === undefined
+            ? ownershipDrift(change, ref, plan, (id, identity) =>
+                knownOwned(slot.memory.hashes, id, identity),
+              )
+            : undefined;
+        if (taken !== undefined) {
+          const verdict = judgeTakeback(fights, taken, Date.now());
+          if (verdict === 'quiet') return;
+          if (verdict === 'fight') {
+            slot.emit({
+              type: 'Warning',
+              reason: conditionReasons.fieldFight,
+              message: `${taken.kind} ${taken.namespace === undefined ? '' : `${taken.namespace}/`}${taken.name}: another field manager took fields Lynq sets more than ${String(fieldFightLimit)} times in 10 minutes; left to it for 10 minutes`,
+            });
+            return;
+          }
+        }
+        const resource = drifted ?? taken;
         if (resource === undefined) return;
         if (deps.logger.isLevelEnabled('debug'))
           logger().debug({ resource, change: change.type }, 'Resource drifted');
