@@ -4,7 +4,7 @@ import { before, describe, it } from 'node:test';
 import type { LynqFormSpec } from '../api/lynq-form.schema.js';
 import { createTemplateEnvironment, type TemplateEnvironment } from '../render/environment.js';
 import { loadTemplateFunctions } from '../render/function-table.js';
-import { parseJsonPath } from './form-json-path.js';
+import { parseJsonPath } from '../api/json-path.js';
 import { validateForm } from './form-validation.js';
 
 const cm = (id: string, extra: Record<string, unknown> = {}) => ({

@@ -9,7 +9,7 @@ import { compileForm } from '../render/compile.js';
 import { buildDependencyGraph, graphCodes } from '../render/dependency-graph.js';
 import type { TemplateEnvironment } from '../render/environment.js';
 import { formatIssue } from '../render/render-types.js';
-import { parseJsonPath } from './form-json-path.js';
+import { parseJsonPath } from '../api/json-path.js';
 
 /** A resource entry with where it sits in the form, for messages. */
 export interface LocatedEntry {

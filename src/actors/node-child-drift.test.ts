@@ -26,6 +26,7 @@ const planned = (
     patchStrategy: 'apply',
     deleteAdopted: false,
     allowClusterScopedTakeover: false,
+    ignoreFields: [],
   },
   manifest: {
     id,

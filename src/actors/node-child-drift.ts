@@ -95,5 +95,7 @@ export const ownershipDrift = (
   };
   const owned = lastOwned(planned.id, resource);
   if (owned === undefined) return undefined;
-  return ownedManifestFields(change.object, manifest.json) < owned ? resource : undefined;
+  return ownedManifestFields(change.object, manifest.json, planned.policies.ignoreFields) < owned
+    ? resource
+    : undefined;
 };

@@ -41,6 +41,7 @@ export interface PlannedResource {
     readonly patchStrategy: PatchStrategy;
     readonly deleteAdopted: boolean;
     readonly allowClusterScopedTakeover: boolean;
+    readonly ignoreFields: readonly string[];
   };
   /** The rendered object; absent when its templates failed (`renderError`). */
   readonly manifest: RenderedManifest | undefined;
@@ -210,6 +211,7 @@ export const renderNodePlan = async (
             patchStrategy: entry.patchStrategy ?? 'apply',
             deleteAdopted: entry.deleteAdopted ?? false,
             allowClusterScopedTakeover: entry.allowClusterScopedTakeover ?? false,
+            ignoreFields: entry.ignoreFields ?? [],
           },
           manifest: renderError === undefined ? manifest : undefined,
           renderError,

@@ -19,6 +19,7 @@ import {
   type JsonPatchOperation,
 } from './api-client.js';
 import type { KubeTransport } from './http-transport.js';
+import { ignoredPaths, withIgnoredFields } from './ignore-fields.js';
 import { asKubeObject, isRecord, type KubeObject } from './kube-object.js';
 import {
   collectionPathOf,
@@ -56,6 +57,8 @@ export interface ResourcePolicies {
   readonly allowClusterScopedTakeover?: boolean;
   /** Delete an adopted object (taken over with Force) under `deletionPolicy: Delete` (SPEC N6). */
   readonly deleteAdopted?: boolean;
+  /** JSONPaths left to other field managers on update (SPEC N11). */
+  readonly ignoreFields?: readonly string[];
 }
 
 /** What the resource adapters (apply, delete, release) need: one transport and the REST mapping. */
@@ -764,7 +767,16 @@ const applyLoop = async (deps: ResourceWriteDeps, req: ApplyRequest): Promise<Ap
     }
 
     // Held by this node, or taken over under Force: the strategy's write, on this resourceVersion.
-    const body = updateBody(policies.patchStrategy, desired, live, node);
+    const ignored = ignoredPaths(policies.ignoreFields ?? []);
+    const body =
+      ignored.length === 0
+        ? updateBody(policies.patchStrategy, desired, live, node)
+        : withIgnoredFields(
+            updateBody(policies.patchStrategy, desired, live, node),
+            live,
+            ignored,
+            policies.patchStrategy,
+          );
     const adopting = holder.by === 'none' && !createdBy(live, node);
     try {
       const written = await writeBy(policies.patchStrategy, client, send, path, body, signal);

@@ -1,5 +1,6 @@
 // How many of the fields a manifest sets Lynq's managedFields entries still own (SPEC N12): another manager that took one, by any operation, lowers it.
 import { fieldManagers } from '../api/metadata-keys.js';
+import { ignoredPaths, isIgnoredFieldPath } from './ignore-fields.js';
 import { isRecord, type KubeObject } from './kube-object.js';
 
 /** A field as `fieldsV1` spells it: one `f:<key>` token per map level. */
@@ -68,8 +69,18 @@ export const ownedFieldCount = (live: KubeObject, paths: readonly FieldPath[]): 
   return paths.filter((path) => covers(entries, path)).length;
 };
 
-/** `ownedFieldCount` for the manifest's own JSON text (as rendered). Pure; throws on bad JSON. */
-export const ownedManifestFields = (live: KubeObject, manifestJson: string): number => {
+/**
+ * `ownedFieldCount` for the manifest's own JSON text (as rendered), without the fields its
+ * `ignoreFields` leave to others (N11). Pure; throws on bad JSON.
+ */
+export const ownedManifestFields = (
+  live: KubeObject,
+  manifestJson: string,
+  ignoreFields: readonly string[] = [],
+): number => {
   const manifest: unknown = JSON.parse(manifestJson);
-  return isRecord(manifest) ? ownedFieldCount(live, manifestFieldPaths(manifest)) : 0;
+  if (!isRecord(manifest)) return 0;
+  const ignored = ignoredPaths(ignoreFields);
+  const paths = manifestFieldPaths(manifest).filter((path) => !isIgnoredFieldPath(path, ignored));
+  return ownedFieldCount(live, paths);
 };

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '../harness/eventually.js';
-import { create, openWorld, type World } from './forms-world.js';
+import { deploymentSpec } from '../fixtures/lynq-objects.js';
+import { create, mergePatch, openWorld, type World } from './forms-world.js';
 import { configMapEntry as cm, formOf, scenarioHub } from './node-scenarios.js';
 import {
   configMapPath,
@@ -78,5 +79,52 @@ describe('node drift by other field managers', () => {
       `Lynq holds its fields as an Apply manager: ${managersOf(back).join(', ')}`,
     );
     await nodeWhen(world, metadata.name, 'node Ready again', isReadyAtGeneration);
+  });
+
+  it('N11 N12 an external scale survives under ignoreFields, also when an image change in the form is applied', async () => {
+    await scenarioHub(world, 'scaled', 's0');
+    const form = (image: string) => ({
+      deployments: [
+        {
+          id: 'app',
+          nameTemplate: '{{ uid }}-app',
+          ignoreFields: ['$.spec.replicas'],
+          spec: deploymentSpec(image),
+        },
+      ],
+    });
+    await create(
+      world,
+      'lynqforms',
+      formOf(world, 'scaled', 'scaled', form('registry.invalid/app:1')),
+    );
+    const { metadata } = await nodeOf(world, 'scaled', 's0');
+    await nodeWhen(world, metadata.name, 'node Ready', isReadyAtGeneration);
+    const path = `/apis/apps/v1/namespaces/${world.ns}/deployments/s0-app`;
+    // What `kubectl scale --replicas=5` sends.
+    const scaled = await world.request({
+      method: 'PATCH',
+      path: `${path}/scale?fieldManager=kubectl-scale`,
+      contentType: 'application/merge-patch+json',
+      body: { spec: { replicas: 5 } },
+    });
+    assert.equal(scaled.status, 200, scaled.text);
+
+    await mergePatch(world, 'lynqforms', 'scaled', { spec: form('registry.invalid/app:2') });
+    const live = await eventually('the new image applied', async () => {
+      const res = await world.request({ method: 'GET', path });
+      const body = res.body as {
+        spec: { replicas: number; template: { spec: { containers: { image: string }[] } } };
+      };
+      return body.spec.template.spec.containers[0]?.image === 'registry.invalid/app:2'
+        ? body
+        : undefined;
+    });
+    assert.equal(live.spec.replicas, 5, 'the external scale survives');
+    await nodeWhen(world, metadata.name, 'node Ready at the new generation', isReadyAtGeneration);
+    const after = (await world.request({ method: 'GET', path })).body as {
+      spec: { replicas: number };
+    };
+    assert.equal(after.spec.replicas, 5, 'still scaled once the node settled');
   });
 });
