@@ -23,6 +23,7 @@ import {
   forgetHash,
   identityKey,
   knownHash,
+  knownOwned,
   rememberHash,
   type AppliedHashes,
 } from './applied-hashes.js';
@@ -289,18 +290,20 @@ export const applyNodePlan = async (
     // pass reads the object again instead of trusting the hash (SPEC N12).
     if (drifted) forgetHash(memory.hashes, r.id, identity);
     const known = knownHash(memory.hashes, r.id, identity);
+    const owned = knownOwned(memory.hashes, r.id, identity);
     const outcome = await applyResource(deps.write, {
       node,
       manifest,
       policies: r.policies,
       targets: deps.targets,
       signal,
-      // Known hash: nothing is sent when it is equal. Unknown (a restart): read, and write only
-      // when the object does not carry the desired hash. Drifted: read and write (N7, N12).
+      // Known hash: nothing is sent when it is equal. Unknown (a restart) or verifying (a
+      // resync): read, and write only when the object does not carry the desired hash or Lynq
+      // owns fewer of its fields than after its last write. Drifted: read and write (N7, N12).
       ...(drifted
         ? { drifted: true }
-        : known === undefined
-          ? { drifted: false }
+        : known === undefined || input.verify === true
+          ? { drifted: false, ...(owned === undefined ? {} : { minOwned: owned }) }
           : { lastAppliedHash: known }),
     });
     return outcomeResult(r, outcome);

@@ -1,6 +1,7 @@
 // A running node: node.machine with its real render, apply and cleanup, status published from its snapshots (SPEC N1–N16, O2).
 import type { Logger } from 'pino';
 import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
+import { conditionReasons } from '../api/conditions.js';
 import { groupVersion } from '../api/crd-builder.js';
 import { isMarked } from '../api/deletion-protection.js';
 import type { LynqNode, ResourceStatus } from '../api/lynq-node.schema.js';
@@ -17,6 +18,7 @@ import { checkTarget, type TargetPolicy } from '../kube/target-policy.js';
 import {
   nodeMachine,
   nodePhaseOf,
+  resyncPeriodMillis,
   type NodeApplyInput,
   type NodeApplyOutput,
   type NodeCleanupInput,
@@ -25,7 +27,6 @@ import {
   type NodeRenderOutput,
 } from '../machines/node.machine.js';
 import type { RenderBatcher } from '../render/render-batcher.js';
-import { conditionReasons } from '../api/conditions.js';
 import { knownHash, knownOwned } from './applied-hashes.js';
 import { fieldFightLimit, judgeTakeback, type FieldFights } from './field-fight.js';
 import { applyNodePlan, removeResource, type NodeApplyMemory } from './node-apply.actor.js';
@@ -56,6 +57,12 @@ export interface NodeActorDeps {
   readonly watchChildren?: (targets: readonly ObjectIdentity[]) => void;
   /** Writes of one level at once, per node. Default 8. */
   readonly concurrency?: number;
+  /**
+   * How long a ready node waits before it verifies its objects (SPEC N12 backstop); each wait
+   * is drawn from 75–125 % of it, so nodes started together spread out. 0 = never. Default
+   * `resyncPeriodMillis`.
+   */
+  readonly resyncPeriodMs?: number;
   readonly now?: () => Date;
 }
 
@@ -78,6 +85,13 @@ interface NodeSlot {
   readonly emit: (event: Omit<EventInput, 'object'>) => void;
   readonly published: () => void;
 }
+
+/** The longest timer Node keeps (about 24.8 days): a disabled resync waits that long. */
+const longestTimerMs = 2 ** 31 - 1;
+
+/** One resync wait: 75–125 % of the period, so 10,000 nodes never verify at once. */
+const jitteredResync = (periodMs: number): number =>
+  periodMs <= 0 ? longestTimerMs : Math.min(longestTimerMs, periodMs * (0.75 + Math.random() / 2));
 
 const keyOfRef = (ref: { namespace: string; name: string }): string =>
   `${ref.namespace}/${ref.name}`;
@@ -252,6 +266,7 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
         cleanup(deps, slots.get(keyOfRef(input.node)), input, signal),
       ),
     },
+    delays: { resyncPeriod: () => jitteredResync(deps.resyncPeriodMs ?? resyncPeriodMillis) },
   });
 
   return (key, first, finished) => {

@@ -26,6 +26,8 @@ export interface OperatorConfig {
   readonly allowedClusterNames: readonly string[];
   /** The operator's half of the double opt-in for taking over cluster-scoped objects (SPEC N6). */
   readonly allowClusterScopedTakeover: boolean;
+  /** A ready node verifies its objects this often, jittered (SPEC N12 backstop); 0 = never. */
+  readonly resyncPeriodMs: number;
 }
 
 const flagOf = (args: readonly string[], name: string): string | undefined => {
@@ -67,6 +69,28 @@ const switchOf = (args: readonly string[], name: string, envValue: string | unde
     'InvalidConfig',
     `operator config ${name}: "${text}" is not true or false`,
   );
+};
+
+const durationUnits: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** A duration such as `10m`, `30s`, `1h`, `500ms`, or `0`; absent or empty = the fallback. */
+const durationOf = (field: string, text: string | undefined, fallbackMs: number): number => {
+  if (text === undefined || text === '') return fallbackMs;
+  if (text === '0') return 0;
+  const match = /^([0-9]+)(ms|s|m|h)$/.exec(text);
+  const unit = match?.[2] === undefined ? undefined : durationUnits[match[2]];
+  if (match === null || unit === undefined) {
+    throw invalidSpecError(
+      'InvalidConfig',
+      `operator config ${field}: "${text}" is not a duration such as 10m, 30s or 0`,
+    );
+  }
+  return Number(match[1]) * unit;
 };
 
 /** A comma-separated list; absent or empty = the fallback. Blank items are dropped. */
@@ -128,6 +152,11 @@ export const readOperatorConfig = (
     allowedClusterNames: listOf(
       flagOf(args, 'allowed-cluster-names') ?? env['LYNQ_ALLOWED_CLUSTER_NAMES'],
       defaultTargetPolicy.allowedClusterNames,
+    ),
+    resyncPeriodMs: durationOf(
+      'resync-period',
+      flagOf(args, 'resync-period') ?? env['LYNQ_RESYNC_PERIOD'],
+      10 * 60_000,
     ),
     allowClusterScopedTakeover: switchOf(
       args,

@@ -464,6 +464,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
         allowClusterScopedTakeover: config.allowClusterScopedTakeover,
       },
       renderer: renderBatcher,
+      resyncPeriodMs: config.resyncPeriodMs,
       // The revision reflector first; a GET when the watch has not shown it yet.
       readRevision: async (namespace, name, signal) =>
         revisions.get(keyOf(namespace, name)) ??

@@ -19,6 +19,7 @@ import {
   type JsonPatchOperation,
 } from './api-client.js';
 import type { KubeTransport } from './http-transport.js';
+import { ownedManifestFields } from './field-ownership.js';
 import { ignoredPaths, withIgnoredFields } from './ignore-fields.js';
 import { asKubeObject, isRecord, type KubeObject } from './kube-object.js';
 import {
@@ -82,6 +83,12 @@ export interface ApplyRequest {
    * treated as no drift for the hash comparison only.
    */
   readonly drifted?: boolean | undefined;
+  /**
+   * With `drifted: false`: the fields of the manifest Lynq owned after its last write (see
+   * `ownedManifestFields`); a live object where Lynq owns fewer is written although it carries
+   * the desired hash (another manager took some, SPEC N12).
+   */
+  readonly minOwned?: number | undefined;
   /** The operator's allow-lists (SPEC N16); absent = no check (the caller checked). */
   readonly targets?: TargetPolicy | undefined;
   readonly signal?: AbortSignal | undefined;
@@ -709,7 +716,9 @@ const applyLoop = async (deps: ResourceWriteDeps, req: ApplyRequest): Promise<Ap
       !reheld &&
       req.drifted === false &&
       policies.creationPolicy === 'WhenNeeded' &&
-      live.metadata.annotations?.[annotationKeys.desiredHash] === manifest.hash
+      live.metadata.annotations?.[annotationKeys.desiredHash] === manifest.hash &&
+      (req.minOwned === undefined ||
+        ownedManifestFields(live, manifest.json, policies.ignoreFields) >= req.minOwned)
     ) {
       // The write happened but its record did not (a restart between write and status): the
       // caller saw no drift, and the object already carries this hash.

@@ -76,6 +76,11 @@ export interface NodeApplyInput {
   readonly render: NodeRenderOutput;
   /** Objects to look at again although their desired hash did not change (SPEC N12). */
   readonly drifted: readonly DriftedResource[];
+  /**
+   * A periodic verification (SPEC N12 backstop): read every object and write only what is gone,
+   * not held, or no longer as last applied. Absent = false.
+   */
+  readonly verify?: boolean;
 }
 
 /** The outcome of one apply pass: what status shows of it (SPEC O2). */
@@ -123,6 +128,8 @@ export interface NodeContext {
   readonly driftSettling: boolean;
   /** The drift the current apply pass repairs. */
   readonly repairing: readonly DriftedResource[];
+  /** The current pass is a periodic verification of a ready node (SPEC N12). */
+  readonly verifying?: boolean;
 }
 
 /** A failure of a whole pass or of cleanup. */
@@ -160,6 +167,8 @@ export const nodeTriggers = {
   backoffElapsed: 'backoff.elapsed',
   /** A watch saw an object of the node deleted or changed behind its back (SPEC N12). */
   resourceDrifted: 'resource.drifted',
+  /** The periodic verification of a ready node is due (SPEC N12 backstop). */
+  resyncDue: 'resync.due',
 } as const;
 
 const failedTrigger = (trigger: string, reason: string): string => `${trigger}: ${reason}`;
@@ -183,6 +192,13 @@ export const nodeRetryDelayMillis = (failures: number): number =>
 
 /** How long drift reports are gathered before one pass repairs them all. */
 export const driftSettleMillis = 250;
+
+/**
+ * How long a node stays ready before it verifies its objects (SPEC N12 backstop for a lost
+ * watch event). The operator provides a jittered period instead, so nodes started together do
+ * not verify together.
+ */
+export const resyncPeriodMillis = 10 * 60_000;
 
 const sameResource = (a: DriftedResource, b: DriftedResource): boolean =>
   a.apiVersion === b.apiVersion &&
@@ -294,6 +310,7 @@ export const nodeMachine = setup({
   delays: {
     retryBackoff: ({ context }) => nodeRetryDelayMillis(context.failures),
     driftSettle: driftSettleMillis,
+    resyncPeriod: resyncPeriodMillis,
   },
   actions: {
     recordObservation: assign({
@@ -423,6 +440,7 @@ export const nodeMachine = setup({
         passing: {
           // The drift this pass repairs, and the mark it writes onto the objects (SPEC H8).
           entry: ['takeDrift', 'recordMark'],
+          exit: assign({ verifying: false }),
           invoke: {
             src: 'applyNode',
             input: ({ context }) => ({
@@ -430,6 +448,7 @@ export const nodeMachine = setup({
               observation: observed(context),
               render: context.render ?? { generation: 0, revision: '', plan: undefined },
               drifted: context.repairing,
+              verify: context.verifying === true,
             }),
             onDone: [
               {
@@ -514,6 +533,16 @@ export const nodeMachine = setup({
           actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.resourceDrifted } },
         },
       ],
+      after: {
+        // The backstop for a watch event that never came: a quiet pass (SPEC N12, O2).
+        resyncPeriod: {
+          target: 'applying',
+          actions: [
+            assign({ verifying: true }),
+            { type: 'recordTrigger', params: { trigger: nodeTriggers.resyncDue } },
+          ],
+        },
+      },
       on: {
         'node.observed': [
           {
