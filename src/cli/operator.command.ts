@@ -23,6 +23,7 @@ import type { HubSyncPorts } from '../actors/hub-sync.actor.js';
 import { MysqlDatasourceCache } from '../datasource/mysql-datasource-cache.js';
 import { invalidSpecError, messageOf } from '../errors.js';
 import { apiErrorCodes, createApiClient, patchTypes, type ApiClient } from '../kube/api-client.js';
+import { isApiServerUnreachable, kubernetesUnreachableError } from '../kube/api-reachability.js';
 import { createChildWatcher } from '../kube/child-watcher.js';
 import { createEventRecorder } from '../kube/event-recorder.js';
 import {
@@ -203,6 +204,9 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
       const ca = await readSecretKey(client)(namespace, ref.name, ref.key, signal);
       return { tls: { mode: tls.mode, ca } };
     } catch (err) {
+      if (isApiServerUnreachable(err)) {
+        throw kubernetesUnreachableError(`reading Secret ${namespace}/${ref.name}`, err);
+      }
       throw invalidSpecError(
         'CaSecretUnavailable',
         `LynqHub ${keyOf(namespace, hub.metadata.name)}: spec.source.mysql.tls.caSecretRef: Secret ${ref.name} key ${ref.key}: ${messageOf(err)}`,
