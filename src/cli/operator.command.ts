@@ -1,6 +1,7 @@
 // `lynq operator`: the composition root of the operator process — config, logger, clients, reflectors, actors — and its orderly shutdown.
 import { createServer, type Server } from 'node:http';
 import { availableParallelism } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { conditionStatuses, formConditionTypes } from '../api/conditions.js';
 import { groupVersion } from '../api/crd-builder.js';
@@ -39,6 +40,7 @@ import { createReflector, type Reflector } from '../kube/reflector.js';
 import { createResourcePaths } from '../kube/resource-paths.js';
 import { createStatusWriter } from '../kube/status-writer.js';
 import { createRootLogger } from '../observe/logger.js';
+import { routeProcessWarnings } from '../observe/process-warnings.js';
 import { createTemplateEnvironment } from '../render/environment.js';
 import { loadTemplateFunctions } from '../render/function-table.js';
 import { createRenderBatcher } from '../render/render-batcher.js';
@@ -78,22 +80,11 @@ const readSecretKey =
     return Buffer.from(value, 'base64').toString('utf8');
   };
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason as Error);
-      },
-      { once: true },
-    );
-  });
-
 /** Runs until SIGTERM/SIGINT; resolves with the exit code. */
 export const runOperator = async (config: OperatorConfig): Promise<number> => {
   const logger = createRootLogger(config.logLevel);
+  // From here on every line the process writes is JSON, Node's own warnings included (SPEC O5).
+  const restoreWarnings = routeProcessWarnings(logger);
   const kc = loadKubeConfig(config);
   const httpTransport = createHttpTransport(kc);
   // Every request goes through one bound and waits out 429s (SPEC P4); watches pass through.
@@ -350,7 +341,9 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
             }),
           ),
       );
-      await sleep(500, signal);
+      // Node's timer removes its abort listener when it fires: a long finalization does not
+      // pile one per round on the signal (issue 9, SPEC O5).
+      await sleep(500, undefined, { signal });
     }
     const hub = ports.getHub(ref);
     const index = hub?.metadata.finalizers?.indexOf(finalizers.hubCleanup) ?? -1;
@@ -579,6 +572,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   await datasources.close();
   httpTransport.close();
   logger.info('Stopped');
+  restoreWarnings();
   return 0;
 };
 
