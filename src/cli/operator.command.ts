@@ -1,5 +1,4 @@
 // `lynq operator`: the composition root of the operator process — config, logger, clients, reflectors, actors — and its orderly shutdown.
-import { createServer, type Server } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -22,7 +21,7 @@ import { nodeActorFactory } from '../actors/node.actor.js';
 import { startNodeSupervisor } from '../actors/node-supervisor.js';
 import type { HubSyncPorts } from '../actors/hub-sync.actor.js';
 import { MysqlDatasourceCache } from '../datasource/mysql-datasource-cache.js';
-import { invalidSpecError, messageOf } from '../errors.js';
+import { invalidSpecError, LynqError, messageOf } from '../errors.js';
 import { apiErrorCodes, createApiClient, patchTypes, type ApiClient } from '../kube/api-client.js';
 import { isApiServerUnreachable, kubernetesUnreachableError } from '../kube/api-reachability.js';
 import { createChildWatcher } from '../kube/child-watcher.js';
@@ -39,6 +38,7 @@ import { lynqCollectionPath, lynqObjectPath, secretPath } from '../kube/lynq-pat
 import { createReflector, type Reflector } from '../kube/reflector.js';
 import { createResourcePaths } from '../kube/resource-paths.js';
 import { createStatusWriter } from '../kube/status-writer.js';
+import { startHealthServer, type HealthServer } from '../observe/health-server.js';
 import { createRootLogger } from '../observe/logger.js';
 import { routeProcessWarnings } from '../observe/process-warnings.js';
 import { createTemplateEnvironment } from '../render/environment.js';
@@ -85,6 +85,18 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   const logger = createRootLogger(config.logLevel);
   // From here on every line the process writes is JSON, Node's own warnings included (SPEC O5).
   const restoreWarnings = routeProcessWarnings(logger);
+  // Startup is all or nothing: the port is bound before any watch starts or anything is
+  // written, so a taken port ends the process at once with one line (issue 9).
+  let health: HealthServer | undefined;
+  try {
+    health =
+      config.healthPort >= 0 ? await startHealthServer(config.healthPort, '0.0.0.0') : undefined;
+  } catch (err) {
+    if (!(err instanceof LynqError)) throw err;
+    logger.fatal({ err, port: config.healthPort }, 'Cannot serve the health port; not starting');
+    restoreWarnings();
+    return 1;
+  }
   const kc = loadKubeConfig(config);
   const httpTransport = createHttpTransport(kc);
   // Every request goes through one bound and waits out 429s (SPEC P4); watches pass through.
@@ -541,21 +553,12 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   );
   logger.info({ namespace: config.namespace ?? '(all)' }, 'Operator started');
 
-  let health: Server | undefined;
-  if (config.healthPort >= 0) {
-    health = createServer((req, res) => {
-      const ok = req.url === '/healthz' || req.url === '/readyz';
-      res.writeHead(ok ? 200 : 404, { 'content-type': 'text/plain' }).end(ok ? 'ok' : 'not found');
-    });
-    health.listen(config.healthPort, '0.0.0.0');
-  }
-
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
   logger.info('Stopping');
-  health?.close();
+  const healthClosed = health?.close();
   await Promise.all([
     hubs.stop(),
     forms.stop(),
@@ -571,6 +574,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   await Promise.race([statusWriter.flush(), new Promise((r) => setTimeout(r, 5_000))]);
   await datasources.close();
   httpTransport.close();
+  await healthClosed;
   logger.info('Stopped');
   restoreWarnings();
   return 0;
