@@ -552,6 +552,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     hubs.list().map((h) => ({ namespace: h.metadata.namespace ?? '', name: h.metadata.name })),
   );
   logger.info({ namespace: config.namespace ?? '(all)' }, 'Operator started');
+  health?.markReady();
 
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);

@@ -6,9 +6,12 @@ import { describe, it } from 'node:test';
 import { startHealthServer } from './health-server.js';
 
 describe('health server', () => {
-  it('is listening when it resolves, answers /healthz and /readyz, and closes', async () => {
+  it('is listening when it resolves, ready only once marked so, and closes', async () => {
     const health = await startHealthServer(0, '127.0.0.1');
     try {
+      const readyz = await fetch(`http://127.0.0.1:${String(health.port)}/readyz`);
+      assert.deepEqual([readyz.status, await readyz.text()], [503, 'starting']);
+      health.markReady();
       for (const path of ['/healthz', '/readyz']) {
         const res = await fetch(`http://127.0.0.1:${String(health.port)}${path}`);
         assert.equal(res.status, 200);

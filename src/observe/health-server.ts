@@ -13,6 +13,8 @@ export const healthServerCodes = {
 export interface HealthServer {
   /** The bound port (the chosen one when asked for port 0). */
   readonly port: number;
+  /** From now on /readyz answers 200; before, 503 (the server is bound before the caches sync). */
+  markReady(): void;
   /** Stops accepting connections; resolves when the server is closed. */
   close(): Promise<void>;
 }
@@ -28,9 +30,17 @@ const errnoOf = (err: unknown): string | undefined => {
  * `HealthListenFailed` for any other bind error; the server is closed then.
  */
 export const startHealthServer = async (port: number, host: string): Promise<HealthServer> => {
+  let ready = false;
   const server: Server = createServer((req, res) => {
-    const ok = req.url === '/healthz' || req.url === '/readyz';
-    res.writeHead(ok ? 200 : 404, { 'content-type': 'text/plain' }).end(ok ? 'ok' : 'not found');
+    const [status, text] =
+      req.url === '/healthz'
+        ? [200, 'ok']
+        : req.url === '/readyz'
+          ? ready
+            ? [200, 'ok']
+            : [503, 'starting']
+          : [404, 'not found'];
+    res.writeHead(status, { 'content-type': 'text/plain' }).end(text);
   });
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error): void => {
@@ -62,6 +72,9 @@ export const startHealthServer = async (port: number, host: string): Promise<Hea
   });
   return {
     port: (server.address() as AddressInfo).port,
+    markReady: () => {
+      ready = true;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => {
