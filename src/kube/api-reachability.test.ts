@@ -1,9 +1,13 @@
 // Which failed API calls mean "the API server did not answer" (issue 9: an outage is reported as itself).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { invalidSpecError, transientError } from '../errors.js';
+import { invalidSpecError, transientError, type LynqError } from '../errors.js';
 import { apiError } from './api-client.js';
-import { isApiServerUnreachable, kubernetesUnreachableError } from './api-reachability.js';
+import {
+  isApiServerUnreachable,
+  kubernetesUnreachableError,
+  outageOr,
+} from './api-reachability.js';
 import { transportCodes } from './http-transport.js';
 
 const answered = (status: number) =>
@@ -48,5 +52,15 @@ describe('isApiServerUnreachable', () => {
       /unreachable \(reading Secret ns\/db\); retrying: connect ECONNREFUSED/,
     );
     assert.equal(isApiServerUnreachable(own), true);
+  });
+
+  it('outageOr names an outage KubernetesUnreachable and passes every other error through untouched', () => {
+    const refused = transientError(transportCodes.failed, 'connect ECONNREFUSED');
+    assert.equal(
+      (outageOr(refused, 'rendering the node') as LynqError).code,
+      'KubernetesUnreachable',
+    );
+    const missing = invalidSpecError('RevisionNotFound', 'gone');
+    assert.equal(outageOr(missing, 'rendering the node'), missing);
   });
 });

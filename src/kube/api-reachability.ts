@@ -41,3 +41,7 @@ export const kubernetesUnreachableError = (doing: string, err: unknown): LynqErr
     `The Kubernetes API server is unreachable (${doing}); retrying: ${messageOf(err)}`,
     err,
   );
+
+/** `err` as `KubernetesUnreachable` when it says the API server did not answer; else `err` itself. */
+export const outageOr = (err: unknown, doing: string): unknown =>
+  isApiServerUnreachable(err) ? kubernetesUnreachableError(doing, err) : err;
