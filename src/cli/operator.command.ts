@@ -30,7 +30,7 @@ import {
   createFinalizerAdder,
   removeAnnotationIfUnchanged,
 } from '../kube/guarded-metadata-patch.js';
-import { createHttpTransport } from '../kube/http-transport.js';
+import { createHttpTransport, type HttpTransport } from '../kube/http-transport.js';
 import { politeTransport } from '../kube/polite-transport.js';
 import { deleteNodeUnmarked, setNodeMark } from '../kube/node-protection-mark.js';
 import type { KubeObject } from '../kube/kube-object.js';
@@ -85,8 +85,19 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   const logger = createRootLogger(config.logLevel);
   // From here on every line the process writes is JSON, Node's own warnings included (SPEC O5).
   const restoreWarnings = routeProcessWarnings(logger);
-  // Startup is all or nothing: the port is bound before any watch starts or anything is
-  // written, so a taken port ends the process at once with one line (issue 9).
+  // Startup is all or nothing (issue 9): what can fail without the cluster fails first — an
+  // unreadable kubeconfig, a taken health port — with one line, before any watch starts or
+  // anything is written.
+  let httpTransport: HttpTransport;
+  try {
+    httpTransport = createHttpTransport(loadKubeConfig(config));
+  } catch (err) {
+    // A missing or malformed file (fs and YAML errors), an unsupported context (LynqError).
+    if (!(err instanceof Error)) throw err;
+    logger.fatal({ err, kubeconfig: config.kubeconfig }, 'Cannot use the kubeconfig; not starting');
+    restoreWarnings();
+    return 1;
+  }
   let health: HealthServer | undefined;
   try {
     health =
@@ -97,8 +108,6 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     restoreWarnings();
     return 1;
   }
-  const kc = loadKubeConfig(config);
-  const httpTransport = createHttpTransport(kc);
   // Every request goes through one bound and waits out 429s (SPEC P4); watches pass through.
   const transport = politeTransport(httpTransport, { maxInFlight: config.maxRequestsInFlight });
   const client = createApiClient(transport);
@@ -581,6 +590,16 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   return 0;
 };
 
-/** The `operator` subcommand. */
-export const operatorCommand = async (args: readonly string[]): Promise<number> =>
-  runOperator(readOperatorConfig(args, process.env));
+/** The `operator` subcommand; an invalid configuration exits 2 with one JSON line. */
+export const operatorCommand = async (args: readonly string[]): Promise<number> => {
+  let config: OperatorConfig;
+  try {
+    config = readOperatorConfig(args, process.env);
+  } catch (err) {
+    if (!(err instanceof LynqError)) throw err;
+    // The configured log level is part of what failed: the default one says so.
+    createRootLogger('info').fatal({ err }, 'Invalid operator configuration; not starting');
+    return 2;
+  }
+  return runOperator(config);
+};
