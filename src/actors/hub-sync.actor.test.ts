@@ -5,7 +5,8 @@ import { hubObject, rowInput as row } from '../../test/fixtures/hub-objects.js';
 import type { LynqHub } from '../api/lynq-hub.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
 import type { NodeObject } from '../api/node-object.js';
-import { transientError } from '../errors.js';
+import { invalidSpecError, transientError, type LynqError } from '../errors.js';
+import type { HubSyncOutput } from '../machines/hub.machine.js';
 import type { RowInput } from '../reconcile/plan-node-changes.js';
 import { syncHubOnce, type HubSyncPorts } from './hub-sync.actor.js';
 
@@ -159,9 +160,10 @@ describe('syncHubOnce', () => {
     const f = fake();
     f.rows = [row('acme')];
     f.ports.createNode = () => Promise.reject(transientError('KubeUnavailable', 'POST: 503'));
-    await assert.rejects(syncHubOnce(f.ports, input, signal), {
-      code: 'NodeWriteFailed',
-      details: { rowsRead: true },
+    await assert.rejects(syncHubOnce(f.ports, input, signal), (err: LynqError) => {
+      assert.equal(err.code, 'NodeWriteFailed');
+      assert.equal(err.details['rowsRead'], true);
+      return true;
     });
     f.rows = transientError('DatasourceUnreachable', 'connect ECONNREFUSED');
     await assert.rejects(syncHubOnce(f.ports, input, signal), (err: { details: object }) => {
@@ -232,5 +234,46 @@ describe('syncHubOnce', () => {
       f.nodes.map((n) => n.spec.templateRef),
       ['web'],
     );
+  });
+
+  it('an unreachable API server while reading the password Secret is KubernetesUnreachable, not a Secret error', async () => {
+    const f = fake(hub({ name: 'db-secret', key: 'password' }));
+    f.ports.readSecretKey = () =>
+      Promise.reject(
+        transientError('KubeRequestFailed', 'GET /api/v1/…: connect ECONNREFUSED 127.0.0.1:6443'),
+      );
+    await assert.rejects(syncHubOnce(f.ports, input, signal), (err: LynqError) => {
+      assert.equal(err.code, 'KubernetesUnreachable');
+      assert.equal(err.kind, 'Transient');
+      assert.match(err.message, /reading Secret ns\/db-secret.*ECONNREFUSED/);
+      assert.notEqual(err.details['rowsRead'], true);
+      return true;
+    });
+    assert.deepEqual(f.writes, [], 'the datasource is not read');
+  });
+
+  it('node writes failing for an unreachable API server are KubernetesUnreachable; other failures NodeWriteFailed; both carry the counts', async () => {
+    for (const [failure, code] of [
+      [
+        transientError('KubeRequestFailed', 'POST lynqnodes: connect ECONNREFUSED'),
+        'KubernetesUnreachable',
+      ],
+      [
+        invalidSpecError('KubeInvalid', 'POST lynqnodes: spec.uid: Invalid value'),
+        'NodeWriteFailed',
+      ],
+    ] as const) {
+      const f = fake();
+      f.rows = [row('a'), row('b'), row('off', false)];
+      f.ports.createNode = () => Promise.reject(failure);
+      await assert.rejects(syncHubOnce(f.ports, input, signal), (err: LynqError) => {
+        assert.equal(err.code, code);
+        assert.equal(err.details['rowsRead'], true);
+        const counts = err.details['syncOutput'] as HubSyncOutput;
+        assert.equal(counts.desired, 2);
+        assert.deepEqual(counts.rows, { total: 3, active: 2, rejected: 0 });
+        return true;
+      });
+    }
   });
 });

@@ -11,6 +11,7 @@ import { nodeObject, type NodeObject } from '../api/node-object.js';
 import { invalidSpecError, LynqError, messageOf, transientError } from '../errors.js';
 import {
   rowsReadDetail,
+  syncOutputDetail,
   type HubDeletionGuard,
   type HubRef,
   type HubSyncInput,
@@ -25,6 +26,7 @@ import {
   type NodePlan,
   type RowInput,
 } from '../reconcile/plan-node-changes.js';
+import { isApiServerUnreachable, kubernetesUnreachableError } from '../kube/api-reachability.js';
 import { runBounded } from './run-bounded.js';
 
 /** Everything one sync touches, injected so the logic runs against fakes in unit tests. */
@@ -79,6 +81,10 @@ const passwordOf = async (
   try {
     return await ports.readSecretKey(namespace, ref.name, ref.key, signal);
   } catch (err) {
+    // An outage is not a Secret problem: it says so, and the sync is retried (issue 9).
+    if (isApiServerUnreachable(err)) {
+      throw kubernetesUnreachableError(`reading Secret ${namespace}/${ref.name}`, err);
+    }
     // Never fall back to an empty password (SPEC §1).
     throw invalidSpecError(
       'PasswordSecretUnavailable',
@@ -135,6 +141,13 @@ const applyPlan = async (
     (r): r is PromiseRejectedResult => r.status === 'rejected',
   );
   const first = failures[0];
+  const unreachable = failures.find((f) => isApiServerUnreachable(f.reason));
+  if (unreachable !== undefined) {
+    throw kubernetesUnreachableError(
+      `${failures.length} of ${writes.length} node writes failed`,
+      unreachable.reason,
+    );
+  }
   if (first !== undefined) {
     throw transientError(
       'NodeWriteFailed',
@@ -254,17 +267,11 @@ const writeNodes = async (
     }),
   });
   const { plan: guardedPlan, guard } = guardDeletions(hub, holdProtected(hub, plan), nodes);
-  await applyPlan(ports, input, hub, guardedPlan, signal);
-  const allowToken = hub.metadata.annotations?.[annotationKeys.allowDeletions];
-  if (guard.released && allowToken !== undefined) {
-    await ports.clearAllowDeletions(hub, allowToken, signal);
-  }
-
   const deleted = new Set(guardedPlan.delete.map((d) => d.name));
   const kept = nodes.filter(
     (n) => n.metadata.deletionTimestamp === undefined && !deleted.has(n.metadata.name ?? ''),
   );
-  return {
+  const output: HubSyncOutput = {
     desired: kept.length + plan.create.length,
     ready: kept.filter((n) => hasCondition(n, nodeConditionTypes.ready)).length,
     failed: kept.filter((n) => hasCondition(n, nodeConditionTypes.degraded)).length,
@@ -276,12 +283,25 @@ const writeNodes = async (
     deletionGuard: guard,
     duplicateUids: [...plan.rejected.duplicateUids].sort(),
   };
+  try {
+    await applyPlan(ports, input, hub, guardedPlan, signal);
+    const allowToken = hub.metadata.annotations?.[annotationKeys.allowDeletions];
+    if (guard.released && allowToken !== undefined) {
+      await ports.clearAllowDeletions(hub, allowToken, signal);
+    }
+  } catch (err) {
+    // The rows were read and counted: a failing write must not hide what the hub wants (its
+    // desired nodes and rows). The token is not spent until its deletions went through.
+    throw withDetails(err, {
+      [syncOutputDetail]: { ...output, deletionGuard: { ...guard, released: false } },
+    });
+  }
+  return output;
 };
 
-/** `err` marked as having happened after the rows were read, so the datasource counts as reachable. */
-const afterRowsRead = (err: unknown): LynqError => {
-  const details = { [rowsReadDetail]: true };
-  return err instanceof LynqError
+/** `err` as a LynqError with `details` added (an unknown error becomes a transient `SyncFailed`). */
+const withDetails = (err: unknown, details: Readonly<Record<string, unknown>>): LynqError =>
+  err instanceof LynqError
     ? new LynqError(err.message, {
         kind: err.kind,
         code: err.code,
@@ -289,7 +309,9 @@ const afterRowsRead = (err: unknown): LynqError => {
         details: { ...err.details, ...details },
       })
     : transientError('SyncFailed', messageOf(err), err, details);
-};
+
+/** `err` marked as having happened after the rows were read, so the datasource counts as reachable. */
+const afterRowsRead = (err: unknown): LynqError => withDetails(err, { [rowsReadDetail]: true });
 
 /**
  * One sync. Fails closed: any datasource or Secret error rejects before anything is written

@@ -23,6 +23,8 @@ interface World {
   readonly published: Readonly<Record<string, unknown>>[];
   rows: readonly RowInput[] | Error;
   secretPresent: boolean;
+  /** When set, reading a Secret fails with it (an API server outage). */
+  secretError: Error | undefined;
   failNodeWrites: boolean;
 }
 
@@ -35,6 +37,7 @@ const startWorld = (hub: LynqHub): World => {
     published,
     rows: [],
     secretPresent: true,
+    secretError: undefined,
     failNodeWrites: false,
   };
   const ports: HubSyncPorts = {
@@ -42,9 +45,11 @@ const startWorld = (hub: LynqHub): World => {
     formsOfHub: () => [{ name: 'web', valid: true }],
     nodesOfHub: () => nodes,
     readSecretKey: (_ns, name) =>
-      world.secretPresent
-        ? Promise.resolve('s3cret')
-        : Promise.reject(new Error(`secrets "${name}" not found`)),
+      world.secretError !== undefined
+        ? Promise.reject(world.secretError)
+        : world.secretPresent
+          ? Promise.resolve('s3cret')
+          : Promise.reject(new Error(`secrets "${name}" not found`)),
     readRows: () =>
       world.rows instanceof Error ? Promise.reject(world.rows) : Promise.resolve(world.rows),
     createNode: (node: NodeObject) => {
@@ -190,5 +195,72 @@ describe('hub actor', () => {
     assert.equal(duplicateEvents().length, 3, 'a different set is reported');
     assert.match(duplicateEvents()[2]?.message ?? '', /a, b$/);
     world.actor.stop();
+  });
+
+  it('H7 a hub whose first sync writes nothing successfully still publishes desired and rows', async () => {
+    const world = startWorld(hubWithoutPoll());
+    world.failNodeWrites = true;
+    world.rows = [row('a'), row('b'), row('off', false)];
+    await synced(world);
+    assert.equal(world.actor.snapshot().value, 'degraded');
+    const status = world.published.at(-1) as {
+      desired?: number;
+      rows?: unknown;
+      referencingTemplates?: number;
+      conditions?: { type: string; status: string; reason: string }[];
+    };
+    assert.equal(status.desired, 2);
+    assert.deepEqual(status.rows, { total: 3, active: 2, rejected: 0 });
+    assert.equal(status.referencingTemplates, 1);
+    const ready = status.conditions?.find((c) => c.type === 'Ready');
+    assert.deepEqual([ready?.status, ready?.reason], ['False', 'NodeWriteFailed']);
+    world.actor.stop();
+  });
+
+  it('H7 an unreachable API server is its own reason: Ready says KubernetesUnreachable and DatasourceReachable stays as it was', async () => {
+    const hub = hubWithoutPoll({ name: 'db', key: 'password' });
+    const world = startWorld(hub);
+    world.rows = [row('a')];
+    await synced(world);
+    assert.deepEqual(reachable(world)?.status, 'True');
+    // The hub as the API server holds it after that status write.
+    world.actor.observe({ ...hub, status: world.published.at(-1) } as unknown as LynqHub);
+
+    world.secretError = transientError(
+      'KubeRequestFailed',
+      'GET /api/v1/namespaces/ns/secrets/db: connect ECONNREFUSED 127.0.0.1:6443',
+    );
+    await syncAgain(world);
+    assert.equal(world.actor.snapshot().value, 'degraded');
+    const status = world.published.at(-1) as {
+      conditions: { type: string; status: string; reason: string; message: string }[];
+    };
+    const ready = status.conditions.find((c) => c.type === 'Ready');
+    assert.equal(ready?.reason, 'KubernetesUnreachable');
+    assert.match(ready.message, /API server is unreachable \(reading Secret ns\/db\)/);
+    assert.deepEqual(reachable(world), {
+      status: 'True',
+      reason: 'Reachable',
+      message: 'The last read succeeded',
+    });
+    assert.equal(
+      status.conditions.some((c) => c.reason === 'PasswordSecretUnavailable'),
+      false,
+      'nothing blames the Secret',
+    );
+    assert.deepEqual(
+      world.events.map((e) => e.reason),
+      ['KubernetesUnreachable'],
+    );
+    world.actor.stop();
+  });
+
+  it('H7 DatasourceReachable is Unknown, not False, when the API server was unreachable before any read', () => {
+    const c = datasourceReachableCondition(false, {
+      code: 'KubernetesUnreachable',
+      message: 'The Kubernetes API server is unreachable',
+      rowsRead: false,
+    });
+    assert.equal(c.status, 'Unknown');
   });
 });

@@ -104,12 +104,29 @@ const deletionGuardCondition = (guard: HubDeletionGuard | undefined): ConditionI
  * `DatasourceReachable` from the last sync (SPEC H7): False with the error's code and message
  * whenever that sync did not get its rows — the read failed, or what it needs (a password or CA
  * Secret, valid identifiers) was missing — whatever the code; True once rows were read (also
- * when a node write failed afterwards); Unknown before any sync finished.
+ * when a node write failed afterwards); Unknown before any sync finished. A sync stopped by an
+ * unreachable API server learnt nothing about the datasource: the condition stays as `previous`
+ * said (issue 9: an outage never blames the datasource).
  */
 export const datasourceReachableCondition = (
   everSynced: boolean,
   error: HubSyncFailure | undefined,
+  previous?: ConditionInput,
 ): ConditionInput => {
+  if (error?.code === conditionReasons.kubernetesUnreachable && !error.rowsRead)
+    return previous === undefined
+      ? {
+          type: hubConditionTypes.datasourceReachable,
+          status: 'Unknown',
+          reason: conditionReasons.notReadYet,
+          message: 'The datasource was not read: the Kubernetes API server is unreachable',
+        }
+      : {
+          type: hubConditionTypes.datasourceReachable,
+          status: previous.status,
+          reason: previous.reason,
+          message: previous.message,
+        };
   if (error !== undefined && !error.rowsRead)
     return {
       type: hubConditionTypes.datasourceReachable,
@@ -202,7 +219,11 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
             phase === 'Ready' ? 'Rows synced to nodes' : (error?.message ?? `Hub is ${phase}`),
         },
         deletionGuardCondition(good?.deletionGuard),
-        datasourceReachableCondition(good !== undefined, error),
+        datasourceReachableCondition(
+          good !== undefined,
+          error,
+          hub.status?.conditions?.find((c) => c.type === hubConditionTypes.datasourceReachable),
+        ),
       ],
       hub.metadata.generation ?? 0,
       stamp,

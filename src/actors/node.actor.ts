@@ -8,6 +8,7 @@ import type { LynqNode, ResourceStatus } from '../api/lynq-node.schema.js';
 import { annotationKeys, finalizers, orphanReasons } from '../api/metadata-keys.js';
 import { transientError } from '../errors.js';
 import { patchTypes, type ApiClient } from '../kube/api-client.js';
+import { outageOr } from '../kube/api-reachability.js';
 import type { ResourceWriteDeps } from '../kube/apply-resource.js';
 import type { ChildChange } from '../kube/child-watcher.js';
 import type { EventInput, EventRecorder } from '../kube/event-recorder.js';
@@ -223,7 +224,10 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
           },
           input,
           signal,
-        ),
+        ).catch((err: unknown) => {
+          // An outage is the node's reason, not the revision's or discovery's (issue 9).
+          throw outageOr(err, 'rendering the node');
+        }),
       ),
       applyNode: fromPromise<NodeApplyOutput, NodeApplyInput>(({ input, signal }) => {
         const slot = slots.get(keyOfRef(input.node));
@@ -263,7 +267,9 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
         );
       }),
       cleanupNode: fromPromise<undefined, NodeCleanupInput>(({ input, signal }) =>
-        cleanup(deps, slots.get(keyOfRef(input.node)), input, signal),
+        cleanup(deps, slots.get(keyOfRef(input.node)), input, signal).catch((err: unknown) => {
+          throw outageOr(err, 'cleaning up the node');
+        }),
       ),
     },
     delays: { resyncPeriod: () => jitteredResync(deps.resyncPeriodMs ?? resyncPeriodMillis) },

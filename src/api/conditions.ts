@@ -33,6 +33,11 @@ export type NodeConditionType = (typeof nodeConditionTypes)[keyof typeof nodeCon
  * condition schema's `reason` pattern requires.
  */
 export const conditionReasons = {
+  /**
+   * The Kubernetes API server did not answer (refused, reset, timed out, 502/503/504): its own
+   * reason, never blamed on a Secret or the datasource, and retried (issue 9).
+   */
+  kubernetesUnreachable: 'KubernetesUnreachable',
   // Hub (SPEC H4, H7, H9, H11)
   synced: 'Synced',
   datasourceError: 'DatasourceError',

@@ -1,6 +1,6 @@
 // `lynq operator`: the composition root of the operator process — config, logger, clients, reflectors, actors — and its orderly shutdown.
-import { createServer, type Server } from 'node:http';
 import { availableParallelism } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { conditionStatuses, formConditionTypes } from '../api/conditions.js';
 import { groupVersion } from '../api/crd-builder.js';
@@ -21,15 +21,16 @@ import { nodeActorFactory } from '../actors/node.actor.js';
 import { startNodeSupervisor } from '../actors/node-supervisor.js';
 import type { HubSyncPorts } from '../actors/hub-sync.actor.js';
 import { MysqlDatasourceCache } from '../datasource/mysql-datasource-cache.js';
-import { invalidSpecError, messageOf } from '../errors.js';
+import { invalidSpecError, LynqError, messageOf } from '../errors.js';
 import { apiErrorCodes, createApiClient, patchTypes, type ApiClient } from '../kube/api-client.js';
+import { isApiServerUnreachable, kubernetesUnreachableError } from '../kube/api-reachability.js';
 import { createChildWatcher } from '../kube/child-watcher.js';
 import { createEventRecorder } from '../kube/event-recorder.js';
 import {
   createFinalizerAdder,
   removeAnnotationIfUnchanged,
 } from '../kube/guarded-metadata-patch.js';
-import { createHttpTransport } from '../kube/http-transport.js';
+import { createHttpTransport, type HttpTransport } from '../kube/http-transport.js';
 import { politeTransport } from '../kube/polite-transport.js';
 import { deleteNodeUnmarked, setNodeMark } from '../kube/node-protection-mark.js';
 import type { KubeObject } from '../kube/kube-object.js';
@@ -37,7 +38,9 @@ import { lynqCollectionPath, lynqObjectPath, secretPath } from '../kube/lynq-pat
 import { createReflector, type Reflector } from '../kube/reflector.js';
 import { createResourcePaths } from '../kube/resource-paths.js';
 import { createStatusWriter } from '../kube/status-writer.js';
+import { startHealthServer, type HealthServer } from '../observe/health-server.js';
 import { createRootLogger } from '../observe/logger.js';
+import { routeProcessWarnings } from '../observe/process-warnings.js';
 import { createTemplateEnvironment } from '../render/environment.js';
 import { loadTemplateFunctions } from '../render/function-table.js';
 import { createRenderBatcher } from '../render/render-batcher.js';
@@ -77,24 +80,34 @@ const readSecretKey =
     return Buffer.from(value, 'base64').toString('utf8');
   };
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason as Error);
-      },
-      { once: true },
-    );
-  });
-
 /** Runs until SIGTERM/SIGINT; resolves with the exit code. */
 export const runOperator = async (config: OperatorConfig): Promise<number> => {
   const logger = createRootLogger(config.logLevel);
-  const kc = loadKubeConfig(config);
-  const httpTransport = createHttpTransport(kc);
+  // From here on every line the process writes is JSON, Node's own warnings included (SPEC O5).
+  const restoreWarnings = routeProcessWarnings(logger);
+  // Startup is all or nothing (issue 9): what can fail without the cluster fails first — an
+  // unreadable kubeconfig, a taken health port — with one line, before any watch starts or
+  // anything is written.
+  let httpTransport: HttpTransport;
+  try {
+    httpTransport = createHttpTransport(loadKubeConfig(config));
+  } catch (err) {
+    // A missing or malformed file (fs and YAML errors), an unsupported context (LynqError).
+    if (!(err instanceof Error)) throw err;
+    logger.fatal({ err, kubeconfig: config.kubeconfig }, 'Cannot use the kubeconfig; not starting');
+    restoreWarnings();
+    return 1;
+  }
+  let health: HealthServer | undefined;
+  try {
+    health =
+      config.healthPort >= 0 ? await startHealthServer(config.healthPort, '0.0.0.0') : undefined;
+  } catch (err) {
+    if (!(err instanceof LynqError)) throw err;
+    logger.fatal({ err, port: config.healthPort }, 'Cannot serve the health port; not starting');
+    restoreWarnings();
+    return 1;
+  }
   // Every request goes through one bound and waits out 429s (SPEC P4); watches pass through.
   const transport = politeTransport(httpTransport, { maxInFlight: config.maxRequestsInFlight });
   const client = createApiClient(transport);
@@ -203,6 +216,9 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
       const ca = await readSecretKey(client)(namespace, ref.name, ref.key, signal);
       return { tls: { mode: tls.mode, ca } };
     } catch (err) {
+      if (isApiServerUnreachable(err)) {
+        throw kubernetesUnreachableError(`reading Secret ${namespace}/${ref.name}`, err);
+      }
       throw invalidSpecError(
         'CaSecretUnavailable',
         `LynqHub ${keyOf(namespace, hub.metadata.name)}: spec.source.mysql.tls.caSecretRef: Secret ${ref.name} key ${ref.key}: ${messageOf(err)}`,
@@ -346,7 +362,9 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
             }),
           ),
       );
-      await sleep(500, signal);
+      // Node's timer removes its abort listener when it fires: a long finalization does not
+      // pile one per round on the signal (issue 9, SPEC O5).
+      await sleep(500, undefined, { signal });
     }
     const hub = ports.getHub(ref);
     const index = hub?.metadata.finalizers?.indexOf(finalizers.hubCleanup) ?? -1;
@@ -549,22 +567,14 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     hubs.list().map((h) => ({ namespace: h.metadata.namespace ?? '', name: h.metadata.name })),
   );
   logger.info({ namespace: config.namespace ?? '(all)' }, 'Operator started');
-
-  let health: Server | undefined;
-  if (config.healthPort >= 0) {
-    health = createServer((req, res) => {
-      const ok = req.url === '/healthz' || req.url === '/readyz';
-      res.writeHead(ok ? 200 : 404, { 'content-type': 'text/plain' }).end(ok ? 'ok' : 'not found');
-    });
-    health.listen(config.healthPort, '0.0.0.0');
-  }
+  health?.markReady();
 
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
   logger.info('Stopping');
-  health?.close();
+  const healthClosed = health?.close();
   await Promise.all([
     hubs.stop(),
     forms.stop(),
@@ -580,10 +590,22 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   await Promise.race([statusWriter.flush(), new Promise((r) => setTimeout(r, 5_000))]);
   await datasources.close();
   httpTransport.close();
+  await healthClosed;
   logger.info('Stopped');
+  restoreWarnings();
   return 0;
 };
 
-/** The `operator` subcommand. */
-export const operatorCommand = async (args: readonly string[]): Promise<number> =>
-  runOperator(readOperatorConfig(args, process.env));
+/** The `operator` subcommand; an invalid configuration exits 2 with one JSON line. */
+export const operatorCommand = async (args: readonly string[]): Promise<number> => {
+  let config: OperatorConfig;
+  try {
+    config = readOperatorConfig(args, process.env);
+  } catch (err) {
+    if (!(err instanceof LynqError)) throw err;
+    // The configured log level is part of what failed: the default one says so.
+    createRootLogger('info').fatal({ err }, 'Invalid operator configuration; not starting');
+    return 2;
+  }
+  return runOperator(config);
+};

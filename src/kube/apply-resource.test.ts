@@ -304,6 +304,23 @@ describe('apply: outcomes', () => {
     assert.equal(failedOutcome(new Error('boom')).message, 'boom');
   });
 
+  it('an unreachable API server fails a resource as KubernetesUnreachable, retried, not as an apply error', () => {
+    for (const err of [
+      transientError('KubeRequestFailed', 'PATCH x: connect ECONNREFUSED 127.0.0.1:6443'),
+      transientError('KubeUnavailable', 'PATCH x: unavailable', undefined, {
+        status: 503,
+        reason: 'ServiceUnavailable',
+      }),
+    ]) {
+      const outcome = failedOutcome(err);
+      assert.deepEqual(
+        [outcome.state, outcome.reason, outcome.retryable],
+        ['failed', 'KubernetesUnreachable', true],
+      );
+      assert.equal(outcome.message, err.message);
+    }
+  });
+
   it('N13 sends nothing when the hash is unchanged and nothing drifted', async () => {
     let requests = 0;
     const transport: KubeTransport = {

@@ -18,6 +18,7 @@ import {
   type ApiClient,
   type JsonPatchOperation,
 } from './api-client.js';
+import { isApiServerUnreachable } from './api-reachability.js';
 import type { KubeTransport } from './http-transport.js';
 import { ownedManifestFields } from './field-ownership.js';
 import { ignoredPaths, withIgnoredFields } from './ignore-fields.js';
@@ -508,6 +509,15 @@ const environmentCodes: ReadonlySet<string> = new Set([
 ]);
 
 export const failedOutcome = (err: unknown): ApplyOutcome => {
+  // An outage is nothing the resource did: it says so, and is retried (issue 9).
+  if (isApiServerUnreachable(err)) {
+    return {
+      state: 'failed',
+      reason: conditionReasons.kubernetesUnreachable,
+      message: messageOf(err),
+      retryable: true,
+    };
+  }
   if (err instanceof LynqError) {
     const statusReason = err.details['reason'];
     const reason =

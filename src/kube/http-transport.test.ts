@@ -4,7 +4,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
+import { messageOf } from '../errors.js';
 import { createHttpTransport, type HttpTransport } from './http-transport.js';
+import { politeTransport } from './polite-transport.js';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -152,5 +154,44 @@ describe('http transport', () => {
       responseTimeoutMs: 5_000,
     });
     assert.deepEqual(gone, { ok: false, status: 410, body: { kind: 'Status', code: 410 } });
+  });
+
+  it('O5 many concurrent and queued requests sharing one signal raise no MaxListenersExceededWarning, and all still abort with it', async () => {
+    routes.set('/base/api/v1/slow', (_req, res) => {
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{}');
+      }, 10);
+    });
+    routes.set('/base/api/v1/never', () => undefined);
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    try {
+      // 40 at once over 8 slots: in flight and queued alike listen for the one parent's abort.
+      const polite = politeTransport(transport, { maxInFlight: 8 });
+      const shared = new AbortController();
+      const get = (path: string) =>
+        polite.request({ method: 'GET', path, timeoutMs: 5_000, signal: shared.signal });
+      const answered = await Promise.all(Array.from({ length: 40 }, () => get('/api/v1/slow')));
+      assert.equal(answered.filter((r) => r.status === 200).length, 40);
+      const stuck = Array.from({ length: 20 }, () => get('/api/v1/never'));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      shared.abort(new Error('actor stopped'));
+      const outcomes = await Promise.allSettled(stuck);
+      assert.ok(
+        outcomes.every((o) => o.status === 'rejected' && messageOf(o.reason) === 'actor stopped'),
+      );
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(
+        warnings.map((w) => w.name),
+        [],
+      );
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });

@@ -4,6 +4,7 @@ import * as https from 'node:https';
 import type { Readable } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { invalidSpecError, LynqError, messageOf, transientError } from '../errors.js';
+import { requestSignal } from './request-signal.js';
 
 export const transportCodes = {
   /** No response (or no complete body) within the request's timeout. */
@@ -230,9 +231,10 @@ export const createHttpTransport = (
     requestOptions: https.RequestOptions,
     payload: string | undefined,
     timeoutMs: number,
-    signal: AbortSignal | undefined,
+    callerSignal: AbortSignal | undefined,
     onResponse: (res: http.IncomingMessage, ex: Exchange<T>, finish: () => void) => void,
   ): Promise<T> => {
+    const signal = requestSignal(callerSignal);
     const ex = exchange<T>();
     const method = (requestOptions.method ?? 'GET') as HttpMethod;
     const path = requestOptions.path ?? '';
@@ -311,26 +313,26 @@ export const createHttpTransport = (
 
   const stream = async (req: KubeStreamRequest): Promise<KubeStreamResponse> => {
     const requestOptions = await prepare('GET', req.path, undefined, req.accept);
+    // The stream's own listener below goes on a signal of its own too (see requestSignal).
+    const signal = AbortSignal.any([req.signal]);
     return start<KubeStreamResponse>(
       requestOptions,
       undefined,
       req.responseTimeoutMs,
-      req.signal,
+      signal,
       (res, ex, finish) => {
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) {
           // The stream outlives the response timeout; the caller's signal still ends it.
           finish();
           const onAbort = (): void => {
-            res.destroy(
-              req.signal.reason instanceof Error ? req.signal.reason : new Error('aborted'),
-            );
+            res.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
           };
-          if (req.signal.aborted) onAbort();
+          if (signal.aborted) onAbort();
           else {
-            req.signal.addEventListener('abort', onAbort, { once: true });
+            signal.addEventListener('abort', onAbort, { once: true });
             res.once('close', () => {
-              req.signal.removeEventListener('abort', onAbort);
+              signal.removeEventListener('abort', onAbort);
             });
           }
           ex.resolve({ ok: true, status, body: res });

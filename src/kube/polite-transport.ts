@@ -1,5 +1,6 @@
 // A transport that is polite to the API server: a bound on requests in flight, and 429 Too Many Requests waited out and retried (SPEC P4, DESIGN 9).
 import type { KubeRequest, KubeResponse, KubeTransport } from './http-transport.js';
+import { requestSignal } from './request-signal.js';
 
 export interface PoliteTransportOptions {
   /** Requests in flight at once; the rest wait in arrival order. Watches are not counted. Default 32. */
@@ -122,7 +123,10 @@ export const politeTransport = (
   };
 
   return {
-    request: async (req) => {
+    request: async (callerReq) => {
+      // Waiting for a slot or a retry listens for aborts: on this request's own signal.
+      const signal = requestSignal(callerReq.signal);
+      const req = signal === undefined ? callerReq : { ...callerReq, signal };
       for (let attempt = 0; ; attempt += 1) {
         const res = await once(req);
         if (res.status !== 429 || attempt >= maxRetries) return res;

@@ -576,3 +576,80 @@ describe('reflector', () => {
     await reflector.stop();
   });
 });
+
+describe('reflector backoff after an API server outage', () => {
+  const unavailable = { kind: 'Status', code: 503, message: 'connection refused' };
+
+  /** Lets the watch run past the reflector's "ended at once" bound on the fake clock. */
+  const runFor = async (time: ReturnType<typeof fakeClock>, ms: number): Promise<void> => {
+    await settle();
+    time.advance(ms);
+  };
+
+  it('waits at most 1.6 s between attempts by default, however long the outage lasts', async () => {
+    const { api, time, reflector } = setup({ backoff: {}, random: () => 0.9999 });
+    reflector.start();
+    (await api.nextList()).reply(200, listBody('10', []));
+    (await api.nextWatch()).open().destroy(new Error('socket hang up'));
+    const delays: number[] = [];
+    for (let i = 0; i < 12; i += 1) {
+      const sleep = await time.nextSleep();
+      delays.push(sleep.ms);
+      sleep.wake();
+      (await api.nextWatch()).reply(503, unavailable);
+    }
+    assert.deepEqual(delays.slice(0, 5), [200, 400, 800, 1600, 1600]);
+    assert.ok(delays.every((ms) => ms <= 1_600));
+    await reflector.stop();
+  });
+
+  it('spreads the retries of reflectors failing together (equal jitter: half to all of the step)', async () => {
+    const delayWith = async (random: number): Promise<number> => {
+      const { api, time, reflector } = setup({ backoff: {}, random: () => random });
+      reflector.start();
+      (await api.nextList()).reply(503, unavailable);
+      const sleep = await time.nextSleep();
+      await reflector.stop();
+      return sleep.ms;
+    };
+    assert.deepEqual(
+      [await delayWith(0), await delayWith(0.5), await delayWith(0.999)],
+      [100, 150, 200],
+    );
+  });
+
+  it('starts the backoff again from the first delay once a watch is answered 2xx', async () => {
+    const { api, time, reflector } = setup({ random: () => 0.999 });
+    reflector.start();
+    (await api.nextList()).reply(200, listBody('10', []));
+    (await api.nextWatch()).reply(503, unavailable);
+    for (const expected of [100, 200, 400]) {
+      const sleep = await time.nextSleep();
+      assert.equal(sleep.ms, expected);
+      sleep.wake();
+      if (expected < 400) (await api.nextWatch()).reply(503, unavailable);
+    }
+    // The server is back: the watch opens and runs, with no event yet, then breaks again.
+    const body = (await api.nextWatch()).open();
+    await runFor(time, 2_000);
+    body.destroy(new Error('socket hang up'));
+    const sleep = await time.nextSleep();
+    assert.equal(sleep.ms, 100, 'the next outage starts from the first delay');
+    await reflector.stop();
+  });
+
+  it('keeps the backoff growing when every watch opens and breaks at once, empty', async () => {
+    const { api, time, reflector } = setup({ random: () => 0.999 });
+    reflector.start();
+    (await api.nextList()).reply(200, listBody('10', []));
+    const delays: number[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      (await api.nextWatch()).open().destroy(new Error('proxy closed the stream'));
+      const sleep = await time.nextSleep();
+      delays.push(sleep.ms);
+      sleep.wake();
+    }
+    assert.deepEqual(delays, [100, 200, 400, 800]);
+    await reflector.stop();
+  });
+});

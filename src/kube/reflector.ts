@@ -203,6 +203,14 @@ const parseListPage = (body: unknown): ListPage => {
 
 type WatchOutcome = 'ended' | 'gone';
 
+/** How far one watch got: filled in while it runs, read when it throws. */
+interface WatchProgress {
+  /** When the server answered 2xx (clock time); undefined while it has not. */
+  openedAt: number | undefined;
+  /** Events and bookmarks applied. */
+  lines: number;
+}
+
 // Falls back to full objects on servers that cannot convert (the response says which it is).
 const metadataListMedia =
   'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
@@ -408,10 +416,13 @@ export const createReflector = <T extends KubeObject = KubeObject>(
     return 'applied';
   };
 
-  /** One watch from `lastResourceVersion`, until the server ends it, it breaks or goes silent. */
+  /**
+   * One watch from `lastResourceVersion`, until the server ends it, it breaks or goes silent.
+   * `progress` says how far it got, also when it throws.
+   */
   const watchOnce = async (
     signal: AbortSignal,
-    progressed: () => void,
+    progress: WatchProgress,
   ): Promise<{ outcome: WatchOutcome; lines: number }> => {
     const timeoutSeconds = jitteredSeconds(watchTimeoutSeconds, watchTimeoutJitter, random);
     // Longer than the server's timeout: only a connection that died silently trips it.
@@ -434,6 +445,7 @@ export const createReflector = <T extends KubeObject = KubeObject>(
     }
     const body = res.body;
     const startedAt = clock.now();
+    progress.openedAt = startedAt;
     let lastActivity = startedAt;
     let lines = 0;
     let cancelIdle: () => void = () => undefined;
@@ -457,7 +469,7 @@ export const createReflector = <T extends KubeObject = KubeObject>(
     const isGone = (line: string): boolean => {
       if (applyLine(line) === 'gone') return true;
       lines += 1;
-      if (lines === 1) progressed();
+      progress.lines = lines;
       return false;
     };
     try {
@@ -475,13 +487,25 @@ export const createReflector = <T extends KubeObject = KubeObject>(
       cancelIdle();
       body.destroy();
     }
-    if (lines === 0 && clock.now() - startedAt < minWatchMs) {
+    if (endedAtOnce(progress)) {
       throw transientError(reflectorCodes.watchTooShort, 'the watch ended at once and empty');
     }
     return { outcome: 'ended', lines };
   };
 
-  /** The loop of one run: list, then watch and re-watch, relisting on 410, backing off on failures. */
+  /** Opened, then ended or broke at once with nothing in it: the server did not really serve it. */
+  const endedAtOnce = (progress: WatchProgress): boolean =>
+    progress.openedAt !== undefined &&
+    progress.lines === 0 &&
+    clock.now() - progress.openedAt < minWatchMs;
+
+  /**
+   * The loop of one run: list, then watch and re-watch, relisting on 410, backing off on failures.
+   * The backoff restarts from `initialMs` on the first request that succeeds (a completed list, a
+   * watch the server answers 2xx), so the next outage starts with short retries again; a watch
+   * that opens but ends or breaks at once and empty does not count (a misbehaving proxy, an
+   * in-stream error), or it would keep the retries at their shortest.
+   */
   const run = async (signal: AbortSignal, sync: Deferred): Promise<void> => {
     let needList = true;
     let watchedSinceList = false;
@@ -495,6 +519,7 @@ export const createReflector = <T extends KubeObject = KubeObject>(
       await clock.sleep(delayMs, signal);
     };
     while (!stopping()) {
+      let watch: { progress: WatchProgress; failuresBefore: number } | undefined;
       try {
         if (needList) {
           await listAll(signal);
@@ -512,11 +537,9 @@ export const createReflector = <T extends KubeObject = KubeObject>(
         }
         if (watchedSinceList) metrics.reconnects += 1;
         watchedSinceList = true;
-        // A watch that delivers anything is progress, even when it breaks later.
-        const { outcome, lines } = await watchOnce(signal, () => {
-          failures = 0;
-        });
-        if (outcome === 'ended') failures = 0;
+        watch = { progress: { openedAt: undefined, lines: 0 }, failuresBefore: failures };
+        const { outcome, lines } = await watchOnce(signal, watch.progress);
+        failures = 0;
         if (outcome === 'gone') {
           needList = true;
           emptyGones = lines === 0 ? emptyGones + 1 : 0;
@@ -530,6 +553,10 @@ export const createReflector = <T extends KubeObject = KubeObject>(
       } catch (err) {
         // Aborted by stop(): the loop ends, nothing to record.
         if (stopping()) break;
+        if (watch?.progress.openedAt !== undefined) {
+          // A watch answered 2xx was a success, unless it broke at once and empty.
+          failures = endedAtOnce(watch.progress) ? watch.failuresBefore : 0;
+        }
         failures += 1;
         metrics.errors += 1;
         try {

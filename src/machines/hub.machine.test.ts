@@ -152,6 +152,33 @@ describe('hub.machine', () => {
     assert.equal(h.actor.getSnapshot().context.failures, 0);
   });
 
+  it('H7 retries every 2 s at most while the Kubernetes API server is unreachable, whatever the syncInterval', async () => {
+    const h = start();
+    h.actor.send({
+      type: 'hub.observed',
+      observation: observation({ syncIntervalMillis: 60_000 }),
+    });
+    await settle();
+    const unreachable = () =>
+      Object.assign(new Error('The Kubernetes API server is unreachable'), {
+        code: 'KubernetesUnreachable',
+      });
+    h.results.push(unreachable(), unreachable(), unreachable(), unreachable(), unreachable());
+    h.actor.send({ type: 'sync.requested' });
+    await settle();
+    assert.equal(phase(h), 'Degraded');
+    for (const wait of [1_000, 2_000, 2_000, 2_000, 2_000]) {
+      const before = h.syncs.length;
+      h.clock.increment(wait - 1);
+      await settle();
+      assert.equal(h.syncs.length, before, `no retry before ${String(wait)} ms`);
+      h.clock.increment(1);
+      await settle();
+      assert.equal(h.syncs.length, before + 1, `a retry after ${String(wait)} ms`);
+    }
+    assert.equal(phase(h), 'Ready');
+  });
+
   it('H10 a form change syncs at once, and one during a sync syncs again right after', async () => {
     const h = start();
     h.actor.send({

@@ -1,5 +1,6 @@
 // The LynqHub lifecycle as a pure statechart: when to sync, back off, suspend and finalize (SPEC H1, H7, H8, H10, H11).
 import { assign, fromPromise, setup } from 'xstate';
+import { conditionReasons } from '../api/conditions.js';
 
 /** Which hub an actor serves. */
 export interface HubRef {
@@ -70,6 +71,22 @@ export interface HubSyncFailure {
 /** The `details` key a sync error carries when it happened after the rows were read. */
 export const rowsReadDetail = 'rowsRead';
 
+/**
+ * The `details` key of the counts (a `HubSyncOutput`) a sync error carries when it had read and
+ * counted the rows before a write failed: the hub still publishes what it wants.
+ */
+export const syncOutputDetail = 'syncOutput';
+
+/** The counts a failed sync carried, if it got that far. */
+const syncOutputOf = (error: unknown): HubSyncOutput | undefined => {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { details } = error as { details?: Readonly<Record<string, unknown>> };
+  const output = details?.[syncOutputDetail];
+  return typeof output === 'object' && output !== null && 'desired' in output
+    ? (output as HubSyncOutput)
+    : undefined;
+};
+
 export interface HubContext {
   readonly hub: HubRef;
   readonly observed: HubObservation | undefined;
@@ -82,7 +99,10 @@ export interface HubContext {
   /** Consecutive failed syncs, for the backoff. */
   readonly failures: number;
   readonly lastError: HubSyncFailure | undefined;
-  /** Kept across failures: a failed sync never erases the last good counts (SPEC H7). */
+  /**
+   * Kept across failures: a failed sync never erases the last good counts (SPEC H7). A sync that
+   * read and counted the rows, then failed to write, replaces them: they are the newest.
+   */
   readonly lastGood: HubSyncOutput | undefined;
   /** The event that caused the current state (SPEC O2). */
   readonly trigger: string;
@@ -99,10 +119,26 @@ export interface HubInput {
 
 const defaultSyncIntervalMillis = 30_000;
 const firstBackoffMillis = 1_000;
+/**
+ * Retries while the API server is unreachable stay this close together, so a hub recovers
+ * within seconds of an outage, as its watches do (issue 9). Such a retry costs one refused GET of
+ * a Secret, or a read of the rows when the sync got that far.
+ */
+export const unreachableRetryCapMillis = 2_000;
 
 /** Exponential backoff from 1 s, capped at the sync interval (SPEC H7). */
 export const hubRetryDelayMillis = (failures: number, syncIntervalMillis: number): number =>
   Math.min(firstBackoffMillis * 2 ** Math.max(0, Math.min(failures - 1, 20)), syncIntervalMillis);
+
+/** The delay before the next attempt after `lastError`. */
+const retryDelayAfter = (context: HubContext): number => {
+  const interval = context.observed?.syncIntervalMillis ?? defaultSyncIntervalMillis;
+  const unreachable = context.lastError?.code === conditionReasons.kubernetesUnreachable;
+  return hubRetryDelayMillis(
+    context.failures,
+    unreachable ? Math.min(interval, unreachableRetryCapMillis) : interval,
+  );
+};
 
 const syncFailure = (error: unknown): HubSyncFailure => {
   if (typeof error === 'object' && error !== null) {
@@ -152,11 +188,7 @@ export const hubMachine = setup({
   delays: {
     syncInterval: ({ context }) =>
       context.observed?.syncIntervalMillis ?? defaultSyncIntervalMillis,
-    retryBackoff: ({ context }) =>
-      hubRetryDelayMillis(
-        context.failures,
-        context.observed?.syncIntervalMillis ?? defaultSyncIntervalMillis,
-      ),
+    retryBackoff: ({ context }) => retryDelayAfter(context),
   },
   actions: {
     recordObservation: assign({
@@ -221,6 +253,8 @@ export const hubMachine = setup({
           actions: assign({
             failures: ({ context }) => context.failures + 1,
             lastError: ({ event }) => syncFailure(event.error),
+            // Counts of rows read before a write failed are fresh; otherwise the last good stay.
+            lastGood: ({ context, event }) => syncOutputOf(event.error) ?? context.lastGood,
           }),
         },
       },
