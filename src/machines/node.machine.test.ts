@@ -8,6 +8,7 @@ import {
   nodeMachine,
   nodePhaseOf,
   nodeTriggers,
+  resyncPeriodMillis,
   type DriftedResource,
   type NodeApplyInput,
   type NodeApplyOutput,
@@ -165,6 +166,36 @@ describe('node.machine', () => {
     assert.equal(calls.apply[0]?.render.revision, 'form-abc');
   });
 
+  it('N12 a ready node verifies its objects once per resync period, without a render, then is ready again; the period starts anew after each pass', async () => {
+    const { actor, calls, clock, transitions, observe } = start({}, observation());
+    observe({ ...withRevision });
+    await settle();
+    assert.equal(calls.apply.length, 1);
+    assert.equal(calls.apply[0]?.verify, false);
+    clock.increment(resyncPeriodMillis - 1);
+    await settle();
+    assert.equal(calls.apply.length, 1, 'not before the period');
+    clock.increment(1);
+    await settle();
+    assert.equal(calls.apply.length, 2);
+    assert.equal(calls.apply[1]?.verify, true, 'a verification pass');
+    assert.equal(calls.render.length, 1, 'no render');
+    assert.equal(actor.getSnapshot().value, 'ready');
+    assert.ok(transitions.includes('Applying resync.due'));
+    clock.increment(resyncPeriodMillis);
+    await settle();
+    assert.equal(calls.apply.length, 3);
+    // A drift repair between two resyncs is not a verification.
+    actor.send({
+      type: 'resource.drifted',
+      resource: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'cm' },
+    });
+    clock.increment(1_000);
+    await settle();
+    assert.equal(calls.apply.length, 4);
+    assert.equal(calls.apply[3]?.verify, false);
+  });
+
   it('N1 re-renders on a new generation (new revision or new variables), not on a status-only change', async () => {
     const { actor, calls, observe } = start({}, observation(withRevision));
     await settle();
@@ -296,7 +327,7 @@ describe('node.machine', () => {
     assert.deepEqual(actor.getSnapshot().context.drifted, []);
     assert.deepEqual(phases, ['Rendering', 'Applying', 'Ready', 'Applying', 'Ready']);
     assert.equal(transitions.at(-2), `Applying ${nodeTriggers.resourceDrifted}`);
-    clock.increment(600_000);
+    clock.increment(resyncPeriodMillis - 1);
     await settle();
     assert.equal(calls.apply.length, 2, 'repaired drift is not repaired again');
   });
