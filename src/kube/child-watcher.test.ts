@@ -18,7 +18,7 @@ const settle = async (): Promise<void> => {
   for (let i = 0; i < 5; i += 1) await new Promise((r) => setImmediate(r));
 };
 
-const setup = (namespace: string | undefined) => {
+const setup = (namespaces: readonly string[] | undefined) => {
   const started: ReflectorOptions<KubeObject>[] = [];
   const stopped: string[] = [];
   const reports: [string, ChildChange['type'], string][] = [];
@@ -38,7 +38,7 @@ const setup = (namespace: string | undefined) => {
       },
     },
     logger: silent,
-    namespace,
+    namespaces,
     report: (node, change) => reports.push([node, change.type, change.object.metadata.name]),
     createReflector: (options) => {
       started.push(options);
@@ -101,7 +101,7 @@ describe('child watcher', () => {
   });
 
   it('DESIGN 8 an operator of one namespace watches each target namespace it uses, cluster-scoped kinds cluster-wide, only its own nodes’ objects', async () => {
-    const { watcher, started } = setup('home');
+    const { watcher, started } = setup(['home']);
     watcher.watch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'home', name: 'x' });
     watcher.watch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'extra', name: 'y' });
     watcher.watch({ apiVersion: 'v1', kind: 'Namespace', name: 'space' });
@@ -116,6 +116,20 @@ describe('child watcher', () => {
     );
     for (const o of started) {
       assert.equal(o.labelSelector, 'lynq.sh/node,lynq.sh/node-namespace=home');
+    }
+  });
+
+  it('SPEC P1 an operator of several namespaces watches per target namespace and selects its nodes’ objects by every watched namespace', async () => {
+    const { watcher, started } = setup(['a', 'b']);
+    watcher.watch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'a', name: 'x' });
+    watcher.watch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'b', name: 'y' });
+    await settle();
+    assert.deepEqual(
+      started.map((o) => o.path),
+      ['/api/v1/namespaces/a/configmaps', '/api/v1/namespaces/b/configmaps'],
+    );
+    for (const o of started) {
+      assert.equal(o.labelSelector, 'lynq.sh/node,lynq.sh/node-namespace in (a,b)');
     }
   });
 
