@@ -446,6 +446,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     paths: resourcePaths,
     logger,
     namespaces: config.watchNamespaces,
+    allowedKinds: config.allowedKinds,
     watchTimeoutSeconds: config.watchTimeoutSeconds,
     report: (nodeKey, change) => {
       supervisor.childChanged(nodeKey, change);

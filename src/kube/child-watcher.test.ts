@@ -18,7 +18,7 @@ const settle = async (): Promise<void> => {
   for (let i = 0; i < 5; i += 1) await new Promise((r) => setImmediate(r));
 };
 
-const setup = (namespaces: readonly string[] | undefined) => {
+const setup = (namespaces: readonly string[] | undefined, allowedKinds?: readonly string[]) => {
   const started: ReflectorOptions<KubeObject>[] = [];
   const stopped: string[] = [];
   const reports: [string, ChildChange['type'], string][] = [];
@@ -39,6 +39,7 @@ const setup = (namespaces: readonly string[] | undefined) => {
     },
     logger: silent,
     namespaces,
+    ...(allowedKinds === undefined ? {} : { allowedKinds }),
     report: (node, change) => reports.push([node, change.type, change.object.metadata.name]),
     createReflector: (options) => {
       started.push(options);
@@ -131,6 +132,18 @@ describe('child watcher', () => {
     for (const o of started) {
       assert.equal(o.labelSelector, 'lynq.sh/node,lynq.sh/node-namespace in (a,b)');
     }
+  });
+
+  it('SPEC P1 N16 never watches a kind outside the allowed kinds, such as Secrets the chart grants no list for', async () => {
+    const { watcher, started, lookups } = setup(undefined, ['/ConfigMap']);
+    watcher.watch({ apiVersion: 'v1', kind: 'Secret', namespace: 'a', name: 's' });
+    watcher.watch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'a', name: 'c' });
+    await settle();
+    assert.deepEqual(
+      started.map((o) => o.path),
+      ['/api/v1/configmaps'],
+    );
+    assert.equal(lookups(), 1, 'no discovery for a kind not allowed');
   });
 
   it('a kind discovery does not know is asked for again on the next call, and starts nothing', async () => {

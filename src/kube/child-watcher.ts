@@ -4,6 +4,7 @@ import { fieldManagers, labelKeys } from '../api/metadata-keys.js';
 import { messageOf } from '../errors.js';
 import type { KubeTransport } from './http-transport.js';
 import type { KubeObject } from './kube-object.js';
+import { groupKind } from '../render/kind-scope.js';
 import { keepManagedFieldsOf } from './managed-fields.transform.js';
 import { createReflector, type Reflector, type ReflectorOptions } from './reflector.js';
 import {
@@ -12,6 +13,7 @@ import {
   type ResourceInfo,
   type ResourcePaths,
 } from './resource-paths.js';
+import { anyTarget } from './target-policy.js';
 
 /** What a watch saw happen to one object a node applied. */
 export interface ChildChange {
@@ -31,6 +33,13 @@ export interface ChildWatcherOptions {
   /** The operator's `--watch-namespaces`; `undefined` = it watches all namespaces. */
   readonly namespaces: readonly string[] | undefined;
   readonly watchTimeoutSeconds?: number;
+  /**
+   * The operator's allowed kinds (`Group/Kind`, `*` = all; SPEC N16). A kind outside them is
+   * never watched, even when an old node status names it: the RBAC that goes with the list
+   * (the chart's) grants `list` and `watch` on allowed kinds only, Secrets in particular.
+   * Default: every kind.
+   */
+  readonly allowedKinds?: readonly string[];
   /** Called synchronously for every change, with the `namespace/name` of the node concerned. */
   readonly report: (nodeKey: string, change: ChildChange) => void;
   /** For tests: builds the reflectors. Default `createReflector`. */
@@ -101,6 +110,11 @@ export const createChildWatcher = (options: ChildWatcherOptions): ChildWatcher =
   const requested = new Set<string>();
   const keepLynqFields = keepManagedFieldsOf([fieldManagers.resources]);
   let stopped = false;
+  const allowed = options.allowedKinds;
+  const isAllowed = (target: ObjectIdentity): boolean =>
+    allowed === undefined ||
+    allowed.includes(anyTarget) ||
+    allowed.includes(groupKind(target.apiVersion, target.kind));
 
   const reportAll = (type: ChildChange['type'], info: ResourceInfo, objects: KubeObject[]) => {
     const owners = new Set<string>();
@@ -154,6 +168,13 @@ export const createChildWatcher = (options: ChildWatcherOptions): ChildWatcher =
       const asked = `${target.apiVersion}|${target.kind}|${target.namespace ?? ''}`;
       if (stopped || requested.has(asked)) return;
       requested.add(asked);
+      if (!isAllowed(target)) {
+        log.info(
+          { apiVersion: target.apiVersion, kind: target.kind },
+          'Child kind not watched: not an allowed kind',
+        );
+        return;
+      }
       options.paths.resolve(target.apiVersion, target.kind).then(
         (info) => {
           start(info, target.namespace);
