@@ -400,3 +400,40 @@ describe('Helm chart installed in namespaced mode', () => {
     assert.equal(code, 0, operator.output().slice(-4000));
   });
 });
+
+describe('Helm chart installed in cluster mode', () => {
+  it('SPEC P1 grants Secrets by name only: the ServiceAccount may get a Secret anywhere but never list or watch one, and has no namespace verbs', async () => {
+    const releaseNs = await createTestNamespace('p1-cluster');
+    const release = `p1c-${releaseNs.name.slice(-8)}`;
+    try {
+      // Not run: an operator of every namespace would take other tests' hubs.
+      const installed = await helm([
+        'install',
+        release,
+        chartDir(),
+        '-n',
+        releaseNs.name,
+        '--set',
+        'crds.install=false',
+      ]);
+      assert.equal(installed.code, 0, installed.stdout + installed.stderr);
+      const as = `system:serviceaccount:${releaseNs.name}:${release}-lynq`;
+      const can = async (...args: string[]): Promise<string> =>
+        (await kubectl(['auth', 'can-i', ...args, '--as', as])).stdout.trim();
+      assert.equal(await can('get', 'secrets', '-n', 'default'), 'yes');
+      assert.equal(await can('list', 'secrets', '-A'), 'no');
+      assert.equal(await can('watch', 'secrets', '-n', 'default'), 'no');
+      assert.equal(await can('create', 'secrets', '-n', 'default'), 'no');
+      assert.equal(await can('create', 'namespaces'), 'no');
+      assert.equal(await can('delete', 'namespaces'), 'no');
+      assert.equal(await can('list', 'configmaps', '-A'), 'yes');
+      assert.equal(await can('list', 'lynqhubs.operator.lynq.sh', '-A'), 'yes');
+      assert.equal(await can('list', 'pods', '-A'), 'no');
+      assert.equal(await can('create', 'leases.coordination.k8s.io', '-n', releaseNs.name), 'yes');
+      assert.equal(await can('create', 'leases.coordination.k8s.io', '-n', 'default'), 'no');
+    } finally {
+      await helm(['uninstall', release, '-n', releaseNs.name]);
+      await releaseNs.remove();
+    }
+  });
+});
