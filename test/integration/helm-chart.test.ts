@@ -367,6 +367,20 @@ describe('Helm chart installed in namespaced mode', () => {
       });
       assert.deepEqual(data, { plan: 'pro' }, operator.output().slice(-4000));
     }
+    // A child deleted behind the node's back comes back from the child watch, which runs per
+    // watched namespace under the Role (no periodic resync is due within the deadline).
+    const [, second] = watched;
+    const childPath = `/api/v1/namespaces/${second ?? ''}/configmaps/acme-settings`;
+    const before = await kubeRequest(admin, { method: 'GET', path: childPath });
+    const firstUid = (before.body as { metadata: { uid: string } }).metadata.uid;
+    const removed = await kubeRequest(admin, { method: 'DELETE', path: childPath });
+    assert.equal(removed.status, 200, removed.text);
+    await eventually('the deleted ConfigMap re-created', async () => {
+      const res = await kubeRequest(admin, { method: 'GET', path: childPath });
+      return (
+        res.status === 200 && (res.body as { metadata: { uid: string } }).metadata.uid !== firstUid
+      );
+    });
     for (const path of ['/healthz', '/readyz']) {
       const res = await fetch(`http://127.0.0.1:${String(healthPort)}${path}`);
       assert.equal(res.status, 200, path);
@@ -398,6 +412,8 @@ describe('Helm chart installed in namespaced mode', () => {
 
     const code = await operator.stop();
     assert.equal(code, 0, operator.output().slice(-4000));
+    // Nothing it tried was beyond its Roles (a cluster-wide list would be forbidden).
+    assert.doesNotMatch(operator.output(), /forbidden|HTTP 403/i);
   });
 });
 
