@@ -144,6 +144,41 @@ describe('Helm chart', () => {
     assert.deepEqual(secretVerbs, ['get']);
   });
 
+  it('SPEC P1 H8 the chart’s CRDs and admission policies are accepted by the API server (server-side dry run)', async () => {
+    const rendered = await helm([
+      'template',
+      'lynq',
+      chartDir(),
+      '--show-only',
+      'templates/crds/operator.lynq.sh_lynqhubs.yaml',
+      '--show-only',
+      'templates/crds/operator.lynq.sh_lynqforms.yaml',
+      '--show-only',
+      'templates/crds/operator.lynq.sh_lynqnodes.yaml',
+      '--show-only',
+      'templates/crds/lynq-deletion-protection.yaml',
+    ]);
+    assert.equal(rendered.code, 0, rendered.stderr);
+    const dir = await mkdtemp(join(tmpdir(), 'lynq-chart-crds-'));
+    try {
+      const file = join(dir, 'crds.yaml');
+      await writeFile(file, rendered.stdout);
+      const applied = await kubectl([
+        'apply',
+        '--server-side',
+        '--force-conflicts',
+        '--field-manager=lynq-chart-test',
+        '--dry-run=server',
+        '-f',
+        file,
+      ]);
+      assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+      assert.equal(applied.stdout.trim().split('\n').length, 7, applied.stdout);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SPEC P1 rejects a misspelt value, naming it', async () => {
     const res = await helm(['template', 'lynq', chartDir(), '--set', 'watchNamespace={a}']);
     assert.notEqual(res.code, 0);
