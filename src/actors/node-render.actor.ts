@@ -39,6 +39,8 @@ export interface PlannedResource {
     readonly deletionPolicy: DeletionPolicy;
     readonly conflictPolicy: ConflictPolicy;
     readonly patchStrategy: PatchStrategy;
+    readonly deleteAdopted: boolean;
+    readonly allowClusterScopedTakeover: boolean;
   };
   /** The rendered object; absent when its templates failed (`renderError`). */
   readonly manifest: RenderedManifest | undefined;
@@ -206,6 +208,8 @@ export const renderNodePlan = async (
             deletionPolicy: entry.deletionPolicy ?? 'Delete',
             conflictPolicy: entry.conflictPolicy ?? 'Stuck',
             patchStrategy: entry.patchStrategy ?? 'apply',
+            deleteAdopted: entry.deleteAdopted ?? false,
+            allowClusterScopedTakeover: entry.allowClusterScopedTakeover ?? false,
           },
           manifest: renderError === undefined ? manifest : undefined,
           renderError,

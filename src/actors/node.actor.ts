@@ -29,6 +29,7 @@ import { knownHash } from './applied-hashes.js';
 import { applyNodePlan, removeResource, type NodeApplyMemory } from './node-apply.actor.js';
 import { childDrift } from './node-child-drift.js';
 import { renderNodePlan, type NodePlan } from './node-render.actor.js';
+import { heldInventory } from './node-inventory.js';
 import { nodePublication, type CleanupProgress } from './node-status.js';
 import type { NodeActorFactory } from './node-supervisor.js';
 import { publishedStateOf, type PublishedState } from './published-state.js';
@@ -64,6 +65,7 @@ export const observeNode = (node: LynqNode): NodeObservation => ({
   cleanupFinalizerIndex: node.metadata.finalizers?.indexOf(finalizers.nodeCleanup) ?? -1,
   skipCleanup: node.metadata.annotations?.[annotationKeys.skipCleanup] === 'true',
   marked: isMarked(node),
+  rowUid: node.spec.uid,
 });
 
 /** Per node: what the shared actor logic needs beyond its input. */
@@ -118,14 +120,21 @@ const cleanup = async (
 ): Promise<undefined> => {
   const { node, observation } = input;
   if (observation.skipCleanup !== true) {
-    let remaining = [...observation.appliedResources];
+    let remaining = heldInventory(observation.appliedResources, slot?.memory.inventory);
     const levels = [...new Set(remaining.map((r) => r.level))].sort((a, b) => b - a);
     for (const level of levels) {
       const group = remaining.filter((r) => r.level === level);
       const settled = await runBounded(
         group.map(
           (target) => () =>
-            removeResource(deps.write, node, target, signal, orphanReasons.nodeDeleted),
+            removeResource(
+              deps.write,
+              node,
+              target,
+              signal,
+              orphanReasons.nodeDeleted,
+              slot?.emit ?? (() => undefined),
+            ),
         ),
         deps.concurrency ?? 8,
         signal,
@@ -209,9 +218,8 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
               m === undefined ||
               !checkTarget(
                 m,
-                input.node.namespace,
-                deps.targets.allowedNamespaces,
-                deps.targets.allowedKinds,
+                { namespace: input.node.namespace, rowUid: input.observation.rowUid ?? '' },
+                deps.targets,
               ).allowed
                 ? []
                 : [

@@ -159,9 +159,11 @@ describe('CRDs', () => {
   it('§1 a form resource entry has the SPEC fields, enums and defaults', () => {
     const entry = resourceEntrySchema.json;
     assert.deepEqual(propertyNames(entry), [
+      'allowClusterScopedTakeover',
       'annotationsTemplate',
       'conflictPolicy',
       'creationPolicy',
+      'deleteAdopted',
       'deletionPolicy',
       'dependIds',
       'id',
@@ -185,6 +187,8 @@ describe('CRDs', () => {
       waitForReady: [true, undefined],
       timeoutSeconds: [300, undefined],
       recreateOnImmutableChange: [false, undefined],
+      deleteAdopted: [false, undefined],
+      allowClusterScopedTakeover: [false, undefined],
     };
     for (const [name, [value, members]] of Object.entries(expected)) {
       assert.equal(at(entry, `.${name}`).default, value, name);
@@ -346,6 +350,7 @@ describe('CRDs', () => {
     assert.deepEqual(propertyNames(at(node, '.appliedResources[]')), [
       'apiVersion',
       'creationPolicy',
+      'deleteAdopted',
       'deletionPolicy',
       'id',
       'kind',

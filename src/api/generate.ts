@@ -10,6 +10,7 @@ import {
   eventRules,
   hubSecretRules,
   leaseRules,
+  namespaceContentsRules,
   operatorCoreRules,
 } from './operator-rbac.js';
 
@@ -62,6 +63,7 @@ function rbacRules(): string {
     events: eventRules,
     hubSecrets: hubSecretRules,
     leases: leaseRules,
+    namespaceContents: namespaceContentsRules,
     childVerbs,
     defaultKinds: Object.keys(childKindResources),
     kinds: childKindResources,

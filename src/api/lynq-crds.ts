@@ -1,4 +1,5 @@
-// The manifests installed with Lynq: its three CRDs and the deletion-protection admission policies.
+// The manifests installed with Lynq: its three CRDs and the admission policies (deletion protection, creation record).
+import { creationRecordBinding, creationRecordPolicy } from './creation-record.policy.js';
 import {
   deletionProtectionBinding,
   deletionProtectionPolicy,
@@ -18,4 +19,7 @@ export const deletionProtectionManifests = [
   deletionProtectionBinding,
   markedDeletionProtectionPolicy,
   markedDeletionProtectionBinding,
+  // Shipped in the same file: like the protection, it holds wherever the CRDs are installed.
+  creationRecordPolicy,
+  creationRecordBinding,
 ] as const;

@@ -70,6 +70,16 @@ export const resourceEntrySchema = obj(
     ignoreFields: arr(str(), {
       description: 'JSONPaths left to other field managers on update.',
     }),
+    deleteAdopted: bool({
+      description:
+        'With deletionPolicy Delete, also delete an object this resource took over with Force instead of releasing it.',
+      default: false,
+    }),
+    allowClusterScopedTakeover: bool({
+      description:
+        'Let conflictPolicy Force take over a cluster-scoped object Lynq did not create; needs the operator flag --allow-cluster-scoped-takeover too.',
+      default: false,
+    }),
     recreateOnImmutableChange: bool({
       description: 'Delete and re-create the object when an immutable field changes.',
       default: false,

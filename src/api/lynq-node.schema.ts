@@ -34,6 +34,9 @@ export const appliedResourceSchema = obj(
     name: str({ minLength: 1 }),
     deletionPolicy: str({ enum: deletionPolicies }),
     creationPolicy: str({ enum: creationPolicies }),
+    deleteAdopted: bool({
+      description: 'The resource allows deleting an object it adopted (deleteAdopted).',
+    }),
     level: int({
       description: 'Depth in the dependency graph; cleanup runs deepest first.',
       format: 'int32',

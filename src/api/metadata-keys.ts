@@ -43,6 +43,11 @@ export const annotationKeys = {
   createdOnce: 'lynq.sh/created-once',
   /** On every object a node applies: the desired hash last written, for drift checks (SPEC N12, N13). */
   desiredHash: 'lynq.sh/desired-hash',
+  /**
+   * On every object a node creates, set on create only: `namespace/name` of that node. An object
+   * without it was adopted (taken over with Force), and is released rather than deleted (SPEC N6).
+   */
+  createdBy: 'lynq.sh/created-by',
   /** On a released object: `namespace/name` of the node that released it, so it can re-hold it (SPEC N10). */
   orphanedFrom: 'lynq.sh/orphaned-from',
 } as const;

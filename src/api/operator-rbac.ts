@@ -60,6 +60,41 @@ export const hubSecretRules: readonly PolicyRule[] = [
   { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
 ];
 
+/**
+ * Reading (metadata lists only) every namespaced kind Kubernetes serves besides the kinds nodes
+ * apply: a Namespace a node created is deleted only once a look at all of them finds nothing the
+ * node did not apply (SPEC N6); a kind the operator may not list keeps the namespace (released,
+ * not deleted). Needed only where forms create Namespaces, and cluster-wide (the namespace is a
+ * new one), so the chart grants it with the namespace verbs only.
+ */
+export const namespaceContentsRules: readonly PolicyRule[] = [
+  {
+    apiGroups: [''],
+    resources: [
+      'pods',
+      'podtemplates',
+      'replicationcontrollers',
+      'endpoints',
+      'limitranges',
+      'resourcequotas',
+    ],
+    verbs: ['list'],
+  },
+  { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'] },
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list'] },
+  {
+    apiGroups: ['rbac.authorization.k8s.io'],
+    resources: ['roles', 'rolebindings'],
+    verbs: ['list'],
+  },
+  { apiGroups: ['storage.k8s.io'], resources: ['csistoragecapacities'], verbs: ['list'] },
+  {
+    apiGroups: ['resource.k8s.io'],
+    resources: ['resourceclaims', 'resourceclaimtemplates'],
+    verbs: ['list'],
+  },
+];
+
 /** The leader lease (SPEC P2), in the operator's own namespace only. */
 export const leaseRules: readonly PolicyRule[] = [
   {
@@ -130,7 +165,7 @@ export const childKindRule = (kind: KindResource): PolicyRule => ({
 
 /**
  * Everything at once, cluster-wide: what the test harness grants the operator's user, so that
- * tests exercise the operator with every default kind allowed. The chart grants subsets of it
+ * tests exercise the operator with every default kind allowed and Namespace contents readable. The chart grants subsets of it
  * (per mode, per allowed kind).
  */
 export const operatorRules: readonly PolicyRule[] = [
@@ -138,5 +173,6 @@ export const operatorRules: readonly PolicyRule[] = [
   ...eventRules,
   ...hubSecretRules,
   ...Object.values(childKindResources).map(childKindRule),
+  ...namespaceContentsRules,
   ...leaseRules,
 ];

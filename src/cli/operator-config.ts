@@ -25,6 +25,10 @@ export interface OperatorConfig {
   readonly allowedNamespaces: readonly string[];
   /** Allowed kinds as `Group/Kind` keys (core group empty: `/ConfigMap`); `*` allows all. */
   readonly allowedKinds: readonly string[];
+  /** Name patterns of cluster-scoped objects (`*`, `{{ uid }}`) (SPEC N16). */
+  readonly allowedClusterNames: readonly string[];
+  /** The operator's half of the double opt-in for taking over cluster-scoped objects (SPEC N6). */
+  readonly allowClusterScopedTakeover: boolean;
 }
 
 const flagOf = (args: readonly string[], name: string): string | undefined => {
@@ -47,6 +51,25 @@ const numberOf = (field: string, text: string | undefined, fallback: number): nu
     );
   }
   return value;
+};
+
+/**
+ * A switch: `--name` alone or `--name=true|false` (a value after a space is not taken, so the
+ * next flag is never swallowed); else the environment variable's `true|false`.
+ */
+const switchOf = (args: readonly string[], name: string, envValue: string | undefined): boolean => {
+  let text: string | undefined = envValue;
+  for (const arg of args) {
+    if (arg === `--${name}`) text = 'true';
+    else if (arg.startsWith(`--${name}=`)) text = arg.slice(name.length + 3);
+  }
+  if (text === undefined || text === '') return false;
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw invalidSpecError(
+    'InvalidConfig',
+    `operator config ${name}: "${text}" is not true or false`,
+  );
 };
 
 /** A comma-separated list; absent or empty = the fallback. Blank items are dropped. */
@@ -125,5 +148,14 @@ export const readOperatorConfig = (
     allowedKinds: listOf(
       flagOf(args, 'allowed-kinds') ?? env['LYNQ_ALLOWED_KINDS'],
       defaultTargetPolicy.allowedKinds,
+    ),
+    allowedClusterNames: listOf(
+      flagOf(args, 'allowed-cluster-names') ?? env['LYNQ_ALLOWED_CLUSTER_NAMES'],
+      defaultTargetPolicy.allowedClusterNames,
+    ),
+    allowClusterScopedTakeover: switchOf(
+      args,
+      'allow-cluster-scoped-takeover',
+      env['LYNQ_ALLOW_CLUSTER_SCOPED_TAKEOVER'],
     ),
   });

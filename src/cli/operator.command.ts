@@ -460,7 +460,12 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
       paths: resourcePaths,
       // SPEC N16: the node's own namespace plus the configured allow-lists (default: the
       // kinds of SPEC §1 and no other namespace).
-      targets: { allowedNamespaces: config.allowedNamespaces, allowedKinds: config.allowedKinds },
+      targets: {
+        allowedNamespaces: config.allowedNamespaces,
+        allowedKinds: config.allowedKinds,
+        allowedClusterNames: config.allowedClusterNames,
+        allowClusterScopedTakeover: config.allowClusterScopedTakeover,
+      },
       renderer: renderBatcher,
       // The revision reflector first; a GET when the watch has not shown it yet.
       readRevision: async (namespace, name, signal) =>

@@ -39,6 +39,8 @@ export interface NodeRef {
    * the admission policy denies their DELETE as well (SPEC H8).
    */
   readonly marked?: boolean;
+  /** The row's uid (`spec.uid`), for the allowed cluster name patterns (SPEC N16). */
+  readonly rowUid?: string;
 }
 
 /** The policies of one resource entry (SPEC §1) that decide how it is written. */
@@ -47,6 +49,13 @@ export interface ResourcePolicies {
   readonly deletionPolicy: DeletionPolicy;
   readonly conflictPolicy: ConflictPolicy;
   readonly patchStrategy: PatchStrategy;
+  /**
+   * The resource's half of the double opt-in for taking over a cluster-scoped object Lynq did
+   * not create (SPEC N6). Default false.
+   */
+  readonly allowClusterScopedTakeover?: boolean;
+  /** Delete an adopted object (taken over with Force) under `deletionPolicy: Delete` (SPEC N6). */
+  readonly deleteAdopted?: boolean;
 }
 
 /** What the resource adapters (apply, delete, release) need: one transport and the REST mapping. */
@@ -81,6 +90,7 @@ export type ApplyState = 'applied' | 'unchanged' | 'created' | 'conflict' | 'fai
 export const applyReasons = {
   created: 'Created',
   applied: 'Applied',
+  adopted: 'Adopted',
   reheld: 'Reheld',
   unchanged: 'Unchanged',
   createdOnce: 'CreatedOnce',
@@ -113,7 +123,30 @@ export type Holder =
   | { readonly by: 'node'; readonly node: string }
   | { readonly by: 'none' };
 
-const nodeKey = (node: NodeRef): string => `${node.namespace}/${node.name}`;
+/** `namespace/name` of a node: the value of `orphaned-from` and `created-by`. */
+export const nodeKey = (node: Pick<NodeRef, 'namespace' | 'name'>): string =>
+  `${node.namespace}/${node.name}`;
+
+/**
+ * Whether this node created `live` (its `lynq.sh/created-by` names the node). Only such objects
+ * are deleted by default; everything else the node holds was adopted (SPEC N6). Pure.
+ */
+export const createdBy = (live: KubeObject, node: Pick<NodeRef, 'namespace' | 'name'>): boolean =>
+  live.metadata.annotations?.[annotationKeys.createdBy] === nodeKey(node);
+
+/**
+ * Annotations only the operator may write: a form that sets them could make Lynq believe it
+ * created an object it took over (and so delete it), or re-hold another node's release.
+ */
+const reservedAnnotations: readonly string[] = [
+  annotationKeys.createdBy,
+  annotationKeys.orphanedFrom,
+  annotationKeys.orphanedAt,
+  annotationKeys.orphanedReason,
+];
+
+const without = (map: Record<string, string>, keys: readonly string[]): Record<string, string> =>
+  Object.fromEntries(Object.entries(map).filter(([key]) => !keys.includes(key)));
 
 /** The controller owner reference to the node; `blockOwnerDeletion` keeps the node until the object is gone. */
 export const nodeOwnerReference = (node: NodeRef) => ({
@@ -138,8 +171,9 @@ export const wantsOwnerReference = (
   namespace !== undefined && namespace === node.namespace && deletionPolicy === 'Delete';
 
 /**
- * Who holds `live`: this node (its tracking labels, or it released the object and left the
- * `orphaned-from` mark), another node (labels naming another node), or nobody. Pure.
+ * Who holds `live`: this node (its tracking labels, it released the object and left the
+ * `orphaned-from` mark, or it created the object), another node (labels naming another node),
+ * or nobody. Pure.
  */
 export const holderOf = (live: KubeObject, node: NodeRef): Holder => {
   const labels = live.metadata.labels ?? {};
@@ -150,8 +184,9 @@ export const holderOf = (live: KubeObject, node: NodeRef): Holder => {
       ? { by: 'self' }
       : { by: 'node', node: `${namespace ?? '?'}/${name ?? '?'}` };
   }
+  // Released by this node, or created by it and stripped of its labels: still this node's.
   const orphanedFrom = live.metadata.annotations?.[annotationKeys.orphanedFrom];
-  return orphanedFrom === nodeKey(node) ? { by: 'self' } : { by: 'none' };
+  return orphanedFrom === nodeKey(node) || createdBy(live, node) ? { by: 'self' } : { by: 'none' };
 };
 
 /** Whether `live` carries the orphan markers of a release (SPEC N10). */
@@ -218,13 +253,14 @@ export const desiredObject = (
   if (namespace === undefined) delete metadata['namespace'];
   else metadata['namespace'] = namespace;
   metadata['labels'] = {
-    ...stringMap(metadata['labels']),
+    // The orphan label is the operator's to set (N10): a form's own would read as a release.
+    ...without(stringMap(metadata['labels']), [labelKeys.orphaned]),
     [labelKeys.node]: node.name,
     [labelKeys.nodeNamespace]: node.namespace,
     ...(node.marked === true ? { [labelKeys.deletionProtection]: 'true' } : {}),
   };
   metadata['annotations'] = {
-    ...stringMap(metadata['annotations']),
+    ...without(stringMap(metadata['annotations']), reservedAnnotations),
     [annotationKeys.deletionPolicy]: policies.deletionPolicy,
     [annotationKeys.desiredHash]: manifest.hash,
     ...(policies.creationPolicy === 'Once' ? { [annotationKeys.createdOnce]: 'true' } : {}),
@@ -263,19 +299,51 @@ const withMetadata = (
   metadata: { ...recordOf(desired['metadata']), ...extra },
 });
 
+/** The creation record as POSTed: the desired object with `lynq.sh/created-by` naming the node. */
+export const creationBody = (
+  desired: Record<string, unknown>,
+  node: NodeRef,
+): Record<string, unknown> => {
+  const metadata = recordOf(desired['metadata']);
+  return withMetadata(desired, {
+    annotations: {
+      ...stringMap(metadata['annotations']),
+      [annotationKeys.createdBy]: nodeKey(node),
+    },
+  });
+};
+
+/**
+ * `desired` carrying the live creation record unchanged, so a write that sets whole
+ * annotations (an apply that owns the key, a replace) neither drops nor alters it.
+ */
+const keepingCreationRecord = (
+  desired: Record<string, unknown>,
+  live: KubeObject,
+): Record<string, unknown> => {
+  const record = live.metadata.annotations?.[annotationKeys.createdBy];
+  if (record === undefined) return desired;
+  const metadata = recordOf(desired['metadata']);
+  return withMetadata(desired, {
+    annotations: { ...stringMap(metadata['annotations']), [annotationKeys.createdBy]: record },
+  });
+};
+
 /**
  * The body of an update by `strategy` over `live`, each carrying `live`'s resourceVersion as the
  * precondition: `apply` is the desired object (SSA merges lists by key itself); `merge` a JSON
  * merge patch with the owner references merged (merge patches replace lists); `replace` the
- * whole object keeping live foreign owner references and all live finalizers. Pure.
+ * whole object keeping live foreign owner references and all live finalizers. The live creation
+ * record (`lynq.sh/created-by`) is kept as it is by every strategy. Pure.
  */
 export const updateBody = (
   strategy: PatchStrategy,
-  desired: Record<string, unknown>,
+  desiredObject: Record<string, unknown>,
   live: KubeObject,
   node: NodeRef,
 ): Record<string, unknown> => {
   const resourceVersion = live.metadata.resourceVersion;
+  const desired = keepingCreationRecord(desiredObject, live);
   switch (strategy) {
     case 'apply':
       return withMetadata(desired, { resourceVersion });
@@ -403,6 +471,14 @@ export const otherClaimants = (live: KubeObject): string => {
   return parts.length > 0 ? parts.join('; ') : 'unknown (no field managers recorded)';
 };
 
+/** Where an object no node holds came from, for a refusal: another node's creation, or outside Lynq. */
+const creatorOf = (live: KubeObject): string => {
+  const record = live.metadata.annotations?.[annotationKeys.createdBy];
+  return record === undefined
+    ? `was created outside Lynq (${otherClaimants(live)})`
+    : `was created by node ${record} and released`;
+};
+
 const describe = (info: ResourceInfo, namespace: string | undefined, name: string): string =>
   `${info.kind} ${namespace === undefined ? name : `${namespace}/${name}`}`;
 
@@ -493,9 +569,8 @@ export const applyResource = async (
   if (req.targets !== undefined) {
     const verdict = checkTarget(
       manifest,
-      node.namespace,
-      req.targets.allowedNamespaces,
-      req.targets.allowedKinds,
+      { namespace: node.namespace, rowUid: node.rowUid ?? '' },
+      req.targets,
     );
     if (!verdict.allowed) {
       return {
@@ -552,7 +627,7 @@ const applyLoop = async (deps: ResourceWriteDeps, req: ApplyRequest): Promise<Ap
     if (live === undefined) {
       try {
         const created = asKubeObject(
-          await send('POST', collectionPathOf(info, namespace), desired),
+          await send('POST', collectionPathOf(info, namespace), creationBody(desired, node)),
         );
         return {
           state: 'created',
@@ -586,6 +661,21 @@ const applyLoop = async (deps: ResourceWriteDeps, req: ApplyRequest): Promise<Ap
         conflictWith: others,
         object: live,
       };
+    }
+    if (holder.by === 'none' && !info.namespaced && !createdBy(live, node)) {
+      const optedIn =
+        req.targets?.allowClusterScopedTakeover === true &&
+        policies.allowClusterScopedTakeover === true;
+      if (!optedIn) {
+        const origin = creatorOf(live);
+        return {
+          state: 'conflict',
+          reason: applyReasons.resourceConflict,
+          message: `${what} ${origin}; a cluster-scoped object is never taken over unless the operator runs with --allow-cluster-scoped-takeover and the resource sets allowClusterScopedTakeover: true`,
+          conflictWith: origin,
+          object: live,
+        };
+      }
     }
     if (live.metadata.deletionTimestamp !== undefined) {
       return {
@@ -675,12 +765,17 @@ const applyLoop = async (deps: ResourceWriteDeps, req: ApplyRequest): Promise<Ap
 
     // Held by this node, or taken over under Force: the strategy's write, on this resourceVersion.
     const body = updateBody(policies.patchStrategy, desired, live, node);
+    const adopting = holder.by === 'none' && !createdBy(live, node);
     try {
       const written = await writeBy(policies.patchStrategy, client, send, path, body, signal);
       return {
         state: 'applied',
-        reason: reheld ? applyReasons.reheld : applyReasons.applied,
-        message: `${reheld ? 're-held' : holder.by === 'none' ? 'took over' : 'applied'} ${what} (${policies.patchStrategy})`,
+        reason: reheld
+          ? applyReasons.reheld
+          : adopting
+            ? applyReasons.adopted
+            : applyReasons.applied,
+        message: `${reheld ? 're-held' : adopting ? 'adopted' : holder.by === 'none' ? 'took back' : 'applied'} ${what} (${policies.patchStrategy})`,
         ...(written === undefined ? {} : { object: written }),
       };
     } catch (err) {

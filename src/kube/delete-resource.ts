@@ -3,23 +3,33 @@ import { conditionReasons } from '../api/conditions.js';
 import { fieldManagers, labelKeys } from '../api/metadata-keys.js';
 import { LynqError } from '../errors.js';
 import { apiError, createApiClient, patchTypes } from './api-client.js';
-import { failedOutcome, type NodeRef, type ResourceWriteDeps } from './apply-resource.js';
+import {
+  createdBy,
+  failedOutcome,
+  type NodeRef,
+  type ResourceWriteDeps,
+} from './apply-resource.js';
 import { asKubeObject, type KubeObject } from './kube-object.js';
+import { namespaceContents } from './namespace-contents.js';
 import { resourcePathCodes, type ObjectIdentity } from './resource-paths.js';
 
 export interface DeleteRequest {
   readonly node: NodeRef;
   /** The object, as recorded in `status.appliedResources`. */
   readonly target: ObjectIdentity;
+  /** The resource says `deleteAdopted: true`: an object it took over is deleted too (SPEC N6). */
+  readonly deleteAdopted?: boolean | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
 /**
  * `gone`: it no longer exists (or its kind is no longer served). `deleting`: deletion started,
  * finalizers still hold it. `notHeld`: it exists but this node does not hold it, so it was left
- * alone. `failed`: the API refused or failed.
+ * alone. `release`: this node holds it but may not delete it (it adopted it, or it is a
+ * Namespace that holds more than the node applied): the caller releases it instead, untouched
+ * otherwise. `failed`: the API refused or failed.
  */
-export type DeleteState = 'gone' | 'deleting' | 'notHeld' | 'failed';
+export type DeleteState = 'gone' | 'deleting' | 'notHeld' | 'release' | 'failed';
 
 export interface DeleteOutcome {
   readonly state: DeleteState;
@@ -34,12 +44,61 @@ export const deleteReasons = {
   deleted: 'Deleted',
   alreadyGone: 'AlreadyGone',
   notHeld: 'NotHeld',
+  adopted: 'Adopted',
+  namespaceInUse: 'NamespaceInUse',
   waitingOnFinalizer: conditionReasons.waitingOnFinalizer,
 } as const;
 
 const heldBy = (live: KubeObject, node: NodeRef): boolean =>
   live.metadata.labels?.[labelKeys.node] === node.name &&
   live.metadata.labels[labelKeys.nodeNamespace] === node.namespace;
+
+const isNamespace = (target: ObjectIdentity): boolean =>
+  target.apiVersion === 'v1' && target.kind === 'Namespace';
+
+/**
+ * Why the node must release rather than delete `live` (SPEC N6), or `undefined` when it may
+ * delete it: an object it did not create is deleted only with `deleteAdopted`; a Namespace it
+ * created only while it holds nothing but what the node applied (a kind the operator may not
+ * list counts as something).
+ */
+const reasonToKeep = async (
+  deps: ResourceWriteDeps,
+  req: DeleteRequest,
+  live: KubeObject,
+  what: string,
+): Promise<DeleteOutcome | undefined> => {
+  const { node, target, signal } = req;
+  if (!createdBy(live, node)) {
+    return req.deleteAdopted === true
+      ? undefined
+      : {
+          state: 'release',
+          reason: deleteReasons.adopted,
+          message: `${what} was not created by this node (adopted); released, not deleted (deleteAdopted is not set)`,
+        };
+  }
+  if (!isNamespace(target)) return undefined;
+  const contents = await namespaceContents(deps.transport, target.name, node, {
+    ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }),
+    signal,
+  });
+  if (contents.foreign.length > 0) {
+    return {
+      state: 'release',
+      reason: deleteReasons.namespaceInUse,
+      message: `${what} holds objects this node did not apply (${contents.foreign.join(', ')}); released, not deleted`,
+    };
+  }
+  if (contents.unchecked.length > 0) {
+    return {
+      state: 'release',
+      reason: deleteReasons.namespaceInUse,
+      message: `${what} may hold objects the operator is not allowed to list (${contents.unchecked.join(', ')}); released, not deleted`,
+    };
+  }
+  return undefined;
+};
 
 /** `waiting on finalizer a, b`: the per-resource message SPEC N9 asks for. */
 export const waitingOnFinalizers = (finalizers: readonly string[]): string =>
@@ -59,7 +118,9 @@ const waiting = (live: KubeObject): DeleteOutcome | undefined => {
 };
 
 /**
- * Deletes the object when this node holds it (its tracking labels name the node), with
+ * Deletes the object when this node holds it (its tracking labels name the node) and created it
+ * (or the resource allows deleting adopted objects), and, for a Namespace, when it holds nothing
+ * else; otherwise says `release`. Deletes with
  * `propagationPolicy: Background`, right after a read that shows this node holds it (objects of
  * other nodes and unheld objects are never deleted). An object already being deleted gets no second
  * DELETE. Never throws for API failures (a `failed` outcome); rethrows only an abort of `signal`.
@@ -105,6 +166,8 @@ export const deleteResource = async (
         }
       );
     }
+    const keep = await reasonToKeep(deps, req, live, what);
+    if (keep !== undefined) return keep;
     if (live.metadata.labels?.[labelKeys.deletionProtection] !== undefined) {
       // The node decided to delete it (gone from the form, or the node itself is going): the
       // mark that makes the admission policy deny the DELETE goes first (SPEC H8).

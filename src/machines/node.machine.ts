@@ -16,6 +16,8 @@ export interface NodeObservation {
   readonly skipCleanup?: boolean;
   /** The deletion-protection mark: its objects carry it too, so a change re-applies (SPEC H8). */
   readonly marked?: boolean;
+  /** The row's uid (`spec.uid`): cluster-scoped names are checked against it (SPEC N16). */
+  readonly rowUid?: string;
 }
 
 export interface NodeRef {

@@ -109,12 +109,20 @@ describe('control plane harness', () => {
         path: lynqPath('lynqnodes', ns.name),
       });
       assert.equal(asPlain.status, 403, asPlain.text);
-      // Not in the operator's rules: it must not be able to read pods.
+      // Pods may be listed (a Namespace's contents, N6) but never read or written one by one.
       const pods = await kubeRequest(operator, {
         method: 'GET',
         path: `/api/v1/namespaces/${ns.name}/pods`,
       });
-      assert.equal(pods.status, 403, pods.text);
+      assert.equal(pods.status, 200, pods.text);
+      const pod = await kubeRequest(operator, {
+        method: 'GET',
+        path: `/api/v1/namespaces/${ns.name}/pods/any`,
+      });
+      assert.equal(pod.status, 403, pod.text);
+      // Not in the operator's rules at all: nodes.
+      const nodes = await kubeRequest(operator, { method: 'GET', path: '/api/v1/nodes' });
+      assert.equal(nodes.status, 403, nodes.text);
     } finally {
       await ns.remove();
     }

@@ -151,7 +151,7 @@ describe('node drift: children repaired from the watches', () => {
   });
 
   it('N12 a deleted WhenNeeded object is re-created within seconds, driven by the watch; in the node’s namespace, an allowed extra namespace and cluster-scoped; siblings untouched, then quiet again', async () => {
-    const space = `${world.ns}-w0`;
+    const space = `w0-${world.ns}`;
     await scenario(world, 'needed', {
       configMaps: [
         cm('home', {}, { plan: '{{ plan }}' }),
@@ -161,7 +161,7 @@ describe('node drift: children repaired from the watches', () => {
       namespaces: [
         {
           id: 'space',
-          nameTemplate: `${world.ns}-{{ uid }}`,
+          nameTemplate: `{{ uid }}-${world.ns}`,
           spec: { apiVersion: 'v1', kind: 'Namespace' },
         },
       ],

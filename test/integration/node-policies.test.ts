@@ -306,7 +306,7 @@ describe('node actor: dependency graphs, policies, conflicts, targets', () => {
 
   it('N16 N4 N9 a target outside the allow-list fails with TargetNotAllowed while the others apply; an allowed extra namespace and a Namespace get tracking labels, no owner reference, and go with the row', async () => {
     await scenarioHub(world, 'targets');
-    const nsName = `${world.ns}-{{ uid }}`;
+    const nsName = `{{ uid }}-${world.ns}`;
     await create(
       world,
       'lynqforms',
@@ -344,7 +344,7 @@ describe('node actor: dependency graphs, policies, conflicts, targets', () => {
     assert.equal(away.metadata.labels?.['lynq.sh/node'], node.metadata.name);
     assert.equal(away.metadata.labels['lynq.sh/node-namespace'], world.ns);
     assert.equal(away.metadata.ownerReferences, undefined, 'no cross-namespace owner reference');
-    const spaceName = `${world.ns}-t0`;
+    const spaceName = `t0-${world.ns}`;
     const space = await getObject(world, `/api/v1/namespaces/${spaceName}`);
     assert.ok(space, 'the Namespace is created');
     assert.equal(space.metadata.labels?.['lynq.sh/node'], node.metadata.name);
