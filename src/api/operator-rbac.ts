@@ -65,7 +65,8 @@ export const hubSecretRules: readonly PolicyRule[] = [
  * apply: a Namespace a node created is deleted only once a look at all of them finds nothing the
  * node did not apply (SPEC N6); a kind the operator may not list keeps the namespace (released,
  * not deleted). Needed only where forms create Namespaces, and cluster-wide (the namespace is a
- * new one), so the chart grants it with the namespace verbs only.
+ * new one), so the chart grants it with the namespace verbs only, together with `list` on the
+ * kinds of SPEC §1 nodes may not apply (Secrets only when nodes may create them).
  */
 export const namespaceContentsRules: readonly PolicyRule[] = [
   {
@@ -93,6 +94,8 @@ export const namespaceContentsRules: readonly PolicyRule[] = [
     resources: ['resourceclaims', 'resourceclaimtemplates'],
     verbs: ['list'],
   },
+  // The lease rules grant no list (and only in the operator's namespace).
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['list'] },
 ];
 
 /** The leader lease (SPEC P2), in the operator's own namespace only. */

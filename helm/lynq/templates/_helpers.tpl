@@ -100,3 +100,34 @@ Called with (list $ scope).
 {{- end }}
 {{- toJson $targets }}
 {{- end }}
+
+{{/*
+With rbac.namespaceResources: what the operator lists (metadata only) to see that a Namespace a
+node created holds nothing else (SPEC N6): the generated namespace-contents rules, and `list` on
+the namespaced kinds of SPEC §1 nodes may not apply (never Secrets: without
+rbac.secretResources a created Namespace is released, not deleted, as its Secrets stay unseen).
+*/}}
+{{- define "lynq.namespaceContentsRules" -}}
+{{- $source := include "lynq.rbacSource" . | fromYaml }}
+{{- $allowed := include "lynq.allowedKinds" . | fromJsonArray }}
+{{- if .Values.rbac.namespaceResources }}
+{{- toYaml $source.namespaceContents }}
+{{- if .Values.watchNamespaces }}
+{{- /* Namespaced mode lists these only in the watched namespaces. */}}
+- apiGroups: ["operator.lynq.sh"]
+  resources: ["lynqhubs", "lynqforms", "lynqnodes"]
+  verbs: ["list"]
+- apiGroups: ["apps"]
+  resources: ["controllerrevisions"]
+  verbs: ["list"]
+{{- end }}
+{{- range $source.defaultKinds }}
+{{- $kind := get $source.kinds . }}
+{{- if and $kind.namespaced (not (has . $allowed)) (ne . "/Secret") }}
+- apiGroups: [{{ $kind.apiGroup | quote }}]
+  resources: [{{ $kind.resource | quote }}]
+  verbs: ["list"]
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
