@@ -5,8 +5,11 @@ import { defaultTargetPolicy } from '../kube/target-policy.js';
 export interface OperatorConfig {
   /** A kubeconfig file; absent = in-cluster config, else the default loading rules. */
   readonly kubeconfig: string | undefined;
-  /** Watch one namespace only; absent = all namespaces. */
-  readonly namespace: string | undefined;
+  /**
+   * Watch only these namespaces (SPEC P1: RBAC through Roles in them); absent = all namespaces.
+   * `--namespace x` is the one-element form.
+   */
+  readonly watchNamespaces: readonly string[] | undefined;
   readonly logLevel: string;
   /** Server-side watch timeout before jitter (short values exercise re-watching). */
   readonly watchTimeoutSeconds: number;
@@ -105,6 +108,27 @@ const listOf = (text: string | undefined, fallback: readonly string[]): readonly
 };
 
 /**
+ * `--watch-namespaces a,b`, or its one-namespace form `--namespace a`; flags before environment.
+ * Both flags at once is ambiguous, so it is refused rather than merged.
+ */
+const watchNamespacesOf = (
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): readonly string[] | undefined => {
+  const list = flagOf(args, 'watch-namespaces');
+  const one = flagOf(args, 'namespace');
+  if (list !== undefined && one !== undefined) {
+    throw invalidSpecError(
+      'InvalidConfig',
+      'operator config: --namespace and --watch-namespaces both given; use --watch-namespaces',
+    );
+  }
+  const text = list ?? one ?? env['LYNQ_WATCH_NAMESPACES'] ?? env['LYNQ_NAMESPACE'];
+  const namespaces = listOf(text, []);
+  return namespaces.length === 0 ? undefined : namespaces;
+};
+
+/**
  * Flags win over environment variables (`LYNQ_*`, and `KUBECONFIG`). Throws `InvalidConfig`
  * naming the setting when a value cannot be used.
  */
@@ -114,7 +138,7 @@ export const readOperatorConfig = (
 ): OperatorConfig =>
   Object.freeze({
     kubeconfig: flagOf(args, 'kubeconfig') ?? env['KUBECONFIG'],
-    namespace: flagOf(args, 'namespace') ?? env['LYNQ_NAMESPACE'],
+    watchNamespaces: watchNamespacesOf(args, env),
     logLevel: flagOf(args, 'log-level') ?? env['LYNQ_LOG_LEVEL'] ?? 'info',
     watchTimeoutSeconds: numberOf(
       'watch-timeout-seconds',

@@ -35,7 +35,9 @@ import { politeTransport } from '../kube/polite-transport.js';
 import { deleteNodeUnmarked, setNodeMark } from '../kube/node-protection-mark.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { lynqCollectionPath, lynqObjectPath, secretPath } from '../kube/lynq-paths.js';
-import { createReflector, type Reflector } from '../kube/reflector.js';
+// Per watched namespace, so that Roles in them are all it needs (SPEC P1).
+import { createNamespaceReflector } from '../kube/namespace-reflectors.js';
+import type { Reflector } from '../kube/reflector.js';
 import { createResourcePaths } from '../kube/resource-paths.js';
 import { createStatusWriter } from '../kube/status-writer.js';
 import { startHealthServer, type HealthServer } from '../observe/health-server.js';
@@ -134,9 +136,9 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     logger,
     watchTimeoutSeconds: config.watchTimeoutSeconds,
   };
-  const forms: Reflector<KubeObject> = createReflector({
+  const forms: Reflector<KubeObject> = createNamespaceReflector(config.watchNamespaces, {
     ...reflectorOptions,
-    path: lynqCollectionPath('lynqforms', config.namespace),
+    pathOf: (namespace) => lynqCollectionPath('lynqforms', namespace),
     handler: {
       added: (obj) => {
         formRegistry.formObserved(obj as unknown as LynqForm);
@@ -171,9 +173,9 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   });
 
   // Form revisions by label only (DESIGN 8); the form actor alone creates and deletes them.
-  const revisions: Reflector<KubeObject> = createReflector({
+  const revisions: Reflector<KubeObject> = createNamespaceReflector(config.watchNamespaces, {
     ...reflectorOptions,
-    path: controllerRevisionsPath(config.namespace),
+    pathOf: (namespace) => controllerRevisionsPath(namespace),
     labelSelector: revisionSelector,
     handler: {
       added: (obj) => {
@@ -418,9 +420,9 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     actor.observe(hub);
   };
 
-  const hubs: Reflector<KubeObject> = createReflector({
+  const hubs: Reflector<KubeObject> = createNamespaceReflector(config.watchNamespaces, {
     ...reflectorOptions,
-    path: lynqCollectionPath('lynqhubs', config.namespace),
+    pathOf: (namespace) => lynqCollectionPath('lynqhubs', namespace),
     handler: {
       added: (obj) => {
         observeHub(obj);
@@ -461,7 +463,8 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     transport,
     paths: resourcePaths,
     logger,
-    namespace: config.namespace,
+    namespaces: config.watchNamespaces,
+    allowedKinds: config.allowedKinds,
     watchTimeoutSeconds: config.watchTimeoutSeconds,
     report: (nodeKey, change) => {
       supervisor.childChanged(nodeKey, change);
@@ -518,9 +521,9 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     const hub = node.metadata.ownerReferences?.find((o) => o.kind === 'LynqHub')?.name;
     if (present && hub !== undefined) marker.nodeChanged(node, hub);
   };
-  const nodes: Reflector<KubeObject> = createReflector({
+  const nodes: Reflector<KubeObject> = createNamespaceReflector(config.watchNamespaces, {
     ...reflectorOptions,
-    path: lynqCollectionPath('lynqnodes', config.namespace),
+    pathOf: (namespace) => lynqCollectionPath('lynqnodes', namespace),
     labelSelector: labelKeys.hub,
     handler: {
       added: (obj) => {
@@ -566,7 +569,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   marker.start(
     hubs.list().map((h) => ({ namespace: h.metadata.namespace ?? '', name: h.metadata.name })),
   );
-  logger.info({ namespace: config.namespace ?? '(all)' }, 'Operator started');
+  logger.info({ namespaces: config.watchNamespaces ?? '(all)' }, 'Operator started');
   health?.markReady();
 
   await new Promise<void>((resolve) => {

@@ -18,7 +18,7 @@ const settle = async (): Promise<void> => {
   for (let i = 0; i < 5; i += 1) await new Promise((r) => setImmediate(r));
 };
 
-const setup = (namespace: string | undefined) => {
+const setup = (namespaces: readonly string[] | undefined, allowedKinds?: readonly string[]) => {
   const started: ReflectorOptions<KubeObject>[] = [];
   const stopped: string[] = [];
   const reports: [string, ChildChange['type'], string][] = [];
@@ -38,7 +38,8 @@ const setup = (namespace: string | undefined) => {
       },
     },
     logger: silent,
-    namespace,
+    namespaces,
+    ...(allowedKinds === undefined ? {} : { allowedKinds }),
     report: (node, change) => reports.push([node, change.type, change.object.metadata.name]),
     createReflector: (options) => {
       started.push(options);
@@ -101,7 +102,7 @@ describe('child watcher', () => {
   });
 
   it('DESIGN 8 an operator of one namespace watches each target namespace it uses, cluster-scoped kinds cluster-wide, only its own nodes’ objects', async () => {
-    const { watcher, started } = setup('home');
+    const { watcher, started } = setup(['home']);
     watcher.watch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'home', name: 'x' });
     watcher.watch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'extra', name: 'y' });
     watcher.watch({ apiVersion: 'v1', kind: 'Namespace', name: 'space' });
@@ -117,6 +118,32 @@ describe('child watcher', () => {
     for (const o of started) {
       assert.equal(o.labelSelector, 'lynq.sh/node,lynq.sh/node-namespace=home');
     }
+  });
+
+  it('SPEC P1 an operator of several namespaces watches per target namespace and selects its nodes’ objects by every watched namespace', async () => {
+    const { watcher, started } = setup(['a', 'b']);
+    watcher.watch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'a', name: 'x' });
+    watcher.watch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'b', name: 'y' });
+    await settle();
+    assert.deepEqual(
+      started.map((o) => o.path),
+      ['/api/v1/namespaces/a/configmaps', '/api/v1/namespaces/b/configmaps'],
+    );
+    for (const o of started) {
+      assert.equal(o.labelSelector, 'lynq.sh/node,lynq.sh/node-namespace in (a,b)');
+    }
+  });
+
+  it('SPEC P1 N16 never watches a kind outside the allowed kinds, such as Secrets the chart grants no list for', async () => {
+    const { watcher, started, lookups } = setup(undefined, ['/ConfigMap']);
+    watcher.watch({ apiVersion: 'v1', kind: 'Secret', namespace: 'a', name: 's' });
+    watcher.watch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'a', name: 'c' });
+    await settle();
+    assert.deepEqual(
+      started.map((o) => o.path),
+      ['/api/v1/configmaps'],
+    );
+    assert.equal(lookups(), 1, 'no discovery for a kind not allowed');
   });
 
   it('a kind discovery does not know is asked for again on the next call, and starts nothing', async () => {

@@ -4,6 +4,7 @@ import { fieldManagers, labelKeys } from '../api/metadata-keys.js';
 import { messageOf } from '../errors.js';
 import type { KubeTransport } from './http-transport.js';
 import type { KubeObject } from './kube-object.js';
+import { groupKind } from '../render/kind-scope.js';
 import { keepManagedFieldsOf } from './managed-fields.transform.js';
 import { createReflector, type Reflector, type ReflectorOptions } from './reflector.js';
 import {
@@ -12,6 +13,7 @@ import {
   type ResourceInfo,
   type ResourcePaths,
 } from './resource-paths.js';
+import { anyTarget } from './target-policy.js';
 
 /** What a watch saw happen to one object a node applied. */
 export interface ChildChange {
@@ -28,9 +30,16 @@ export interface ChildWatcherOptions {
   readonly transport: Pick<KubeTransport, 'request' | 'stream'>;
   readonly paths: Pick<ResourcePaths, 'resolve'>;
   readonly logger: Logger;
-  /** The operator's `--namespace`; `undefined` = it watches all namespaces. */
-  readonly namespace: string | undefined;
+  /** The operator's `--watch-namespaces`; `undefined` = it watches all namespaces. */
+  readonly namespaces: readonly string[] | undefined;
   readonly watchTimeoutSeconds?: number;
+  /**
+   * The operator's allowed kinds (`Group/Kind`, `*` = all; SPEC N16). A kind outside them is
+   * never watched, even when an old node status names it: the RBAC that goes with the list
+   * (the chart's) grants `list` and `watch` on allowed kinds only, Secrets in particular.
+   * Default: every kind.
+   */
+  readonly allowedKinds?: readonly string[];
   /** Called synchronously for every change, with the `namespace/name` of the node concerned. */
   readonly report: (nodeKey: string, change: ChildChange) => void;
   /** For tests: builds the reflectors. Default `createReflector`. */
@@ -40,7 +49,8 @@ export interface ChildWatcherOptions {
 export interface ChildWatcher {
   /**
    * Makes sure objects like `target` are watched: its kind cluster-wide (an operator of all
-   * namespaces, or a cluster-scoped kind) or in its namespace (an operator of one namespace).
+   * namespaces, or a cluster-scoped kind) or in its namespace (an operator of some namespaces,
+   * whose RBAC may be Roles in those namespaces only).
    * Idempotent; never throws (a kind discovery cannot resolve is logged and asked again on the
    * next call).
    */
@@ -51,21 +61,31 @@ export interface ChildWatcher {
   stop(): Promise<void>;
 }
 
-/** Every object a node applies carries `lynq.sh/node`; one operator's nodes also their namespace. */
-export const childSelector = (namespace: string | undefined): string =>
-  namespace === undefined
-    ? labelKeys.node
-    : `${labelKeys.node},${labelKeys.nodeNamespace}=${namespace}`;
+/**
+ * Every object a node applies carries `lynq.sh/node`; an operator of some namespaces selects
+ * only its own nodes' objects by their `lynq.sh/node-namespace`.
+ */
+export const childSelector = (namespaces: readonly string[] | undefined): string => {
+  if (namespaces === undefined) return labelKeys.node;
+  const [only] = namespaces;
+  return namespaces.length === 1 && only !== undefined
+    ? `${labelKeys.node},${labelKeys.nodeNamespace}=${only}`
+    : `${labelKeys.node},${labelKeys.nodeNamespace} in (${namespaces.join(',')})`;
+};
 
-/** Where a kind is watched for a target in `targetNamespace`; `undefined` = everywhere. */
+/**
+ * Where a kind is watched for a target in `targetNamespace`; `undefined` = everywhere. A
+ * namespaced identity always names its namespace (SPEC N3); the first watched namespace is only
+ * a fallback.
+ */
 export const watchNamespaceOf = (
   info: Pick<ResourceInfo, 'namespaced'>,
-  operatorNamespace: string | undefined,
+  operatorNamespaces: readonly string[] | undefined,
   targetNamespace: string | undefined,
 ): string | undefined =>
-  info.namespaced && operatorNamespace !== undefined
+  info.namespaced && operatorNamespaces !== undefined
     ? targetNamespace === undefined || targetNamespace === ''
-      ? operatorNamespace
+      ? operatorNamespaces[0]
       : targetNamespace
     : undefined;
 
@@ -90,6 +110,11 @@ export const createChildWatcher = (options: ChildWatcherOptions): ChildWatcher =
   const requested = new Set<string>();
   const keepLynqFields = keepManagedFieldsOf([fieldManagers.resources]);
   let stopped = false;
+  const allowed = options.allowedKinds;
+  const isAllowed = (target: ObjectIdentity): boolean =>
+    allowed === undefined ||
+    allowed.includes(anyTarget) ||
+    allowed.includes(groupKind(target.apiVersion, target.kind));
 
   const reportAll = (type: ChildChange['type'], info: ResourceInfo, objects: KubeObject[]) => {
     const owners = new Set<string>();
@@ -106,14 +131,14 @@ export const createChildWatcher = (options: ChildWatcherOptions): ChildWatcher =
 
   const start = (info: ResourceInfo, targetNamespace: string | undefined): void => {
     if (stopped) return;
-    const namespace = watchNamespaceOf(info, options.namespace, targetNamespace);
+    const namespace = watchNamespaceOf(info, options.namespaces, targetNamespace);
     const key = `${info.apiVersion}|${info.kind}|${namespace ?? '*'}`;
     if (reflectors.has(key)) return;
     const reflector = make({
       transport: options.transport,
       logger: options.logger,
       path: collectionPathOf(info, namespace),
-      labelSelector: childSelector(options.namespace),
+      labelSelector: childSelector(options.namespaces),
       metadataOnly: true,
       transform: keepLynqFields,
       ...(options.watchTimeoutSeconds === undefined
@@ -143,6 +168,13 @@ export const createChildWatcher = (options: ChildWatcherOptions): ChildWatcher =
       const asked = `${target.apiVersion}|${target.kind}|${target.namespace ?? ''}`;
       if (stopped || requested.has(asked)) return;
       requested.add(asked);
+      if (!isAllowed(target)) {
+        log.info(
+          { apiVersion: target.apiVersion, kind: target.kind },
+          'Child kind not watched: not an allowed kind',
+        );
+        return;
+      }
       options.paths.resolve(target.apiVersion, target.kind).then(
         (info) => {
           start(info, target.namespace);

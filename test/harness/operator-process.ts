@@ -11,12 +11,19 @@ export interface OperatorProcess {
 }
 
 export interface OperatorOptions {
-  /** Watch only this namespace, so tests running side by side do not see each other. */
-  readonly namespace: string;
+  /**
+   * Watch only this namespace, so tests running side by side do not see each other. Undefined:
+   * no `--namespace` (e.g. `extraArgs` carry `--watch-namespaces`).
+   */
+  readonly namespace: string | undefined;
+  /** Default: the operator user's kubeconfig. */
+  readonly kubeconfig?: string;
+  /** Default -1 (no health server). */
+  readonly healthPort?: number;
   readonly extraArgs?: readonly string[];
 }
 
-/** Spawns the operator with the groupless operator user's kubeconfig and short watch timeouts. */
+/** Spawns the operator (by default with the groupless operator user's kubeconfig) with short watch timeouts. */
 export const startOperator = async (options: OperatorOptions): Promise<OperatorProcess> => {
   const env = await testEnv();
   let output = '';
@@ -26,15 +33,14 @@ export const startOperator = async (options: OperatorOptions): Promise<OperatorP
       join(repoRoot(), 'dist', 'src', 'main.js'),
       'operator',
       '--kubeconfig',
-      env.kubeconfigs.operator,
-      '--namespace',
-      options.namespace,
+      options.kubeconfig ?? env.kubeconfigs.operator,
+      ...(options.namespace === undefined ? [] : ['--namespace', options.namespace]),
       '--watch-timeout-seconds',
       '20',
       '--status-min-interval-ms',
       '200',
       '--health-port',
-      '-1',
+      String(options.healthPort ?? -1),
       ...(options.extraArgs ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LYNQ_LOG_LEVEL: 'debug' } },
