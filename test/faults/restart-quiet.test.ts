@@ -1,0 +1,69 @@
+// A restart with nothing changed costs nothing: after convergence the restarted operator writes nothing for 60 s (audit log).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AuditEvent } from '../harness/test-env.js';
+import { recordFigures } from './fault-figures.js';
+import {
+  openFaultWorld,
+  operatorWritesSince,
+  rolloutRows,
+  type FaultWorld,
+} from './fault-world.js';
+import { converged, faultsOf } from './inventory.js';
+
+/** Seconds watched after the restart: `LYNQ_FAULT_QUIET_SECONDS`, 60 by default (issue 9). */
+const quietSeconds = (): number => Number(process.env['LYNQ_FAULT_QUIET_SECONDS'] ?? '60');
+
+const describeWrite = (e: AuditEvent): string =>
+  `${e.verb} ${e.objectRef?.resource ?? '?'}${e.objectRef?.subresource === undefined ? '' : `/${e.objectRef.subresource}`} ${e.objectRef?.name ?? ''}`;
+
+/**
+ * Waits until the operator has written nothing for 5 s, so status writes still gathering
+ * from the convergence are not counted against the restart.
+ */
+const settled = async (world: FaultWorld): Promise<void> => {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const recent = await operatorWritesSince(world, Date.now() - 5_000);
+    if (recent.length === 0) return;
+    assert.ok(Date.now() < deadline, `still writing: ${recent.map(describeWrite).join(', ')}`);
+    await sleep(1_000);
+  }
+};
+
+describe('faults: restart with no changes', () => {
+  it('N13 O2 P3 after convergence, a restarted operator writes nothing for 60 s (audit log)', async () => {
+    const world = await openFaultWorld('fault-restart-quiet');
+    try {
+      // Enough nodes that a per-node write on restart cannot hide; the full 300 add nothing here.
+      const rows = Math.min(rolloutRows(), 100);
+      await world.insertRows(rows);
+      const { inventory } = await converged(world, 300_000);
+      assert.equal(inventory.nodes, rows);
+      await settled(world);
+
+      const restarted = Date.now();
+      await world.restartOperator();
+      const seconds = quietSeconds();
+      await sleep(seconds * 1000);
+      assert.ok(world.operator.running(), 'the restarted operator still runs');
+      const writes = await operatorWritesSince(world, restarted);
+      const after = await converged(world, 60_000);
+      recordFigures({
+        scenario: `graceful restart after ${String(rows)} nodes converged`,
+        spec: ['N13', 'O2', 'P3'],
+        figures: {
+          rows,
+          'window after the restart (s)': seconds,
+          'operator writes in the window': writes.length,
+          'writes (verb resource name)': writes.slice(0, 10).map(describeWrite).join('; '),
+          ...faultsOf(after.inventory),
+        },
+      });
+      assert.deepEqual(writes.map(describeWrite), []);
+    } finally {
+      await world.close();
+    }
+  });
+});
