@@ -11,7 +11,7 @@ import {
   type FaultWorld,
 } from './fault-world.js';
 import { getHub, hubCondition, type HubStatusView } from './hub-view.js';
-import { converged, faultsOf, takeInventory } from './inventory.js';
+import { converged, faultSummary, takeInventory } from './inventory.js';
 
 /** More than 10 nodes, so the deletion guard applies (H9). */
 const rows = 20;
@@ -109,7 +109,7 @@ const runFault = async (fault: Fault): Promise<void> => {
         'node or object deletions by the operator': deletions.length,
         'fault removed → hub reachable (s)': recoveredMillis / 1000,
         'fault removed → row added during the fault converged (s)': rowMillis / 1000,
-        ...faultsOf(inventory),
+        'lost / duplicated / orphaned / stuck': faultSummary(inventory),
       },
     });
     assert.equal(deletions.length, 0, 'no node or object deleted');

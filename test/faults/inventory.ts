@@ -109,6 +109,20 @@ export const takeInventory = async (
   };
 };
 
+/** Nodes and ConfigMaps (`kube-root-ca.crt` aside) in the namespace, for watching progress. */
+export const countObjects = async (
+  world: FaultWorld,
+): Promise<{ nodes: number; objects: number }> => {
+  const [nodes, objects] = await Promise.all([
+    listAll<NodeItem>(world, lynqPath('lynqnodes', world.ns)),
+    listAll<ObjectItem>(world, `/api/v1/namespaces/${world.ns}/configmaps`),
+  ]);
+  return {
+    nodes: nodes.length,
+    objects: objects.filter((o) => o.metadata.name !== 'kube-root-ca.crt').length,
+  };
+};
+
 /** The counts that must all be 0 once the operator has converged. */
 export const faultsOf = (i: Inventory) => ({
   lostNodes: i.lostNodes,
@@ -123,6 +137,10 @@ export const faultsOf = (i: Inventory) => ({
 });
 
 const isClean = (i: Inventory): boolean => Object.values(faultsOf(i)).every((n) => n === 0);
+
+/** The fault counts in one line for the report: 0 everywhere is the only good value. */
+export const faultSummary = (i: Inventory): string =>
+  `lost ${String(i.lostNodes)} nodes + ${String(i.lostObjects)} objects, duplicated ${String(i.duplicatedNodes)} + ${String(i.duplicatedObjects)}, orphaned ${String(i.orphanedObjects)}, stuck ${String(i.stuckNodes)} + ${String(i.stuckObjects)}, extra nodes ${String(i.extraNodes)}, not ready ${String(i.notReady)}`;
 
 /**
  * Waits until the namespace matches the table exactly (every count of `faultsOf` 0, and

@@ -12,7 +12,7 @@ import {
   type FaultWorld,
 } from './fault-world.js';
 import { allowDeletions, getHub, guardToken } from './hub-view.js';
-import { converged, faultsOf, takeInventory } from './inventory.js';
+import { converged, countObjects, faultSummary, faultsOf, takeInventory } from './inventory.js';
 
 const noFaults = {
   lostNodes: 0,
@@ -30,20 +30,31 @@ const noFaults = {
 const convergenceBound = 300_000;
 
 /**
- * Kills the operator 3–5 times, each 0.5–3 s after the previous (re)start, while `busy` says
- * there is work in flight; returns what the inventory counted at each kill.
+ * Kills the operator 3–5 times. Each time it first waits until the running operator has visibly
+ * made progress (the counts moved since it started; a kill during start-up would only test
+ * start-up), then a random 0–1.5 s more, so the kill lands while nodes and objects are being
+ * written. Returns how many kills found work still in flight and the counts at each.
  */
 const killRepeatedly = async (
   world: FaultWorld,
-  progress: (objects: number, nodes: number) => boolean,
+  finished: (c: { nodes: number; objects: number }) => boolean,
 ): Promise<{ kills: number; inFlight: number; at: string[] }> => {
   const kills = 3 + Math.floor(Math.random() * 3);
   const at: string[] = [];
   let inFlight = 0;
   for (let k = 0; k < kills; k += 1) {
-    await sleep(randomMillis(500, 3_000));
-    const seen = await takeInventory(world);
-    if (progress(seen.objects, seen.nodes)) inFlight += 1;
+    const before = await countObjects(world);
+    await millisUntil(
+      'the operator makes progress',
+      async () => {
+        const now = await countObjects(world);
+        return finished(now) || now.nodes !== before.nodes || now.objects !== before.objects;
+      },
+      convergenceBound,
+    );
+    await sleep(randomMillis(0, 1_500));
+    const seen = await countObjects(world);
+    if (!finished(seen)) inFlight += 1;
     at.push(`${String(seen.nodes)} nodes/${String(seen.objects)} objects`);
     await world.killOperator();
   }
@@ -57,7 +68,7 @@ describe('faults: operator SIGKILL', () => {
       const rows = rolloutRows();
       const started = Date.now();
       await world.insertRows(rows);
-      const kills = await killRepeatedly(world, (objects) => objects < rows * 2);
+      const kills = await killRepeatedly(world, (c) => c.nodes === rows && c.objects === rows * 2);
       const lastStart = Date.now();
       const { inventory } = await converged(world, convergenceBound);
       const done = Date.now();
@@ -73,7 +84,7 @@ describe('faults: operator SIGKILL', () => {
           'last restart → converged (s)': (done - lastStart) / 1000,
           nodes: inventory.nodes,
           objects: inventory.objects,
-          ...faultsOf(inventory),
+          'lost / duplicated / orphaned / stuck': faultSummary(inventory),
         },
       });
       assert.deepEqual(faultsOf(inventory), noFaults);
@@ -129,7 +140,7 @@ describe('faults: operator SIGKILL', () => {
       })();
       try {
         const lifted = Date.now();
-        const kills = await killRepeatedly(world, (objects, nodes) => objects + nodes > 0);
+        const kills = await killRepeatedly(world, (c) => c.nodes + c.objects === 0);
         const lastStart = Date.now();
         const { inventory } = await converged(world, convergenceBound);
         const done = Date.now();
@@ -149,7 +160,7 @@ describe('faults: operator SIGKILL', () => {
             'last restart → all gone (s)': (done - lastStart) / 1000,
             nodes: inventory.nodes,
             objects: inventory.objects,
-            ...faultsOf(inventory),
+            'lost / duplicated / orphaned / stuck': faultSummary(inventory),
           },
         });
         assert.deepEqual(faultsOf(inventory), noFaults);

@@ -10,7 +10,7 @@ import {
   rolloutRows,
   type FaultWorld,
 } from './fault-world.js';
-import { converged, faultsOf } from './inventory.js';
+import { converged, faultSummary } from './inventory.js';
 
 /** Seconds watched after the restart: `LYNQ_FAULT_QUIET_SECONDS`, 60 by default (issue 9). */
 const quietSeconds = (): number => Number(process.env['LYNQ_FAULT_QUIET_SECONDS'] ?? '60');
@@ -58,7 +58,7 @@ describe('faults: restart with no changes', () => {
           'window after the restart (s)': seconds,
           'operator writes in the window': writes.length,
           'writes (verb resource name)': writes.slice(0, 10).map(describeWrite).join('; '),
-          ...faultsOf(after.inventory),
+          'lost / duplicated / orphaned / stuck': faultSummary(after.inventory),
         },
       });
       assert.deepEqual(writes.map(describeWrite), []);
