@@ -238,3 +238,31 @@ export const millisUntil = async (
 /** A random whole number of milliseconds in [min, max). */
 export const randomMillis = (min: number, max: number): number =>
   Math.floor(min + Math.random() * (max - min));
+
+/**
+ * The operator's writes in the namespace since `sinceMillis` as report figures: how many the
+ * server accepted, and the refused ones by code (a restart re-sending a create gets 409).
+ */
+export const writeTally = async (
+  world: FaultWorld,
+  sinceMillis: number,
+): Promise<Record<string, number | string>> => {
+  const events = await auditEvents(
+    (e) =>
+      e.user.username === operatorUser &&
+      (e.objectRef?.namespace === undefined || e.objectRef.namespace === world.ns) &&
+      Date.parse(e.requestReceivedTimestamp) >= sinceMillis,
+  );
+  const refused = new Map<string, number>();
+  for (const e of events) {
+    const code = e.responseStatus?.code ?? 0;
+    if (code >= 400) {
+      const key = `${e.verb} ${e.objectRef?.resource ?? '?'} ${String(code)}`;
+      refused.set(key, (refused.get(key) ?? 0) + 1);
+    }
+  }
+  return {
+    'operator writes accepted': events.filter((e) => (e.responseStatus?.code ?? 0) < 400).length,
+    'operator writes refused': [...refused].map(([k, n]) => `${k} ×${String(n)}`).join(', '),
+  };
+};

@@ -9,6 +9,7 @@ import {
   operatorDeletionsSince,
   randomMillis,
   rolloutRows,
+  writeTally,
   type FaultWorld,
 } from './fault-world.js';
 import { allowDeletions, getHub, guardToken } from './hub-view.js';
@@ -82,6 +83,7 @@ describe('faults: operator SIGKILL', () => {
           'state at each kill': kills.at.join('; '),
           'rows inserted → converged (s)': (done - started) / 1000,
           'last restart → converged (s)': (done - lastStart) / 1000,
+          ...(await writeTally(world, started)),
           nodes: inventory.nodes,
           objects: inventory.objects,
           'lost / duplicated / orphaned / stuck': faultSummary(inventory),
@@ -158,6 +160,7 @@ describe('faults: operator SIGKILL', () => {
             'failed token reads or patches (retried)': liftErrors.length,
             'token set → all gone (s)': (done - lifted) / 1000,
             'last restart → all gone (s)': (done - lastStart) / 1000,
+            ...(await writeTally(world, deleted)),
             nodes: inventory.nodes,
             objects: inventory.objects,
             'lost / duplicated / orphaned / stuck': faultSummary(inventory),

@@ -40,10 +40,15 @@ const machineNote = (): string => {
 /** Writes the report (replacing the file) and returns its path. */
 export const writeReliabilityReport = (options: ReportOptions): string => {
   const figures = readFigures(options.figuresFile);
-  const rows = figures.flatMap((f) =>
-    Object.entries(f.figures).map(
-      ([key, value]) => `| ${cell(f.scenario)} | ${f.spec.join(', ')} | ${key} | ${cell(value)} |`,
-    ),
+  const sections = figures.map(
+    (f) => `### ${f.scenario} (${f.spec.join(', ')})
+
+| figure | value |
+| --- | --- |
+${Object.entries(f.figures)
+  .map(([key, value]) => `| ${cell(key)} | ${cell(value)} |`)
+  .join('\n')}
+`,
   );
   const text = `# Reliability: the fault suite
 
@@ -64,10 +69,10 @@ convergence bounds; the times below are measurements, not targets.
 - result: ${options.exitCode === 0 ? 'all passed' : `failed (exit code ${String(options.exitCode)})`}
 - wall time of the tests (control plane start not included): ${(options.wallMillis / 1000).toFixed(0)} s
 
-| scenario | SPEC | figure | value |
-| --- | --- | --- | --- |
-${rows.length === 0 ? '| (no figures recorded) | | | |' : rows.join('\n')}
-`;
+A scenario records its figures just before its assertions: a failed run may list figures of a
+scenario that then failed (the test output says which).
+
+${sections.length === 0 ? '(no figures recorded)\n' : sections.join('\n')}`;
   writeFileSync(options.outFile, text);
   return options.outFile;
 };
