@@ -24,6 +24,8 @@ for tool in kubectl helm; do
   [[ -n "$found" ]] || { echo "fetch-tools: $tool not found in $PKG" >&2; exit 1; }
   install -m 0755 "$found" "$TOOLS_DIR/$tool"
 done
-"$TOOLS_DIR/kubectl" version --client | head -n1
+# sed reads to the end: with head, kubectl's second line can meet a closed pipe, and under
+# pipefail its SIGPIPE (exit 141) failed a cold setup after everything was built.
+"$TOOLS_DIR/kubectl" version --client | sed -n 1p
 "$TOOLS_DIR/helm" version --short
 echo "tools: unpacked into $TOOLS_DIR"
