@@ -30,6 +30,13 @@ export interface ControlPlane {
   readonly kubeconfigs: Readonly<Record<TestUser, string>>;
   readonly auditLogFile: string;
   readonly dir: string;
+  /**
+   * Kills kube-apiserver (SIGTERM and SIGKILL at once: a crash, not a drain), for fault tests.
+   * etcd, the controller manager, the certificates and the port stay.
+   */
+  killApiServer(): Promise<void>;
+  /** Starts kube-apiserver again on the same port, etcd and certificates; resolves once /readyz is ok. */
+  startApiServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -291,13 +298,15 @@ export const startControlPlane = async (options: ControlPlaneOptions): Promise<C
     await writeFile(join(dir, 'audit-policy.yaml'), auditPolicy);
     const port = await freePort();
     const server = `https://127.0.0.1:${port}`;
-    const apiserver = startProcess({
-      name: 'kube-apiserver',
-      binary: join(paths.binDir, 'kube-apiserver'),
-      args: apiserverArgs(dir, pki, etcd.url, port),
-      logDir: dir,
-      runDir: paths.runDir,
-    });
+    const launchApiServer = (): ManagedProcess =>
+      startProcess({
+        name: 'kube-apiserver',
+        binary: join(paths.binDir, 'kube-apiserver'),
+        args: apiserverArgs(dir, pki, etcd.url, port),
+        logDir: dir,
+        runDir: paths.runDir,
+      });
+    let apiserver = launchApiServer();
     started.push(apiserver);
 
     const kubeconfigs = {} as Record<TestUser, string>;
@@ -319,7 +328,7 @@ export const startControlPlane = async (options: ControlPlaneOptions): Promise<C
     }
     const admin = new KubeConfig();
     admin.loadFromFile(kubeconfigs.admin);
-    await timed(log, 'kube-apiserver ready', () =>
+    const apiServerReady = (): Promise<boolean> =>
       waitFor(
         'kube-apiserver /readyz',
         90_000,
@@ -332,8 +341,8 @@ export const startControlPlane = async (options: ControlPlaneOptions): Promise<C
           return res.status === 200 ? true : undefined;
         },
         [apiserver.exited],
-      ),
-    );
+      );
+    await timed(log, 'kube-apiserver ready', apiServerReady);
     const count = await timed(log, 'CRDs established', () =>
       installCrds(admin, join(repoRoot(), 'crds')),
     );
@@ -370,7 +379,25 @@ export const startControlPlane = async (options: ControlPlaneOptions): Promise<C
         [controllerManager.exited],
       ),
     );
-    return { server, kubeconfigs, auditLogFile: join(dir, 'audit.log'), dir, stop };
+    const killApiServer = async (): Promise<void> => {
+      await apiserver.stop(0);
+    };
+    const startApiServer = async (): Promise<void> => {
+      const index = started.indexOf(apiserver);
+      apiserver = launchApiServer();
+      // Same slot, so `stop` still stops the controller manager before it and etcd after it.
+      if (index >= 0) started[index] = apiserver;
+      await timed(log, 'kube-apiserver ready again', apiServerReady);
+    };
+    return {
+      server,
+      kubeconfigs,
+      auditLogFile: join(dir, 'audit.log'),
+      dir,
+      killApiServer,
+      startApiServer,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -7,7 +7,11 @@ import { testEnv } from './test-env.js';
 export interface OperatorProcess {
   /** What the operator logged so far (JSON lines). */
   output(): string;
+  /** False once the process has exited, by itself or because it was stopped. */
+  running(): boolean;
   stop(): Promise<number | null>;
+  /** SIGKILL, as a crash or an OOM kill would end it; resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 export interface OperatorOptions {
@@ -54,6 +58,11 @@ export const startOperator = async (options: OperatorOptions): Promise<OperatorP
   );
   return {
     output: () => output,
+    running: () => child.exitCode === null && child.signalCode === null,
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);

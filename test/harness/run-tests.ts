@@ -2,11 +2,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { cachePaths, repoRoot } from './cache-paths.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { ensureDatabaseServer, type DatabaseServer } from './database-server.js';
+import { serveHarnessControl, type HarnessControl } from './harness-control.js';
 import { reapStaleProcesses } from './managed-process.js';
+import { writeReliabilityReport } from './reliability-report.js';
 import type { TestEnv } from './test-env.js';
 
 const log = (message: string): void => {
@@ -30,22 +32,37 @@ const findTests = (dir: string): string[] => {
 interface Options {
   readonly unitOnly: boolean;
   readonly integrationOnly: boolean;
+  /** Only the fault suite (test/faults), which no other selection includes. */
+  readonly faults: boolean;
   readonly filters: readonly string[];
 }
 
 const parseArgs = (args: readonly string[]): Options => ({
   unitOnly: args.includes('--unit'),
   integrationOnly: args.includes('--integration'),
+  faults: args.includes('--faults'),
   filters: args.filter((a) => !a.startsWith('--')),
 });
 
 const main = async (): Promise<number> => {
   const options = parseArgs(process.argv.slice(2));
   const root = repoRoot();
+  // Matched against the path inside the repository: a checkout in, say, /work/wt-faults must
+  // not make the filter `faults` select every file.
   const matches = (file: string): boolean =>
-    options.filters.length === 0 || options.filters.some((f) => file.includes(f));
-  const unit = options.integrationOnly ? [] : findTests(join(root, 'dist', 'src')).filter(matches);
-  const integration = options.unitOnly ? [] : findTests(join(root, 'dist', 'test')).filter(matches);
+    options.filters.length === 0 || options.filters.some((f) => relative(root, file).includes(f));
+  // Fault tests kill the operator and the API server and take minutes: they run only on request.
+  const faultsDir = join(root, 'dist', 'test', 'faults') + sep;
+  const isFault = (file: string): boolean => file.startsWith(faultsDir);
+  const unit =
+    options.integrationOnly || options.faults
+      ? []
+      : findTests(join(root, 'dist', 'src')).filter(matches);
+  const integration = options.unitOnly
+    ? []
+    : findTests(join(root, 'dist', 'test'))
+        .filter((file) => isFault(file) === options.faults)
+        .filter(matches);
   const files = [...unit, ...integration].sort();
   if (files.length === 0) {
     log('no test files found under dist/ (did the build run?)');
@@ -56,12 +73,15 @@ const main = async (): Promise<number> => {
   const env: NodeJS.ProcessEnv = { ...process.env };
   let controlPlane: ControlPlane | undefined;
   let database: DatabaseServer | undefined;
+  let control: HarnessControl | undefined;
   let dir: string | undefined;
   let passed = false;
   const teardown = async (): Promise<void> => {
-    const [cp, db] = [controlPlane, database];
+    const [cp, db, ctl] = [controlPlane, database, control];
     controlPlane = undefined;
     database = undefined;
+    control = undefined;
+    await ctl?.close();
     await Promise.allSettled([cp?.stop(), db?.stop()]);
     if (dir !== undefined) {
       if (passed || process.env['CI'] === 'true') rmSync(dir, { recursive: true, force: true });
@@ -93,6 +113,7 @@ const main = async (): Promise<number> => {
       log(
         `control plane ${paths.k8sVersion} at ${controlPlane.server} ready in ${Date.now() - started} ms`,
       );
+      if (options.faults) control = await serveHarnessControl(controlPlane, log);
       const testEnv: TestEnv = {
         server: controlPlane.server,
         kubeconfigs: controlPlane.kubeconfigs,
@@ -100,12 +121,17 @@ const main = async (): Promise<number> => {
         mysqlUrl: database.url,
         toolsDir: paths.toolsDir,
         k8sVersion: paths.k8sVersion,
+        ...(control === undefined ? {} : { controlUrl: control.url }),
       };
       const envFile = join(dir, 'test-env.json');
       writeFileSync(envFile, JSON.stringify(testEnv, null, 2));
       env['LYNQ_TEST_ENV'] = envFile;
+      if (options.faults) env['LYNQ_FAULT_FIGURES'] = join(dir, 'fault-figures.jsonl');
     }
-    const concurrency = process.env['LYNQ_TEST_CONCURRENCY'] ?? '4';
+    // Fault tests one at a time: a killed API server would fail every test beside it, and
+    // recovery times measured beside other tests would measure the other tests.
+    const concurrency = options.faults ? '1' : (process.env['LYNQ_TEST_CONCURRENCY'] ?? '4');
+    const runStarted = Date.now();
     const code = await new Promise<number>((resolveCode) => {
       const child = spawn(
         process.execPath,
@@ -123,6 +149,20 @@ const main = async (): Promise<number> => {
       });
     });
     passed = code === 0;
+    const figures = env['LYNQ_FAULT_FIGURES'];
+    // Only a whole run replaces the committed table; a filtered run's figures are in its output.
+    if (figures !== undefined && options.filters.length > 0) {
+      log('filtered fault run: docs/reliability.md left as it was');
+    } else if (figures !== undefined) {
+      const report = writeReliabilityReport({
+        figuresFile: figures,
+        outFile: join(root, 'docs', 'reliability.md'),
+        wallMillis: Date.now() - runStarted,
+        exitCode: code,
+        files: integration.map((f) => relative(root, f)),
+      });
+      log(`fault figures written to ${relative(root, report)}`);
+    }
     return code;
   } finally {
     await teardown();

@@ -19,6 +19,8 @@ export interface TestEnv {
   readonly mysqlUrl: string;
   readonly toolsDir: string;
   readonly k8sVersion: string;
+  /** The runner's control endpoint (harness-control.ts); only fault runs have one. */
+  readonly controlUrl?: string;
 }
 
 let cached: TestEnv | undefined;
