@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The composition root and the `lynq` command line: the only place that reads configuration and wires effects.
 
+import { readFileSync } from 'node:fs';
 import { operatorCommand } from './cli/operator.command.js';
 import { renderCommand } from './cli/render.command.js';
 
@@ -15,8 +16,27 @@ const commands: Readonly<Record<string, Command>> = {
 const usage = `usage: lynq <command> [options]
 commands: ${Object.keys(commands).join(', ') || '(none yet)'}`;
 
+/** The package version, read from the package.json that ships beside `dist/` (also in the image). */
+const version = (): string => {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  const parsed: unknown = JSON.parse(text);
+  const value =
+    typeof parsed === 'object' && parsed !== null
+      ? (parsed as Record<string, unknown>)['version']
+      : undefined;
+  return typeof value === 'string' ? value : 'unknown';
+};
+
 const main = async (argv: readonly string[]): Promise<number> => {
   const [name, ...rest] = argv;
+  if (name === '--version') {
+    process.stdout.write(`lynq ${version()}\n`);
+    return 0;
+  }
+  if (name === '--help' || name === '-h') {
+    process.stdout.write(`${usage}\nrun 'lynq <command> --help' for a command's options\n`);
+    return 0;
+  }
   const command = name === undefined ? undefined : commands[name];
   if (command === undefined) {
     process.stderr.write(`${usage}\n`);

@@ -49,6 +49,7 @@ import { createRenderBatcher } from '../render/render-batcher.js';
 import { createRenderPool } from '../render/render-pool.js';
 import type { HubRef } from '../machines/hub.machine.js';
 import type { RowInput } from '../reconcile/plan-node-changes.js';
+import { checkOperatorArgs, operatorHelp } from './operator-flags.js';
 import { readOperatorConfig, type OperatorConfig } from './operator-config.js';
 
 const keyOf = (namespace: string | undefined, name: string | undefined): string =>
@@ -601,8 +602,13 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
 
 /** The `operator` subcommand; an invalid configuration exits 2 with one JSON line. */
 export const operatorCommand = async (args: readonly string[]): Promise<number> => {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(operatorHelp());
+    return 0;
+  }
   let config: OperatorConfig;
   try {
+    checkOperatorArgs(args);
     config = readOperatorConfig(args, process.env);
   } catch (err) {
     if (!(err instanceof LynqError)) throw err;
