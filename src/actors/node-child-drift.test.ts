@@ -27,6 +27,7 @@ const planned = (
     deleteAdopted: false,
     allowClusterScopedTakeover: false,
     ignoreFields: [],
+    recreateOnImmutableChange: false,
   },
   manifest: {
     id,

@@ -42,6 +42,7 @@ export interface PlannedResource {
     readonly deleteAdopted: boolean;
     readonly allowClusterScopedTakeover: boolean;
     readonly ignoreFields: readonly string[];
+    readonly recreateOnImmutableChange: boolean;
   };
   /** The rendered object; absent when its templates failed (`renderError`). */
   readonly manifest: RenderedManifest | undefined;
@@ -212,6 +213,7 @@ export const renderNodePlan = async (
             deleteAdopted: entry.deleteAdopted ?? false,
             allowClusterScopedTakeover: entry.allowClusterScopedTakeover ?? false,
             ignoreFields: entry.ignoreFields ?? [],
+            recreateOnImmutableChange: entry.recreateOnImmutableChange ?? false,
           },
           manifest: renderError === undefined ? manifest : undefined,
           renderError,

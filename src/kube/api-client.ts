@@ -43,10 +43,40 @@ const statusReason = (res: KubeResponse): string | undefined => {
   return undefined;
 };
 
+/** How the API server words a refused change of a field that cannot change (SPEC N15). */
+const immutableWording = /immutable|may not change once set/i;
+
+/**
+ * The fields a 422 names as immutable (`details.causes[].field`); the whole message counts
+ * when the server gave no causes. Empty for any other refusal.
+ */
+const immutableFieldsOf = (res: KubeResponse): string[] => {
+  const body: unknown = res.body;
+  if (res.status !== 422 || typeof body !== 'object' || body === null) return [];
+  const details = (body as { details?: { causes?: unknown } }).details;
+  const causes = Array.isArray(details?.causes) ? (details.causes as unknown[]) : [];
+  const fields = causes.flatMap((cause) => {
+    if (typeof cause !== 'object' || cause === null) return [];
+    const { field, message } = cause as { field?: unknown; message?: unknown };
+    return typeof message === 'string' && immutableWording.test(message)
+      ? [typeof field === 'string' && field !== '' ? field : '(unnamed field)']
+      : [];
+  });
+  if (fields.length > 0) return [...new Set(fields)];
+  return causes.length === 0 && immutableWording.test(statusMessage(res))
+    ? ['(unnamed field)']
+    : [];
+};
+
 /** The Lynq error for a failed response, by HTTP status and the Status reason. */
 export const apiError = (what: string, res: KubeResponse): LynqError => {
   const message = `${what}: ${statusMessage(res)}`;
-  const details = { status: res.status, reason: statusReason(res) };
+  const immutable = immutableFieldsOf(res);
+  const details = {
+    status: res.status,
+    reason: statusReason(res),
+    ...(immutable.length === 0 ? {} : { immutableFields: immutable }),
+  };
   switch (res.status) {
     case 404:
       return invalidSpecError(apiErrorCodes.notFound, message, undefined, details);

@@ -22,6 +22,7 @@ import { isApiServerUnreachable } from './api-reachability.js';
 import type { KubeTransport } from './http-transport.js';
 import { ownedManifestFields } from './field-ownership.js';
 import { ignoredPaths, withIgnoredFields } from './ignore-fields.js';
+import { handleImmutableChange, immutableFieldsOf } from './immutable-change.js';
 import { asKubeObject, isRecord, type KubeObject } from './kube-object.js';
 import {
   collectionPathOf,
@@ -61,6 +62,8 @@ export interface ResourcePolicies {
   readonly deleteAdopted?: boolean;
   /** JSONPaths left to other field managers on update (SPEC N11). */
   readonly ignoreFields?: readonly string[];
+  /** Delete and re-create an object whose update changes an immutable field (SPEC N15). */
+  readonly recreateOnImmutableChange?: boolean;
 }
 
 /** What the resource adapters (apply, delete, release) need: one transport and the REST mapping. */
@@ -812,7 +815,21 @@ const applyLoop = async (deps: ResourceWriteDeps, req: ApplyRequest): Promise<Ap
     } catch (err) {
       // A stale resourceVersion: someone wrote in between; decide again on a fresh read.
       if (err instanceof LynqError && err.code === apiErrorCodes.conflict) continue;
-      throw err;
+      const immutable = immutableFieldsOf(err);
+      if (immutable.length === 0) throw err;
+      return {
+        ...(await handleImmutableChange({
+          transport: deps.transport,
+          path,
+          what,
+          fields: immutable,
+          // Only what this node created is deleted to be re-created (N6).
+          recreate: policies.recreateOnImmutableChange === true && createdBy(live, node),
+          timeoutMs: deps.timeoutMs ?? 30_000,
+          signal,
+        })),
+        object: live,
+      };
     }
   }
   return {
