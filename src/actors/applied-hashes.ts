@@ -27,9 +27,16 @@ export const knownHash = (
   hashes: AppliedHashes,
   id: string,
   identity: ObjectIdentity,
-): string | undefined => {
+): string | undefined => entryFor(hashes, id, identity)?.hash;
+
+/** The entry of resource `id` when it describes this very object. */
+const entryFor = (
+  hashes: AppliedHashes,
+  id: string,
+  identity: ObjectIdentity,
+): AppliedHash | undefined => {
   const entry = hashes.get(id);
-  return entry?.identity === identityKey(identity) ? entry.hash : undefined;
+  return entry?.identity === identityKey(identity) ? entry : undefined;
 };
 
 /** The fields Lynq owned after its last write of resource `id` to this very object. */
@@ -37,10 +44,7 @@ export const knownOwned = (
   hashes: AppliedHashes,
   id: string,
   identity: ObjectIdentity,
-): number | undefined => {
-  const entry = hashes.get(id);
-  return entry?.identity === identityKey(identity) ? entry.owned : undefined;
-};
+): number | undefined => entryFor(hashes, id, identity)?.owned;
 
 /**
  * Records a write (or a read that found the object as desired). Without `owned` (nothing was

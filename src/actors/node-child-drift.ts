@@ -4,26 +4,41 @@ import { isOrphaned, type NodeRef } from '../kube/apply-resource.js';
 import type { ChildChange } from '../kube/child-watcher.js';
 import type { DriftedResource } from '../machines/node.machine.js';
 import { ownedManifestFields } from '../kube/field-ownership.js';
+import type { RenderedManifest } from '../render/render-types.js';
 import type { NodePlan, PlannedResource } from './node-render.actor.js';
 
-/** The resource of the current render that names the changed object, if any. */
+/** The resource of the current render that names the changed object, with the object's identity. */
 const plannedFor = (
   change: ChildChange,
   node: Pick<NodeRef, 'namespace'>,
   plan: NodePlan | undefined,
-  namespace: string | undefined,
-): PlannedResource | undefined =>
-  plan?.levels
+):
+  | { planned: PlannedResource; manifest: RenderedManifest; resource: DriftedResource }
+  | undefined => {
+  const { metadata } = change.object;
+  const namespace =
+    metadata.namespace === undefined || metadata.namespace === '' ? undefined : metadata.namespace;
+  const planned = plan?.levels
     .flat()
     .find(
       (r) =>
         r.manifest !== undefined &&
         r.manifest.apiVersion === change.apiVersion &&
         r.manifest.kind === change.kind &&
-        r.manifest.name === change.object.metadata.name &&
+        r.manifest.name === metadata.name &&
         (r.manifest.namespaced ? (r.manifest.namespace ?? node.namespace) : undefined) ===
           namespace,
     );
+  const manifest = planned?.manifest;
+  if (planned === undefined || manifest === undefined) return undefined;
+  const resource: DriftedResource = {
+    apiVersion: change.apiVersion,
+    kind: change.kind,
+    ...(namespace === undefined ? {} : { namespace }),
+    name: metadata.name,
+  };
+  return { planned, manifest, resource };
+};
 
 /**
  * The object to repair, or `undefined` when the change needs nothing. Only objects of the
@@ -41,18 +56,10 @@ export const childDrift = (
   /** The hash this process last applied for resource `id` to the object `identity`. */
   lastAppliedHash: (id: string, identity: DriftedResource) => string | undefined,
 ): DriftedResource | undefined => {
+  const found = plannedFor(change, node, plan);
+  if (found === undefined) return undefined;
+  const { planned, manifest, resource } = found;
   const { metadata } = change.object;
-  const namespace =
-    metadata.namespace === undefined || metadata.namespace === '' ? undefined : metadata.namespace;
-  const planned = plannedFor(change, node, plan, namespace);
-  const manifest = planned?.manifest;
-  if (planned === undefined || manifest === undefined) return undefined;
-  const resource: DriftedResource = {
-    apiVersion: change.apiVersion,
-    kind: change.kind,
-    ...(namespace === undefined ? {} : { namespace }),
-    name: metadata.name,
-  };
   if (change.type === 'deleted') return resource;
   if (metadata.deletionTimestamp !== undefined) return undefined;
   const labels = metadata.labels ?? {};
@@ -80,19 +87,10 @@ export const ownershipDrift = (
   lastOwned: (id: string, identity: DriftedResource) => number | undefined,
 ): DriftedResource | undefined => {
   if (change.type === 'deleted') return undefined;
-  const { metadata } = change.object;
-  const namespace =
-    metadata.namespace === undefined || metadata.namespace === '' ? undefined : metadata.namespace;
-  const planned = plannedFor(change, node, plan, namespace);
-  const manifest = planned?.manifest;
-  if (planned === undefined || manifest === undefined) return undefined;
+  const found = plannedFor(change, node, plan);
+  if (found === undefined) return undefined;
+  const { planned, manifest, resource } = found;
   if (planned.policies.creationPolicy !== 'WhenNeeded') return undefined;
-  const resource: DriftedResource = {
-    apiVersion: change.apiVersion,
-    kind: change.kind,
-    ...(namespace === undefined ? {} : { namespace }),
-    name: metadata.name,
-  };
   const owned = lastOwned(planned.id, resource);
   if (owned === undefined) return undefined;
   return ownedManifestFields(change.object, manifest.json, planned.policies.ignoreFields) < owned

@@ -1,4 +1,5 @@
 // The admission policy that keeps Lynq's creation record honest: set on create only, never added or changed later (SPEC N6).
+import { denyingBinding } from './admission-binding.js';
 import { annotationKeys } from './metadata-keys.js';
 
 export const creationRecordPolicyName = 'lynq-creation-record';
@@ -51,12 +52,4 @@ export const creationRecordPolicy = {
   },
 } as const;
 
-export const creationRecordBinding = {
-  apiVersion: 'admissionregistration.k8s.io/v1',
-  kind: 'ValidatingAdmissionPolicyBinding',
-  metadata: { name: creationRecordPolicyName },
-  spec: {
-    policyName: creationRecordPolicyName,
-    validationActions: ['Deny'],
-  },
-} as const;
+export const creationRecordBinding = denyingBinding(creationRecordPolicyName);

@@ -1,4 +1,5 @@
 // The admission policies that make a protected hub or form, its nodes and their objects undeletable (SPEC H8).
+import { denyingBinding } from './admission-binding.js';
 import { apiGroup } from './crd-builder.js';
 import { annotationKeys, labelKeys } from './metadata-keys.js';
 
@@ -60,15 +61,7 @@ export const deletionProtectionPolicy = {
   },
 } as const;
 
-export const deletionProtectionBinding = {
-  apiVersion: 'admissionregistration.k8s.io/v1',
-  kind: 'ValidatingAdmissionPolicyBinding',
-  metadata: { name: deletionProtectionPolicyName },
-  spec: {
-    policyName: deletionProtectionPolicyName,
-    validationActions: ['Deny'],
-  },
-} as const;
+export const deletionProtectionBinding = denyingBinding(deletionProtectionPolicyName);
 
 /** Denies whenever the stored object still carries the mark (the selector already matched it). */
 export const markedDeletionProtectionExpression =
@@ -122,12 +115,4 @@ export const markedDeletionProtectionPolicy = {
   },
 } as const;
 
-export const markedDeletionProtectionBinding = {
-  apiVersion: 'admissionregistration.k8s.io/v1',
-  kind: 'ValidatingAdmissionPolicyBinding',
-  metadata: { name: markedDeletionProtectionPolicyName },
-  spec: {
-    policyName: markedDeletionProtectionPolicyName,
-    validationActions: ['Deny'],
-  },
-} as const;
+export const markedDeletionProtectionBinding = denyingBinding(markedDeletionProtectionPolicyName);
