@@ -10,20 +10,23 @@ interface FakeNode {
 const fakeFactory = () => {
   const log: string[] = [];
   const finishers = new Map<string, () => void>();
+  const crashers = new Map<string, (error: unknown) => void>();
   const factory = (
     key: string,
     node: FakeNode,
     finished: () => void,
+    crashed: (error: unknown) => void,
   ): NodeActorHandle<FakeNode, string> => {
     log.push(`start ${key}@${node.generation}`);
     finishers.set(key, finished);
+    crashers.set(key, crashed);
     return {
       observe: (next) => log.push(`observe ${key}@${next.generation}`),
       childChanged: (change) => log.push(`child ${key} ${change}`),
       stop: () => log.push(`stop ${key}`),
     };
   };
-  return { log, finishers, factory };
+  return { log, finishers, crashers, factory };
 };
 
 describe('node supervisor', () => {
@@ -36,7 +39,7 @@ describe('node supervisor', () => {
     assert.deepEqual(fake.log, ['start ns/a@1', 'observe ns/a@2', 'start ns/b@1']);
     assert.equal(supervisor.size(), 2);
     const counters = supervisor.actor.getSnapshot().context;
-    assert.deepEqual(counters, { live: 2, started: 2, stopped: 0, forwarded: 1 });
+    assert.deepEqual(counters, { live: 2, started: 2, stopped: 0, forwarded: 1, crashed: 0 });
   });
 
   it('stops the actor of a node removed from the API, and ignores unknown removals', () => {
@@ -63,6 +66,7 @@ describe('node supervisor', () => {
       started: 2,
       stopped: 1,
       forwarded: 0,
+      crashed: 0,
     });
   });
 
@@ -88,5 +92,39 @@ describe('node supervisor', () => {
     ]);
     assert.equal(supervisor.size(), 0);
     assert.equal(supervisor.actor.getSnapshot().status, 'done');
+  });
+
+  it('N12 restarts a crashed node actor after a growing backoff, from the newest observation; a node removed meanwhile is not restarted', async () => {
+    const fake = fakeFactory();
+    const delays: number[] = [];
+    const crashes: string[] = [];
+    const supervisor = startNodeSupervisor(fake.factory, {
+      restartDelay: (failures) => {
+        delays.push(failures);
+        return 1;
+      },
+      onCrash: (key, error, failures) => crashes.push(`${key} ${String(error)} ${failures}`),
+    });
+    supervisor.observe('ns/a', { generation: 1 });
+    fake.crashers.get('ns/a')?.('boom');
+    assert.equal(supervisor.has('ns/a'), false);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(fake.log, ['start ns/a@1', 'start ns/a@1']);
+    assert.equal(supervisor.has('ns/a'), true);
+    // A second crash waits longer; an observation meanwhile is where the restart starts from.
+    fake.crashers.get('ns/a')?.('boom');
+    supervisor.observe('ns/a', { generation: 2 });
+    assert.deepEqual(delays, [1, 2]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(fake.log.at(-1), 'start ns/a@2');
+    assert.deepEqual(crashes, ['ns/a boom 1', 'ns/a boom 2']);
+    // Gone while its restart waits: never started again.
+    supervisor.observe('ns/b', { generation: 1 });
+    fake.crashers.get('ns/b')?.('boom');
+    supervisor.remove('ns/b');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(fake.log.filter((l) => l.startsWith('start ns/b')).length, 1);
+    assert.equal(supervisor.actor.getSnapshot().context.crashed, 3);
+    supervisor.stop();
   });
 });

@@ -14,13 +14,27 @@ export interface NodeActorHandle<TNode, TChange = unknown> {
 
 /**
  * Creates and starts a node actor. `finished` is to be called once when the actor ends by
- * itself (e.g. its node is gone after deletion), so the supervisor forgets it.
+ * itself (e.g. its node is gone after deletion), so the supervisor forgets it; `crashed` once
+ * when it fails unexpectedly and has stopped, so the supervisor starts it again later.
  */
 export type NodeActorFactory<TNode, TChange = unknown> = (
   key: NodeKey,
   node: TNode,
   finished: () => void,
+  crashed: (error: unknown) => void,
 ) => NodeActorHandle<TNode, TChange>;
+
+export interface NodeSupervisorOptions {
+  /** The wait before the `failures`-th restart of one node's actor. Default: `restartDelayMillis`. */
+  readonly restartDelay?: (failures: number) => number;
+  /** Told of each crash (a Warning, a metric). Must not throw. */
+  readonly onCrash?: (key: NodeKey, error: unknown, failures: number) => void;
+}
+
+/** 1 s doubling to 5 minutes, each drawn from 50–100 % so crashes in step do not restart in step. */
+export const restartDelayMillis = (failures: number): number =>
+  Math.min(1_000 * 2 ** Math.min(Math.max(failures - 1, 0), 20), 300_000) *
+  (0.5 + Math.random() / 2);
 
 export interface NodeSupervisor<TNode, TChange = unknown> {
   /** The reflector saw the node added or changed. */
@@ -41,8 +55,14 @@ export interface NodeSupervisor<TNode, TChange = unknown> {
 /** Starts a supervisor whose node actors come from `factory`. */
 export const startNodeSupervisor = <TNode, TChange = unknown>(
   factory: NodeActorFactory<TNode, TChange>,
+  options: NodeSupervisorOptions = {},
 ): NodeSupervisor<TNode, TChange> => {
   const running = new Map<NodeKey, NodeActorHandle<TNode, TChange>>();
+  /** The newest observation of each node with a running actor: what a restart starts from. */
+  const latest = new Map<NodeKey, TNode>();
+  /** Crashes so far and the pending restart, per node. */
+  const restarts = new Map<NodeKey, { failures: number; timer?: NodeJS.Timeout | undefined }>();
+  const restartDelay = options.restartDelay ?? restartDelayMillis;
   const machine = createSupervisorMachine<TNode, TChange>().provide({
     guards: {
       isRunning: ({ event }) => 'key' in event && running.has(event.key),
@@ -57,14 +77,48 @@ export const startNodeSupervisor = <TNode, TChange = unknown>(
           // Only the handle still registered for the key may unregister it.
           if (slot.handle !== undefined && running.get(key) === slot.handle) {
             running.delete(key);
+            latest.delete(key);
             self.send({ type: 'node.stopped', key });
           }
         };
-        slot.handle = factory(key, event.node, finished);
+        const crashed = (error: unknown): void => {
+          if (slot.handle !== undefined && running.get(key) === slot.handle) {
+            running.delete(key);
+            self.send({ type: 'node.crashed', key, error });
+          }
+        };
+        latest.set(key, event.node);
+        slot.handle = factory(key, event.node, finished, crashed);
         running.set(key, slot.handle);
       },
       forwardToNodeActor: ({ event }) => {
-        if (event.type === 'node.observed') running.get(event.key)?.observe(event.node);
+        if (event.type !== 'node.observed') return;
+        latest.set(event.key, event.node);
+        running.get(event.key)?.observe(event.node);
+      },
+      scheduleRestart: ({ event, self }) => {
+        if (event.type !== 'node.crashed') return;
+        const { key } = event;
+        const entry = restarts.get(key) ?? { failures: 0 };
+        entry.failures += 1;
+        clearTimeout(entry.timer);
+        options.onCrash?.(key, event.error, entry.failures);
+        entry.timer = setTimeout(() => {
+          entry.timer = undefined;
+          const node = latest.get(key);
+          // Started again from the newest observation; the actor resumes from its status (O2).
+          if (node !== undefined && !running.has(key))
+            self.send({ type: 'node.observed', key, node });
+        }, restartDelay(entry.failures));
+        restarts.set(key, entry);
+      },
+      cancelRestart: ({ event }) => {
+        const keys = 'key' in event ? [event.key] : [...restarts.keys()];
+        for (const key of keys) {
+          clearTimeout(restarts.get(key)?.timer);
+          restarts.delete(key);
+          if ('key' in event) latest.delete(key);
+        }
       },
       forwardChildChange: ({ event }) => {
         if (event.type === 'node.childChanged') running.get(event.key)?.childChanged(event.change);

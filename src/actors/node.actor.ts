@@ -87,6 +87,9 @@ interface NodeSlot {
   readonly published: () => void;
 }
 
+/** The Warning reason of a node actor that failed and is restarted (SPEC O1). */
+const nodeActorFailed = 'NodeActorFailed';
+
 /** The longest timer Node keeps (about 24.8 days): a disabled resync waits that long. */
 const longestTimerMs = 2 ** 31 - 1;
 
@@ -275,7 +278,7 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
     delays: { resyncPeriod: () => jitteredResync(deps.resyncPeriodMs ?? resyncPeriodMillis) },
   });
 
-  return (key, first, finished) => {
+  return (key, first, finished, crashed) => {
     const ref = {
       namespace: first.metadata.namespace ?? '',
       name: first.metadata.name ?? '',
@@ -359,7 +362,16 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
         publish(snapshot);
       },
       error: (err: unknown) => {
-        logger().error({ err }, 'Node actor failed');
+        // The actor is stopped; the supervisor starts a new one from the node's status later.
+        logger().error({ err }, 'Node actor failed; restarting it after a backoff');
+        slot.emit({
+          type: 'Warning',
+          reason: nodeActorFailed,
+          message: `the node's actor failed (${err instanceof Error ? err.message : String(err)}); it is started again after a backoff`,
+        });
+        slots.delete(key);
+        deps.statusWriter.forget(statusPath);
+        crashed(err);
       },
     });
     actor.start();

@@ -10,6 +10,8 @@ export type SupervisorEvent<TNode, TChange = unknown> =
   | { readonly type: 'node.childChanged'; readonly key: NodeKey; readonly change: TChange }
   | { readonly type: 'node.removed'; readonly key: NodeKey }
   | { readonly type: 'node.stopped'; readonly key: NodeKey }
+  /** A node actor failed unexpectedly; it is gone, and is started again after a backoff. */
+  | { readonly type: 'node.crashed'; readonly key: NodeKey; readonly error: unknown }
   | { readonly type: 'supervisor.stop' };
 
 export interface SupervisorContext {
@@ -19,6 +21,8 @@ export interface SupervisorContext {
   readonly stopped: number;
   /** Observations forwarded to a running node actor. */
   readonly forwarded: number;
+  /** Node actors that failed unexpectedly (each is restarted after a backoff). */
+  readonly crashed: number;
 }
 
 /**
@@ -48,6 +52,11 @@ export const createSupervisorMachine = <TNode, TChange = unknown>() =>
       stopNodeActor: () => undefined,
       /** Placeholder: stop every node actor (operator shutdown). */
       stopAllNodeActors: () => undefined,
+      /** Placeholder: start the crashed node's actor again after a growing, jittered delay. */
+      scheduleRestart: () => undefined,
+      /** Placeholder: forget a pending restart (the node is gone). */
+      cancelRestart: () => undefined,
+      countCrashed: assign({ crashed: ({ context }) => context.crashed + 1 }),
       countStarted: assign({
         live: ({ context }) => context.live + 1,
         started: ({ context }) => context.started + 1,
@@ -60,7 +69,7 @@ export const createSupervisorMachine = <TNode, TChange = unknown>() =>
     },
   }).createMachine({
     id: 'supervisor',
-    context: { live: 0, started: 0, stopped: 0, forwarded: 0 },
+    context: { live: 0, started: 0, stopped: 0, forwarded: 0, crashed: 0 },
     initial: 'supervising',
     states: {
       supervising: {
@@ -69,12 +78,20 @@ export const createSupervisorMachine = <TNode, TChange = unknown>() =>
             { guard: 'isRunning', actions: ['forwardToNodeActor', 'countForwarded'] },
             { actions: ['startNodeActor', 'countStarted'] },
           ],
-          'node.removed': { guard: 'isRunning', actions: ['stopNodeActor', 'countStopped'] },
+          'node.removed': [
+            { guard: 'isRunning', actions: ['stopNodeActor', 'countStopped', 'cancelRestart'] },
+            { actions: 'cancelRestart' },
+          ],
           // A node without an actor has nothing to repair: its actor's first pass reads everything.
           'node.childChanged': { guard: 'isRunning', actions: 'forwardChildChange' },
           // A node actor that finished by itself (its node is gone after deletion).
           'node.stopped': { actions: 'countStopped' },
-          'supervisor.stop': { target: 'stopped', actions: 'stopAllNodeActors' },
+          // Supervision: a failed node actor is not left for dead (DESIGN 10).
+          'node.crashed': { actions: ['countStopped', 'countCrashed', 'scheduleRestart'] },
+          'supervisor.stop': {
+            target: 'stopped',
+            actions: ['stopAllNodeActors', 'cancelRestart'],
+          },
         },
       },
       stopped: { type: 'final' },
