@@ -31,6 +31,7 @@ import type { RenderBatcher } from '../render/render-batcher.js';
 import { knownHash, knownOwned } from './applied-hashes.js';
 import { fieldFightLimit, judgeTakeback, type FieldFights } from './field-fight.js';
 import { applyNodePlan, removeResource, type NodeApplyMemory } from './node-apply.actor.js';
+import { completionOfChange, completionsOf } from './job-completion.js';
 import { childDrift, ownershipDrift } from './node-child-drift.js';
 import { renderNodePlan, type NodePlan } from './node-render.actor.js';
 import { heldInventory } from './node-inventory.js';
@@ -261,7 +262,7 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
             now,
           },
           input,
-          slot?.memory ?? { hashes: new Map(), previous: [] },
+          slot?.memory ?? { hashes: new Map(), previous: [], completions: new Map() },
           slot?.emit ?? (() => undefined),
           signal,
         );
@@ -308,6 +309,7 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
         generation: node.metadata.generation ?? 0,
         now: now().toISOString(),
         cleanup: slot.cleanup,
+        completions: slot.memory.completions,
       });
       if (next === undefined) return;
       published = next.published;
@@ -325,7 +327,11 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
     let events: Promise<void> = Promise.resolve();
     const slot: NodeSlot = {
       latest: first,
-      memory: { hashes: new Map(), previous: first.status?.resources ?? [] },
+      memory: {
+        hashes: new Map(),
+        previous: first.status?.resources ?? [],
+        completions: completionsOf(first.status?.resources ?? []),
+      },
       cleanup: undefined,
       emit: (event) => {
         const input = { ...event, object: involved() };
@@ -372,6 +378,20 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
       childChanged: (change) => {
         const snapshot = actor.getSnapshot();
         if (snapshot.status !== 'active') return;
+        // Recorded before drift is judged: a Job deleted right after it completed (a TTL of 0)
+        // must reach the repair pass as completed, or it would run again (N7).
+        const finished = completionOfChange(
+          change,
+          ref,
+          heldInventory(observeNode(slot.latest).appliedResources, slot.memory.inventory),
+        );
+        if (
+          finished !== undefined &&
+          slot.memory.completions.get(finished.id)?.hash !== finished.completion.hash
+        ) {
+          slot.memory.completions.set(finished.id, finished.completion);
+          publish(snapshot);
+        }
         const plan = snapshot.context.render?.plan as NodePlan | undefined;
         const drifted = childDrift(change, ref, plan, (id, identity) =>
           knownHash(slot.memory.hashes, id, identity),
