@@ -254,7 +254,7 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
             ),
           ),
         );
-        return applyNodePlan(
+        const pass = applyNodePlan(
           {
             write: deps.write,
             targets: deps.targets,
@@ -266,6 +266,16 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
           slot?.emit ?? (() => undefined),
           signal,
         );
+        if (input.verify !== true || !deps.logger.isLevelEnabled('debug')) return pass;
+        // A verification writes no status (O2): this line is its only trace, for operators
+        // wondering about the reads, and for tests proving that resyncs ran (N12).
+        return pass.then((output) => {
+          deps.logger.debug(
+            { kind: 'LynqNode', ...input.node, ready: output.ready },
+            'Node verified',
+          );
+          return output;
+        });
       }),
       cleanupNode: fromPromise<undefined, NodeCleanupInput>(({ input, signal }) =>
         cleanup(deps, slots.get(keyOfRef(input.node)), input, signal).catch((err: unknown) => {
