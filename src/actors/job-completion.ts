@@ -3,7 +3,7 @@ import type { AppliedResource, ResourceStatus } from '../api/lynq-node.schema.js
 import type { CreationPolicy } from '../api/lynq-form.schema.js';
 import { annotationKeys, labelKeys } from '../api/metadata-keys.js';
 import { unmarkedHash, type NodeRef } from '../kube/apply-resource.js';
-import type { ChildChange } from '../kube/child-watcher.js';
+import { isJobInfo, type ChildChange } from '../kube/child-watcher.js';
 import { isRecord, type KubeObject } from '../kube/kube-object.js';
 import { identityKey } from './applied-hashes.js';
 
@@ -14,10 +14,6 @@ export interface JobCompletion {
 
 /** Resource id → the completed run of its Job; persisted as `completed`/`completedHash` in status. */
 export type JobCompletions = Map<string, JobCompletion>;
-
-/** `batch/v1` Job, the only kind whose completion counts. */
-export const isJobKind = (apiVersion: string, kind: string): boolean =>
-  kind === 'Job' && apiVersion.startsWith('batch/');
 
 /**
  * The desired hash a Job ran, when `object` shows the condition `Complete=True` (N8: Complete is
@@ -55,7 +51,7 @@ export const completionOfChange = (
   node: Pick<NodeRef, 'namespace' | 'name'>,
   held: readonly AppliedResource[],
 ): { readonly id: string; readonly completion: JobCompletion } | undefined => {
-  if (!isJobKind(change.apiVersion, change.kind)) return undefined;
+  if (!isJobInfo(change)) return undefined;
   const hash = completedRunOf(change.object);
   if (hash === undefined) return undefined;
   const { metadata } = change.object;

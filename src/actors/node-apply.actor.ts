@@ -12,6 +12,7 @@ import {
   type NodeRef,
   type ResourceWriteDeps,
 } from '../kube/apply-resource.js';
+import { isJobInfo } from '../kube/child-watcher.js';
 import { deleteResource } from '../kube/delete-resource.js';
 import { ownedManifestFields } from '../kube/field-ownership.js';
 import type { EventInput } from '../kube/event-recorder.js';
@@ -30,7 +31,6 @@ import {
 import {
   completedRunOf,
   completionHolds,
-  isJobKind,
   withCompletion,
   type JobCompletions,
 } from './job-completion.js';
@@ -198,7 +198,7 @@ export const applyNodePlan = async (
       case 'created':
       case 'unchanged': {
         if (manifest === undefined) throw new Error('unreachable: applied without a manifest');
-        if (isJobKind(manifest.apiVersion, manifest.kind)) {
+        if (isJobInfo(manifest)) {
           // A new run forgets the last one; a Job read complete is remembered (N7).
           const ran = completedRunOf(outcome.object);
           if (outcome.state === 'created') memory.completions.delete(r.id);

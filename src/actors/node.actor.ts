@@ -10,7 +10,7 @@ import { transientError } from '../errors.js';
 import { patchTypes, type ApiClient } from '../kube/api-client.js';
 import { outageOr } from '../kube/api-reachability.js';
 import type { ResourceWriteDeps } from '../kube/apply-resource.js';
-import type { ChildChange } from '../kube/child-watcher.js';
+import { isJobInfo, type ChildChange } from '../kube/child-watcher.js';
 import type { EventInput, EventRecorder } from '../kube/event-recorder.js';
 import { lynqObjectPath, lynqStatusPath } from '../kube/lynq-paths.js';
 import type { ObjectIdentity, ResourcePaths } from '../kube/resource-paths.js';
@@ -390,11 +390,13 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
         if (snapshot.status !== 'active') return;
         // Recorded before drift is judged: a Job deleted right after it completed (a TTL of 0)
         // must reach the repair pass as completed, or it would run again (N7).
-        const finished = completionOfChange(
-          change,
-          ref,
-          heldInventory(observeNode(slot.latest).appliedResources, slot.memory.inventory),
-        );
+        const finished = isJobInfo(change)
+          ? completionOfChange(
+              change,
+              ref,
+              heldInventory(slot.latest.status?.appliedResources ?? [], slot.memory.inventory),
+            )
+          : undefined;
         if (
           finished !== undefined &&
           slot.memory.completions.get(finished.id)?.hash !== finished.completion.hash

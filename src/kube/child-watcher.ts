@@ -22,7 +22,7 @@ export interface ChildChange {
   /** The watched kind: metadata-only objects carry `PartialObjectMetadata` instead. */
   readonly apiVersion: string;
   readonly kind: string;
-  /** Metadata at least, with only Lynq's managedFields entry. */
+  /** Metadata at least, with only Lynq's managedFields entry; Jobs also `status.conditions`. */
   readonly object: KubeObject;
 }
 
