@@ -12,6 +12,7 @@ import {
   type NodeRef,
   type ResourceWriteDeps,
 } from '../kube/apply-resource.js';
+import { isJobInfo } from '../kube/child-watcher.js';
 import { deleteResource } from '../kube/delete-resource.js';
 import { ownedManifestFields } from '../kube/field-ownership.js';
 import type { EventInput } from '../kube/event-recorder.js';
@@ -27,6 +28,12 @@ import {
   rememberHash,
   type AppliedHashes,
 } from './applied-hashes.js';
+import {
+  completedRunOf,
+  completionHolds,
+  withCompletion,
+  type JobCompletions,
+} from './job-completion.js';
 import type { NodePlan, PlannedResource } from './node-render.actor.js';
 import { heldInventory } from './node-inventory.js';
 import { runBounded } from './run-bounded.js';
@@ -48,6 +55,11 @@ export interface NodeApplyMemory {
   readonly hashes: AppliedHashes;
   /** Per-resource status of the last pass (or of the node's status at start-up). */
   previous: readonly ResourceStatus[];
+  /**
+   * Jobs whose run completed (N7), by resource id: from the node's status at start-up, from the
+   * watches and from the objects a pass reads; published as `completed` in status.
+   */
+  readonly completions: JobCompletions;
   /**
    * The objects the last pass left the node holding, before its status says so (N10): joined
    * with `appliedResources` by `heldInventory`. `undefined` until a pass ran in this process.
@@ -163,6 +175,8 @@ export const applyNodePlan = async (
   const previousById = new Map(memory.previous.map((r) => [r.id, r]));
   const results = new Map<string, ResourceResult>();
   const driftedKeys = new Set(input.drifted.map(identityKey));
+  const held = heldInventory(input.observation.appliedResources, memory.inventory);
+  const heldKeys = new Set(held.map((h) => `${h.id}|${identityKey(h)}`));
 
   /** An event only when the resource's state or reason changed since the last pass (O1). */
   const report = (status: ResourceStatus, type: 'Normal' | 'Warning', reason: string) => {
@@ -184,6 +198,12 @@ export const applyNodePlan = async (
       case 'created':
       case 'unchanged': {
         if (manifest === undefined) throw new Error('unreachable: applied without a manifest');
+        if (isJobInfo(manifest)) {
+          // A new run forgets the last one; a Job read complete is remembered (N7).
+          const ran = completedRunOf(outcome.object);
+          if (outcome.state === 'created') memory.completions.delete(r.id);
+          else if (ran !== undefined) memory.completions.set(r.id, { hash: ran });
+        }
         rememberHash(
           memory.hashes,
           r.id,
@@ -291,12 +311,19 @@ export const applyNodePlan = async (
     if (drifted) forgetHash(memory.hashes, r.id, identity);
     const known = knownHash(memory.hashes, r.id, identity);
     const owned = knownOwned(memory.hashes, r.id, identity);
+    const completed = completionHolds(
+      memory.completions.get(r.id),
+      r.policies.creationPolicy,
+      manifest.hash,
+      heldKeys.has(`${r.id}|${identityKey(identity)}`),
+    );
     const outcome = await applyResource(deps.write, {
       node,
       manifest,
       policies: r.policies,
       targets: deps.targets,
       signal,
+      ...(completed ? { completed: true } : {}),
       // Known hash: nothing is sent when it is equal. Unknown (a restart) or verifying (a
       // resync): read, and write only when the object does not carry the desired hash or Lynq
       // owns fewer of its fields than after its last write. Drifted: read and write (N7, N12).
@@ -342,7 +369,7 @@ export const applyNodePlan = async (
   const plannedIds = new Set(planned.map((r) => r.id));
   const kept: AppliedResource[] = [];
   const stale: AppliedResource[] = [];
-  for (const before of heldInventory(input.observation.appliedResources, memory.inventory)) {
+  for (const before of held) {
     const now = results.get(before.id)?.applied;
     if (!plannedIds.has(before.id)) stale.push(before);
     else if (now !== undefined && identityKey(now) !== identityKey(before)) stale.push(before);
@@ -391,9 +418,17 @@ export const applyNodePlan = async (
     });
   }
 
-  const resources = [...planned.map((r) => results.get(r.id)?.status), ...removalErrors].filter(
-    (s): s is ResourceStatus => s !== undefined,
-  );
+  // A resource that left the form takes its completed run with it: re-added, it runs again.
+  for (const id of [...memory.completions.keys()]) {
+    if (!plannedIds.has(id)) memory.completions.delete(id);
+  }
+  const resources = [
+    ...planned.map((r) => {
+      const status = results.get(r.id)?.status;
+      return status === undefined ? undefined : withCompletion(status, memory.completions);
+    }),
+    ...removalErrors,
+  ].filter((s): s is ResourceStatus => s !== undefined);
   memory.previous = resources;
   const all = planned.map((r) => results.get(r.id));
   const readyCount = all.filter((r) => r?.ready === true).length;

@@ -188,7 +188,7 @@ describe('node render actor', () => {
 
   it('T5 N14 with the node machine: Degraded with RenderBudgetExceeded on every resource, not retried, rendered again when the inputs change', async () => {
     const { deps, requests, setVariables } = fakeDeps([overBudget, overBudget]);
-    const memory: NodeApplyMemory = { hashes: new Map(), previous: [] };
+    const memory: NodeApplyMemory = { hashes: new Map(), previous: [], completions: new Map() };
     const events: string[] = [];
     const { actor, clock } = await startNode(
       deps,

@@ -291,3 +291,49 @@ describe('nodePublication while waiting on a foreign finalizer', () => {
     assert.equal(byType.get('Degraded')?.status, 'False');
   });
 });
+
+describe('nodePublication of a completed Job', () => {
+  it('N7 a Ready node shows a Job completed since its last pass at once, in the same phase', () => {
+    const context: NodeContext = {
+      node: { namespace: 'ns', name: 'n', uid: 'u' },
+      observed: undefined,
+      renderedGeneration: 3,
+      render: undefined,
+      lastApply: readyApply,
+      failures: 0,
+      lastError: undefined,
+      trigger: 'apply.done',
+      drifted: [],
+      driftSettling: false,
+      repairing: [],
+    };
+    const published: PublishedState = {
+      phase: 'Ready',
+      phaseSince: 'T0',
+      phaseReason: 'apply.done',
+      transitions: [],
+    };
+    const out = nodePublication({
+      phase: 'Ready',
+      context,
+      published,
+      status: { observedGeneration: 3 },
+      generation: 3,
+      now: 'T1',
+      cleanup: undefined,
+      completions: new Map([['cm', { hash: 'h1' }]]),
+    });
+    assert.ok(out !== undefined);
+    assert.equal(out.published, published, 'no new transition');
+    assert.deepEqual(out.status['resources'], [
+      {
+        id: 'cm',
+        state: 'Ready',
+        reason: 'Applied',
+        lastDesiredChange: 'T0',
+        completed: true,
+        completedHash: 'h1',
+      },
+    ]);
+  });
+});

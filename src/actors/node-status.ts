@@ -3,6 +3,7 @@ import { conditionReasons, nodeConditionTypes } from '../api/conditions.js';
 import type { AppliedResource, LynqNodeStatus, ResourceStatus } from '../api/lynq-node.schema.js';
 import { nodePhases } from '../api/phases.js';
 import type { NodeContext } from '../machines/node.machine.js';
+import { withCompletion, type JobCompletion } from './job-completion.js';
 import {
   enterPhase,
   nextConditions,
@@ -120,12 +121,16 @@ export const nodeStatusOf = (
   generation: number,
   now: string,
   cleanup: CleanupProgress | undefined,
+  completions: ReadonlyMap<string, JobCompletion> = new Map(),
 ): Record<string, unknown> => {
   const phase = published.phase;
   const apply = phase === nodePhases.deleting ? undefined : context.lastApply;
   const applied =
     cleanup?.remaining ?? apply?.appliedResources ?? context.observed?.appliedResources ?? [];
-  const resources = cleanup?.resources ?? apply?.resources ?? previous?.resources ?? [];
+  // A Job that completed since the last pass shows it at once (N7): status is its durable record.
+  const resources =
+    cleanup?.resources ??
+    (apply?.resources ?? previous?.resources ?? []).map((r) => withCompletion(r, completions));
   const desired = apply?.desired ?? previous?.desiredResources ?? 0;
   const readyCount = apply?.readyCount ?? previous?.readyResources ?? 0;
   const skipped = apply?.skippedResourceIds ?? previous?.skippedResourceIds ?? [];
@@ -167,6 +172,8 @@ export interface NodePublicationInput {
   readonly generation: number;
   readonly now: string;
   readonly cleanup: CleanupProgress | undefined;
+  /** Jobs whose run completed, by resource id (N7); absent = none. */
+  readonly completions?: ReadonlyMap<string, JobCompletion>;
 }
 
 /**
@@ -201,6 +208,7 @@ export const nodePublication = (input: NodePublicationInput): NodePublication | 
       observedGeneration,
       now,
       phase === nodePhases.deleting ? input.cleanup : undefined,
+      input.completions,
     ),
   };
 };

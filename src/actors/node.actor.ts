@@ -10,7 +10,7 @@ import { transientError } from '../errors.js';
 import { patchTypes, type ApiClient } from '../kube/api-client.js';
 import { outageOr } from '../kube/api-reachability.js';
 import type { ResourceWriteDeps } from '../kube/apply-resource.js';
-import type { ChildChange } from '../kube/child-watcher.js';
+import { isJobInfo, type ChildChange } from '../kube/child-watcher.js';
 import type { EventInput, EventRecorder } from '../kube/event-recorder.js';
 import { lynqObjectPath, lynqStatusPath } from '../kube/lynq-paths.js';
 import type { ObjectIdentity, ResourcePaths } from '../kube/resource-paths.js';
@@ -31,6 +31,7 @@ import type { RenderBatcher } from '../render/render-batcher.js';
 import { knownHash, knownOwned } from './applied-hashes.js';
 import { fieldFightLimit, judgeTakeback, type FieldFights } from './field-fight.js';
 import { applyNodePlan, removeResource, type NodeApplyMemory } from './node-apply.actor.js';
+import { completionOfChange, completionsOf } from './job-completion.js';
 import { childDrift, ownershipDrift } from './node-child-drift.js';
 import { renderNodePlan, type NodePlan } from './node-render.actor.js';
 import { heldInventory } from './node-inventory.js';
@@ -256,7 +257,7 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
             ),
           ),
         );
-        return applyNodePlan(
+        const pass = applyNodePlan(
           {
             write: deps.write,
             targets: deps.targets,
@@ -264,10 +265,20 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
             now,
           },
           input,
-          slot?.memory ?? { hashes: new Map(), previous: [] },
+          slot?.memory ?? { hashes: new Map(), previous: [], completions: new Map() },
           slot?.emit ?? (() => undefined),
           signal,
         );
+        if (input.verify !== true || !deps.logger.isLevelEnabled('debug')) return pass;
+        // A verification writes no status (O2): this line is its only trace, for operators
+        // wondering about the reads, and for tests proving that resyncs ran (N12).
+        return pass.then((output) => {
+          deps.logger.debug(
+            { kind: 'LynqNode', ...input.node, ready: output.ready },
+            'Node verified',
+          );
+          return output;
+        });
       }),
       cleanupNode: fromPromise<undefined, NodeCleanupInput>(({ input, signal }) =>
         cleanup(deps, slots.get(keyOfRef(input.node)), input, signal).catch((err: unknown) => {
@@ -311,6 +322,7 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
         generation: node.metadata.generation ?? 0,
         now: now().toISOString(),
         cleanup: slot.cleanup,
+        completions: slot.memory.completions,
       });
       if (next === undefined) return;
       published = next.published;
@@ -328,7 +340,11 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
     let events: Promise<void> = Promise.resolve();
     const slot: NodeSlot = {
       latest: first,
-      memory: { hashes: new Map(), previous: first.status?.resources ?? [] },
+      memory: {
+        hashes: new Map(),
+        previous: first.status?.resources ?? [],
+        completions: completionsOf(first.status?.resources ?? []),
+      },
       cleanup: undefined,
       emit: (event) => {
         const input = { ...event, object: involved() };
@@ -384,6 +400,22 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
       childChanged: (change) => {
         const snapshot = actor.getSnapshot();
         if (snapshot.status !== 'active') return;
+        // Recorded before drift is judged: a Job deleted right after it completed (a TTL of 0)
+        // must reach the repair pass as completed, or it would run again (N7).
+        const finished = isJobInfo(change)
+          ? completionOfChange(
+              change,
+              ref,
+              heldInventory(slot.latest.status?.appliedResources ?? [], slot.memory.inventory),
+            )
+          : undefined;
+        if (
+          finished !== undefined &&
+          slot.memory.completions.get(finished.id)?.hash !== finished.completion.hash
+        ) {
+          slot.memory.completions.set(finished.id, finished.completion);
+          publish(snapshot);
+        }
         const plan = snapshot.context.render?.plan as NodePlan | undefined;
         const drifted = childDrift(change, ref, plan, (id, identity) =>
           knownHash(slot.memory.hashes, id, identity),

@@ -360,6 +360,7 @@ describe('CRDs', () => {
     ]);
     assert.deepEqual(propertyNames(at(node, '.resources[]')), [
       'completed',
+      'completedHash',
       'id',
       'lastDesiredChange',
       'message',

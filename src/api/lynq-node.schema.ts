@@ -59,7 +59,13 @@ export const resourceStatusSchema = obj(
     lastDesiredChange: dateTime({
       description: 'When the desired object last changed; the readiness clock starts here.',
     }),
-    completed: bool({ description: 'A Job that already completed: never re-run under Once.' }),
+    completed: bool({
+      description:
+        'A Job that already completed: never run again under Once, nor under WhenNeeded for the same completedHash.',
+    }),
+    completedHash: str({
+      description: 'The desired hash of the completed Job run (without the protection mark).',
+    }),
   },
   { required: ['id', 'state'] },
 );

@@ -421,6 +421,68 @@ describe('apply: outcomes', () => {
     assert.ok(!requests.some((r) => r.startsWith('POST') || r.startsWith('PUT')));
   });
 
+  it('N7 a gone Job whose run completed is not created again; without a completed run it is', async () => {
+    const requests: string[] = [];
+    const transport: KubeTransport = {
+      request: (req) => {
+        if (req.method === 'GET' && req.path === '/apis/batch/v1') {
+          return Promise.resolve({
+            status: 200,
+            headers: {},
+            body: {
+              kind: 'APIResourceList',
+              resources: [{ name: 'jobs', kind: 'Job', namespaced: true, verbs: [] }],
+            },
+          });
+        }
+        requests.push(`${req.method} ${req.path.split('?')[0] ?? ''}`);
+        if (req.method === 'GET') {
+          return Promise.resolve({
+            status: 404,
+            headers: {},
+            body: { kind: 'Status', code: 404, reason: 'NotFound' },
+          });
+        }
+        if (req.method === 'POST') {
+          return Promise.resolve({ status: 201, headers: {}, body: live({ labels: tracked }) });
+        }
+        return Promise.reject(new Error(`unexpected ${req.method}`));
+      },
+      stream: () => Promise.reject(new Error('no streams here')),
+    };
+    const deps = { transport, paths: createResourcePaths(transport) };
+    const job: RenderedManifest = {
+      ...manifest('home'),
+      id: 'job',
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      name: 'migrate',
+      json: JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate' } }),
+    };
+    const policies = {
+      creationPolicy: 'Once',
+      deletionPolicy: 'Delete',
+      conflictPolicy: 'Stuck',
+      patchStrategy: 'apply',
+    } as const;
+    const done = await applyResource(deps, {
+      node,
+      manifest: job,
+      policies,
+      drifted: true,
+      completed: true,
+    });
+    assert.deepEqual([done.state, done.reason], ['unchanged', 'Completed']);
+    assert.deepEqual(requests, ['GET /apis/batch/v1/namespaces/home/jobs/migrate']);
+
+    const again = await applyResource(deps, { node, manifest: job, policies, drifted: true });
+    assert.equal(again.state, 'created');
+    assert.deepEqual(requests.slice(1), [
+      'GET /apis/batch/v1/namespaces/home/jobs/migrate',
+      'POST /apis/batch/v1/namespaces/home/jobs',
+    ]);
+  });
+
   it('N14 turns a transport failure into a failed outcome, and rethrows an abort', async () => {
     const transport: KubeTransport = {
       request: (req) =>

@@ -95,6 +95,11 @@ export interface ApplyRequest {
   readonly minOwned?: number | undefined;
   /** The operator's allow-lists (SPEC N16); absent = no check (the caller checked). */
   readonly targets?: TargetPolicy | undefined;
+  /**
+   * A Job whose run for this desired object already completed (SPEC N7): when it is gone
+   * (removed by its TTL or by hand) it is not created again. Default false.
+   */
+  readonly completed?: boolean | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -108,6 +113,7 @@ export const applyReasons = {
   reheld: 'Reheld',
   unchanged: 'Unchanged',
   createdOnce: 'CreatedOnce',
+  completed: 'Completed',
   marked: 'Marked',
   unmarked: 'Unmarked',
   ownerConflict: conditionReasons.ownerConflict,
@@ -403,6 +409,10 @@ export const markedHash = (hash: string): string => `${hash}${markedHashSuffix}`
 
 const isMarkedHash = (hash: string): boolean => hash.endsWith(markedHashSuffix);
 
+/** The desired hash without the protection mark: what the form asks for, marked or not. */
+export const unmarkedHash = (hash: string): string =>
+  isMarkedHash(hash) ? hash.slice(0, -markedHashSuffix.length) : hash;
+
 /** A JSON pointer token: `~` and `/` escaped (RFC 6901). */
 export const pointerToken = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
@@ -581,7 +591,7 @@ const maxAttempts = 4;
  * created by POST, so of two nodes racing for it exactly one wins; every later write carries the
  * resourceVersion it was decided on; an apply is forced only when this node holds the object or
  * under `Force`; `Once` objects are only ever created (and re-held); an equal hash without drift
- * sends nothing. Never throws for a per-resource failure (RBAC, unknown kind, missing namespace,
+ * sends nothing; a gone Job whose run completed (`completed`) is not created again (N7). Never throws for a per-resource failure (RBAC, unknown kind, missing namespace,
  * invalid object, API errors): those are `failed` outcomes. Rethrows only an abort of `signal`.
  */
 export const applyResource = async (
@@ -647,6 +657,13 @@ const applyLoop = async (deps: ResourceWriteDeps, req: ApplyRequest): Promise<Ap
 
   for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
     const live = await readLive(client, path, signal);
+    if (live === undefined && req.completed === true) {
+      return {
+        state: 'unchanged',
+        reason: applyReasons.completed,
+        message: `${what} completed and is gone; a finished Job is never run again`,
+      };
+    }
     if (live === undefined) {
       try {
         const created = asKubeObject(

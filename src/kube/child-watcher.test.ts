@@ -12,6 +12,7 @@ const silent = pino({ level: 'silent' });
 const kinds: Record<string, ResourceInfo> = {
   'v1|ConfigMap': { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true },
   'v1|Namespace': { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
+  'batch/v1|Job': { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs', namespaced: true },
 };
 
 const settle = async (): Promise<void> => {
@@ -84,6 +85,33 @@ const child = (name: string, node?: string): KubeObject => ({
 });
 
 describe('child watcher', () => {
+  it('N7 DESIGN 8 watches Jobs whole but keeps only metadata, Lynq managedFields and status.conditions', async () => {
+    const { watcher, started } = setup(undefined);
+    watcher.watch({ apiVersion: 'batch/v1', kind: 'Job', namespace: 'a', name: 'x' });
+    await settle();
+    const [jobs] = started;
+    assert.ok(jobs);
+    assert.equal(jobs.path, '/apis/batch/v1/jobs');
+    assert.equal(jobs.metadataOnly, false);
+    const conditions = [{ type: 'Complete', status: 'True' }];
+    const kept = jobs.transform?.({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: {
+        name: 'x',
+        managedFields: [{ manager: 'lynq' }, { manager: 'kube-controller-manager' }],
+      },
+      spec: { template: { spec: { containers: [] } } },
+      status: { conditions, succeeded: 1 },
+    });
+    assert.deepEqual(kept, {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'x', managedFields: [{ manager: 'lynq' }] },
+      status: { conditions },
+    });
+  });
+
   it('DESIGN 8 starts one metadata-only watch per kind, lazily, with the tracking-label selector, across all namespaces', async () => {
     const { watcher, started, lookups } = setup(undefined);
     assert.equal(started.length, 0, 'nothing before a node applied something');

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { fieldManagers, labelKeys } from '../api/metadata-keys.js';
 import { messageOf } from '../errors.js';
 import type { KubeTransport } from './http-transport.js';
-import type { KubeObject } from './kube-object.js';
+import { isRecord, type KubeObject } from './kube-object.js';
 import { groupKind } from '../render/kind-scope.js';
 import { keepManagedFieldsOf } from './managed-fields.transform.js';
 import { createReflector, type Reflector, type ReflectorOptions } from './reflector.js';
@@ -22,7 +22,7 @@ export interface ChildChange {
   /** The watched kind: metadata-only objects carry `PartialObjectMetadata` instead. */
   readonly apiVersion: string;
   readonly kind: string;
-  /** Metadata at least, with only Lynq's managedFields entry. */
+  /** Metadata at least, with only Lynq's managedFields entry; Jobs also `status.conditions`. */
   readonly object: KubeObject;
 }
 
@@ -89,6 +89,10 @@ export const watchNamespaceOf = (
       : targetNamespace
     : undefined;
 
+/** Whether `info` is the Job kind, whose watch carries completion (SPEC N7). */
+export const isJobInfo = (info: Pick<ResourceInfo, 'apiVersion' | 'kind'>): boolean =>
+  info.kind === 'Job' && info.apiVersion.startsWith('batch/');
+
 /** The `namespace/name` of the node an object's tracking labels name, if they name one. */
 export const ownerKeyOf = (obj: KubeObject): string | undefined => {
   const labels = obj.metadata.labels ?? {};
@@ -99,8 +103,8 @@ export const ownerKeyOf = (obj: KubeObject): string | undefined => {
 
 /**
  * Watches with list permission only on the kinds nodes really applied (least privilege: RBAC
- * needs `list` and `watch` on them). Metadata only: nothing reads a child's body yet (readiness,
- * N8, will need full objects for its kinds).
+ * needs `list` and `watch` on them). Metadata only, except Jobs, whose completion conditions
+ * are kept (N7); readiness (N8) will need full objects for more kinds.
  */
 export const createChildWatcher = (options: ChildWatcherOptions): ChildWatcher => {
   const make = options.createReflector ?? createReflector;
@@ -129,6 +133,23 @@ export const createChildWatcher = (options: ChildWatcherOptions): ChildWatcher =
     }
   };
 
+  /**
+   * Jobs are watched whole, but cached as metadata plus `status.conditions`: a node must learn
+   * that its Job completed before a TTL deletes it (SPEC N7), and the deleted event's last state
+   * says so even when the TTL is 0. Everything else is metadata only.
+   */
+  const jobTransform = (obj: KubeObject): KubeObject => {
+    const kept = keepLynqFields(obj);
+    const status = obj['status'];
+    const conditions = isRecord(status) ? status['conditions'] : undefined;
+    return {
+      ...(obj.apiVersion === undefined ? {} : { apiVersion: obj.apiVersion }),
+      ...(obj.kind === undefined ? {} : { kind: obj.kind }),
+      metadata: kept.metadata,
+      ...(conditions === undefined ? {} : { status: { conditions } }),
+    };
+  };
+
   const start = (info: ResourceInfo, targetNamespace: string | undefined): void => {
     if (stopped) return;
     const namespace = watchNamespaceOf(info, options.namespaces, targetNamespace);
@@ -139,8 +160,9 @@ export const createChildWatcher = (options: ChildWatcherOptions): ChildWatcher =
       logger: options.logger,
       path: collectionPathOf(info, namespace),
       labelSelector: childSelector(options.namespaces),
-      metadataOnly: true,
-      transform: keepLynqFields,
+      ...(isJobInfo(info)
+        ? { metadataOnly: false, transform: jobTransform }
+        : { metadataOnly: true, transform: keepLynqFields }),
       ...(options.watchTimeoutSeconds === undefined
         ? {}
         : { watchTimeoutSeconds: options.watchTimeoutSeconds }),
