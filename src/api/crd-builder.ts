@@ -67,7 +67,10 @@ export function customResourceDefinition(definition: KindDefinition): CustomReso
     properties: {
       apiVersion: { description: 'The versioned schema of this object.', type: 'string' },
       kind: { description: 'The REST resource this object represents.', type: 'string' },
-      metadata: { type: 'object' },
+      metadata: {
+        description: 'Standard object metadata: name, namespace, labels, annotations.',
+        type: 'object',
+      },
       spec: definition.spec.json,
       status: definition.status.json,
     },
