@@ -412,7 +412,7 @@ describe('hub: failing closed', () => {
     await world.close();
   });
 
-  it('H7 a uid mapped to a missing column sets DatasourceReachable=False and creates no nodes', async () => {
+  it('H7 a uid mapped to a missing column sets RowsRead=False, keeps DatasourceReachable=True and creates no nodes', async () => {
     await world.db.connection.query("INSERT INTO nodes VALUES ('acme', 1, 'pro', NULL)");
     await create(
       world,
@@ -422,10 +422,12 @@ describe('hub: failing closed', () => {
     await create(world, 'lynqforms', form(world, 'web', 'broken'));
     const hub = await eventually('condition set', async () => {
       const h = await getHub(world, 'broken');
-      return condition(h, 'DatasourceReachable')?.status === 'False' ? h : undefined;
+      return condition(h, 'RowsRead')?.status === 'False' ? h : undefined;
     });
-    assert.equal(condition(hub, 'DatasourceReachable')?.reason, 'DatasourceColumnMissing');
-    assert.match(condition(hub, 'DatasourceReachable')?.message ?? '', /missing_column/);
+    assert.equal(condition(hub, 'RowsRead')?.reason, 'DatasourceColumnMissing');
+    assert.match(condition(hub, 'RowsRead')?.message ?? '', /missing_column/);
+    // The server answered: the datasource is reachable, the query is wrong.
+    assert.equal(condition(hub, 'DatasourceReachable')?.status, 'True');
     assert.equal(hub.status?.phase, 'Degraded');
     assert.equal((await listNodes(world)).length, 0);
   });
@@ -476,15 +478,18 @@ describe('hub: failing closed', () => {
     await patchHub(world, 'flaky', { spec: { source: { mysql: { port, table: 'absent' } } } });
     await eventually('missing table reported', async () => {
       const h = await getHub(world, 'flaky');
-      return condition(h, 'DatasourceReachable')?.reason === 'DatasourceTableMissing';
+      return (
+        condition(h, 'RowsRead')?.reason === 'DatasourceTableMissing' &&
+        condition(h, 'DatasourceReachable')?.status === 'True'
+      );
     });
     await failedSyncs('three failed syncs on the missing table', missingSince);
     assert.deepEqual(await warnings(), ['DatasourceTableMissing x1', 'DatasourceUnreachable x1']);
 
     await patchHub(world, 'flaky', { spec: { source: { mysql: { table: 'nodes' } } } });
-    await eventually('reachable again', async () => {
+    await eventually('rows read again', async () => {
       const h = await getHub(world, 'flaky');
-      return condition(h, 'DatasourceReachable')?.status === 'True';
+      return condition(h, 'RowsRead')?.status === 'True';
     });
     assert.ok((await listNodes(world)).some((n) => n.spec.templateRef === 'app'));
   });
