@@ -56,6 +56,8 @@ export const conditionReasons = {
   valid: 'Valid',
   invalid: 'Invalid',
   hubNotFound: 'HubNotFound',
+  /** A resource whose kind disagrees with the list it sits in: a warning, never invalid. */
+  resourceKindMismatch: 'ResourceKindMismatch',
   allNodesReady: 'AllNodesReady',
   nodesNotReady: 'NodesNotReady',
   progressDeadlineExceeded: 'ProgressDeadlineExceeded',

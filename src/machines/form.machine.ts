@@ -22,6 +22,8 @@ export interface FormValidateInput {
 /** Every error of the form (SPEC F1); empty = valid. */
 export interface FormValidateOutput {
   readonly errors: readonly string[];
+  /** What is legal but probably not meant (a Secret under configMaps); never makes it invalid. */
+  readonly warnings?: readonly string[];
 }
 
 export interface FormSyncInput {
@@ -54,6 +56,8 @@ export interface FormContext {
   readonly validatedGeneration: number | undefined;
   /** The errors of the last validation; empty when valid. */
   readonly errors: readonly string[];
+  /** The warnings of the last validation; they never make the form invalid. */
+  readonly warnings: readonly string[];
   /** `undefined` until the first validation has finished. */
   readonly valid: boolean | undefined;
   readonly lastSync: FormSyncOutput | undefined;
@@ -196,6 +200,7 @@ export const formMachine = setup({
     observed: undefined,
     validatedGeneration: undefined,
     errors: [],
+    warnings: [],
     valid: undefined,
     lastSync: undefined,
     resyncRequested: false,
@@ -248,12 +253,18 @@ export const formMachine = setup({
           {
             guard: 'hasNoErrors',
             target: 'syncing',
-            actions: assign({ errors: [], valid: true, trigger: formTriggers.validated }),
+            actions: assign({
+              errors: [],
+              warnings: ({ event }) => event.output.warnings ?? [],
+              valid: true,
+              trigger: formTriggers.validated,
+            }),
           },
           {
             target: 'invalid',
             actions: assign({
               errors: ({ event }) => event.output.errors,
+              warnings: ({ event }) => event.output.warnings ?? [],
               valid: false,
               trigger: formTriggers.invalid,
             }),
