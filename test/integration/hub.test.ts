@@ -703,7 +703,11 @@ describe('hub: credentials and grants', () => {
     );
     await eventually('permission problem reported', async () => {
       const h = await getHub(world, 'secured');
-      return condition(h, 'DatasourceReachable')?.reason === 'DatasourcePermissionDenied';
+      // The server answered and refused the query: reachable, but the rows were not read.
+      return (
+        condition(h, 'RowsRead')?.reason === 'DatasourcePermissionDenied' &&
+        condition(h, 'DatasourceReachable')?.status === 'True'
+      );
     });
     await sleep(2_000);
     assert.equal((await listNodes(world)).length, 1, 'nothing deleted');
@@ -724,7 +728,7 @@ describe('hub: credentials and grants', () => {
     );
     await eventually('reachable again after the grant', async () => {
       const h = await getHub(world, 'secured');
-      return condition(h, 'DatasourceReachable')?.status === 'True' && h.status?.phase === 'Ready';
+      return condition(h, 'RowsRead')?.status === 'True' && h.status?.phase === 'Ready';
     });
     await world.db.connection.query("INSERT INTO nodes VALUES ('globex', 1, 'free', NULL)");
     await eventually('the new row followed', () => nodeCount(2)(world));
