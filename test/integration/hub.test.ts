@@ -31,6 +31,8 @@ interface NodeView {
 interface HubView {
   status?: {
     phase?: string;
+    phaseReason?: string;
+    transitions?: { from: string; to: string; event: string }[];
     desired?: number;
     ready?: number;
     failed?: number;
@@ -279,6 +281,9 @@ describe('hub: rows become LynqNodes', () => {
     });
     assert.deepEqual(hub.status?.rows, { active: 2, total: 2, rejected: 0 });
     assert.equal(hub.status.phase, 'Ready');
+    // O2: the cause is a domain event, never the library's internal event name.
+    assert.equal(hub.status.phaseReason, 'rows.read');
+    for (const t of hub.status.transitions ?? []) assert.doesNotMatch(t.event, /^xstate\./);
   });
 
   it('H4 a duplicated uid leaves its nodes alone and is reported as rejected', async () => {
@@ -429,6 +434,7 @@ describe('hub: failing closed', () => {
     // The server answered: the datasource is reachable, the query is wrong.
     assert.equal(condition(hub, 'DatasourceReachable')?.status, 'True');
     assert.equal(hub.status?.phase, 'Degraded');
+    assert.equal(hub.status.phaseReason, 'datasource.failed: DatasourceColumnMissing');
     assert.equal((await listNodes(world)).length, 0);
   });
 
