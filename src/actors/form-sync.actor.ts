@@ -11,7 +11,7 @@ import {
   revisionName,
   type ControllerRevisionObject,
 } from './form-revision.js';
-import { validateForm } from './form-validation.js';
+import { formWarnings, validateForm } from './form-validation.js';
 import { runBounded } from './run-bounded.js';
 
 /** Everything a form actor reads and writes, injected so the logic runs against fakes. */
@@ -63,6 +63,7 @@ export const validateFormOnce = (
       hubExists: ports.hubExists(ref.namespace, form.spec.hubId),
       env,
     }),
+    warnings: formWarnings(form.spec),
   };
 };
 

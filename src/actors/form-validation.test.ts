@@ -5,7 +5,7 @@ import type { LynqFormSpec } from '../api/lynq-form.schema.js';
 import { createTemplateEnvironment, type TemplateEnvironment } from '../render/environment.js';
 import { loadTemplateFunctions } from '../render/function-table.js';
 import { parseJsonPath } from '../api/json-path.js';
-import { validateForm } from './form-validation.js';
+import { formWarnings, resourceListKinds, validateForm } from './form-validation.js';
 
 const cm = (id: string, extra: Record<string, unknown> = {}) => ({
   id,
@@ -103,5 +103,36 @@ describe('parseJsonPath', () => {
       const parsed = parseJsonPath(path);
       assert.equal(parsed.ok, false, path);
     }
+  });
+});
+
+describe('formWarnings', () => {
+  const secret = (id: string, kind = 'Secret') => ({
+    id,
+    spec: { apiVersion: 'v1', kind, metadata: { name: id } },
+  });
+
+  it('F1 a Secret under configMaps is a warning naming the list, the id and both kinds', () => {
+    assert.deepEqual(formWarnings(spec({ configMaps: [cm('a'), secret('s')] })), [
+      'configMaps[1] (id "s"): kind Secret sits in configMaps, which lists ConfigMap; it is applied as a Secret',
+    ]);
+  });
+
+  it('F1 a kind that disagrees with its list never makes the form invalid', async () => {
+    const env = createTemplateEnvironment({ functions: await loadTemplateFunctions() });
+    const s = spec({ configMaps: [secret('s')], deployments: [cm('c')] });
+    assert.deepEqual(validateForm({ spec: s, hubExists: true, namespace: 'ns', env }), []);
+    assert.equal(formWarnings(s).length, 2);
+  });
+
+  it('F1 no warning for matching kinds, any kind under manifests, or a templated kind', () => {
+    const lists = Object.fromEntries(
+      Object.entries(resourceListKinds).map(([list, kind]) => [
+        list,
+        [secret(`${list}-x`, kind ?? 'Anything')],
+      ]),
+    );
+    assert.deepEqual(formWarnings(spec(lists)), []);
+    assert.deepEqual(formWarnings(spec({ configMaps: [secret('t', '{{ kind }}')] })), []);
   });
 });

@@ -125,3 +125,49 @@ export const validateForm = (input: FormValidationInput): string[] => {
   for (const e of entries) errors.push(...ignoreFieldErrors(e), ...serverFieldErrors(e));
   return errors;
 };
+
+/**
+ * The kind each resource list is named after; `manifests` takes any kind. The list is a grouping
+ * only and the manifest's own `kind` is what gets applied (SPEC §1), so a kind that disagrees is
+ * a warning, not an error.
+ */
+export const resourceListKinds = {
+  serviceAccounts: 'ServiceAccount',
+  deployments: 'Deployment',
+  statefulSets: 'StatefulSet',
+  daemonSets: 'DaemonSet',
+  services: 'Service',
+  ingresses: 'Ingress',
+  configMaps: 'ConfigMap',
+  secrets: 'Secret',
+  persistentVolumeClaims: 'PersistentVolumeClaim',
+  jobs: 'Job',
+  cronJobs: 'CronJob',
+  podDisruptionBudgets: 'PodDisruptionBudget',
+  networkPolicies: 'NetworkPolicy',
+  horizontalPodAutoscalers: 'HorizontalPodAutoscaler',
+  namespaces: 'Namespace',
+  manifests: undefined,
+} as const satisfies Record<ResourceListName, string | undefined>;
+
+/** A templated kind is only known per node, after rendering: nothing to compare before. */
+const isTemplate = (text: string): boolean => text.includes('{{') || text.includes('{%');
+
+const kindWarnings = (e: LocatedEntry): string[] => {
+  const listKind = resourceListKinds[e.list];
+  const spec = e.entry.spec;
+  const kind = isRecord(spec) ? spec['kind'] : undefined;
+  if (listKind === undefined || typeof kind !== 'string' || isTemplate(kind)) return [];
+  if (kind === listKind) return [];
+  return [
+    `${where(e)}: kind ${kind} sits in ${e.list}, which lists ${listKind}; it is applied as a ${kind}`,
+  ];
+};
+
+/**
+ * Everything about the form that is legal but probably not meant, each as one line a person can
+ * act on: a resource whose kind disagrees with the list it sits in (a Secret under configMaps).
+ * Warnings never make a form invalid (SPEC F1 lists the errors). Pure; never throws.
+ */
+export const formWarnings = (spec: LynqFormSpec): string[] =>
+  formEntries(spec).flatMap(kindWarnings);

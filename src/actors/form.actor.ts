@@ -87,6 +87,10 @@ const hasCondition = (node: LynqNode, type: string): boolean =>
   node.status?.conditions?.some((c) => c.type === type && c.status === conditionStatuses.true) ??
   false;
 
+/** How warnings ride along in Valid's message: they never make the form invalid (SPEC F1). */
+const warningsText = (warnings: readonly string[]): string =>
+  warnings.length === 0 ? '' : `; ${String(warnings.length)} warning(s): ${warnings.join('; ')}`;
+
 const validityOf = (form: LynqForm | undefined): boolean | undefined => {
   const valid = form?.status?.conditions?.find((c) => c.type === formConditionTypes.valid);
   return valid === undefined ? undefined : valid.status === conditionStatuses.true;
@@ -159,6 +163,7 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
     // Suspended with nodes behind: the rollout waits for the form to be unsuspended.
     const held = snapshot.matches('suspended') && updated.length < nodes.length;
     const errors = context.errors;
+    const warningText = warningsText(context.warnings);
     const allReady = ready.length === nodes.length;
     const conditions = nextConditions(
       form.status?.conditions,
@@ -168,16 +173,17 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
               type: formConditionTypes.valid,
               status: 'True',
               reason: conditionReasons.valid,
-              message: 'The form is valid',
+              message: `The form is valid${warningText}`.slice(0, maxMessageLength),
             }
           : {
               type: formConditionTypes.valid,
               status: 'False',
               reason: conditionReasons.invalid,
-              message: `${String(errors.length)} error(s): ${errors.join('; ')}`.slice(
-                0,
-                maxMessageLength,
-              ),
+              message:
+                `${String(errors.length)} error(s): ${errors.join('; ')}${warningText}`.slice(
+                  0,
+                  maxMessageLength,
+                ),
             },
         {
           type: formConditionTypes.applied,
@@ -245,6 +251,33 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
     });
   };
 
+  let reportedWarnings: string | undefined;
+  /** Valid's message as status showed it when the actor started: a restart repeats nothing. */
+  let restoredValidMessage: string | undefined;
+  /**
+   * One Warning event per distinct set of warnings, at the generation that has them (SPEC O1);
+   * a form without warnings clears the memory, so the same set coming back is reported again.
+   */
+  const reportWarnings = (snapshot: SnapshotFrom<typeof formMachine>): void => {
+    if (currentValidity(snapshot) === undefined) return;
+    const warnings = snapshot.context.warnings;
+    const set = warnings.join('\u0000');
+    if (set === reportedWarnings) return;
+    const alreadyShown =
+      reportedWarnings === undefined &&
+      warnings.length > 0 &&
+      restoredValidMessage?.endsWith(warningsText(warnings)) === true;
+    reportedWarnings = set;
+    if (warnings.length === 0 || alreadyShown) return;
+    logger.warn({ warnings }, 'Form warnings');
+    void deps.events.record({
+      object: involved(),
+      type: 'Warning',
+      reason: conditionReasons.resourceKindMismatch,
+      message: warnings.join('; ').slice(0, maxMessageLength),
+    });
+  };
+
   const reportError = (snapshot: SnapshotFrom<typeof formMachine>): void => {
     const error = snapshot.context.lastError;
     const text = error === undefined ? undefined : `${error.code}: ${error.message}`;
@@ -263,6 +296,7 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
     next: (snapshot) => {
       reportError(snapshot);
       announce(snapshot);
+      reportWarnings(snapshot);
       publish(snapshot);
     },
     error: (err: unknown) => {
@@ -275,6 +309,9 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
     observe: (form) => {
       if (latest === undefined) {
         announced = validityOf(form);
+        restoredValidMessage = form.status?.conditions?.find(
+          (c) => c.type === formConditionTypes.valid,
+        )?.message;
         if (form.status !== undefined) {
           // A rebuilt actor whose form already shows this content publishes nothing (SPEC O2).
           lastContent = canonicalJson(form.status);

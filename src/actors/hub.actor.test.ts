@@ -1,4 +1,4 @@
-// The hub actor with in-memory ports: what it publishes in DatasourceReachable, and when it raises a DuplicateUids event.
+// The hub actor with in-memory ports: what it publishes in DatasourceReachable and RowsRead, and when it raises a DuplicateUids event.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
@@ -11,7 +11,12 @@ import type { EventInput, EventRecorder } from '../kube/event-recorder.js';
 import type { StatusWriter } from '../kube/status-writer.js';
 import type { RowInput } from '../reconcile/plan-node-changes.js';
 import type { HubSyncPorts } from './hub-sync.actor.js';
-import { datasourceReachableCondition, startHubActor, type HubActor } from './hub.actor.js';
+import {
+  datasourceReachableCondition,
+  rowsReadCondition,
+  startHubActor,
+  type HubActor,
+} from './hub.actor.js';
 
 /** No poll during a test: every sync here is asked for. */
 const hubWithoutPoll = (passwordRef?: { name: string; key: string }): LynqHub =>
@@ -107,16 +112,72 @@ const syncAgain = async (world: World): Promise<void> => {
   await synced(world);
 };
 
-const reachable = (world: World) => {
+const conditionOf = (world: World, type: string) => {
   const status = world.published.at(-1) as
     | { conditions?: { type: string; status: string; reason: string; message: string }[] }
     | undefined;
-  const c = status?.conditions?.find((x) => x.type === 'DatasourceReachable');
+  const c = status?.conditions?.find((x) => x.type === type);
   return c === undefined ? undefined : { status: c.status, reason: c.reason, message: c.message };
 };
 
+const reachable = (world: World) => conditionOf(world, 'DatasourceReachable');
+const rowsRead = (world: World) => conditionOf(world, 'RowsRead');
+
 describe('hub actor', () => {
-  it('H7 DatasourceReachable is False with the reason and message when a sync fails before its rows, whatever the code', async () => {
+  it('H7 a missing table or column is RowsRead=False with its reason; DatasourceReachable stays True: the server answered', async () => {
+    const failures = [
+      transientError('DatasourceColumnMissing', "Unknown column 'missing_column' in 'field list'"),
+      transientError('DatasourceTableMissing', "Table 'app.absent' doesn't exist"),
+      transientError('DatasourceDatabaseMissing', "Unknown database 'gone'"),
+      transientError('DatasourcePermissionDenied', 'SELECT command denied to user'),
+    ];
+    for (const failure of failures) {
+      const world = startWorld(hubWithoutPoll());
+      world.rows = failure;
+      await synced(world);
+      assert.equal(world.actor.snapshot().value, 'degraded');
+      assert.deepEqual(rowsRead(world), {
+        status: 'False',
+        reason: failure.code,
+        message: failure.message,
+      });
+      const c = reachable(world);
+      assert.equal(c?.status, 'True', failure.code);
+      assert.equal(c.reason, 'Reachable');
+      assert.ok(c.message.includes(failure.message), 'the message says what the server answered');
+      assert.equal(world.events.at(-1)?.reason, failure.code, 'one Warning event with the reason');
+      world.actor.stop();
+    }
+  });
+
+  it('H7 RowsRead is True after a read, False with the reason when a read fails, True again after', async () => {
+    const world = startWorld(hubWithoutPoll());
+    world.rows = [row('acme')];
+    await synced(world);
+    assert.deepEqual(rowsRead(world)?.status, 'True');
+    world.rows = transientError('DatasourceUnreachable', 'connect ECONNREFUSED 127.0.0.1:1');
+    await syncAgain(world);
+    assert.deepEqual(rowsRead(world), {
+      status: 'False',
+      reason: 'DatasourceUnreachable',
+      message: 'connect ECONNREFUSED 127.0.0.1:1',
+    });
+    assert.equal(reachable(world)?.status, 'False', 'no answer: unreachable');
+    world.rows = [row('acme')];
+    await syncAgain(world);
+    assert.deepEqual([rowsRead(world)?.status, reachable(world)?.status], ['True', 'True']);
+    world.actor.stop();
+  });
+
+  it('H7 RowsRead is Unknown before any sync finished and stays as it was while the API server is unreachable', () => {
+    assert.equal(rowsReadCondition(false, undefined).status, 'Unknown');
+    const outage = { code: 'KubernetesUnreachable', message: 'refused', rowsRead: false };
+    assert.equal(rowsReadCondition(false, outage).status, 'Unknown');
+    const before = { type: 'RowsRead', status: 'True', reason: 'Read', message: 'm' } as const;
+    assert.deepEqual(rowsReadCondition(true, outage, before), before);
+  });
+
+  it('H7 DatasourceReachable is False with the reason and message when a sync gets no answer, whatever the code', async () => {
     const failures = [
       invalidSpecError('CaSecretUnavailable', 'tls.caSecretRef: Secret ca key ca.crt: not found'),
       invalidSpecError('InvalidIdentifier', 'spec.valueMappings.uid: "a b" is not a valid name'),

@@ -24,6 +24,7 @@ import {
   type HubRef,
   type HubSyncFailure,
 } from '../machines/hub.machine.js';
+import { isQueryFailure } from '../datasource/datasource-error.js';
 import { coalescedCall } from './coalesced-call.js';
 import { syncHubActor, type HubSyncPorts } from './hub-sync.actor.js';
 import {
@@ -100,52 +101,99 @@ const deletionGuardCondition = (guard: HubDeletionGuard | undefined): ConditionI
           message: 'No sync has tried to delete more nodes than spec.deletionGuard.maxDeletions',
         };
 
+/** A sync stopped by an unreachable API server before its rows: it learnt nothing of the datasource. */
+const stoppedByKubernetes = (error: HubSyncFailure | undefined): boolean =>
+  error?.code === conditionReasons.kubernetesUnreachable && !error.rowsRead;
+
+/** The condition as `previous` said, or Unknown when there is none (issue 9). */
+const unchangedOrUnknown = (
+  type: string,
+  previous: ConditionInput | undefined,
+  message: string,
+): ConditionInput =>
+  previous === undefined
+    ? { type, status: 'Unknown', reason: conditionReasons.notReadYet, message }
+    : { type, status: previous.status, reason: previous.reason, message: previous.message };
+
 /**
- * `DatasourceReachable` from the last sync (SPEC H7): False with the error's code and message
- * whenever that sync did not get its rows — the read failed, or what it needs (a password or CA
- * Secret, valid identifiers) was missing — whatever the code; True once rows were read (also
- * when a node write failed afterwards); Unknown before any sync finished. A sync stopped by an
- * unreachable API server learnt nothing about the datasource: the condition stays as `previous`
- * said (issue 9: an outage never blames the datasource).
+ * `DatasourceReachable` from the last sync (SPEC H7): whether the server answered. False with the
+ * error's code and message whenever that sync could not get an answer — the connection or login
+ * failed, or what it needs (a password or CA Secret, valid identifiers) was missing; True once
+ * the server answered: rows were read (also when a node write failed afterwards), or the server
+ * refused the query (a missing table or column: that is `RowsRead=False`, not unreachability);
+ * Unknown before any sync finished. A sync stopped by an unreachable API server learnt nothing
+ * about the datasource: the condition stays as `previous` said (issue 9: an outage never blames
+ * the datasource).
  */
 export const datasourceReachableCondition = (
   everSynced: boolean,
   error: HubSyncFailure | undefined,
   previous?: ConditionInput,
 ): ConditionInput => {
-  if (error?.code === conditionReasons.kubernetesUnreachable && !error.rowsRead)
-    return previous === undefined
-      ? {
-          type: hubConditionTypes.datasourceReachable,
-          status: 'Unknown',
-          reason: conditionReasons.notReadYet,
-          message: 'The datasource was not read: the Kubernetes API server is unreachable',
-        }
-      : {
-          type: hubConditionTypes.datasourceReachable,
-          status: previous.status,
-          reason: previous.reason,
-          message: previous.message,
-        };
-  if (error !== undefined && !error.rowsRead)
+  const type = hubConditionTypes.datasourceReachable;
+  if (stoppedByKubernetes(error))
+    return unchangedOrUnknown(
+      type,
+      previous,
+      'The datasource was not read: the Kubernetes API server is unreachable',
+    );
+  if (error !== undefined && !error.rowsRead && isQueryFailure(error.code))
     return {
-      type: hubConditionTypes.datasourceReachable,
-      status: 'False',
-      reason: error.code,
-      message: error.message,
+      type,
+      status: 'True',
+      reason: conditionReasons.reachable,
+      message: `The server answered and refused the query: ${error.message}`,
     };
+  if (error !== undefined && !error.rowsRead)
+    return { type, status: 'False', reason: error.code, message: error.message };
   if (!everSynced && error === undefined)
     return {
-      type: hubConditionTypes.datasourceReachable,
+      type,
       status: 'Unknown',
       reason: conditionReasons.notReadYet,
       message: 'No sync has read the datasource yet',
     };
   return {
-    type: hubConditionTypes.datasourceReachable,
+    type,
     status: 'True',
     reason: conditionReasons.reachable,
     message: 'The last read succeeded',
+  };
+};
+
+/**
+ * `RowsRead` from the last sync (SPEC H7, O2): True once a sync read its rows (also when a node
+ * write failed afterwards); False with the error's code and message when it did not, whatever
+ * stopped it (a missing table or column, an unreachable server, a missing Secret); Unknown
+ * before any sync finished. Like `DatasourceReachable`, it stays as it was while the API server
+ * is unreachable.
+ */
+export const rowsReadCondition = (
+  everSynced: boolean,
+  error: HubSyncFailure | undefined,
+  previous?: ConditionInput,
+): ConditionInput => {
+  const type = hubConditionTypes.rowsRead;
+  if (stoppedByKubernetes(error))
+    return unchangedOrUnknown(
+      type,
+      previous,
+      'The rows were not read: the Kubernetes API server is unreachable',
+    );
+  if (error !== undefined && !error.rowsRead)
+    return { type, status: 'False', reason: error.code, message: error.message };
+  if (!everSynced && error === undefined)
+    return {
+      type,
+      status: 'Unknown',
+      reason: conditionReasons.notReadYet,
+      message: 'No sync has read the rows yet',
+    };
+  return {
+    type,
+    status: 'True',
+    reason: conditionReasons.read,
+    message: 'The last sync read its rows',
   };
 };
 
@@ -223,6 +271,11 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
           good !== undefined,
           error,
           hub.status?.conditions?.find((c) => c.type === hubConditionTypes.datasourceReachable),
+        ),
+        rowsReadCondition(
+          good !== undefined,
+          error,
+          hub.status?.conditions?.find((c) => c.type === hubConditionTypes.rowsRead),
         ),
       ],
       hub.metadata.generation ?? 0,

@@ -8,6 +8,8 @@ export type ConditionStatus = (typeof conditionStatuses)[keyof typeof conditionS
 export const hubConditionTypes = {
   ready: 'Ready',
   datasourceReachable: 'DatasourceReachable',
+  /** The last sync read the rows; False with the reason when the server refused the query. */
+  rowsRead: 'RowsRead',
   deletionGuarded: 'DeletionGuarded',
 } as const;
 
@@ -42,6 +44,8 @@ export const conditionReasons = {
   synced: 'Synced',
   datasourceError: 'DatasourceError',
   reachable: 'Reachable',
+  /** `RowsRead=True`: the last sync read its rows. */
+  read: 'Read',
   notReadYet: 'NotReadYet',
   duplicateUids: 'DuplicateUids',
   deletionGuarded: 'DeletionGuarded',
@@ -52,6 +56,8 @@ export const conditionReasons = {
   valid: 'Valid',
   invalid: 'Invalid',
   hubNotFound: 'HubNotFound',
+  /** A resource whose kind disagrees with the list it sits in: a warning, never invalid. */
+  resourceKindMismatch: 'ResourceKindMismatch',
   allNodesReady: 'AllNodesReady',
   nodesNotReady: 'NodesNotReady',
   progressDeadlineExceeded: 'ProgressDeadlineExceeded',

@@ -67,6 +67,8 @@ export function customResourceDefinition(definition: KindDefinition): CustomReso
     properties: {
       apiVersion: { description: 'The versioned schema of this object.', type: 'string' },
       kind: { description: 'The REST resource this object represents.', type: 'string' },
+      // The API server forbids anything but the type here (it fills in ObjectMeta itself, and
+      // `kubectl explain` shows ObjectMeta's own description).
       metadata: { type: 'object' },
       spec: definition.spec.json,
       status: definition.status.json,

@@ -85,7 +85,10 @@ export const resourceEntrySchema = obj(
       default: false,
     }),
   },
-  { required: ['id', 'spec'] },
+  {
+    description: 'One templated Kubernetes object of the form.',
+    required: ['id', 'spec'],
+  },
 );
 
 export type ResourceEntry = Infer<typeof resourceEntrySchema>;
@@ -166,35 +169,51 @@ export const lynqFormSpecSchema = obj(
       default: false,
     }),
   },
-  { required: ['hubId'] },
+  {
+    description: 'Desired state of the form: the hub it binds to and its resource templates.',
+    required: ['hubId'],
+  },
 );
 
 export type LynqFormSpec = Infer<typeof lynqFormSpecSchema>;
 export type LynqFormSpecInput = InferInput<typeof lynqFormSpecSchema>;
 
-export const lynqFormStatusSchema = obj({
-  ...machineStateProperties,
-  observedGeneration: int({ format: 'int64', minimum: 0 }),
-  currentRevision: str({ description: 'The newest valid revision (ControllerRevision name).' }),
-  totalNodes: int({ format: 'int32', minimum: 0 }),
-  readyNodes: int({ format: 'int32', minimum: 0 }),
-  failedNodes: int({ format: 'int32', minimum: 0 }),
-  rollout: obj({
-    phase: str({ enum: Object.values(rolloutPhases) }),
-    targetRevision: str({ description: 'The revision being rolled out.' }),
-    updatedNodes: int({ format: 'int32', minimum: 0 }),
-    updatingNodes: int({
-      description: 'Moved to the target revision but not yet Ready.',
-      format: 'int32',
+const count = (description: string) => int({ description, format: 'int32', minimum: 0 });
+
+export const lynqFormStatusSchema = obj(
+  {
+    ...machineStateProperties,
+    observedGeneration: int({
+      description: 'The metadata.generation the status was computed from.',
+      format: 'int64',
       minimum: 0,
     }),
-    readyUpdatedNodes: int({ format: 'int32', minimum: 0 }),
-    startTime: dateTime(),
-    completionTime: dateTime(),
-    message: str(),
-  }),
-  conditions: conditionsSchema,
-});
+    currentRevision: str({ description: 'The newest valid revision (ControllerRevision name).' }),
+    totalNodes: count('Nodes of this form.'),
+    readyNodes: count('Ready nodes of this form.'),
+    failedNodes: count('Failed nodes of this form.'),
+    rollout: obj(
+      {
+        phase: str({
+          description: 'Idle, InProgress, Paused (the form is suspended), Failed or Complete.',
+          enum: Object.values(rolloutPhases),
+        }),
+        targetRevision: str({ description: 'The revision being rolled out.' }),
+        updatedNodes: count('Nodes moved to the target revision.'),
+        updatingNodes: count('Moved to the target revision but not yet Ready.'),
+        readyUpdatedNodes: count('Nodes at the target revision and Ready.'),
+        startTime: dateTime({ description: 'When the rollout of the target revision started.' }),
+        completionTime: dateTime({
+          description: 'When every node was Ready at the target revision.',
+        }),
+        message: str({ description: 'Details for people, e.g. which nodes failed.' }),
+      },
+      { description: 'Progress of moving the nodes to the newest revision.' },
+    ),
+    conditions: conditionsSchema,
+  },
+  { description: 'Observed state of the form, written by the operator.' },
+);
 
 export type LynqFormStatus = Infer<typeof lynqFormStatusSchema>;
 

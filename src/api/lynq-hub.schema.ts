@@ -16,9 +16,19 @@ const column = (description: string) => str({ description, minLength: 1, maxLeng
 export const mysqlSourceSchema = obj(
   {
     host: str({ description: 'Server host name or address.', minLength: 1, maxLength: 253 }),
-    port: int({ format: 'int32', minimum: 1, maximum: 65535, default: 3306 }),
-    username: str({ minLength: 1 }),
-    database: str({ minLength: 1, maxLength: 64 }),
+    port: int({
+      description: 'Server port.',
+      format: 'int32',
+      minimum: 1,
+      maximum: 65535,
+      default: 3306,
+    }),
+    username: str({ description: 'User to connect as.', minLength: 1 }),
+    database: str({
+      description: 'Database (schema) holding the table.',
+      minLength: 1,
+      maxLength: 64,
+    }),
     table: str({ description: 'Table or view to read rows from.', minLength: 1, maxLength: 64 }),
     passwordRef: describe(
       secretKeyRefSchema,
@@ -64,6 +74,7 @@ export const lynqHubSpecSchema = obj(
         mysql: mysqlSourceSchema,
       },
       {
+        description: 'Where the rows come from and how often they are read.',
         required: ['type'],
         validations: [
           {
@@ -104,7 +115,10 @@ export const lynqHubSpecSchema = obj(
     ),
     suspend: bool({ description: 'No syncs and no node changes.', default: false }),
   },
-  { required: ['source', 'valueMappings'] },
+  {
+    description: 'Desired state of the hub: its datasource and the column-to-variable mapping.',
+    required: ['source', 'valueMappings'],
+  },
 );
 
 export type LynqHubSpec = Infer<typeof lynqHubSpecSchema>;
@@ -112,21 +126,31 @@ export type LynqHubSpecInput = InferInput<typeof lynqHubSpecSchema>;
 
 const count = (description: string) => int({ description, format: 'int32', minimum: 0 });
 
-export const lynqHubStatusSchema = obj({
-  ...machineStateProperties,
-  observedGeneration: int({ format: 'int64', minimum: 0 }),
-  referencingTemplates: count('Valid forms bound to this hub.'),
-  desired: count('Nodes that should exist: valid forms times active rows.'),
-  ready: count('Ready nodes.'),
-  failed: count('Failed nodes.'),
-  lastSyncTime: dateTime({ description: 'Last sync that changed something.' }),
-  rows: obj({
-    active: count('Active rows.'),
-    total: count('Rows read.'),
-    rejected: count('Rows rejected: empty or duplicate uid.'),
-  }),
-  conditions: conditionsSchema,
-});
+export const lynqHubStatusSchema = obj(
+  {
+    ...machineStateProperties,
+    observedGeneration: int({
+      description: 'The metadata.generation the status was computed from.',
+      format: 'int64',
+      minimum: 0,
+    }),
+    referencingTemplates: count('Valid forms bound to this hub.'),
+    desired: count('Nodes that should exist: valid forms times active rows.'),
+    ready: count('Ready nodes.'),
+    failed: count('Failed nodes.'),
+    lastSyncTime: dateTime({ description: 'Last sync that changed something.' }),
+    rows: obj(
+      {
+        active: count('Active rows.'),
+        total: count('Rows read.'),
+        rejected: count('Rows rejected: empty or duplicate uid.'),
+      },
+      { description: 'Row counts of the last successful read.' },
+    ),
+    conditions: conditionsSchema,
+  },
+  { description: 'Observed state of the hub, written by the operator.' },
+);
 
 export type LynqHubStatus = Infer<typeof lynqHubStatusSchema>;
 

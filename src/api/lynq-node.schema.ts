@@ -18,7 +18,10 @@ export const lynqNodeSpecSchema = obj(
       minLength: 1,
     }),
   },
-  { required: ['uid', 'templateRef', 'variables'] },
+  {
+    description: 'The row and form this node renders; written by the operator, not by users.',
+    required: ['uid', 'templateRef', 'variables'],
+  },
 );
 
 export type LynqNodeSpec = Infer<typeof lynqNodeSpecSchema>;
@@ -27,13 +30,16 @@ export type LynqNodeSpecInput = InferInput<typeof lynqNodeSpecSchema>;
 /** Everything cleanup needs about one applied object, so it never needs the revision (DESIGN 5). */
 export const appliedResourceSchema = obj(
   {
-    id: str({ minLength: 1 }),
-    apiVersion: str({ minLength: 1 }),
-    kind: str({ minLength: 1 }),
+    id: str({ description: 'Resource id in the form.', minLength: 1 }),
+    apiVersion: str({ description: 'apiVersion of the applied object.', minLength: 1 }),
+    kind: str({ description: 'Kind of the applied object.', minLength: 1 }),
     namespace: str({ description: 'Absent for cluster-scoped objects.' }),
-    name: str({ minLength: 1 }),
-    deletionPolicy: str({ enum: deletionPolicies }),
-    creationPolicy: str({ enum: creationPolicies }),
+    name: str({ description: 'Name of the applied object.', minLength: 1 }),
+    deletionPolicy: str({
+      description: 'Delete or Retain, as applied; cleanup follows it.',
+      enum: deletionPolicies,
+    }),
+    creationPolicy: str({ description: 'WhenNeeded or Once, as applied.', enum: creationPolicies }),
     deleteAdopted: bool({
       description: 'The resource allows deleting an object it adopted (deleteAdopted).',
     }),
@@ -44,6 +50,7 @@ export const appliedResourceSchema = obj(
     }),
   },
   {
+    description: 'One object the node applied and holds.',
     required: ['id', 'apiVersion', 'kind', 'name', 'deletionPolicy', 'creationPolicy', 'level'],
   },
 );
@@ -52,10 +59,10 @@ export type AppliedResource = Infer<typeof appliedResourceSchema>;
 
 export const resourceStatusSchema = obj(
   {
-    id: str({ minLength: 1 }),
+    id: str({ description: 'Resource id in the form.', minLength: 1 }),
     state: str({ description: 'Where the resource stands, one of resourceStates.' }),
-    reason: str(),
-    message: str(),
+    reason: str({ description: 'CamelCase reason of the state, e.g. OwnerConflict.' }),
+    message: str({ description: 'Details for people.' }),
     lastDesiredChange: dateTime({
       description: 'When the desired object last changed; the readiness clock starts here.',
     }),
@@ -67,32 +74,39 @@ export const resourceStatusSchema = obj(
       description: 'The desired hash of the completed Job run (without the protection mark).',
     }),
   },
-  { required: ['id', 'state'] },
+  { description: 'The state of one resource of the node.', required: ['id', 'state'] },
 );
 
 export type ResourceStatus = Infer<typeof resourceStatusSchema>;
 
 const count = (description: string) => int({ description, format: 'int32', minimum: 0 });
 
-export const lynqNodeStatusSchema = obj({
-  ...machineStateProperties,
-  observedGeneration: int({ format: 'int64', minimum: 0 }),
-  desiredResources: count('Resources in the revision.'),
-  readyResources: count('Resources ready.'),
-  failedResources: count('Resources failed.'),
-  skippedResources: count('Resources skipped because a dependency failed.'),
-  skippedResourceIds: arr(str(), { description: 'Ids of the skipped resources.' }),
-  readySummary: str({ description: 'Ready over desired, e.g. 3/5.' }),
-  appliedResources: arr(appliedResourceSchema, {
-    description: 'Every object the node holds, as applied.',
-  }),
-  resources: arr(resourceStatusSchema, {
-    description: 'Per-resource state.',
-    listType: 'map',
-    listMapKeys: ['id'],
-  }),
-  conditions: conditionsSchema,
-});
+export const lynqNodeStatusSchema = obj(
+  {
+    ...machineStateProperties,
+    observedGeneration: int({
+      description: 'The metadata.generation the status was computed from.',
+      format: 'int64',
+      minimum: 0,
+    }),
+    desiredResources: count('Resources in the revision.'),
+    readyResources: count('Resources ready.'),
+    failedResources: count('Resources failed.'),
+    skippedResources: count('Resources skipped because a dependency failed.'),
+    skippedResourceIds: arr(str(), { description: 'Ids of the skipped resources.' }),
+    readySummary: str({ description: 'Ready over desired, e.g. 3/5.' }),
+    appliedResources: arr(appliedResourceSchema, {
+      description: 'Every object the node holds, as applied.',
+    }),
+    resources: arr(resourceStatusSchema, {
+      description: 'Per-resource state.',
+      listType: 'map',
+      listMapKeys: ['id'],
+    }),
+    conditions: conditionsSchema,
+  },
+  { description: 'Observed state of the node, written by the operator.' },
+);
 
 export type LynqNodeStatus = Infer<typeof lynqNodeStatusSchema>;
 

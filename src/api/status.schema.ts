@@ -26,7 +26,10 @@ export const conditionSchema = obj(
     }),
     lastTransitionTime: dateTime({ description: 'When the status last changed.' }),
   },
-  { required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'] },
+  {
+    description: 'A standard condition (metav1.Condition): one aspect of the observed state.',
+    required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
+  },
 );
 
 export type Condition = Infer<typeof conditionSchema>;
@@ -45,7 +48,10 @@ export const transitionSchema = obj(
     event: str({ description: 'The event that caused the transition.' }),
     at: dateTime({ description: 'When the transition happened.' }),
   },
-  { required: ['from', 'to', 'event', 'at'] },
+  {
+    description: 'One transition of the state machine: the phases left and entered, and why.',
+    required: ['from', 'to', 'event', 'at'],
+  },
 );
 
 export type Transition = Infer<typeof transitionSchema>;

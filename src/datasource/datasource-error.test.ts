@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LynqError } from '../errors.js';
-import { toDatasourceError } from './datasource-error.js';
+import { isQueryFailure, toDatasourceError } from './datasource-error.js';
 
 const context = { host: 'db', port: 3306, database: 'app', table: 'tenants' };
 
@@ -64,5 +64,33 @@ describe('toDatasourceError (H7)', () => {
     const own = new LynqError('x', { kind: 'InvalidSpec', code: 'InvalidIdentifier' });
     assert.equal(toDatasourceError(own, context), own);
     assert.equal(toDatasourceError('boom', context).code, 'DatasourceFailed');
+  });
+});
+
+describe('isQueryFailure (H7)', () => {
+  it('H7 a missing database, table or column, or a denied privilege, is a query the server refused', () => {
+    for (const code of [
+      'DatasourceDatabaseMissing',
+      'DatasourceTableMissing',
+      'DatasourceColumnMissing',
+      'DatasourcePermissionDenied',
+    ]) {
+      assert.equal(isQueryFailure(code), true, code);
+    }
+  });
+
+  it('H7 no answer, a failed login or TLS, and errors that are not the datasource are not', () => {
+    for (const code of [
+      'DatasourceUnreachable',
+      'DatasourceAuthFailed',
+      'DatasourceTimeout',
+      'DatasourceTlsFailed',
+      'DatasourceClosed',
+      'DatasourceFailed',
+      'PasswordSecretUnavailable',
+      'KubernetesUnreachable',
+    ]) {
+      assert.equal(isQueryFailure(code), false, code);
+    }
   });
 });

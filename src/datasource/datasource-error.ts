@@ -45,6 +45,21 @@ const codeTable: Readonly<Record<string, DatasourceErrorCode>> = {
   ERR_SSL_WRONG_VERSION_NUMBER: datasourceErrorCodes.tlsFailed,
 };
 
+/**
+ * Codes of a read the server answered and refused: the connection and login worked, the query
+ * did not (a missing database, table or column, or no privilege on them). The datasource is
+ * reachable; its rows were not read (SPEC H7, O2).
+ */
+const queryFailureCodes: ReadonlySet<string> = new Set<DatasourceErrorCode>([
+  datasourceErrorCodes.databaseMissing,
+  datasourceErrorCodes.tableMissing,
+  datasourceErrorCodes.columnMissing,
+  datasourceErrorCodes.permissionDenied,
+]);
+
+/** Whether `code` says the server answered and refused the query (see `queryFailureCodes`). */
+export const isQueryFailure = (code: string): boolean => queryFailureCodes.has(code);
+
 /** Where the failing read went, for the error's details (never the password). */
 export interface DatasourceErrorContext {
   readonly host: string;

@@ -22,6 +22,8 @@ export interface FormValidateInput {
 /** Every error of the form (SPEC F1); empty = valid. */
 export interface FormValidateOutput {
   readonly errors: readonly string[];
+  /** What is legal but probably not meant (a Secret under configMaps); never makes it invalid. */
+  readonly warnings?: readonly string[];
 }
 
 export interface FormSyncInput {
@@ -54,6 +56,8 @@ export interface FormContext {
   readonly validatedGeneration: number | undefined;
   /** The errors of the last validation; empty when valid. */
   readonly errors: readonly string[];
+  /** The warnings of the last validation; they never make the form invalid. */
+  readonly warnings: readonly string[];
   /** `undefined` until the first validation has finished. */
   readonly valid: boolean | undefined;
   readonly lastSync: FormSyncOutput | undefined;
@@ -64,6 +68,38 @@ export interface FormContext {
   /** The event that caused the current state (SPEC O2). */
   readonly trigger: string;
 }
+
+/**
+ * What caused a state, as status shows it (`phaseReason`, `transitions[].event`): domain events,
+ * never the library's internal event names. A failure appends its code:
+ * `revisions.failed: KubernetesUnreachable`.
+ */
+export const formTriggers = {
+  /** The actor started and has not seen its form yet. */
+  started: 'actor.started',
+  /** The form object was seen with a new generation (SPEC F1: validated on every change). */
+  observed: 'form.observed',
+  /** The form got a deletion timestamp (SPEC F6). */
+  deletionRequested: 'deletion.requested',
+  /** The form's hub appeared or went away (SPEC F1 "hub exists"). */
+  hubChanged: 'hub.changed',
+  /** A node of the form appeared, went, or moved; possibly while a pass ran. */
+  nodesChanged: 'nodes.changed',
+  /** Validation found no error (SPEC F1). */
+  validated: 'form.validated',
+  /** Validation found errors: no node is created or moved (SPEC F1, F2). */
+  invalid: 'form.invalid',
+  /** Validation could not run (the cache or API server failed). */
+  validationFailed: 'validation.failed',
+  /** A pass moved the nodes to the current revision (SPEC F4). */
+  revisionsSynced: 'revisions.synced',
+  /** A pass of a suspended form: only new nodes got the current revision (SPEC §1 suspend). */
+  revisionsHeld: 'revisions.held',
+  /** A pass over revisions and nodes failed. */
+  revisionsFailed: 'revisions.failed',
+  /** The backoff after a failure elapsed. */
+  backoffElapsed: 'backoff.elapsed',
+} as const;
 
 export type FormEvent =
   | { readonly type: 'form.observed'; readonly observation: FormObservation }
@@ -133,8 +169,26 @@ export const formMachine = setup({
       observed: ({ event, context }) =>
         event.type === 'form.observed' ? event.observation : context.observed,
     }),
-    recordTrigger: assign({ trigger: ({ event }) => event.type }),
+    recordTrigger: assign((_, params: { readonly trigger: string }) => ({
+      trigger: params.trigger,
+    })),
     requestResync: assign({ resyncRequested: true }),
+    recordValidationFailure: assign(({ context, event }) => {
+      const failure = failureOf('error' in event ? event.error : undefined);
+      return {
+        failures: context.failures + 1,
+        lastError: failure,
+        trigger: `${formTriggers.validationFailed}: ${failure.code}`,
+      };
+    }),
+    recordSyncFailure: assign(({ context, event }) => {
+      const failure = failureOf('error' in event ? event.error : undefined);
+      return {
+        failures: context.failures + 1,
+        lastError: failure,
+        trigger: `${formTriggers.revisionsFailed}: ${failure.code}`,
+      };
+    }),
     startValidation: assign({
       validatedGeneration: ({ context }) => context.observed?.generation,
     }),
@@ -146,32 +200,49 @@ export const formMachine = setup({
     observed: undefined,
     validatedGeneration: undefined,
     errors: [],
+    warnings: [],
     valid: undefined,
     lastSync: undefined,
     resyncRequested: false,
     failures: 0,
     lastError: undefined,
-    trigger: 'xstate.init',
+    trigger: formTriggers.started,
   }),
   initial: 'pending',
   // Observations arrive on every change of the form, our own status writes included: only
   // deletion or a new generation lead anywhere.
   on: {
     'form.observed': [
-      { guard: 'isDeleting', target: '.deleting', actions: 'recordObservation' },
-      { guard: 'isNewGeneration', target: '.validating', actions: 'recordObservation' },
+      {
+        guard: 'isDeleting',
+        target: '.deleting',
+        actions: [
+          'recordObservation',
+          { type: 'recordTrigger', params: { trigger: formTriggers.deletionRequested } },
+        ],
+      },
+      {
+        guard: 'isNewGeneration',
+        target: '.validating',
+        actions: [
+          'recordObservation',
+          { type: 'recordTrigger', params: { trigger: formTriggers.observed } },
+        ],
+      },
       { actions: 'recordObservation' },
     ],
-    'hub.changed': '.validating',
+    'hub.changed': {
+      target: '.validating',
+      actions: { type: 'recordTrigger', params: { trigger: formTriggers.hubChanged } },
+    },
   },
   states: {
     pending: {
-      entry: 'recordTrigger',
       description: 'Waiting for the form object to be observed.',
       on: { 'hub.changed': {}, 'nodes.changed': {} },
     },
     validating: {
-      entry: ['recordTrigger', 'startValidation'],
+      entry: 'startValidation',
       invoke: {
         src: 'validateForm',
         input: ({ context }) => ({
@@ -182,25 +253,32 @@ export const formMachine = setup({
           {
             guard: 'hasNoErrors',
             target: 'syncing',
-            actions: assign({ errors: [], valid: true }),
+            actions: assign({
+              errors: [],
+              warnings: ({ event }) => event.output.warnings ?? [],
+              valid: true,
+              trigger: formTriggers.validated,
+            }),
           },
           {
             target: 'invalid',
-            actions: assign({ errors: ({ event }) => event.output.errors, valid: false }),
+            actions: assign({
+              errors: ({ event }) => event.output.errors,
+              warnings: ({ event }) => event.output.warnings ?? [],
+              valid: false,
+              trigger: formTriggers.invalid,
+            }),
           },
         ],
         onError: {
           target: 'retrying',
-          actions: assign({
-            failures: ({ context }) => context.failures + 1,
-            lastError: ({ event }) => failureOf(event.error),
-          }),
+          actions: 'recordValidationFailure',
         },
       },
       on: { 'nodes.changed': { actions: 'requestResync' } },
     },
     syncing: {
-      entry: ['recordTrigger', assign({ resyncRequested: false })],
+      entry: assign({ resyncRequested: false }),
       invoke: {
         src: 'syncRevisions',
         input: ({ context }) => ({ form: context.form }),
@@ -213,6 +291,7 @@ export const formMachine = setup({
               lastSync: ({ event }) => event.output,
               failures: 0,
               lastError: undefined,
+              trigger: formTriggers.revisionsHeld,
             }),
           },
           {
@@ -221,44 +300,61 @@ export const formMachine = setup({
               lastSync: ({ event }) => event.output,
               failures: 0,
               lastError: undefined,
+              trigger: formTriggers.revisionsSynced,
             }),
           },
         ],
         onError: {
           target: 'retrying',
-          actions: assign({
-            failures: ({ context }) => context.failures + 1,
-            lastError: ({ event }) => failureOf(event.error),
-          }),
+          actions: 'recordSyncFailure',
         },
       },
       on: { 'nodes.changed': { actions: 'requestResync' } },
     },
     valid: {
-      entry: 'recordTrigger',
       description: 'Valid, every node on the current revision (as far as the cache knows).',
-      always: { guard: 'isResyncRequested', target: 'syncing' },
-      on: { 'nodes.changed': 'syncing' },
+      // Only nodes.changed requests a resync during a pass.
+      always: {
+        guard: 'isResyncRequested',
+        target: 'syncing',
+        actions: { type: 'recordTrigger', params: { trigger: formTriggers.nodesChanged } },
+      },
+      on: {
+        'nodes.changed': {
+          target: 'syncing',
+          actions: { type: 'recordTrigger', params: { trigger: formTriggers.nodesChanged } },
+        },
+      },
     },
     suspended: {
-      entry: 'recordTrigger',
       description:
         'Valid and suspended (spec.suspend): new nodes get the current revision, no other node moves (SPEC §1).',
-      always: { guard: 'isResyncRequested', target: 'syncing' },
-      on: { 'nodes.changed': 'syncing' },
+      always: {
+        guard: 'isResyncRequested',
+        target: 'syncing',
+        actions: { type: 'recordTrigger', params: { trigger: formTriggers.nodesChanged } },
+      },
+      on: {
+        'nodes.changed': {
+          target: 'syncing',
+          actions: { type: 'recordTrigger', params: { trigger: formTriggers.nodesChanged } },
+        },
+      },
     },
     invalid: {
-      entry: 'recordTrigger',
       description: 'Invalid: no node is created or moved until the form changes (SPEC F2).',
       on: { 'nodes.changed': {} },
     },
     retrying: {
-      entry: 'recordTrigger',
-      after: { retryBackoff: 'validating' },
+      after: {
+        retryBackoff: {
+          target: 'validating',
+          actions: { type: 'recordTrigger', params: { trigger: formTriggers.backoffElapsed } },
+        },
+      },
       on: { 'nodes.changed': { actions: 'requestResync' } },
     },
     deleting: {
-      entry: 'recordTrigger',
       description:
         'Being deleted: its nodes go through the hub (FormGone, SPEC F6); nothing more to do here.',
       on: {

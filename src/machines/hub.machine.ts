@@ -108,6 +108,44 @@ export interface HubContext {
   readonly trigger: string;
 }
 
+/**
+ * What caused a state, as status shows it (`phaseReason`, `transitions[].event`): domain events,
+ * never the library's internal event names. A failure appends its code:
+ * `datasource.failed: DatasourceAuthFailed`.
+ */
+export const hubTriggers = {
+  /** The actor started and has not seen its hub yet. */
+  started: 'actor.started',
+  /** The hub object was seen: first sight, a new generation or a new reconcile-at value. */
+  observed: 'hub.observed',
+  /** `spec.suspend` became true (SPEC H11). */
+  suspended: 'hub.suspended',
+  /** The hub got a deletion timestamp (SPEC H8). */
+  deletionRequested: 'deletion.requested',
+  /** A form of the hub was created, changed or deleted (SPEC H10). */
+  formsChanged: 'forms.changed',
+  /** A sync was asked for (a new allow-deletions token, SPEC H9). */
+  syncRequested: 'sync.requested',
+  /** Something asked for a sync while one ran; it runs right after. */
+  resyncRequested: 'resync.requested',
+  /** The poll period elapsed (SPEC H1). */
+  syncDue: 'sync.due',
+  /** The backoff after a failed sync or finalization elapsed (SPEC H7). */
+  backoffElapsed: 'backoff.elapsed',
+  /** A sync read the rows and wrote what they ask for. */
+  rowsRead: 'rows.read',
+  /** A sync failed talking to the datasource (codes `Datasource*`, SPEC H7). */
+  datasourceFailed: 'datasource.failed',
+  /** A sync failed for another reason: a Secret, an identifier, a node write, the API server. */
+  syncFailed: 'sync.failed',
+  /** Deleting the hub's nodes or its finalizer failed (SPEC H8). */
+  finalizeFailed: 'finalize.failed',
+} as const;
+
+/** `datasource.failed: <code>` for datasource codes, `sync.failed: <code>` for any other. */
+const syncFailedTrigger = (failure: HubSyncFailure): string =>
+  `${failure.code.startsWith('Datasource') ? hubTriggers.datasourceFailed : hubTriggers.syncFailed}: ${failure.code}`;
+
 export type HubEvent =
   | { readonly type: 'hub.observed'; readonly observation: HubObservation }
   | { readonly type: 'forms.changed' }
@@ -195,7 +233,9 @@ export const hubMachine = setup({
       observed: ({ event, context }) =>
         event.type === 'hub.observed' ? event.observation : context.observed,
     }),
-    recordTrigger: assign({ trigger: ({ event }) => event.type }),
+    recordTrigger: assign((_, params: { readonly trigger: string }) => ({
+      trigger: params.trigger,
+    })),
     requestResync: assign({ resyncRequested: true }),
     startSync: assign({
       resyncRequested: false,
@@ -214,26 +254,46 @@ export const hubMachine = setup({
     failures: 0,
     lastError: undefined,
     lastGood: undefined,
-    trigger: 'xstate.init',
+    trigger: hubTriggers.started,
   }),
   initial: 'pending',
   // Observations arrive on every change of the hub object, our own status writes included: only
   // deletion, suspension, a new generation or a new reconcile-at value lead anywhere.
   on: {
     'hub.observed': [
-      { guard: 'isDeleting', target: '.deleting', actions: 'recordObservation' },
-      { guard: 'isSuspended', target: '.suspended', actions: 'recordObservation' },
-      { guard: 'needsSync', target: '.syncing', actions: 'recordObservation' },
+      {
+        guard: 'isDeleting',
+        target: '.deleting',
+        actions: [
+          'recordObservation',
+          { type: 'recordTrigger', params: { trigger: hubTriggers.deletionRequested } },
+        ],
+      },
+      {
+        guard: 'isSuspended',
+        target: '.suspended',
+        actions: [
+          'recordObservation',
+          { type: 'recordTrigger', params: { trigger: hubTriggers.suspended } },
+        ],
+      },
+      {
+        guard: 'needsSync',
+        target: '.syncing',
+        actions: [
+          'recordObservation',
+          { type: 'recordTrigger', params: { trigger: hubTriggers.observed } },
+        ],
+      },
       { actions: 'recordObservation' },
     ],
   },
   states: {
     pending: {
-      entry: 'recordTrigger',
       description: 'Waiting for the hub object to be observed.',
     },
     syncing: {
-      entry: ['recordTrigger', 'startSync'],
+      entry: 'startSync',
       invoke: {
         src: 'syncHub',
         input: ({ context }) => ({
@@ -246,15 +306,20 @@ export const hubMachine = setup({
             lastGood: ({ event }) => event.output,
             failures: 0,
             lastError: undefined,
+            trigger: hubTriggers.rowsRead,
           }),
         },
         onError: {
           target: 'degraded',
-          actions: assign({
-            failures: ({ context }) => context.failures + 1,
-            lastError: ({ event }) => syncFailure(event.error),
-            // Counts of rows read before a write failed are fresh; otherwise the last good stay.
-            lastGood: ({ context, event }) => syncOutputOf(event.error) ?? context.lastGood,
+          actions: assign(({ context, event }) => {
+            const failure = syncFailure(event.error);
+            return {
+              failures: context.failures + 1,
+              lastError: failure,
+              // Counts of rows read before a write failed are fresh; otherwise the last good stay.
+              lastGood: syncOutputOf(event.error) ?? context.lastGood,
+              trigger: syncFailedTrigger(failure),
+            };
           }),
         },
       },
@@ -263,45 +328,94 @@ export const hubMachine = setup({
         'sync.requested': { actions: 'requestResync' },
         // A spec change during a sync: finish this one, then sync again with the new spec.
         'hub.observed': [
-          { guard: 'isDeleting', target: 'deleting', actions: 'recordObservation' },
-          { guard: 'isSuspended', target: 'suspended', actions: 'recordObservation' },
+          {
+            guard: 'isDeleting',
+            target: 'deleting',
+            actions: [
+              'recordObservation',
+              { type: 'recordTrigger', params: { trigger: hubTriggers.deletionRequested } },
+            ],
+          },
+          {
+            guard: 'isSuspended',
+            target: 'suspended',
+            actions: [
+              'recordObservation',
+              { type: 'recordTrigger', params: { trigger: hubTriggers.suspended } },
+            ],
+          },
           { guard: 'needsSync', actions: ['recordObservation', 'requestResync'] },
           { actions: 'recordObservation' },
         ],
       },
     },
     ready: {
-      entry: 'recordTrigger',
-      always: { guard: 'isResyncRequested', target: 'syncing' },
-      after: { syncInterval: 'syncing' },
+      always: {
+        guard: 'isResyncRequested',
+        target: 'syncing',
+        actions: { type: 'recordTrigger', params: { trigger: hubTriggers.resyncRequested } },
+      },
+      after: {
+        syncInterval: {
+          target: 'syncing',
+          actions: { type: 'recordTrigger', params: { trigger: hubTriggers.syncDue } },
+        },
+      },
       on: {
-        'forms.changed': 'syncing',
-        'sync.requested': 'syncing',
+        'forms.changed': {
+          target: 'syncing',
+          actions: { type: 'recordTrigger', params: { trigger: hubTriggers.formsChanged } },
+        },
+        'sync.requested': {
+          target: 'syncing',
+          actions: { type: 'recordTrigger', params: { trigger: hubTriggers.syncRequested } },
+        },
       },
     },
     degraded: {
-      entry: 'recordTrigger',
-      after: { retryBackoff: 'syncing' },
+      after: {
+        retryBackoff: {
+          target: 'syncing',
+          actions: { type: 'recordTrigger', params: { trigger: hubTriggers.backoffElapsed } },
+        },
+      },
       on: {
-        'forms.changed': 'syncing',
-        'sync.requested': 'syncing',
+        'forms.changed': {
+          target: 'syncing',
+          actions: { type: 'recordTrigger', params: { trigger: hubTriggers.formsChanged } },
+        },
+        'sync.requested': {
+          target: 'syncing',
+          actions: { type: 'recordTrigger', params: { trigger: hubTriggers.syncRequested } },
+        },
       },
     },
     suspended: {
-      entry: 'recordTrigger',
       description: 'spec.suspend: no syncs and no node changes (SPEC H11).',
       on: {
         'hub.observed': [
-          { guard: 'isDeleting', target: 'deleting', actions: 'recordObservation' },
+          {
+            guard: 'isDeleting',
+            target: 'deleting',
+            actions: [
+              'recordObservation',
+              { type: 'recordTrigger', params: { trigger: hubTriggers.deletionRequested } },
+            ],
+          },
           { guard: 'isSuspended', actions: 'recordObservation' },
-          { target: 'syncing', actions: 'recordObservation' },
+          {
+            target: 'syncing',
+            actions: [
+              'recordObservation',
+              { type: 'recordTrigger', params: { trigger: hubTriggers.observed } },
+            ],
+          },
         ],
         'forms.changed': {},
         'sync.requested': {},
       },
     },
     deleting: {
-      entry: 'recordTrigger',
       initial: 'finalizing',
       on: {
         // Nothing takes a hub out of deletion; keep the latest observation only.
@@ -317,15 +431,24 @@ export const hubMachine = setup({
             onDone: '#hub.deleted',
             onError: {
               target: 'retrying',
-              actions: assign({
-                failures: ({ context }) => context.failures + 1,
-                lastError: ({ event }) => syncFailure(event.error),
+              actions: assign(({ context, event }) => {
+                const failure = syncFailure(event.error);
+                return {
+                  failures: context.failures + 1,
+                  lastError: failure,
+                  trigger: `${hubTriggers.finalizeFailed}: ${failure.code}`,
+                };
               }),
             },
           },
         },
         retrying: {
-          after: { retryBackoff: 'finalizing' },
+          after: {
+            retryBackoff: {
+              target: 'finalizing',
+              actions: { type: 'recordTrigger', params: { trigger: hubTriggers.backoffElapsed } },
+            },
+          },
         },
       },
     },

@@ -32,6 +32,7 @@ interface Fault {
 
 const reachable = (hub: HubStatusView): boolean =>
   hubCondition(hub, 'DatasourceReachable')?.status === 'True' &&
+  hubCondition(hub, 'RowsRead')?.status === 'True' &&
   hubCondition(hub, 'DeletionGuarded')?.status !== 'True';
 
 /** Drops the hub user's open connections: a pooled connection made before the change would outlive it. */
@@ -103,6 +104,7 @@ const runFault = async (fault: Fault): Promise<void> => {
           : { 'fault → shown on the hub (s)': detectMillis / 1000 }),
         'fault held (s)': (removed - injected) / 1000,
         'DatasourceReachable during the fault': condition('DatasourceReachable'),
+        'RowsRead during the fault': condition('RowsRead'),
         'DeletionGuarded during the fault': condition('DeletionGuarded'),
         'nodes during the fault': during.nodes,
         'objects during the fault': during.objects,
@@ -144,14 +146,16 @@ describe('faults: database', () => {
     });
   });
 
-  it('H7 the table is dropped: 0 deletions, DatasourceReachable=False, recovers when it is back', async () => {
+  it('H7 the table is dropped: 0 deletions, RowsRead=False (DatasourceReachable stays True), recovers when it is back', async () => {
     await runFault({
       scenario: 'table dropped',
       spec: ['H7'],
       inject: async (world) => {
         await world.db.connection.query('DROP TABLE `rows`');
       },
-      shown: (hub) => hubCondition(hub, 'DatasourceReachable')?.status === 'False',
+      shown: (hub) =>
+        hubCondition(hub, 'RowsRead')?.reason === 'DatasourceTableMissing' &&
+        hubCondition(hub, 'DatasourceReachable')?.status === 'True',
       remove: async (world) => {
         await world.db.connection.query(
           'CREATE TABLE `rows` (id VARCHAR(64) PRIMARY KEY, active TINYINT(1), plan VARCHAR(64))',

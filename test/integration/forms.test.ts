@@ -141,6 +141,55 @@ describe('forms: validation, revisions, counts, deletion', () => {
     assert.equal((await listRevisions(world, 'bad')).length, 0, 'and makes no revision');
   });
 
+  it('F1 O1 a Secret listed under configMaps is a warning in Valid and one Warning event on the form', async () => {
+    // Bound to a hub that does not exist, so the form stays out of the other tests' node counts.
+    await create(world, 'lynqforms', {
+      apiVersion: 'operator.lynq.sh/v1',
+      kind: 'LynqForm',
+      metadata: { name: 'mislisted', namespace: world.ns },
+      spec: {
+        hubId: 'nohub',
+        configMaps: [
+          {
+            id: 'creds',
+            nameTemplate: '{{ uid }}-creds',
+            spec: { apiVersion: 'v1', kind: 'Secret', stringData: { k: 'v' } },
+          },
+        ],
+      },
+    });
+    const valid = await eventually('warning shown in Valid', async () => {
+      const c = conditionOf(await getForm(world, 'mislisted'), 'Valid');
+      return c?.message.includes('warning(s)') === true ? c : undefined;
+    });
+    assert.match(valid.message, /does not exist/, 'the error is listed');
+    assert.match(
+      valid.message,
+      /1 warning\(s\): configMaps\[0\] \(id "creds"\): kind Secret sits in configMaps, which lists ConfigMap/,
+    );
+    const events = await eventually('ResourceKindMismatch event', async () => {
+      const res = await world.request({
+        method: 'GET',
+        path: `/api/v1/namespaces/${world.ns}/events`,
+      });
+      const found = (
+        res.body as {
+          items: { type: string; reason: string; involvedObject: { kind: string; name: string } }[];
+        }
+      ).items.filter(
+        (e) =>
+          e.involvedObject.kind === 'LynqForm' &&
+          e.involvedObject.name === 'mislisted' &&
+          e.reason === 'ResourceKindMismatch',
+      );
+      return found.length > 0 ? found : undefined;
+    });
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['Warning'],
+    );
+  });
+
   it('F4 a valid form makes one revision, owned by the form; every node names it', async () => {
     const { revision } = await nodesOnOneRevision(world, 'web', 20);
     const revisions = await listRevisions(world, 'web');

@@ -31,6 +31,8 @@ interface NodeView {
 interface HubView {
   status?: {
     phase?: string;
+    phaseReason?: string;
+    transitions?: { from: string; to: string; event: string }[];
     desired?: number;
     ready?: number;
     failed?: number;
@@ -279,6 +281,9 @@ describe('hub: rows become LynqNodes', () => {
     });
     assert.deepEqual(hub.status?.rows, { active: 2, total: 2, rejected: 0 });
     assert.equal(hub.status.phase, 'Ready');
+    // O2: the cause is a domain event, never the library's internal event name.
+    assert.equal(hub.status.phaseReason, 'rows.read');
+    for (const t of hub.status.transitions ?? []) assert.doesNotMatch(t.event, /^xstate\./);
   });
 
   it('H4 a duplicated uid leaves its nodes alone and is reported as rejected', async () => {
@@ -412,7 +417,7 @@ describe('hub: failing closed', () => {
     await world.close();
   });
 
-  it('H7 a uid mapped to a missing column sets DatasourceReachable=False and creates no nodes', async () => {
+  it('H7 a uid mapped to a missing column sets RowsRead=False, keeps DatasourceReachable=True and creates no nodes', async () => {
     await world.db.connection.query("INSERT INTO nodes VALUES ('acme', 1, 'pro', NULL)");
     await create(
       world,
@@ -422,11 +427,14 @@ describe('hub: failing closed', () => {
     await create(world, 'lynqforms', form(world, 'web', 'broken'));
     const hub = await eventually('condition set', async () => {
       const h = await getHub(world, 'broken');
-      return condition(h, 'DatasourceReachable')?.status === 'False' ? h : undefined;
+      return condition(h, 'RowsRead')?.status === 'False' ? h : undefined;
     });
-    assert.equal(condition(hub, 'DatasourceReachable')?.reason, 'DatasourceColumnMissing');
-    assert.match(condition(hub, 'DatasourceReachable')?.message ?? '', /missing_column/);
+    assert.equal(condition(hub, 'RowsRead')?.reason, 'DatasourceColumnMissing');
+    assert.match(condition(hub, 'RowsRead')?.message ?? '', /missing_column/);
+    // The server answered: the datasource is reachable, the query is wrong.
+    assert.equal(condition(hub, 'DatasourceReachable')?.status, 'True');
     assert.equal(hub.status?.phase, 'Degraded');
+    assert.equal(hub.status.phaseReason, 'datasource.failed: DatasourceColumnMissing');
     assert.equal((await listNodes(world)).length, 0);
   });
 
@@ -476,15 +484,18 @@ describe('hub: failing closed', () => {
     await patchHub(world, 'flaky', { spec: { source: { mysql: { port, table: 'absent' } } } });
     await eventually('missing table reported', async () => {
       const h = await getHub(world, 'flaky');
-      return condition(h, 'DatasourceReachable')?.reason === 'DatasourceTableMissing';
+      return (
+        condition(h, 'RowsRead')?.reason === 'DatasourceTableMissing' &&
+        condition(h, 'DatasourceReachable')?.status === 'True'
+      );
     });
     await failedSyncs('three failed syncs on the missing table', missingSince);
     assert.deepEqual(await warnings(), ['DatasourceTableMissing x1', 'DatasourceUnreachable x1']);
 
     await patchHub(world, 'flaky', { spec: { source: { mysql: { table: 'nodes' } } } });
-    await eventually('reachable again', async () => {
+    await eventually('rows read again', async () => {
       const h = await getHub(world, 'flaky');
-      return condition(h, 'DatasourceReachable')?.status === 'True';
+      return condition(h, 'RowsRead')?.status === 'True';
     });
     assert.ok((await listNodes(world)).some((n) => n.spec.templateRef === 'app'));
   });
@@ -698,7 +709,11 @@ describe('hub: credentials and grants', () => {
     );
     await eventually('permission problem reported', async () => {
       const h = await getHub(world, 'secured');
-      return condition(h, 'DatasourceReachable')?.reason === 'DatasourcePermissionDenied';
+      // The server answered and refused the query: reachable, but the rows were not read.
+      return (
+        condition(h, 'RowsRead')?.reason === 'DatasourcePermissionDenied' &&
+        condition(h, 'DatasourceReachable')?.status === 'True'
+      );
     });
     await sleep(2_000);
     assert.equal((await listNodes(world)).length, 1, 'nothing deleted');
@@ -719,7 +734,7 @@ describe('hub: credentials and grants', () => {
     );
     await eventually('reachable again after the grant', async () => {
       const h = await getHub(world, 'secured');
-      return condition(h, 'DatasourceReachable')?.status === 'True' && h.status?.phase === 'Ready';
+      return condition(h, 'RowsRead')?.status === 'True' && h.status?.phase === 'Ready';
     });
     await world.db.connection.query("INSERT INTO nodes VALUES ('globex', 1, 'free', NULL)");
     await eventually('the new row followed', () => nodeCount(2)(world));
