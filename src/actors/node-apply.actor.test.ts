@@ -77,7 +77,7 @@ const planOf = (creationPolicy: CreationPolicy, hash: string, ids = ['job']): No
         deleteAdopted: false,
         allowClusterScopedTakeover: false,
         ignoreFields: [],
-      recreateOnImmutableChange: false,
+        recreateOnImmutableChange: false,
       },
       manifest: {
         id,
