@@ -14,11 +14,12 @@ const main = join(repo, 'dist', 'src', 'main.js');
 
 const lynq = async (
   args: readonly string[],
+  env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: '/nonexistent/kubeconfig' },
 ): Promise<{ code: number; stdout: string; stderr: string }> => {
   try {
     const { stdout, stderr } = await run(process.execPath, [main, ...args], {
       timeout: 20_000,
-      env: { ...process.env, KUBECONFIG: '/nonexistent/kubeconfig' },
+      env,
     });
     return { code: 0, stdout, stderr };
   } catch (err) {
@@ -60,6 +61,26 @@ describe('lynq CLI as a process', () => {
       assert.equal(lines.length, 1, lines.join('\n'));
       assert.ok(lines[0]?.includes(text), lines[0]);
     }
+  });
+
+  it('lynq operator with no kubeconfig anywhere exits 2 at once, naming every source it tried; an unreadable one exits 1', async () => {
+    const bare = Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([key]) => key !== 'KUBECONFIG' && key !== 'KUBERNETES_SERVICE_HOST',
+      ),
+    );
+    const none = await lynq(['operator', '--health-port', '-1'], {
+      ...bare,
+      HOME: join(repo, 'dist', 'no-home'),
+    });
+    assert.equal(none.code, 2, none.stdout + none.stderr);
+    const lines = `${none.stdout}${none.stderr}`.trim().split('\n');
+    assert.equal(lines.length, 1);
+    for (const source of ['--kubeconfig', 'KUBECONFIG', 'in-cluster', '.kube/config']) {
+      assert.ok(lines[0]?.includes(source), source);
+    }
+    const unreadable = await lynq(['operator', '--health-port', '-1']);
+    assert.equal(unreadable.code, 1, unreadable.stdout + unreadable.stderr);
   });
 
   it('the image copies only what exists: the Dockerfile sources, its .dockerignore and the production entry point', () => {

@@ -1,5 +1,7 @@
 // `lynq operator`: the composition root of the operator process — config, logger, clients, reflectors, actors — and its orderly shutdown.
-import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { availableParallelism, homedir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { conditionStatuses, formConditionTypes } from '../api/conditions.js';
@@ -55,10 +57,30 @@ import { readOperatorConfig, type OperatorConfig } from './operator-config.js';
 const keyOf = (namespace: string | undefined, name: string | undefined): string =>
   `${namespace ?? ''}/${name ?? ''}`;
 
+/** Where the in-cluster config keeps the ServiceAccount token. */
+const serviceAccountToken = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * The kubeconfig: the given file, else the in-cluster ServiceAccount, else `~/.kube/config`.
+ * Throws `NoKubeconfig` (naming every source tried) when there is none, rather than letting
+ * the client fall back to an unauthenticated localhost:8080.
+ */
 const loadKubeConfig = (config: OperatorConfig): KubeConfig => {
   const kc = new KubeConfig();
-  if (config.kubeconfig !== undefined) kc.loadFromFile(config.kubeconfig);
-  else kc.loadFromDefault();
+  if (config.kubeconfig !== undefined) {
+    kc.loadFromFile(config.kubeconfig);
+    return kc;
+  }
+  const home = join(homedir(), '.kube', 'config');
+  const inCluster =
+    process.env['KUBERNETES_SERVICE_HOST'] !== undefined && existsSync(serviceAccountToken);
+  if (!inCluster && !existsSync(home)) {
+    throw invalidSpecError(
+      'NoKubeconfig',
+      `no kubeconfig found: tried --kubeconfig (not given), KUBECONFIG (not set), the in-cluster ServiceAccount (not running in a pod) and ${home} (absent)`,
+    );
+  }
+  kc.loadFromDefault();
   return kc;
 };
 
@@ -99,7 +121,8 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     if (!(err instanceof Error)) throw err;
     logger.fatal({ err, kubeconfig: config.kubeconfig }, 'Cannot use the kubeconfig; not starting');
     restoreWarnings();
-    return 1;
+    // No configuration at all is a usage error, like a missing flag.
+    return err instanceof LynqError && err.code === 'NoKubeconfig' ? 2 : 1;
   }
   let health: HealthServer | undefined;
   try {
