@@ -211,7 +211,7 @@ export const applyNodePlan = async (
           manifest.hash,
           outcome.object === undefined
             ? undefined
-            : ownedManifestFields(outcome.object, manifest.json, r.policies.ignoreFields),
+            : ownedManifestFields(outcome.object, manifest, r.policies.ignoreFields),
         );
         if (outcome.reason === applyReasons.adopted) {
           // Taking over what someone else made is worth a line in the node's history (N6).

@@ -93,7 +93,7 @@ export const ownershipDrift = (
   if (planned.policies.creationPolicy !== 'WhenNeeded') return undefined;
   const owned = lastOwned(planned.id, resource);
   if (owned === undefined) return undefined;
-  return ownedManifestFields(change.object, manifest.json, planned.policies.ignoreFields) < owned
+  return ownedManifestFields(change.object, manifest, planned.policies.ignoreFields) < owned
     ? resource
     : undefined;
 };

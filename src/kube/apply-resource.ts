@@ -748,7 +748,7 @@ const applyLoop = async (deps: ResourceWriteDeps, req: ApplyRequest): Promise<Ap
       policies.creationPolicy === 'WhenNeeded' &&
       live.metadata.annotations?.[annotationKeys.desiredHash] === manifest.hash &&
       (req.minOwned === undefined ||
-        ownedManifestFields(live, manifest.json, policies.ignoreFields) >= req.minOwned)
+        ownedManifestFields(live, manifest, policies.ignoreFields) >= req.minOwned)
     ) {
       // The write happened but its record did not (a restart between write and status): the
       // caller saw no drift, and the object already carries this hash.

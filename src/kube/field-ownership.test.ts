@@ -54,7 +54,9 @@ describe('field ownership', () => {
     assert.equal(ownedFieldCount(split, paths), 3);
     assert.equal(ownedFieldCount({ metadata: { name: 'cfg' } }, paths), 0);
     assert.equal(
-      ownedManifestFields(live([{ manager: 'lynq', fields: all }]), JSON.stringify(manifest)),
+      ownedManifestFields(live([{ manager: 'lynq', fields: all }]), {
+        json: JSON.stringify(manifest),
+      }),
       4,
     );
   });

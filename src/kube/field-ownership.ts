@@ -69,18 +69,30 @@ export const ownedFieldCount = (live: KubeObject, paths: readonly FieldPath[]): 
   return paths.filter((path) => covers(entries, path)).length;
 };
 
+/** The owned field paths of each rendered manifest, parsed once: watch events ask per change. */
+const pathsCache = new WeakMap<
+  object,
+  { readonly ignoreFields: readonly string[]; readonly paths: readonly FieldPath[] }
+>();
+
+const pathsOf = (manifest: { readonly json: string }, ignoreFields: readonly string[]) => {
+  const cached = pathsCache.get(manifest);
+  if (cached?.ignoreFields === ignoreFields) return cached.paths;
+  const parsed: unknown = JSON.parse(manifest.json);
+  const ignored = ignoredPaths(ignoreFields);
+  const paths = isRecord(parsed)
+    ? manifestFieldPaths(parsed).filter((path) => !isIgnoredFieldPath(path, ignored))
+    : [];
+  pathsCache.set(manifest, { ignoreFields, paths });
+  return paths;
+};
+
 /**
- * `ownedFieldCount` for the manifest's own JSON text (as rendered), without the fields its
- * `ignoreFields` leave to others (N11). Pure; throws on bad JSON.
+ * `ownedFieldCount` for a rendered manifest, without the fields its `ignoreFields` leave to
+ * others (N11). The paths are parsed once per manifest object. Throws on bad JSON.
  */
 export const ownedManifestFields = (
   live: KubeObject,
-  manifestJson: string,
+  manifest: { readonly json: string },
   ignoreFields: readonly string[] = [],
-): number => {
-  const manifest: unknown = JSON.parse(manifestJson);
-  if (!isRecord(manifest)) return 0;
-  const ignored = ignoredPaths(ignoreFields);
-  const paths = manifestFieldPaths(manifest).filter((path) => !isIgnoredFieldPath(path, ignored));
-  return ownedFieldCount(live, paths);
-};
+): number => ownedFieldCount(live, pathsOf(manifest, ignoreFields));

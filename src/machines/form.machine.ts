@@ -130,6 +130,12 @@ const failureOf = (error: unknown): FormFailure => {
   return { code: 'FormSyncFailed', message: String(error) };
 };
 
+/** A settled form syncs again when its nodes changed (valid and suspended alike). */
+const resyncForNodes = {
+  target: 'syncing',
+  actions: { type: 'recordTrigger', params: { trigger: formTriggers.nodesChanged } },
+} as const;
+
 export const formMachine = setup({
   types: {
     context: {} as FormContext,
@@ -314,32 +320,14 @@ export const formMachine = setup({
     valid: {
       description: 'Valid, every node on the current revision (as far as the cache knows).',
       // Only nodes.changed requests a resync during a pass.
-      always: {
-        guard: 'isResyncRequested',
-        target: 'syncing',
-        actions: { type: 'recordTrigger', params: { trigger: formTriggers.nodesChanged } },
-      },
-      on: {
-        'nodes.changed': {
-          target: 'syncing',
-          actions: { type: 'recordTrigger', params: { trigger: formTriggers.nodesChanged } },
-        },
-      },
+      always: { guard: 'isResyncRequested', ...resyncForNodes },
+      on: { 'nodes.changed': resyncForNodes },
     },
     suspended: {
       description:
         'Valid and suspended (spec.suspend): new nodes get the current revision, no other node moves (SPEC §1).',
-      always: {
-        guard: 'isResyncRequested',
-        target: 'syncing',
-        actions: { type: 'recordTrigger', params: { trigger: formTriggers.nodesChanged } },
-      },
-      on: {
-        'nodes.changed': {
-          target: 'syncing',
-          actions: { type: 'recordTrigger', params: { trigger: formTriggers.nodesChanged } },
-        },
-      },
+      always: { guard: 'isResyncRequested', ...resyncForNodes },
+      on: { 'nodes.changed': resyncForNodes },
     },
     invalid: {
       description: 'Invalid: no node is created or moved until the form changes (SPEC F2).',
