@@ -380,7 +380,7 @@ export const applyNodePlan = async (
   ): ResourceResult => {
     if (readiness.state === 'ready') return applied;
     const lastDesiredChange = applied.status.lastDesiredChange ?? now;
-    const what = `${readiness.reason} (${readiness.field})`;
+    const what = `${readiness.field}: ${readiness.reason}`;
     if (readiness.state === 'failed') {
       const status = resourceStatus(
         r.id,
@@ -399,7 +399,7 @@ export const applyNodePlan = async (
         r.id,
         resourceStates.failed,
         conditionReasons.readinessTimeout,
-        `not ready within ${String(r.timeoutSeconds)}s: ${what}`,
+        `not ready within ${String(r.timeoutSeconds)}s (${what})`,
         lastDesiredChange,
       );
       report(status, 'Warning', conditionReasons.readinessTimeout);

@@ -208,7 +208,7 @@ describe('node apply: readiness (N2, N8)', () => {
       id: 'web',
       state: 'Applied',
       reason: 'WaitingForReady',
-      message: 'generation not observed yet (status.observedGeneration)',
+      message: 'status.observedGeneration: generation not observed yet',
       lastDesiredChange: new Date(0).toISOString(),
     });
     assert.equal(stateOf(first, 'settings')?.state, 'WaitingForDependencies');
@@ -224,7 +224,7 @@ describe('node apply: readiness (N2, N8)', () => {
     const short = await pass(server, memory, planOf(), 10_000);
     assert.equal(
       stateOf(short, 'web')?.message,
-      '0/2 replicas available (status.availableReplicas)',
+      'status.availableReplicas: 0/2 replicas available',
     );
     assert.equal(short.readinessDeadlineMillis, 50_000, 'the clock runs from lastDesiredChange');
     assert.deepEqual(server.writes, [`POST ${deployPath}`], 'a waiting pass writes nothing');
@@ -250,7 +250,7 @@ describe('node apply: readiness (N2, N8)', () => {
       id: 'web',
       state: 'Failed',
       reason: 'ReadinessTimeout',
-      message: 'not ready within 60s: 0/2 replicas available (status.availableReplicas)',
+      message: 'not ready within 60s (status.availableReplicas: 0/2 replicas available)',
       lastDesiredChange: new Date(0).toISOString(),
     });
     assert.equal(stateOf(late, 'settings')?.state, 'Skipped');
@@ -320,7 +320,7 @@ describe('node apply: readiness (N2, N8)', () => {
     assert.equal(reread.ready, false);
     assert.equal(
       stateOf(reread, 'web')?.message,
-      '1/2 replicas available (status.availableReplicas)',
+      'status.availableReplicas: 1/2 replicas available',
     );
   });
 });

@@ -682,7 +682,7 @@ describe('node.machine', () => {
       readinessDeadlineMillis: 300_000,
       retryable: false,
       reason: 'WaitingForReady',
-      message: 'deploy: WaitingForReady (0/2 replicas available (status.availableReplicas))',
+      message: 'deploy: WaitingForReady (status.availableReplicas: 0/2 replicas available)',
     });
     const { actor, clock, calls, phases } = start(
       { applies: [waiting] },
