@@ -618,6 +618,9 @@ export const applyNodePlan = async (
   for (const id of [...memory.completions.keys()]) {
     if (!plannedIds.has(id)) memory.completions.delete(id);
   }
+  for (const id of [...(memory.readiness?.keys() ?? [])]) {
+    if (!plannedIds.has(id)) memory.readiness?.delete(id);
+  }
   const resources = [
     ...planned.map((r) => {
       const status = results.get(r.id)?.status;
