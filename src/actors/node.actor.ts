@@ -1,4 +1,5 @@
 // A running node: node.machine with its real render, apply and cleanup, status published from its snapshots (SPEC N1–N16, O2).
+import { resourceMessage } from '../api/resource-message.js';
 import type { Logger } from 'pino';
 import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
 import { conditionReasons } from '../api/conditions.js';
@@ -187,7 +188,7 @@ const cleanup = async (
             slot.emit({
               type: 'Warning',
               reason: w.reason ?? 'CleanupPending',
-              message: `resource "${w.id}": ${w.message ?? ''}`,
+              message: resourceMessage(w.id, w.message ?? ''),
             });
           }
           slot.published();

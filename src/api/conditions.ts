@@ -62,6 +62,10 @@ export const conditionReasons = {
   deletionsAllowed: 'DeletionsAllowed',
   withinDeletionLimit: 'WithinDeletionLimit',
   suspended: 'Suspended',
+  /** Summarising events of one sync on the hub (SPEC O1): one per reason and cause. */
+  nodesCreated: 'NodesCreated',
+  nodesUpdated: 'NodesUpdated',
+  nodesDeleted: 'NodesDeleted',
   // Form (SPEC F1, F3, F5)
   valid: 'Valid',
   invalid: 'Invalid',
