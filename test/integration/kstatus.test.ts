@@ -112,7 +112,9 @@ describe('kstatus conditions on the real API server', () => {
       path: `/api/v1/namespaces/${world.ns}/configmaps/clash-web-settings`,
     });
     assert.equal(removed.status, 200, removed.text);
-    const ready = await wait(world, 'Ready', 'lynqform/web', 'lynqhub/hub', 'lynqnodes', '--all');
+    const nodes = await wait(world, 'Ready', 'lynqnodes', '--all');
+    assert.equal(nodes.code, 0, nodes.stderr);
+    const ready = await wait(world, 'Ready', 'lynqform/web', 'lynqhub/hub');
     assert.equal(ready.code, 0, ready.stderr);
   });
 

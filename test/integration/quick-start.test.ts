@@ -119,7 +119,12 @@ describe('quick start (examples/)', () => {
     const entry = (await get(`/api/v1/namespaces/${shared.name}/services/initech-entry`))?.spec;
     const acmeEntry = (await get(`/api/v1/namespaces/${shared.name}/services/acme-entry`))?.spec;
     assert.deepEqual(
-      [entry?.['externalName'], entry?.['ports'], entry?.['publishNotReadyAddresses']],
+      [
+        entry?.['externalName'],
+        entry?.['ports'],
+        // The API server omits a false boolean: absent is false.
+        entry?.['publishNotReadyAddresses'] ?? false,
+      ],
       [
         'initech.example.com',
         [{ name: 'https', port: 8443, protocol: 'TCP', targetPort: 8443 }],
@@ -143,7 +148,7 @@ describe('quick start (examples/)', () => {
     for (const node of web) assert.match(node.status?.phase ?? '', /^(Ready|Applying)$/);
   });
 
-  it('O2 a row toggled off removes its nodes and objects, toggled on restores them; other rows are untouched', async () => {
+  it('O1 O2 O5 a row toggled off removes its nodes and objects (one hub event, a log line per node), toggled on restores them; other rows are untouched', async () => {
     await eventually('acme present', async () => ((await allPresent('acme')) ? true : undefined));
     const initechBefore = (await nodesOf('initech')).map((n) => n.metadata.name).sort();
     await setActive('acme', 0);
@@ -155,6 +160,31 @@ describe('quick start (examples/)', () => {
     );
     assert.deepEqual((await nodesOf('initech')).map((n) => n.metadata.name).sort(), initechBefore);
     assert.equal(await allPresent('initech'), true);
+    // O1: one event on the hub for the sync, naming both nodes; O5: one info line per node.
+    const summary = await eventually('a NodesDeleted event on the hub', async () => {
+      const res = await kubeRequest(kc, {
+        method: 'GET',
+        path: `/api/v1/namespaces/${ns.name}/events?fieldSelector=${encodeURIComponent('involvedObject.kind=LynqHub,reason=NodesDeleted')}`,
+      });
+      const items = (res.body as { items?: { message: string; count: number }[] }).items ?? [];
+      return items.length > 0 ? items : undefined;
+    });
+    assert.deepEqual(
+      summary.map((e) => e.message),
+      ['2 nodes deleted: RowInactive (acme/directory, acme/web)'],
+    );
+    const deletedLines = operator
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"Node deleted"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(deletedLines.map((l) => [l['hub'], l['form'], l['reason']]).sort(), [
+      [`${ns.name}/tenants`, 'directory', 'RowInactive'],
+      [`${ns.name}/tenants`, 'web', 'RowInactive'],
+    ]);
+    for (const line of deletedLines) {
+      assert.equal(new Date(String(line['time'])).toISOString(), line['time'], 'ISO-8601 time');
+    }
 
     await setActive('acme', 1);
     await eventually('acme back', async () =>
