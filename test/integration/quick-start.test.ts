@@ -173,11 +173,14 @@ describe('quick start (examples/)', () => {
       summary.map((e) => e.message),
       ['2 nodes deleted: RowInactive (acme/directory, acme/web)'],
     );
-    const deletedLines = operator
-      .output()
-      .split('\n')
-      .filter((line) => line.includes('"msg":"Node deleted"'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const deletedLines = await eventually('two Node deleted lines', () => {
+      const lines = operator
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"msg":"Node deleted"'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      return Promise.resolve(lines.length >= 2 ? lines : undefined);
+    });
     assert.deepEqual(deletedLines.map((l) => [l['hub'], l['form'], l['reason']]).sort(), [
       [`${ns.name}/tenants`, 'directory', 'RowInactive'],
       [`${ns.name}/tenants`, 'web', 'RowInactive'],
