@@ -6,7 +6,7 @@ import { conditionReasons } from '../api/conditions.js';
 import { groupVersion } from '../api/crd-builder.js';
 import { isMarked } from '../api/deletion-protection.js';
 import type { LynqNode, ResourceStatus } from '../api/lynq-node.schema.js';
-import { annotationKeys, finalizers, orphanReasons } from '../api/metadata-keys.js';
+import { annotationKeys, finalizers, labelKeys, orphanReasons } from '../api/metadata-keys.js';
 import { transientError } from '../errors.js';
 import { patchTypes, type ApiClient } from '../kube/api-client.js';
 import { outageOr } from '../kube/api-reachability.js';
@@ -366,7 +366,16 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
         const error = snapshot.context.lastError;
         const text = error === undefined ? undefined : `${error.reason}: ${error.message}`;
         if (text !== lastError && error !== undefined && !snapshot.matches('deleting')) {
-          logger().warn({ reason: error.reason, message: error.message }, 'Node pass failed');
+          // Once per distinct error (O5), with the hub and form a person looks for.
+          logger().warn(
+            {
+              hub: `${ref.namespace}/${slot.latest.metadata.labels?.[labelKeys.hub] ?? ''}`,
+              form: slot.latest.spec.templateRef,
+              reason: error.reason,
+              message: error.message,
+            },
+            'Node pass failed',
+          );
           slot.emit({ type: 'Warning', reason: error.reason, message: error.message });
         }
         lastError = text;
