@@ -12,6 +12,7 @@ import type { LynqForm } from '../api/lynq-form.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
 import { canonicalJson } from '../api/canonical-json.js';
 import { rolloutPhases } from '../api/phases.js';
+import { formReadiness, kstatusConditions } from '../api/ready-condition.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import { lynqStatusPath } from '../kube/lynq-paths.js';
 import type { StatusWriter } from '../kube/status-writer.js';
@@ -185,12 +186,29 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
                   maxMessageLength,
                 ),
             },
-        {
-          type: formConditionTypes.applied,
-          status: allReady ? 'True' : 'False',
-          reason: allReady ? conditionReasons.allNodesReady : conditionReasons.nodesNotReady,
-          message: `${String(ready.length)} of ${String(nodes.length)} nodes ready, ${String(failed)} failed`,
-        },
+        // An invalid form applied nothing: its nodes keep what they had (SPEC F2).
+        context.valid
+          ? {
+              type: formConditionTypes.applied,
+              status: allReady ? 'True' : 'False',
+              reason: allReady ? conditionReasons.allNodesReady : conditionReasons.nodesNotReady,
+              message: `${String(ready.length)} of ${String(nodes.length)} nodes ready, ${String(failed)} failed`,
+            }
+          : {
+              type: formConditionTypes.applied,
+              status: 'False',
+              reason: conditionReasons.invalid,
+              message: `Not applied while the form is invalid; its nodes keep their revision: ${String(ready.length)} of ${String(nodes.length)} ready, ${String(failed)} failed`,
+            },
+        // Ready only when valid and every node is Ready (SPEC O2, kstatus).
+        ...kstatusConditions(
+          formReadiness({
+            phase,
+            valid: context.valid,
+            errors,
+            nodes: { total: nodes.length, ready: ready.length, failed },
+          }),
+        ).map((c) => ({ ...c, message: c.message.slice(0, maxMessageLength) })),
       ],
       context.validatedGeneration ?? form.metadata.generation ?? 0,
       stamp,

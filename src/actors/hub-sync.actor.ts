@@ -21,12 +21,14 @@ import { decideDeletions } from '../reconcile/deletion-guard.js';
 import {
   deletionCauses,
   planNodeChanges,
+  type DesiredNode,
   type FormInput,
   type NodeDeletion,
   type NodePlan,
   type RowInput,
 } from '../reconcile/plan-node-changes.js';
 import { isApiServerUnreachable, kubernetesUnreachableError } from '../kube/api-reachability.js';
+import type { ChangedNode, NodeChanges } from './node-change-summary.js';
 import { runBounded } from './run-bounded.js';
 
 /** Everything one sync touches, injected so the logic runs against fakes in unit tests. */
@@ -60,11 +62,14 @@ export interface HubSyncPorts {
    * releases its set once).
    */
   clearAllowDeletions(hub: LynqHub, token: string, signal: AbortSignal): Promise<void>;
-  /** Reports a deletion (events, logs). Duplicated uids travel in the output (SPEC H4). */
+  /**
+   * Reports, once per sync, the node writes that went through (events, logs); not called when
+   * none did. Duplicated uids travel in the output (SPEC H4).
+   */
   report(hub: HubRef, event: SyncReport): void;
 }
 
-export type SyncReport = { readonly type: 'node.deleted'; readonly deletion: NodeDeletion };
+export type SyncReport = { readonly type: 'nodes.changed'; readonly changes: NodeChanges };
 
 const hasCondition = (node: LynqNode, type: string): boolean =>
   node.status?.conditions?.some((c) => c.type === type && c.status === conditionStatuses.true) ??
@@ -117,29 +122,44 @@ const applyPlan = async (
       .map((f) => f.name),
   );
   const hubProtected = isProtected(hub);
+  // What went through, summarised once after the writes (SPEC O1: one event per reason and sync).
+  const done = {
+    created: [] as ChangedNode[],
+    updated: [] as ChangedNode[],
+    deleted: [] as NodeDeletion[],
+  };
+  const changed = (node: DesiredNode): ChangedNode => ({
+    name: node.name,
+    uid: node.uid,
+    form: node.form,
+  });
   const writes: (() => Promise<void>)[] = [
     ...plan.delete.map((deletion) => async () => {
       await ports.deleteNode(namespace, deletion.name, signal);
-      ports.report(input.hub, { type: 'node.deleted', deletion });
+      done.deleted.push(deletion);
     }),
-    ...plan.update.map(
-      (node) => () => ports.updateNodeVariables(namespace, node.name, node.variables, signal),
-    ),
-    ...plan.create.map(
-      (node) => () =>
-        ports.createNode(
-          nodeObject({
-            hub: hubRef,
-            ...node,
-            marked: hubProtected || protectedForms.has(node.form),
-          }),
-          signal,
-        ),
-    ),
+    ...plan.update.map((node) => async () => {
+      await ports.updateNodeVariables(namespace, node.name, node.variables, signal);
+      done.updated.push(changed(node));
+    }),
+    ...plan.create.map((node) => async () => {
+      await ports.createNode(
+        nodeObject({
+          hub: hubRef,
+          ...node,
+          marked: hubProtected || protectedForms.has(node.form),
+        }),
+        signal,
+      );
+      done.created.push(changed(node));
+    }),
   ];
   const failures = (await runBounded(writes, maxConcurrentNodeWrites, signal)).filter(
     (r): r is PromiseRejectedResult => r.status === 'rejected',
   );
+  if (done.created.length + done.updated.length + done.deleted.length > 0) {
+    ports.report(input.hub, { type: 'nodes.changed', changes: done });
+  }
   const first = failures[0];
   const unreachable = failures.find((f) => isApiServerUnreachable(f.reason));
   if (unreachable !== undefined) {

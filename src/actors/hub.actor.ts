@@ -8,6 +8,7 @@ import {
   hubConditionTypes,
   nodeConditionTypes,
 } from '../api/conditions.js';
+import { hubReadiness, kstatusConditions } from '../api/ready-condition.js';
 import { groupVersion } from '../api/crd-builder.js';
 import type { LynqHub } from '../api/lynq-hub.schema.js';
 import { annotationKeys } from '../api/metadata-keys.js';
@@ -254,18 +255,18 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
     const conditions = nextConditions(
       hub.status?.conditions,
       [
-        {
-          type: hubConditionTypes.ready,
-          status: phase === 'Ready' ? 'True' : 'False',
-          reason:
-            phase === 'Ready'
-              ? conditionReasons.synced
-              : phase === 'Suspended'
-                ? conditionReasons.suspended
-                : (error?.code ?? phase),
-          message:
-            phase === 'Ready' ? 'Rows synced to nodes' : (error?.message ?? `Hub is ${phase}`),
-        },
+        // Ready only when the sync succeeded and every node it owns is Ready (SPEC O2, kstatus).
+        ...kstatusConditions(
+          hubReadiness({
+            phase,
+            error,
+            nodes: {
+              total: nodes.length,
+              ready: has(nodeConditionTypes.ready),
+              failed: has(nodeConditionTypes.degraded),
+            },
+          }),
+        ),
         deletionGuardCondition(good?.deletionGuard),
         datasourceReachableCondition(
           good !== undefined,

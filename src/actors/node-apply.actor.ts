@@ -1,4 +1,5 @@
 // One apply pass of a node (SPEC N1, N2, N6, N10, N13, N14, N16): levels in order, bounded within a level, skips cascading, removed resources deleted or released.
+import { resourceMessage } from '../api/resource-message.js';
 import { conditionReasons } from '../api/conditions.js';
 import type { AppliedResource, ResourceStatus } from '../api/lynq-node.schema.js';
 import { orphanReasons } from '../api/metadata-keys.js';
@@ -218,7 +219,11 @@ export const applyNodePlan = async (
   const report = (status: ResourceStatus, type: 'Normal' | 'Warning', reason: string) => {
     const before = previousById.get(status.id);
     if (before?.state === status.state && before.reason === status.reason) return;
-    emit({ type, reason, message: `resource "${status.id}": ${status.message ?? status.reason}` });
+    emit({
+      type,
+      reason,
+      message: resourceMessage(status.id, status.message ?? status.reason ?? reason),
+    });
   };
 
   /**
@@ -262,7 +267,7 @@ export const applyNodePlan = async (
           emit({
             type: 'Normal',
             reason: applyReasons.adopted,
-            message: `resource "${r.id}": ${outcome.message}`,
+            message: resourceMessage(r.id, outcome.message),
           });
         }
         const before = previousById.get(r.id)?.lastDesiredChange;
@@ -730,7 +735,7 @@ export const removeResource = async (
         emit({
           type: 'Warning',
           reason: outcome.reason,
-          message: `resource "${target.id}": ${outcome.message}`,
+          message: resourceMessage(target.id, outcome.message),
         });
       }
       return failed;

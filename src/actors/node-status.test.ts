@@ -197,6 +197,8 @@ describe('node status publication', () => {
       conditions.map((c) => `${c.type}=${c.status} ${c.reason}`),
       [
         'Ready=False OwnerConflict',
+        'Reconciling=False OwnerConflict',
+        'Stalled=True OwnerConflict',
         'Progressing=False Degraded',
         'Degraded=True OwnerConflict',
         'Conflicted=True OwnerConflict',

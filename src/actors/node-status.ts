@@ -2,6 +2,7 @@
 import { conditionReasons, nodeConditionTypes } from '../api/conditions.js';
 import type { AppliedResource, LynqNodeStatus, ResourceStatus } from '../api/lynq-node.schema.js';
 import { nodePhases } from '../api/phases.js';
+import { kstatusConditions } from '../api/ready-condition.js';
 import type { NodeContext } from '../machines/node.machine.js';
 import { withCompletion, type JobCompletion } from './job-completion.js';
 import {
@@ -75,8 +76,22 @@ const conditionsFor = (
         };
   const progressing = phase === nodePhases.applying || phase === nodePhases.pending;
   const degraded = phase === nodePhases.degraded;
+  // kstatus: Reconciling while work is under way (deleting too), Stalled while failed (SPEC O2).
+  const [, reconciling, stalled] = kstatusConditions({
+    state:
+      phase === nodePhases.ready
+        ? 'ready'
+        : degraded
+          ? 'stalled'
+          : progressing || phase === nodePhases.deleting
+            ? 'reconciling'
+            : 'idle',
+    reason: ready.reason,
+    message: ready.message,
+  });
   return [
     ready,
+    ...(reconciling === undefined || stalled === undefined ? [] : [reconciling, stalled]),
     {
       type: nodeConditionTypes.progressing,
       status: progressing ? 'True' : 'False',

@@ -1,4 +1,5 @@
 // A running node: node.machine with its real render, apply and cleanup, status published from its snapshots (SPEC N1–N16, O2).
+import { resourceMessage } from '../api/resource-message.js';
 import type { Logger } from 'pino';
 import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
 import { conditionReasons } from '../api/conditions.js';
@@ -188,7 +189,7 @@ const cleanup = async (
             slot.emit({
               type: 'Warning',
               reason: w.reason ?? 'CleanupPending',
-              message: `resource "${w.id}": ${w.message ?? ''}`,
+              message: resourceMessage(w.id, w.message ?? ''),
             });
           }
           slot.published();
@@ -398,7 +399,16 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
         const error = snapshot.context.lastError;
         const text = error === undefined ? undefined : `${error.reason}: ${error.message}`;
         if (text !== lastError && error !== undefined && !snapshot.matches('deleting')) {
-          logger().warn({ reason: error.reason, message: error.message }, 'Node pass failed');
+          // Once per distinct error (O5), with the hub and form a person looks for.
+          logger().warn(
+            {
+              hub: `${ref.namespace}/${slot.latest.metadata.labels?.[labelKeys.hub] ?? ''}`,
+              form: slot.latest.spec.templateRef,
+              reason: error.reason,
+              message: error.message,
+            },
+            'Node pass failed',
+          );
           slot.emit({ type: 'Warning', reason: error.reason, message: error.message });
         }
         lastError = text;

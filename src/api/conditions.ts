@@ -11,12 +11,20 @@ export const hubConditionTypes = {
   /** The last sync read the rows; False with the reason when the server refused the query. */
   rowsRead: 'RowsRead',
   deletionGuarded: 'DeletionGuarded',
+  reconciling: 'Reconciling',
+  stalled: 'Stalled',
 } as const;
 
 export type HubConditionType = (typeof hubConditionTypes)[keyof typeof hubConditionTypes];
 
 /** LynqForm conditions (SPEC §1). */
-export const formConditionTypes = { valid: 'Valid', applied: 'Applied' } as const;
+export const formConditionTypes = {
+  ready: 'Ready',
+  valid: 'Valid',
+  applied: 'Applied',
+  reconciling: 'Reconciling',
+  stalled: 'Stalled',
+} as const;
 
 export type FormConditionType = (typeof formConditionTypes)[keyof typeof formConditionTypes];
 
@@ -26,6 +34,8 @@ export const nodeConditionTypes = {
   progressing: 'Progressing',
   degraded: 'Degraded',
   conflicted: 'Conflicted',
+  reconciling: 'Reconciling',
+  stalled: 'Stalled',
 } as const;
 
 export type NodeConditionType = (typeof nodeConditionTypes)[keyof typeof nodeConditionTypes];
@@ -52,6 +62,10 @@ export const conditionReasons = {
   deletionsAllowed: 'DeletionsAllowed',
   withinDeletionLimit: 'WithinDeletionLimit',
   suspended: 'Suspended',
+  /** Summarising events of one sync on the hub (SPEC O1): one per reason and cause. */
+  nodesCreated: 'NodesCreated',
+  nodesUpdated: 'NodesUpdated',
+  nodesDeleted: 'NodesDeleted',
   // Form (SPEC F1, F3, F5)
   valid: 'Valid',
   invalid: 'Invalid',
@@ -60,6 +74,12 @@ export const conditionReasons = {
   resourceKindMismatch: 'ResourceKindMismatch',
   allNodesReady: 'AllNodesReady',
   nodesNotReady: 'NodesNotReady',
+  /** Some owned node is Degraded: the hub or form is Stalled, not Ready (SPEC O2). */
+  nodesFailed: 'NodesFailed',
+  /** A form whose last sync failed and is retried. */
+  retrying: 'Retrying',
+  /** `Reconciling=False` / `Stalled=False` of a Ready object. */
+  allReady: 'AllReady',
   progressDeadlineExceeded: 'ProgressDeadlineExceeded',
   // Node and resources (SPEC N2, N6, N8, N9, N12, N14, N15, N16)
   allResourcesReady: 'AllResourcesReady',

@@ -44,6 +44,8 @@ import { createResourcePaths } from '../kube/resource-paths.js';
 import { createStatusWriter } from '../kube/status-writer.js';
 import { startHealthServer, type HealthServer } from '../observe/health-server.js';
 import { createRootLogger } from '../observe/logger.js';
+import { createNodeLifecycleLog } from '../observe/node-lifecycle-log.js';
+import { logNodeChanges, nodeChangeEvents } from '../actors/node-change-summary.js';
 import { routeProcessWarnings } from '../observe/process-warnings.js';
 import { createTemplateEnvironment } from '../render/environment.js';
 import { loadTemplateFunctions } from '../render/function-table.js';
@@ -144,6 +146,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     gatherMs: config.statusGatherMs,
   });
   const events = createEventRecorder(client, logger);
+  const nodeLog = createNodeLifecycleLog(logger);
   // Form validation compiles every template with the real function library (SPEC F1).
   const templateEnv = createTemplateEnvironment({ functions: await loadTemplateFunctions() });
   const datasources = new MysqlDatasourceCache({ logger });
@@ -359,14 +362,11 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
         name: hub.name,
         uid,
       };
-      const { name, uid: rowUid, form, cause } = event.deletion;
-      logger.info({ hub: key, node: name, cause }, 'Deleted node');
-      void events.record({
-        object,
-        type: 'Normal',
-        reason: 'NodeDeleted',
-        message: `LynqNode ${name} (uid ${rowUid}, form ${form}) deleted: ${cause}`,
-      });
+      // One summarising event per reason and sync on the hub (SPEC O1); a line per node (O5).
+      for (const summary of nodeChangeEvents(event.changes)) {
+        void events.record({ object, type: 'Normal', ...summary });
+      }
+      logNodeChanges(nodeLog, key, event.changes);
     },
   };
 
@@ -618,6 +618,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   await datasources.close();
   httpTransport.close();
   await healthClosed;
+  nodeLog.flush();
   logger.info('Stopped');
   restoreWarnings();
   return 0;

@@ -262,8 +262,9 @@ export class MysqlDatasource implements Datasource {
     if (error.code === datasourceErrorCodes.authFailed && this.#pool === pool) {
       // Whatever was fixed (password, user, grants), the next read starts from new connections.
       this.#pool = undefined;
-      this.#logger?.info(
-        { host: context.host, err: error },
+      // Debug: the hub warns once per distinct error already (O5); this repeats on every retry.
+      this.#logger?.debug(
+        { host: context.host, code: error.code },
         'Dropped database pool after auth failure',
       );
       void this.#endPool(pool);

@@ -1,4 +1,4 @@
-// Kubernetes Events on the objects they concern, de-duplicated per object and reason: a repeat raises the count (SPEC O1).
+// Kubernetes Events on the objects they concern, de-duplicated per object, reason and message: a repeat raises the count, a different message is its own Event (SPEC O1).
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { apiErrorCodes, patchTypes, type ApiClient } from './api-client.js';
@@ -42,9 +42,11 @@ const codeOf = (err: unknown): unknown =>
   typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
 
 /**
- * A recorder that remembers, per (object uid, type, reason), the Event it wrote, and raises that
- * Event's count (and takes the newest message) on a repeat instead of writing a new one. The memory is bounded by
- * `maxRemembered` (oldest forgotten first).
+ * A recorder that remembers, per (object uid, type, reason, message), the Event it wrote, and
+ * raises that Event's count on a repeat instead of writing a new one. A different message is a
+ * different Event: a count never hides what an earlier occurrence said (issue 11: `NodeDeleted
+ * count=2` used to show only the last node). The memory is bounded by `maxRemembered` (oldest
+ * forgotten first).
  */
 export const createEventRecorder = (
   client: ApiClient,
@@ -81,7 +83,6 @@ export const createEventRecorder = (
     await client.patch(`${eventsPath(event.object.namespace)}/${entry.name}`, patchTypes.merge, {
       count,
       lastTimestamp: now,
-      message: event.message.slice(0, 1024),
     });
     entry.written = count;
   };
@@ -116,7 +117,7 @@ export const createEventRecorder = (
       } catch (err) {
         if (codeOf(err) !== apiErrorCodes.alreadyExists) throw err;
         // Names are deterministic, so an Event written before a restart is still there: it is
-        // the same (object, type, reason), so count up from its count instead of failing.
+        // the same (object, type, reason, message), so count up from its count instead of failing.
         const stored = await storedCount(entry, object.namespace);
         if (stored === undefined) {
           await createEvent(entry, event, now);
@@ -140,7 +141,8 @@ export const createEventRecorder = (
     writes: () => writes,
     record: (event) => {
       const { object, type, reason } = event;
-      const key = `${object.uid}\u0000${type}\u0000${reason}`;
+      const message = event.message.slice(0, 1024);
+      const key = `${object.uid}\u0000${type}\u0000${reason}\u0000${message}`;
       let entry = recorded.get(key);
       if (entry === undefined) {
         if (recorded.size >= maxRemembered) {

@@ -1,6 +1,7 @@
 // One collection's list+watch loop (DESIGN 8): a local store kept level with the API server, reported as added/updated/deleted.
 import type { Logger } from 'pino';
 import { transientError, type LynqError } from '../errors.js';
+import { distinctWarning } from '../observe/distinct-warning.js';
 import type { KubeTransport } from './http-transport.js';
 import { asKubeObject, isRecord, objectKey, type KubeObject } from './kube-object.js';
 import {
@@ -513,9 +514,14 @@ export const createReflector = <T extends KubeObject = KubeObject>(
     let emptyGones = 0;
     // A call, not a property read: the awaits in the loop can abort the signal.
     const stopping = (): boolean => signal.aborted;
+    // One warning per distinct error while it repeats (O5); the retries after it are debug.
+    const warnings = distinctWarning(log);
     const pause = async (attempt: number, fields: Readonly<Record<string, unknown>>) => {
       const delayMs = backoffDelay(backoff, attempt, random);
-      log.warn({ ...fields, attempt, delayMs }, 'Reflector failed; backing off');
+      warnings.failed(
+        { err: fields['reason'], ...fields, attempt, delayMs },
+        'Reflector failed; backing off',
+      );
       await clock.sleep(delayMs, signal);
     };
     while (!stopping()) {
@@ -526,6 +532,7 @@ export const createReflector = <T extends KubeObject = KubeObject>(
           needList = false;
           watchedSinceList = false;
           failures = 0;
+          warnings.cleared();
           metrics.lists += 1;
           if (everListed) metrics.relists += 1;
           everListed = true;

@@ -109,7 +109,9 @@ export const createStatusWriter = (options: StatusWriterOptions): StatusWriter =
       } else {
         slot.failures += 1;
         slot.pending ??= status;
-        options.logger.warn({ err, path, failures: slot.failures }, 'Status write failed');
+        // A warning when a streak of failures starts; its retries are debug (O5).
+        const level = slot.failures === 1 ? 'warn' : 'debug';
+        options.logger[level]({ err, path, failures: slot.failures }, 'Status write failed');
       }
     } finally {
       slot.inFlight = false;

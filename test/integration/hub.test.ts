@@ -151,7 +151,8 @@ const condition = (hub: HubView, type: string) =>
   hub.status?.conditions?.find((c) => c.type === type);
 
 interface SyncLine {
-  readonly time: number;
+  /** ISO-8601 (SPEC O5). */
+  readonly time: string;
   readonly outcome?: string;
 }
 
@@ -172,7 +173,7 @@ const syncsFinished = (world: World, hub: string, since = 0): SyncLine[] =>
           entry.kind === 'LynqHub' &&
           entry.namespace === world.ns &&
           entry.name === hub &&
-          entry.time >= since
+          Date.parse(entry.time) >= since
           ? [entry]
           : [];
       } catch {

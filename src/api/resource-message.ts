@@ -1,0 +1,7 @@
+// A message about one resource of a form, prefixed with its id exactly once (issue 11: no `resource "cfg": resource "cfg" field …`).
+
+/** `resource "<id>": <message>`, unless the message already starts by naming that resource. */
+export const resourceMessage = (id: string, message: string): string => {
+  const prefix = `resource "${id}"`;
+  return message.startsWith(prefix) ? message : `${prefix}: ${message}`;
+};
