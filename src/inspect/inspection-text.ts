@@ -4,12 +4,14 @@ import type { Inspection } from './inspection.js';
 const record = (value: unknown): Readonly<Record<string, unknown>> =>
   typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
 
-/** Control characters from the cluster never reach the terminal as such. */
-const clean = (value: unknown): string =>
-  (typeof value === 'string' ? value : (JSON.stringify(value) ?? '')).replace(
-    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
-    '?',
-  );
+/** Control characters from the cluster never reach the terminal as such (no escape sequences). */
+const clean = (value: unknown): string => {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) as string | undefined);
+  return (text ?? '').replace(/\p{Cc}/gu, '?');
+};
+
+/** A count from the summary; anything else shows as 0. */
+const n = (value: unknown): string => String(typeof value === 'number' ? value : 0);
 
 interface ResourceLine {
   readonly id?: unknown;
@@ -42,7 +44,7 @@ export const inspectionText = (inspection: Inspection, now: Date = new Date()): 
   ];
   if (inspection.kind === 'node') {
     lines.push(
-      `  ready:   ${String(c['readyResources'] ?? 0)}/${String(c['desiredResources'] ?? 0)} resources, ${String(c['failedResources'] ?? 0)} failed`,
+      `  ready:   ${n(c['readyResources'])}/${n(c['desiredResources'])} resources, ${n(c['failedResources'])} failed`,
     );
     const resources = Array.isArray(c['resources']) ? (c['resources'] as ResourceLine[]) : [];
     if (resources.length > 0) lines.push('  resources:');
@@ -54,12 +56,12 @@ export const inspectionText = (inspection: Inspection, now: Date = new Date()): 
   } else if (inspection.kind === 'hub') {
     const rows = record(c['rows']);
     lines.push(
-      `  nodes:   ${String(c['ready'] ?? 0)}/${String(c['desired'] ?? 0)} ready, ${String(c['failed'] ?? 0)} failed; rows ${String(rows['active'] ?? 0)} active of ${String(rows['total'] ?? 0)}`,
+      `  nodes:   ${n(c['ready'])}/${n(c['desired'])} ready, ${n(c['failed'])} failed; rows ${n(rows['active'])} active of ${n(rows['total'])}`,
     );
   } else {
     const rollout = record(c['rollout']);
     lines.push(
-      `  nodes:   ${String(c['readyNodes'] ?? 0)}/${String(c['totalNodes'] ?? 0)} ready, ${String(c['failedNodes'] ?? 0)} failed; revision ${clean(c['currentRevision'] ?? '(none)')}; rollout ${clean(rollout['phase'] ?? '(none)')}`,
+      `  nodes:   ${n(c['readyNodes'])}/${n(c['totalNodes'])} ready, ${n(c['failedNodes'])} failed; revision ${clean(c['currentRevision'] ?? '(none)')}; rollout ${clean(rollout['phase'] ?? '(none)')}`,
     );
   }
   const conditions = Array.isArray(c['conditions']) ? (c['conditions'] as ConditionLine[]) : [];
