@@ -2,6 +2,7 @@
 // The composition root and the `lynq` command line: the only place that reads configuration and wires effects.
 
 import { readFileSync } from 'node:fs';
+import { dashboardCommand } from './cli/dashboard.command.js';
 import { inspectCommand } from './cli/inspect.command.js';
 import { operatorCommand } from './cli/operator.command.js';
 import { renderCommand } from './cli/render.command.js';
@@ -12,6 +13,7 @@ type Command = (args: readonly string[]) => Promise<number>;
 const commands: Readonly<Record<string, Command>> = {
   operator: operatorCommand,
   inspect: inspectCommand,
+  dashboard: dashboardCommand,
   render: renderCommand,
 };
 
