@@ -137,11 +137,12 @@ header h1 { font-size: 1.1em; margin: 0; }
 main { display: grid; grid-template-columns: minmax(28em, 1fr) 2fr; gap: 1em; padding: 1em; }
 ul.tree, ul.resources { list-style: none; margin: 0; padding: 0; }
 li.row { margin: .15em 0; }
-li.row .line { cursor: pointer; display: flex; gap: .6em; align-items: baseline; padding: .1em .3em; border-radius: 3px; }
+li.row .line { cursor: pointer; display: flex; flex-wrap: wrap; gap: .6em; align-items: baseline; padding: .1em .3em; border-radius: 3px; }
 li.row .line:hover, li.row.selected .line { background: #e2e8f0; }
 li.depth-1 { margin-left: 1.2em; } li.depth-2 { margin-left: 2.4em; }
 .kind { color: #64748b; font-size: .85em; min-width: 3em; }
-.name { font-weight: 600; word-break: break-all; }
+.name { font-weight: 600; overflow-wrap: anywhere; }
+.uid { overflow-wrap: anywhere; max-width: 30em; }
 .substate, .counts, .uid { color: #475569; font-size: .9em; }
 .phase { border-radius: 3px; padding: 0 .35em; font-size: .85em; background: #e2e8f0; }
 .phase-Ready { background: #bbf7d0; } .phase-Degraded, .phase-Invalid { background: #fecaca; }
