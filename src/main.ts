@@ -2,8 +2,6 @@
 // The composition root and the `lynq` command line: the only place that reads configuration and wires effects.
 
 import { readFileSync } from 'node:fs';
-import { dashboardCommand } from './cli/dashboard.command.js';
-import { inspectCommand } from './cli/inspect.command.js';
 import { operatorCommand } from './cli/operator.command.js';
 import { renderCommand } from './cli/render.command.js';
 
@@ -12,8 +10,9 @@ type Command = (args: readonly string[]) => Promise<number>;
 
 const commands: Readonly<Record<string, Command>> = {
   operator: operatorCommand,
-  inspect: inspectCommand,
-  dashboard: dashboardCommand,
+  // Loaded when used: the operator and --version do not pay for mermaid, the page, the exports.
+  inspect: async (args) => (await import('./cli/inspect.command.js')).inspectCommand(args),
+  dashboard: async (args) => (await import('./cli/dashboard.command.js')).dashboardCommand(args),
   render: renderCommand,
 };
 
