@@ -12,6 +12,8 @@ fi
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v unzip >/dev/null 2>&1 || missing+=(unzip)
+# The dashboard and HTML export tests drive Debian's chromium with playwright-core (no browser download).
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
 
 # Tests use the MySQL/MariaDB at LYNQ_TEST_MYSQL_URL; when nothing answers there the harness
 # starts its own mariadbd, which then has to be installed.

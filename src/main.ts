@@ -10,6 +10,9 @@ type Command = (args: readonly string[]) => Promise<number>;
 
 const commands: Readonly<Record<string, Command>> = {
   operator: operatorCommand,
+  // Loaded when used: the operator and --version do not pay for mermaid, the page, the exports.
+  inspect: async (args) => (await import('./cli/inspect.command.js')).inspectCommand(args),
+  dashboard: async (args) => (await import('./cli/dashboard.command.js')).dashboardCommand(args),
   render: renderCommand,
 };
 

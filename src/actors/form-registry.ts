@@ -56,6 +56,11 @@ export interface FormRegistry {
   revisionChanged(revision: KubeObject): void;
   /** The hub plans nodes only for forms validated and valid at their current generation. */
   isValid(namespace: string, name: string): boolean;
+  /** The form actor's machine snapshot, if one runs (the debug export, SPEC O3). */
+  snapshotOf(
+    namespace: string,
+    name: string,
+  ): { readonly value: unknown; readonly context: unknown } | undefined;
   stop(): void;
 }
 
@@ -186,6 +191,7 @@ export const createFormRegistry = (deps: FormRegistryDeps): FormRegistry => {
       }
     },
     isValid: (namespace, name) => actors.get(keyOf(namespace, name))?.isValid() ?? false,
+    snapshotOf: (namespace, name) => actors.get(keyOf(namespace, name))?.snapshot(),
     stop: () => {
       for (const actor of actors.values()) actor.stop();
       actors.clear();

@@ -10,6 +10,8 @@ export interface NodeActorHandle<TNode, TChange = unknown> {
   childChanged(change: TChange): void;
   /** Stop at once; the node's own cleanup, if any, is not the supervisor's concern. */
   stop(): void;
+  /** The node actor's machine snapshot, for the debug export (SPEC O3). */
+  snapshot?(): { readonly value: unknown; readonly context: unknown };
 }
 
 /**
@@ -46,6 +48,8 @@ export interface NodeSupervisor<TNode, TChange = unknown> {
   /** How many node actors run now. */
   size(): number;
   has(key: NodeKey): boolean;
+  /** The running node actor's snapshot, if one runs for `key` (the debug export, SPEC O3). */
+  snapshotOf(key: NodeKey): { readonly value: unknown; readonly context: unknown } | undefined;
   /** The supervisor's own actor (its snapshot holds the counters). */
   readonly actor: Actor<ReturnType<typeof createSupervisorMachine<TNode, TChange>>>;
   /** Stops every node actor and the supervisor. */
@@ -149,6 +153,7 @@ export const startNodeSupervisor = <TNode, TChange = unknown>(
     },
     size: () => running.size,
     has: (key) => running.has(key),
+    snapshotOf: (key) => running.get(key)?.snapshot?.(),
     actor,
     stop: () => {
       actor.send({ type: 'supervisor.stop' });

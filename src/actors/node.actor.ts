@@ -488,6 +488,7 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
           logger().debug({ resource, change: change.type }, 'Resource drifted');
         actor.send({ type: 'resource.drifted', resource });
       },
+      snapshot: () => actor.getSnapshot(),
       stop: () => {
         actor.stop();
         slots.delete(key);

@@ -29,6 +29,8 @@ export interface OperatorConfig {
   readonly allowedClusterNames: readonly string[];
   /** The operator's half of the double opt-in for taking over cluster-scoped objects (SPEC N6). */
   readonly allowClusterScopedTakeover: boolean;
+  /** Serve the read-only machine export `/debug/machines` on the health port (SPEC O3). */
+  readonly debugEndpoints: boolean;
   /** A ready node verifies its objects this often, jittered (SPEC N12 backstop); 0 = never. */
   readonly resyncPeriodMs: number;
 }
@@ -187,4 +189,5 @@ export const readOperatorConfig = (
       'allow-cluster-scoped-takeover',
       env['LYNQ_ALLOW_CLUSTER_SCOPED_TAKEOVER'],
     ),
+    debugEndpoints: switchOf(args, 'debug-endpoints', env['LYNQ_DEBUG_ENDPOINTS']),
   });

@@ -91,6 +91,13 @@ export const operatorFlags: readonly OperatorFlag[] = [
     about: 'let resources that opt in take over cluster-scoped objects Lynq did not create',
     switch: true,
   },
+  {
+    name: 'debug-endpoints',
+    env: 'LYNQ_DEBUG_ENDPOINTS',
+    fallback: 'false',
+    about: 'serve the read-only state machine export /debug/machines on the health port',
+    switch: true,
+  },
 ];
 
 /** `lynq operator --help`: every flag with its environment variable and default. */

@@ -43,6 +43,7 @@ import type { Reflector } from '../kube/reflector.js';
 import { createResourcePaths } from '../kube/resource-paths.js';
 import { createStatusWriter } from '../kube/status-writer.js';
 import { startHealthServer, type HealthServer } from '../observe/health-server.js';
+import { debugMachinesPrefix, debugMachinesHandler } from '../inspect/debug-routes.js';
 import { createRootLogger } from '../observe/logger.js';
 import { createNodeLifecycleLog } from '../observe/node-lifecycle-log.js';
 import { logNodeChanges, nodeChangeEvents } from '../actors/node-change-summary.js';
@@ -53,6 +54,7 @@ import { createRenderBatcher } from '../render/render-batcher.js';
 import { createRenderPool } from '../render/render-pool.js';
 import type { HubRef } from '../machines/hub.machine.js';
 import type { RowInput } from '../reconcile/plan-node-changes.js';
+import { debugSources } from './debug-sources.js';
 import { checkOperatorArgs, operatorHelp } from './operator-flags.js';
 import { readOperatorConfig, type OperatorConfig } from './operator-config.js';
 
@@ -594,6 +596,12 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     hubs.list().map((h) => ({ namespace: h.metadata.namespace ?? '', name: h.metadata.name })),
   );
   logger.info({ namespaces: config.watchNamespaces ?? '(all)' }, 'Operator started');
+  if (config.debugEndpoints) {
+    health?.route(
+      debugMachinesPrefix,
+      debugMachinesHandler(debugSources(hubs, forms, nodes, hubActors, formRegistry, supervisor)),
+    );
+  }
   health?.markReady();
 
   await new Promise<void>((resolve) => {

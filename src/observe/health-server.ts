@@ -1,5 +1,5 @@
 // The operator's health endpoints (/healthz, /readyz), bound before anything else starts, so a taken port stops the process before it touches the cluster.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { invalidSpecError, transientError } from '../errors.js';
 
@@ -15,6 +15,11 @@ export interface HealthServer {
   readonly port: number;
   /** From now on /readyz answers 200; before, 503 (the server is bound before the caches sync). */
   markReady(): void;
+  /**
+   * Serves every request whose path starts with `prefix` with `handler` (read-only extras such
+   * as the debug export); the health paths stay as they are.
+   */
+  route(prefix: string, handler: (req: IncomingMessage, res: ServerResponse) => void): void;
   /** Stops accepting connections; resolves when the server is closed. */
   close(): Promise<void>;
 }
@@ -31,7 +36,14 @@ const errnoOf = (err: unknown): string | undefined => {
  */
 export const startHealthServer = async (port: number, host: string): Promise<HealthServer> => {
   let ready = false;
+  const routes: { prefix: string; handler: (req: IncomingMessage, res: ServerResponse) => void }[] =
+    [];
   const server: Server = createServer((req, res) => {
+    const route = routes.find((r) => req.url?.startsWith(r.prefix) === true);
+    if (route !== undefined) {
+      route.handler(req, res);
+      return;
+    }
     const [status, text] =
       req.url === '/healthz'
         ? [200, 'ok']
@@ -74,6 +86,9 @@ export const startHealthServer = async (port: number, host: string): Promise<Hea
     port: (server.address() as AddressInfo).port,
     markReady: () => {
       ready = true;
+    },
+    route: (prefix, handler) => {
+      routes.push({ prefix, handler });
     },
     close: () =>
       new Promise<void>((resolve) => {
