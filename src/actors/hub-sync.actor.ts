@@ -27,6 +27,7 @@ import {
   type RowInput,
 } from '../reconcile/plan-node-changes.js';
 import { isApiServerUnreachable, kubernetesUnreachableError } from '../kube/api-reachability.js';
+import { passwordRefOf, sourceField } from './hub-source.js';
 import { runBounded } from './run-bounded.js';
 
 /** Everything one sync touches, injected so the logic runs against fakes in unit tests. */
@@ -75,7 +76,7 @@ const passwordOf = async (
   hub: LynqHub,
   signal: AbortSignal,
 ): Promise<string | undefined> => {
-  const ref = hub.spec.source.mysql?.passwordRef;
+  const ref = passwordRefOf(hub);
   if (ref === undefined) return undefined;
   const namespace = hub.metadata.namespace ?? '';
   try {
@@ -88,7 +89,7 @@ const passwordOf = async (
     // Never fall back to an empty password (SPEC §1).
     throw invalidSpecError(
       'PasswordSecretUnavailable',
-      `LynqHub ${namespace}/${hub.metadata.name ?? ''}: spec.source.mysql.passwordRef: Secret ${ref.name} key ${ref.key}: ${messageOf(err)}`,
+      `LynqHub ${namespace}/${hub.metadata.name ?? ''}: ${sourceField(hub)}.passwordRef: Secret ${ref.name} key ${ref.key}: ${messageOf(err)}`,
       err,
     );
   }
