@@ -101,7 +101,11 @@ export class PostgresDatasource implements Datasource {
       const connecting = pool.connect();
       client = await untilAborted(connecting, signal, () => {
         // A connection that arrives after the abort goes straight back to the pool.
-        connecting.then((c) => { c.release(); }).catch(() => undefined);
+        connecting
+          .then((c) => {
+            c.release();
+          })
+          .catch(() => undefined);
       });
     } catch (err) {
       throw this.#failure(err, pool, context, signal);
