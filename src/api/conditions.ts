@@ -11,6 +11,12 @@ export const hubConditionTypes = {
   /** The last sync read the rows; False with the reason when the server refused the query. */
   rowsRead: 'RowsRead',
   deletionGuarded: 'DeletionGuarded',
+  /**
+   * Only with `spec.source.changeDetection.enabled` (SPEC H1b): True while the database reports
+   * changes (reason `Listening` or `Probing`), False while only the poll finds them (reason
+   * `Connecting`, `ConnectionLost`, `TriggerMissing`).
+   */
+  changeDetection: 'ChangeDetection',
 } as const;
 
 export type HubConditionType = (typeof hubConditionTypes)[keyof typeof hubConditionTypes];

@@ -24,6 +24,7 @@ import { startNodeSupervisor } from '../actors/node-supervisor.js';
 import type { HubSyncPorts } from '../actors/hub-sync.actor.js';
 import { HubDatasourceCache } from '../datasource/hub-datasource-cache.js';
 import { caOf, connectionConfigOf, rowQueryOf } from '../actors/hub-source.js';
+import { hubChangeFeedFactory } from '../actors/hub-change-feed.js';
 import { invalidSpecError, LynqError } from '../errors.js';
 import { apiErrorCodes, createApiClient, patchTypes, type ApiClient } from '../kube/api-client.js';
 import { createChildWatcher } from '../kube/child-watcher.js';
@@ -368,7 +369,15 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     logger,
   });
 
-  const startHub = hubActorFactory({ ports, finalize, statusWriter, events, logger });
+  const startChangeFeed = hubChangeFeedFactory({ readSecretKey: readSecretKey(client), logger });
+  const startHub = hubActorFactory({
+    ports,
+    finalize,
+    statusWriter,
+    events,
+    logger,
+    startChangeFeed,
+  });
 
   /** Adds the hub's finalizer once, so its nodes are deleted before it goes (SPEC H8). */
   const hubFinalizer = createFinalizerAdder(client, logger, finalizers.hubCleanup);

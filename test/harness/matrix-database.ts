@@ -23,7 +23,10 @@ export interface MatrixDatabase {
 }
 
 const slug = (label: string): string =>
-  `lynq_${label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 30)}_${randomBytes(4).toString('hex')}`;
+  `lynq_${label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 30)}_${randomBytes(4).toString('hex')}`;
 
 const pgPlaceholders = (sql: string): string => {
   let n = 0;

@@ -26,9 +26,13 @@ export const pingPostgres = async (url: string, timeoutMillis = 3_000): Promise<
 };
 
 const binDir = (): string | undefined =>
-  ['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin', '/usr/local/bin', '/usr/bin'].find(
-    (d) => existsSync(join(d, 'postgres')) && existsSync(join(d, 'initdb')),
-  );
+  [
+    '/usr/lib/postgresql/17/bin',
+    '/usr/lib/postgresql/16/bin',
+    '/usr/lib/postgresql/15/bin',
+    '/usr/local/bin',
+    '/usr/bin',
+  ].find((d) => existsSync(join(d, 'postgres')) && existsSync(join(d, 'initdb')));
 
 /** The system's postgres account, which the server runs as when the harness runs as root (postgres refuses root). */
 const postgresAccount = async (): Promise<{ uid: number; gid: number } | undefined> => {
@@ -38,7 +42,9 @@ const postgresAccount = async (): Promise<{ uid: number; gid: number } | undefin
   const uid = Number(stdout.trim());
   const gid = Number(g.trim());
   if (stdout.trim() === '' || !Number.isInteger(uid)) {
-    throw new Error('harness: running as root and there is no postgres account to run a private PostgreSQL as');
+    throw new Error(
+      'harness: running as root and there is no postgres account to run a private PostgreSQL as',
+    );
   }
   return { uid, gid };
 };
@@ -62,7 +68,18 @@ const startPrivatePostgres = async (dir: string, runDir: string): Promise<Databa
   await chmod(dataDir, 0o700);
   const wrap = (binary: string, args: string[]): [string, string[]] =>
     account === undefined ? [binary, args] : ['runuser', [...asAccount, binary, ...args]];
-  await run(...wrap(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']));
+  await run(
+    ...wrap(join(bin, 'initdb'), [
+      '-D',
+      dataDir,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--no-sync',
+    ]),
+  );
   const port = await freePort();
   const [binary, args] = wrap(join(bin, 'postgres'), [
     '-D',
@@ -86,7 +103,10 @@ const startPrivatePostgres = async (dir: string, runDir: string): Promise<Databa
       await Promise.race([pingPostgres(adminUrl), server.exited]);
       break;
     } catch (err) {
-      if (Date.now() > deadline || (err instanceof Error && err.message.includes('exited unexpectedly'))) {
+      if (
+        Date.now() > deadline ||
+        (err instanceof Error && err.message.includes('exited unexpectedly'))
+      ) {
         await server.stop();
         throw new Error('harness: the private postgres did not become ready', { cause: err });
       }
