@@ -43,8 +43,8 @@ const fakeDatasource = (rows: readonly Row[], failure?: Error) => {
     closed: 0,
   };
   const open = (config: HubConnectionConfig): Datasource => {
-    assert.equal(config.type, 'mysql');
-    if (config.type === 'mysql') seen.configs.push(config.mysql);
+    if (config.type !== 'mysql') assert.fail('expected a MySQL config');
+    seen.configs.push(config.mysql);
     return {
       readRows: (query: RowQuery): Promise<RowSet> => {
         seen.queries.push(query);
@@ -89,8 +89,7 @@ describe('hubFromDocument', () => {
     const file = hub();
     assert.equal(file.name, 'tenants');
     assert.equal(file.namespace, 'prod');
-    assert.equal(file.type, 'mysql');
-    if (file.type !== 'mysql') return;
+    if (file.type !== 'mysql') assert.fail('expected a MySQL hub');
     assert.equal(file.mysql.port, 3306);
     assert.equal(file.mysql.passwordRef, undefined);
     assert.deepEqual(file.query, {
