@@ -2,6 +2,7 @@
 // The composition root and the `lynq` command line: the only place that reads configuration and wires effects.
 
 import { readFileSync } from 'node:fs';
+import { hubCommand } from './cli/hub.command.js';
 import { operatorCommand } from './cli/operator.command.js';
 import { renderCommand } from './cli/render.command.js';
 
@@ -9,6 +10,7 @@ import { renderCommand } from './cli/render.command.js';
 type Command = (args: readonly string[]) => Promise<number>;
 
 const commands: Readonly<Record<string, Command>> = {
+  hub: hubCommand,
   operator: operatorCommand,
   // Loaded when used: the operator and --version do not pay for mermaid, the page, the exports.
   inspect: async (args) => (await import('./cli/inspect.command.js')).inspectCommand(args),

@@ -29,6 +29,7 @@ import {
 } from '../reconcile/plan-node-changes.js';
 import { isApiServerUnreachable, kubernetesUnreachableError } from '../kube/api-reachability.js';
 import type { ChangedNode, NodeChanges } from './node-change-summary.js';
+import { passwordRefOf, sourceField } from './hub-source.js';
 import { runBounded } from './run-bounded.js';
 
 /** Everything one sync touches, injected so the logic runs against fakes in unit tests. */
@@ -80,7 +81,7 @@ const passwordOf = async (
   hub: LynqHub,
   signal: AbortSignal,
 ): Promise<string | undefined> => {
-  const ref = hub.spec.source.mysql?.passwordRef;
+  const ref = passwordRefOf(hub);
   if (ref === undefined) return undefined;
   const namespace = hub.metadata.namespace ?? '';
   try {
@@ -93,7 +94,7 @@ const passwordOf = async (
     // Never fall back to an empty password (SPEC §1).
     throw invalidSpecError(
       'PasswordSecretUnavailable',
-      `LynqHub ${namespace}/${hub.metadata.name ?? ''}: spec.source.mysql.passwordRef: Secret ${ref.name} key ${ref.key}: ${messageOf(err)}`,
+      `LynqHub ${namespace}/${hub.metadata.name ?? ''}: ${sourceField(hub)}.passwordRef: Secret ${ref.name} key ${ref.key}: ${messageOf(err)}`,
       err,
     );
   }

@@ -26,7 +26,13 @@ import {
   type HubSyncFailure,
 } from '../machines/hub.machine.js';
 import { isQueryFailure } from '../datasource/datasource-error.js';
+import {
+  changeFeedModes,
+  type ChangeFeed,
+  type ChangeFeedState,
+} from '../datasource/change-feed.js';
 import { coalescedCall } from './coalesced-call.js';
+import { leadingThrottle } from './leading-throttle.js';
 import { syncHubActor, type HubSyncPorts } from './hub-sync.actor.js';
 import {
   enterPhase,
@@ -62,6 +68,17 @@ export interface HubActorDeps {
   readonly statusWriter: StatusWriter;
   readonly events: EventRecorder;
   readonly logger: Logger;
+  /**
+   * Starts the change feed of a hub with `spec.source.changeDetection.enabled` (SPEC H1b); its
+   * sink's `changed` asks for an early sync, its `state` feeds the `ChangeDetection` condition.
+   * Absent = change detection is not wired (unit tests).
+   */
+  readonly startChangeFeed?: (
+    hub: LynqHub,
+    sink: { changed(): void; state(state: ChangeFeedState): void },
+  ) => ChangeFeed;
+  /** Least time between two syncs caused by change hints: a burst costs one or two. Default 1 s. */
+  readonly changeSyncSpacingMs?: number;
   /** How long node changes gather before the hub recounts its nodes. Default 200 ms. */
   readonly recountDelayMs?: number;
   readonly now?: () => Date;
@@ -198,6 +215,23 @@ export const rowsReadCondition = (
   };
 };
 
+/** The `ChangeDetection` condition of a feed's state (SPEC H1b). */
+export const changeDetectionCondition = (state: ChangeFeedState): ConditionInput => ({
+  type: hubConditionTypes.changeDetection,
+  status: state.mode === changeFeedModes.push ? 'True' : 'False',
+  reason: state.reason,
+  message: state.message,
+});
+
+/**
+ * What identifies a running change feed: the source without its poll period. The same key keeps
+ * the feed; any other change (host, table, Secret reference, probe interval) restarts it.
+ */
+const changeFeedKey = (hub: LynqHub): string | undefined =>
+  hub.spec.source.changeDetection.enabled && hub.metadata.deletionTimestamp === undefined
+    ? canonicalJson({ ...hub.spec.source, syncInterval: undefined })
+    : undefined;
+
 /** Phases a person needs to see; `Syncing` is a pass that publishes nothing by itself (SPEC O2, H6). */
 const publishedPhase = (phase: string): boolean => phase !== 'Syncing';
 
@@ -218,6 +252,8 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
   const statusPath = lynqStatusPath('lynqhubs', ref.namespace, ref.name);
 
   let latest: LynqHub | undefined;
+  /** The running change feed (SPEC H1b) and what it last reported. */
+  let feed: { key: string; handle: ChangeFeed; state: ChangeFeedState } | undefined;
   let published: PublishedState | undefined;
   let lastContent: string | undefined;
   let lastError: HubSyncFailure | undefined;
@@ -278,6 +314,7 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
           error,
           hub.status?.conditions?.find((c) => c.type === hubConditionTypes.rowsRead),
         ),
+        ...(feed === undefined ? [] : [changeDetectionCondition(feed.state)]),
       ],
       hub.metadata.generation ?? 0,
       stamp,
@@ -377,6 +414,45 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
     }
   };
 
+  // The first hint syncs at once; a burst of hints costs one more sync, not one each (SPEC H1b).
+  const rowsChanged = leadingThrottle(() => {
+    actor.send({ type: 'rows.changed' });
+  }, deps.changeSyncSpacingMs ?? 1_000);
+
+  const stopFeed = (): void => {
+    const current = feed;
+    feed = undefined;
+    rowsChanged.cancel();
+    if (current !== undefined) void current.handle.stop();
+  };
+
+  /** Starts, keeps or stops the change feed as the hub's spec says. */
+  const followChangeFeed = (hub: LynqHub): void => {
+    const key = deps.startChangeFeed === undefined ? undefined : changeFeedKey(hub);
+    if (key === feed?.key) return;
+    stopFeed();
+    if (key === undefined || deps.startChangeFeed === undefined) return;
+    const entry: { key: string; handle: ChangeFeed | undefined; state: ChangeFeedState } = {
+      key,
+      handle: undefined,
+      state: { mode: changeFeedModes.polling, reason: 'Connecting', message: 'Starting' },
+    };
+    const handle = deps.startChangeFeed(hub, {
+      changed: () => {
+        if (feed?.handle === entry.handle) rowsChanged.request();
+      },
+      state: (state) => {
+        entry.state = state;
+        if (feed?.key !== key) return;
+        feed.state = state;
+        logger.info({ mode: state.mode, reason: state.reason }, 'Change detection mode');
+        publish(actor.getSnapshot());
+      },
+    });
+    entry.handle = handle;
+    feed = { key, handle, state: entry.state };
+  };
+
   // Counting is a pass over every node of the hub: one per window, not one per node event.
   const recount = coalescedCall(() => {
     publish(actor.getSnapshot());
@@ -406,6 +482,7 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
       const allowNow = hub.metadata.annotations?.[annotationKeys.allowDeletions];
       latest = hub;
       deps.statusWriter.observe(statusPath, hub.status);
+      followChangeFeed(hub);
       actor.send({ type: 'hub.observed', observation: observeHub(hub) });
       // A new allow token is acted upon at once, not at the next poll (SPEC H9).
       if (allowNow !== undefined && allowNow !== allowBefore)
@@ -420,6 +497,7 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
     snapshot: () => actor.getSnapshot(),
     stop: () => {
       recount.cancel();
+      stopFeed();
       actor.stop();
       deps.statusWriter.forget(statusPath);
     },

@@ -13,6 +13,12 @@ export const hubConditionTypes = {
   deletionGuarded: 'DeletionGuarded',
   reconciling: 'Reconciling',
   stalled: 'Stalled',
+  /**
+   * Only with `spec.source.changeDetection.enabled` (SPEC H1b): True while the database reports
+   * changes (reason `Listening` or `Probing`), False while only the poll finds them (reason
+   * `Connecting`, `ConnectionLost`, `TriggerMissing`).
+   */
+  changeDetection: 'ChangeDetection',
 } as const;
 
 export type HubConditionType = (typeof hubConditionTypes)[keyof typeof hubConditionTypes];

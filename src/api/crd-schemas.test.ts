@@ -226,10 +226,44 @@ describe('CRDs', () => {
     }
   });
 
+  it('H1b LynqHub spec: postgresql connection (schema, sslMode, CA Secret) and change detection, off by default', () => {
+    const spec = at(rootOf(lynqHubCrd), '.spec');
+    assert.equal(at(spec, '.source.postgresql.port').default, 5432);
+    assert.equal(at(spec, '.source.postgresql.schema').default, 'public');
+    assert.deepEqual(propertyNames(at(spec, '.source.postgresql')), [
+      'caSecretRef',
+      'database',
+      'host',
+      'passwordRef',
+      'port',
+      'schema',
+      'sslMode',
+      'table',
+      'username',
+    ]);
+    assert.deepEqual(at(spec, '.source.postgresql').required, [
+      'host',
+      'username',
+      'database',
+      'table',
+    ]);
+    assert.deepEqual(at(spec, '.source.postgresql.sslMode').enum, [
+      'disable',
+      'require',
+      'verify-ca',
+      'verify-full',
+    ]);
+    assert.equal(at(spec, '.source.postgresql.table').maxLength, 63);
+    assert.equal(at(spec, '.source.changeDetection.enabled').default, false);
+    assert.equal(at(spec, '.source.changeDetection.probeIntervalMillis').minimum, 100);
+    const rules = (at(spec, '.source')['x-kubernetes-validations'] ?? []).map((r) => r.rule);
+    assert.ok(rules.includes("self.type != 'postgresql' || has(self.postgresql)"));
+  });
+
   it('§1 LynqHub spec: source type, mysql connection, mappings, deletion guard, suspend', () => {
     const spec = at(rootOf(lynqHubCrd), '.spec');
     assert.deepEqual(spec.required, ['source', 'valueMappings']);
-    assert.deepEqual(at(spec, '.source.type').enum, ['mysql']);
+    assert.deepEqual(at(spec, '.source.type').enum, ['mysql', 'postgresql']);
     assert.ok(at(spec, '.source').required?.includes('type'));
     assert.equal(at(spec, '.source.mysql.port').default, 3306);
     assert.deepEqual(propertyNames(at(spec, '.source.mysql')), [

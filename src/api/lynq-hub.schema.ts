@@ -5,10 +5,13 @@ import { conditionsSchema, machineStateProperties, secretKeyRefSchema } from './
 import { bool, dateTime, describe, int, intOrString, map, obj, str } from './schema-builder.js';
 import type { Infer, InferInput } from './schema-builder.js';
 
-export const datasourceTypes = ['mysql'] as const;
+export const datasourceTypes = ['mysql', 'postgresql'] as const;
 export type DatasourceType = (typeof datasourceTypes)[number];
 export const tlsModes = ['disabled', 'required', 'verify-ca', 'verify-full'] as const;
 export type TlsMode = (typeof tlsModes)[number];
+/** libpq's `sslmode` names, minus the ones that silently fall back to plain text (`allow`, `prefer`). */
+export const postgresSslModes = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
+export type PostgresSslMode = (typeof postgresSslModes)[number];
 
 /** MySQL identifiers are at most 64 characters; longer ones can never name a column. */
 const column = (description: string) => str({ description, minLength: 1, maxLength: 64 });
@@ -54,6 +57,76 @@ export const mysqlSourceSchema = obj(
 
 export type MysqlSource = Infer<typeof mysqlSourceSchema>;
 
+/** PostgreSQL identifiers are at most 63 bytes; a longer quoted name would be truncated by the server. */
+const pgName = (description: string) => str({ description, minLength: 1, maxLength: 63 });
+
+export const postgresqlSourceSchema = obj(
+  {
+    host: str({ description: 'Server host name or address.', minLength: 1, maxLength: 253 }),
+    port: int({
+      description: 'Server port.',
+      format: 'int32',
+      minimum: 1,
+      maximum: 65535,
+      default: 5432,
+    }),
+    username: str({ description: 'Role to connect as.', minLength: 1, maxLength: 63 }),
+    database: pgName('Database to connect to.'),
+    schema: str({
+      description: 'Schema holding the table (quoted: case matters).',
+      minLength: 1,
+      maxLength: 63,
+      default: 'public',
+    }),
+    table: pgName('Table or view to read rows from (quoted: case matters).'),
+    passwordRef: describe(
+      secretKeyRefSchema,
+      "Secret key holding the password, in the hub's namespace; absent = no password.",
+    ),
+    sslMode: str({
+      description:
+        'disable (no TLS), require (encrypted, server not verified), verify-ca, or verify-full (CA and host name).',
+      enum: postgresSslModes,
+      default: 'disable',
+    }),
+    caSecretRef: describe(
+      secretKeyRefSchema,
+      'Secret key holding the PEM CA bundle that verifies the server (verify-ca, verify-full); absent = the system CAs.',
+    ),
+  },
+  {
+    description: 'PostgreSQL connection.',
+    required: ['host', 'username', 'database', 'table'],
+  },
+);
+
+export type PostgresqlSource = Infer<typeof postgresqlSourceSchema>;
+
+export const changeDetectionSchema = obj(
+  {
+    enabled: bool({
+      description:
+        'Sync early when the database reports a change: PostgreSQL LISTEN/NOTIFY, MySQL a trigger-maintained change counter (both installed with the SQL of `lynq hub sql --trigger`). The poll stays as the backstop.',
+      default: false,
+    }),
+    probeIntervalMillis: int({
+      description:
+        'MySQL only: how often the change counter is read (one primary-key lookup per probe).',
+      format: 'int32',
+      minimum: 100,
+      maximum: 60000,
+      default: 250,
+    }),
+  },
+  {
+    description:
+      'Change detection: row changes reach the cluster within seconds at any syncInterval. Off by default.',
+    default: {},
+  },
+);
+
+export type ChangeDetection = Infer<typeof changeDetectionSchema>;
+
 export const lynqHubSpecSchema = obj(
   {
     source: obj(
@@ -72,6 +145,8 @@ export const lynqHubSpecSchema = obj(
           ],
         }),
         mysql: mysqlSourceSchema,
+        postgresql: postgresqlSourceSchema,
+        changeDetection: changeDetectionSchema,
       },
       {
         description: 'Where the rows come from and how often they are read.',
@@ -82,6 +157,12 @@ export const lynqHubSpecSchema = obj(
             message: 'source.mysql is required when source.type is mysql',
             reason: 'FieldValueRequired',
             fieldPath: '.mysql',
+          },
+          {
+            rule: "self.type != 'postgresql' || has(self.postgresql)",
+            message: 'source.postgresql is required when source.type is postgresql',
+            reason: 'FieldValueRequired',
+            fieldPath: '.postgresql',
           },
         ],
       },

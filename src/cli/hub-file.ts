@@ -2,7 +2,12 @@
 
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
-import { tlsModes, type TlsMode } from '../api/lynq-hub.schema.js';
+import {
+  postgresSslModes,
+  tlsModes,
+  type PostgresSslMode,
+  type TlsMode,
+} from '../api/lynq-hub.schema.js';
 import type { RowQuery } from '../datasource/datasource.js';
 
 export interface SecretKeyRef {
@@ -22,13 +27,31 @@ export interface HubMysqlSource {
     { readonly mode: TlsMode; readonly caSecretRef: SecretKeyRef | undefined } | undefined;
 }
 
-export interface HubFile {
+/** A hub's PostgreSQL source with the CRD's defaults applied (port 5432, schema public, sslMode disable). */
+export interface HubPostgresSource {
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  readonly database: string;
+  readonly schema: string;
+  readonly table: string;
+  readonly passwordRef: SecretKeyRef | undefined;
+  readonly sslMode: PostgresSslMode;
+  readonly caSecretRef: SecretKeyRef | undefined;
+}
+
+interface HubFileBase {
   readonly name: string;
   readonly namespace: string | undefined;
-  readonly mysql: HubMysqlSource;
   /** The columns the operator would select (SPEC §1 `valueMappings`, `extraValueMappings`). */
   readonly query: RowQuery;
 }
+
+export type HubFile = HubFileBase &
+  (
+    | { readonly type: 'mysql'; readonly mysql: HubMysqlSource }
+    | { readonly type: 'postgresql'; readonly postgresql: HubPostgresSource }
+  );
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -56,11 +79,19 @@ const secretRef = (value: unknown, where: string): SecretKeyRef | undefined => {
   };
 };
 
-const port = (value: unknown): number => {
-  if (value === undefined || value === null) return 3306;
+const port = (value: unknown, fallback = 3306, where = 'spec.source.mysql.port'): number => {
+  if (value === undefined || value === null) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535)
-    throw new Error('spec.source.mysql.port must be an integer from 1 to 65535');
+    throw new Error(`${where} must be an integer from 1 to 65535`);
   return value;
+};
+
+const sslMode = (value: unknown): PostgresSslMode => {
+  const mode = value ?? 'disable';
+  const known = postgresSslModes.find((m) => m === mode);
+  if (known === undefined)
+    throw new Error(`spec.source.postgresql.sslMode must be one of ${postgresSslModes.join(', ')}`);
+  return known;
 };
 
 const tls = (value: unknown): HubMysqlSource['tls'] => {
@@ -97,15 +128,49 @@ export const hubFromDocument = (doc: unknown): HubFile => {
   const metadata = isRecord(doc['metadata']) ? doc['metadata'] : {};
   const spec = record(doc['spec'], 'spec');
   const source = record(spec['source'], 'spec.source');
-  if (source['type'] !== 'mysql')
-    throw new Error(`spec.source.type must be mysql, got ${JSON.stringify(source['type'])}`);
-  const mysql = record(source['mysql'], 'spec.source.mysql');
+  const type = source['type'];
+  if (type !== 'mysql' && type !== 'postgresql')
+    throw new Error(
+      `spec.source.type must be mysql or postgresql, got ${JSON.stringify(source['type'])}`,
+    );
   const mappings = record(spec['valueMappings'], 'spec.valueMappings');
   const hostOrUrl = optionalString(mappings['hostOrUrl'], 'spec.valueMappings.hostOrUrl');
-  const table = requiredString(mysql['table'], 'spec.source.mysql.table');
-  return {
+  const base = {
     name: requiredString(metadata['name'], 'metadata.name'),
     namespace: optionalString(metadata['namespace'], 'metadata.namespace'),
+  };
+  const columns = {
+    uid: requiredString(mappings['uid'], 'spec.valueMappings.uid'),
+    activate: requiredString(mappings['activate'], 'spec.valueMappings.activate'),
+    ...(hostOrUrl === undefined ? {} : { hostOrUrl }),
+    extra: extraMappings(spec['extraValueMappings']),
+  };
+  if (type === 'postgresql') {
+    const pg = record(source['postgresql'], 'spec.source.postgresql');
+    const table = requiredString(pg['table'], 'spec.source.postgresql.table');
+    const schema = optionalString(pg['schema'], 'spec.source.postgresql.schema') ?? 'public';
+    return {
+      ...base,
+      type,
+      postgresql: {
+        host: requiredString(pg['host'], 'spec.source.postgresql.host'),
+        port: port(pg['port'], 5432, 'spec.source.postgresql.port'),
+        username: requiredString(pg['username'], 'spec.source.postgresql.username'),
+        database: requiredString(pg['database'], 'spec.source.postgresql.database'),
+        schema,
+        table,
+        passwordRef: secretRef(pg['passwordRef'], 'spec.source.postgresql.passwordRef'),
+        sslMode: sslMode(pg['sslMode']),
+        caSecretRef: secretRef(pg['caSecretRef'], 'spec.source.postgresql.caSecretRef'),
+      },
+      query: { table, schema, columns },
+    };
+  }
+  const mysql = record(source['mysql'], 'spec.source.mysql');
+  const table = requiredString(mysql['table'], 'spec.source.mysql.table');
+  return {
+    ...base,
+    type,
     mysql: {
       host: requiredString(mysql['host'], 'spec.source.mysql.host'),
       port: port(mysql['port']),
@@ -115,15 +180,7 @@ export const hubFromDocument = (doc: unknown): HubFile => {
       passwordRef: secretRef(mysql['passwordRef'], 'spec.source.mysql.passwordRef'),
       tls: tls(mysql['tls']),
     },
-    query: {
-      table,
-      columns: {
-        uid: requiredString(mappings['uid'], 'spec.valueMappings.uid'),
-        activate: requiredString(mappings['activate'], 'spec.valueMappings.activate'),
-        ...(hostOrUrl === undefined ? {} : { hostOrUrl }),
-        extra: extraMappings(spec['extraValueMappings']),
-      },
-    },
+    query: { table, columns },
   };
 };
 

@@ -7,7 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { conditionStatuses, formConditionTypes } from '../api/conditions.js';
 import { groupVersion } from '../api/crd-builder.js';
 import type { LynqForm } from '../api/lynq-form.schema.js';
-import type { LynqHub, TlsMode } from '../api/lynq-hub.schema.js';
+import type { LynqHub } from '../api/lynq-hub.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
 import { annotationKeys, finalizers, labelKeys } from '../api/metadata-keys.js';
 import {
@@ -22,10 +22,11 @@ import type { HubActor } from '../actors/hub.actor.js';
 import { nodeActorFactory } from '../actors/node.actor.js';
 import { startNodeSupervisor } from '../actors/node-supervisor.js';
 import type { HubSyncPorts } from '../actors/hub-sync.actor.js';
-import { MysqlDatasourceCache } from '../datasource/mysql-datasource-cache.js';
-import { invalidSpecError, LynqError, messageOf } from '../errors.js';
+import { HubDatasourceCache } from '../datasource/hub-datasource-cache.js';
+import { caOf, connectionConfigOf, rowQueryOf } from '../actors/hub-source.js';
+import { hubChangeFeedFactory } from '../actors/hub-change-feed.js';
+import { invalidSpecError, LynqError } from '../errors.js';
 import { apiErrorCodes, createApiClient, patchTypes, type ApiClient } from '../kube/api-client.js';
-import { isApiServerUnreachable, kubernetesUnreachableError } from '../kube/api-reachability.js';
 import { createChildWatcher } from '../kube/child-watcher.js';
 import { createEventRecorder } from '../kube/event-recorder.js';
 import {
@@ -151,7 +152,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   const nodeLog = createNodeLifecycleLog(logger);
   // Form validation compiles every template with the real function library (SPEC F1).
   const templateEnv = createTemplateEnvironment({ functions: await loadTemplateFunctions() });
-  const datasources = new MysqlDatasourceCache({ logger });
+  const datasources = new HubDatasourceCache({ logger });
 
   const nodesByHub = new Map<string, Map<string, LynqNode>>();
   const hubActors = new Map<string, HubActor>();
@@ -233,31 +234,6 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     formsChanged: (namespace, hub) => hubActors.get(keyOf(namespace, hub))?.formsChanged(),
   });
 
-  /** The hub's TLS settings; the CA comes from its Secret, and a missing one is an error (SPEC §1). */
-  const tlsOf = async (
-    hub: LynqHub,
-    signal: AbortSignal,
-  ): Promise<{ tls?: { mode: TlsMode; ca?: string } }> => {
-    const tls = hub.spec.source.mysql?.tls;
-    if (tls === undefined || tls.mode === 'disabled') return {};
-    const ref = tls.caSecretRef;
-    if (ref === undefined) return { tls: { mode: tls.mode } };
-    const namespace = hub.metadata.namespace ?? '';
-    try {
-      const ca = await readSecretKey(client)(namespace, ref.name, ref.key, signal);
-      return { tls: { mode: tls.mode, ca } };
-    } catch (err) {
-      if (isApiServerUnreachable(err)) {
-        throw kubernetesUnreachableError(`reading Secret ${namespace}/${ref.name}`, err);
-      }
-      throw invalidSpecError(
-        'CaSecretUnavailable',
-        `LynqHub ${keyOf(namespace, hub.metadata.name)}: spec.source.mysql.tls.caSecretRef: Secret ${ref.name} key ${ref.key}: ${messageOf(err)}`,
-        err,
-      );
-    }
-  };
-
   const ports: HubSyncPorts = {
     getHub: (ref) => hubs.get(keyOf(ref.namespace, ref.name)) as LynqHub | undefined,
     formsOfHub: (ref) =>
@@ -277,39 +253,12 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     nodesOfHub: (ref) => [...(nodesByHub.get(keyOf(ref.namespace, ref.name))?.values() ?? [])],
     readSecretKey: readSecretKey(client),
     readRows: async (hub, password, signal): Promise<readonly RowInput[]> => {
-      const mysql = hub.spec.source.mysql;
-      if (mysql === undefined) {
-        throw invalidSpecError(
-          'InvalidSpec',
-          `LynqHub ${keyOf(hub.metadata.namespace, hub.metadata.name)}: spec.source.mysql is required`,
-        );
-      }
+      const ca = await caOf(hub, readSecretKey(client), signal);
       const datasource = await datasources.datasourceFor(
         keyOf(hub.metadata.namespace, hub.metadata.name),
-        {
-          host: mysql.host,
-          port: mysql.port,
-          user: mysql.username,
-          database: mysql.database,
-          ...(password === undefined ? {} : { password }),
-          ...(await tlsOf(hub, signal)),
-        },
+        connectionConfigOf(hub, password, ca),
       );
-      const rowSet = await datasource.readRows(
-        {
-          table: mysql.table,
-          columns: {
-            uid: hub.spec.valueMappings.uid,
-            activate: hub.spec.valueMappings.activate,
-            ...(hub.spec.valueMappings.hostOrUrl === undefined
-              ? {}
-              : { hostOrUrl: hub.spec.valueMappings.hostOrUrl }),
-            extra: hub.spec.extraValueMappings ?? {},
-          },
-        },
-        signal,
-      );
-      return rowSet.rows;
+      return (await datasource.readRows(rowQueryOf(hub), signal)).rows;
     },
     createNode: async (node, signal) => {
       try {
@@ -422,7 +371,15 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     logger,
   });
 
-  const startHub = hubActorFactory({ ports, finalize, statusWriter, events, logger });
+  const startChangeFeed = hubChangeFeedFactory({ readSecretKey: readSecretKey(client), logger });
+  const startHub = hubActorFactory({
+    ports,
+    finalize,
+    statusWriter,
+    events,
+    logger,
+    startChangeFeed,
+  });
 
   /** Adds the hub's finalizer once, so its nodes are deleted before it goes (SPEC H8). */
   const hubFinalizer = createFinalizerAdder(client, logger, finalizers.hubCleanup);

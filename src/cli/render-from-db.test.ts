@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { canonicalJson } from '../api/canonical-json.js';
 import type { Datasource, Row, RowQuery, RowSet } from '../datasource/datasource.js';
+import type { HubConnectionConfig } from '../datasource/hub-datasource-cache.js';
 import type { MysqlConnectionConfig } from '../datasource/mysql-connection-config.js';
 import { LynqError, transientError } from '../errors.js';
 import { hubFromDocument, type HubFile } from './hub-file.js';
@@ -41,8 +42,9 @@ const fakeDatasource = (rows: readonly Row[], failure?: Error) => {
     configs: [],
     closed: 0,
   };
-  const open = (config: MysqlConnectionConfig): Datasource => {
-    seen.configs.push(config);
+  const open = (config: HubConnectionConfig): Datasource => {
+    if (config.type !== 'mysql') assert.fail('expected a MySQL config');
+    seen.configs.push(config.mysql);
     return {
       readRows: (query: RowQuery): Promise<RowSet> => {
         seen.queries.push(query);
@@ -87,13 +89,18 @@ describe('hubFromDocument', () => {
     const file = hub();
     assert.equal(file.name, 'tenants');
     assert.equal(file.namespace, 'prod');
+    if (file.type !== 'mysql') assert.fail('expected a MySQL hub');
     assert.equal(file.mysql.port, 3306);
     assert.equal(file.mysql.passwordRef, undefined);
     assert.deepEqual(file.query, {
       table: 'tenants',
       columns: { uid: 'id', activate: 'active', extra: { plan: 'plan_col' } },
     });
-    assert.deepEqual(hub({ tls: {} }).mysql.tls, { mode: 'verify-full', caSecretRef: undefined });
+    const withTls = hub({ tls: {} });
+    assert.deepEqual(withTls.type === 'mysql' ? withTls.mysql.tls : undefined, {
+      mode: 'verify-full',
+      caSecretRef: undefined,
+    });
   });
 
   it('T8 names the field of a hub it cannot use', () => {

@@ -2,7 +2,7 @@
 
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Datasource, RejectedRow, Row } from '../datasource/datasource.js';
-import type { MysqlConnectionConfig } from '../datasource/mysql-connection-config.js';
+import type { HubConnectionConfig } from '../datasource/hub-datasource-cache.js';
 import { partitionRows } from '../datasource/row-partition.js';
 import { invalidSpecError, LynqError, messageOf } from '../errors.js';
 import type { HubFile, SecretKeyRef } from './hub-file.js';
@@ -14,7 +14,7 @@ export interface FromDbPorts {
   /** A key of a Secret; rejects when the Secret or the key is missing or the cluster fails. */
   readSecretKey(namespace: string, name: string, key: string): Promise<string>;
   /** A datasource for one read; the caller closes it. */
-  openDatasource(config: MysqlConnectionConfig): Datasource;
+  openDatasource(config: HubConnectionConfig): Datasource;
 }
 
 export interface FromDbOptions {
@@ -90,35 +90,43 @@ const passwordOf = async (
     }
     return value;
   }
-  const ref = hub.mysql.passwordRef;
+  const ref = hub.type === 'mysql' ? hub.mysql.passwordRef : hub.postgresql.passwordRef;
   if (ref === undefined) return undefined;
   return secretValue(
     ports,
     options.namespace,
     ref,
     fromDbErrorCodes.passwordSecretUnavailable,
-    'spec.source.mysql.passwordRef',
+    `spec.source.${hub.type}.passwordRef`,
     hub.name,
   );
 };
 
-const tlsOf = async (
+/** The CA PEM, when TLS is on and names a CA Secret. */
+const caOf = async (
   hub: HubFile,
   options: FromDbOptions,
   ports: FromDbPorts,
-): Promise<MysqlConnectionConfig['tls']> => {
-  const tls = hub.mysql.tls;
-  if (tls === undefined) return undefined;
-  if (tls.caSecretRef === undefined) return { mode: tls.mode };
-  const ca = await secretValue(
+): Promise<string | undefined> => {
+  const ref =
+    hub.type === 'mysql'
+      ? hub.mysql.tls?.mode === 'disabled'
+        ? undefined
+        : hub.mysql.tls?.caSecretRef
+      : hub.postgresql.sslMode === 'disable'
+        ? undefined
+        : hub.postgresql.caSecretRef;
+  if (ref === undefined) return undefined;
+  return secretValue(
     ports,
     options.namespace,
-    tls.caSecretRef,
+    ref,
     fromDbErrorCodes.caSecretUnavailable,
-    'spec.source.mysql.tls.caSecretRef',
+    hub.type === 'mysql'
+      ? 'spec.source.mysql.tls.caSecretRef'
+      : 'spec.source.postgresql.caSecretRef',
     hub.name,
   );
-  return { mode: tls.mode, ca };
 };
 
 /** The connection config the operator would build for `hub` (password and CA resolved). */
@@ -126,16 +134,38 @@ export const connectionConfigOf = async (
   hub: HubFile,
   options: FromDbOptions,
   ports: FromDbPorts,
-): Promise<MysqlConnectionConfig> => {
+): Promise<HubConnectionConfig> => {
   const password = await passwordOf(hub, options, ports);
-  const tls = await tlsOf(hub, options, ports);
+  const ca = await caOf(hub, options, ports);
+  const withPassword = password === undefined ? {} : { password };
+  if (hub.type === 'postgresql') {
+    const pg = hub.postgresql;
+    return {
+      type: 'postgresql',
+      postgresql: {
+        host: pg.host,
+        port: pg.port,
+        user: pg.username,
+        database: pg.database,
+        sslMode: pg.sslMode,
+        ...withPassword,
+        ...(ca === undefined ? {} : { ca }),
+      },
+    };
+  }
+  const tls = hub.mysql.tls;
   return {
-    host: hub.mysql.host,
-    port: hub.mysql.port,
-    user: hub.mysql.username,
-    database: hub.mysql.database,
-    ...(password === undefined ? {} : { password }),
-    ...(tls === undefined ? {} : { tls }),
+    type: 'mysql',
+    mysql: {
+      host: hub.mysql.host,
+      port: hub.mysql.port,
+      user: hub.mysql.username,
+      database: hub.mysql.database,
+      ...withPassword,
+      ...(tls === undefined
+        ? {}
+        : { tls: { mode: tls.mode, ...(ca === undefined ? {} : { ca }) } }),
+    },
   };
 };
 

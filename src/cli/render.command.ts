@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { nodeName } from '../api/node-name.js';
-import { MysqlDatasource } from '../datasource/mysql-datasource.js';
+import { openDatasource } from '../datasource/hub-datasource-cache.js';
 import { createApiClient } from '../kube/api-client.js';
 import { createHttpTransport } from '../kube/http-transport.js';
 import { secretPath } from '../kube/lynq-paths.js';
@@ -329,8 +329,7 @@ const prepare = async (options: RenderOptions): Promise<Prepared> => {
           {
             env: process.env,
             readSecretKey: (ns, name, key) => secrets.readSecretKey(ns, name, key),
-            openDatasource: (config) =>
-              new MysqlDatasource(config, { limits: { connectionLimit: 1 } }),
+            openDatasource: (config) => openDatasource(config),
           },
         );
         reportRead(hub, namespace, read);

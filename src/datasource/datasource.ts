@@ -7,6 +7,8 @@
 export interface RowQuery {
   /** A table or a view in the configured database (`spec.source.mysql.table`). */
   readonly table: string;
+  /** PostgreSQL: the schema holding `table` (`spec.source.postgresql.schema`); MySQL has none. */
+  readonly schema?: string;
   readonly columns: {
     /** Column of the row id (`spec.valueMappings.uid`). */
     readonly uid: string;

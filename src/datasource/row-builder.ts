@@ -34,13 +34,15 @@ const uidText = (value: unknown): string | undefined => {
  * Builds the RowSet of one read. `columns` describes the positions of `plan.columns` (as the
  * driver reported them), each record holds one value per position. Rows whose uid is not a
  * string, number or boolean are rejected (`UidNotScalar`); everything else becomes a `Row`, also
- * with an empty uid (the hub rejects those, see `partitionRows`). Throws only if a record is
+ * with an empty uid (the hub rejects those, see `partitionRows`). `convert` types one value
+ * (SPEC H3); MySQL's by default, PostgreSQL's values arrive typed by its per-client parsers. Throws only if a record is
  * shorter than the plan (a driver fault).
  */
 export const buildRowSet = (
   plan: RowQueryPlan,
   columns: readonly ColumnInfo[],
   records: readonly (readonly unknown[])[],
+  convert: (column: ColumnInfo, raw: unknown) => unknown = toVariableValue,
 ): RowSet => {
   const rows: Row[] = [];
   const rejected: RejectedRow[] = [];
@@ -51,7 +53,7 @@ export const buildRowSet = (
       if (column === undefined || index >= record.length) {
         throw new RangeError(`row has no value for selected column ${index}`);
       }
-      return toVariableValue(column, record[index]);
+      return convert(column, record[index]);
     };
     const uidValue = valueAt(plan.uidIndex);
     const uid = uidText(uidValue);

@@ -40,6 +40,32 @@ export const checkIdentifier = (name: string, field: string): string => {
   return name;
 };
 
+/** How one database spells a SELECT: its identifier quoting and where the table name comes from. */
+export interface SqlDialect {
+  /** Quotes one validated identifier. */
+  readonly quoteId: (name: string) => string;
+  /** The CR path of the table name, for messages (`spec.source.mysql.table`). */
+  readonly tableField: string;
+  /** The CR path of the schema name, when the dialect qualifies tables with one. */
+  readonly schemaField?: string;
+}
+
+export const mysqlDialect: SqlDialect = {
+  quoteId: (name) => escapeId(name),
+  tableField: 'spec.source.mysql.table',
+};
+
+/**
+ * PostgreSQL: every identifier double-quoted, so `Tenants` means exactly `Tenants` (never folded
+ * to lower case) and no name can be read as a keyword. The validated character set holds no `"`,
+ * and doubling it anyway keeps the quoting right should that set ever widen.
+ */
+export const postgresDialect: SqlDialect = {
+  quoteId: (name) => `"${name.replace(/"/g, '""')}"`,
+  tableField: 'spec.source.postgresql.table',
+  schemaField: 'spec.source.postgresql.schema',
+};
+
 /** Which selected column (by position) feeds which variable. */
 export interface VariableBinding {
   readonly variable: string;
@@ -48,7 +74,7 @@ export interface VariableBinding {
 
 /** The validated SELECT and how to read its positional result back into variables. */
 export interface RowQueryPlan {
-  /** `SELECT \`a\`, \`b\` FROM \`t\``: each distinct mapped column once, nothing else. */
+  /** `SELECT \`a\`, \`b\` FROM \`t\`` (or `"a"` … `FROM "s"."t"`): each distinct mapped column once, nothing else. */
   readonly sql: string;
   /** The distinct columns, in SELECT order. */
   readonly columns: readonly string[];
@@ -60,13 +86,17 @@ export interface RowQueryPlan {
 }
 
 /**
- * Validates every identifier of `query` and builds the SELECT. Guarantees that the SQL text
- * contains only validated, backtick-escaped identifiers and that a column mapped twice is
+ * Validates every identifier of `query` and builds the SELECT in `dialect` (MySQL by default).
+ * Guarantees that the SQL text contains only validated, quoted identifiers and that a column mapped twice is
  * selected once. Throws `LynqError` `InvalidIdentifier` (naming the CR field) or
  * `InvalidMapping` (an extra variable that is empty or reserved).
  */
-export const planRowQuery = (query: RowQuery): RowQueryPlan => {
-  const table = checkIdentifier(query.table, 'spec.source.mysql.table');
+export const planRowQuery = (query: RowQuery, dialect: SqlDialect = mysqlDialect): RowQueryPlan => {
+  const table = checkIdentifier(query.table, dialect.tableField);
+  const schema =
+    query.schema === undefined || dialect.schemaField === undefined
+      ? undefined
+      : checkIdentifier(query.schema, dialect.schemaField);
   const columns: string[] = [];
   const indexOf = (column: string, field: string): number => {
     checkIdentifier(column, field);
@@ -95,6 +125,10 @@ export const planRowQuery = (query: RowQuery): RowQueryPlan => {
       }
       return { variable, index: indexOf(query.columns.extra[variable] ?? '', field) };
     });
-  const sql = `SELECT ${columns.map((c) => escapeId(c)).join(', ')} FROM ${escapeId(table)}`;
+  const from =
+    schema === undefined
+      ? dialect.quoteId(table)
+      : `${dialect.quoteId(schema)}.${dialect.quoteId(table)}`;
+  const sql = `SELECT ${columns.map((c) => dialect.quoteId(c)).join(', ')} FROM ${from}`;
   return { sql, columns, uidIndex, activateIndex, hostOrUrlIndex, extra };
 };

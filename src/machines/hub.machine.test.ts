@@ -194,6 +194,46 @@ describe('hub.machine', () => {
     assert.equal(phase(h), 'Ready');
   });
 
+  it('H1b a change hint syncs at once from Ready; 1,000 hints during a sync make one more sync, not 1,000', async () => {
+    const h = start();
+    h.actor.send({
+      type: 'hub.observed',
+      observation: observation({ syncIntervalMillis: 3_600_000 }),
+    });
+    await settle();
+    assert.equal(h.syncs.length, 1);
+    h.actor.send({ type: 'rows.changed' });
+    assert.equal(phase(h), 'Syncing');
+    assert.equal(h.actor.getSnapshot().context.trigger, 'rows.changed');
+    for (let i = 0; i < 1_000; i += 1) h.actor.send({ type: 'rows.changed' });
+    await settle();
+    await settle();
+    assert.equal(h.syncs.length, 3);
+    assert.equal(phase(h), 'Ready');
+  });
+
+  it("H1b H7 a change hint does not cut a failing hub's backoff short", async () => {
+    const h = start();
+    h.results.push(new Error('down'));
+    h.actor.send({ type: 'hub.observed', observation: observation() });
+    await settle();
+    assert.equal(phase(h), 'Degraded');
+    h.actor.send({ type: 'rows.changed' });
+    await settle();
+    assert.equal(h.syncs.length, 1);
+    assert.equal(phase(h), 'Degraded');
+  });
+
+  it('H1b H11 a suspended hub ignores change hints', async () => {
+    const h = start();
+    h.actor.send({ type: 'hub.observed', observation: observation({ suspend: true }) });
+    await settle();
+    h.actor.send({ type: 'rows.changed' });
+    await settle();
+    assert.equal(h.syncs.length, 0);
+    assert.equal(phase(h), 'Suspended');
+  });
+
   it('H11 suspend stops syncs; lifting it syncs again', async () => {
     const h = start();
     h.actor.send({ type: 'hub.observed', observation: observation({ suspend: true }) });

@@ -126,6 +126,8 @@ export const hubTriggers = {
   formsChanged: 'forms.changed',
   /** A sync was asked for (a new allow-deletions token, SPEC H9). */
   syncRequested: 'sync.requested',
+  /** The database reported a change of the hub's table (change detection, SPEC H1b). */
+  rowsChanged: 'rows.changed',
   /** Something asked for a sync while one ran; it runs right after. */
   resyncRequested: 'resync.requested',
   /** The poll period elapsed (SPEC H1). */
@@ -149,7 +151,9 @@ const syncFailedTrigger = (failure: HubSyncFailure): string =>
 export type HubEvent =
   | { readonly type: 'hub.observed'; readonly observation: HubObservation }
   | { readonly type: 'forms.changed' }
-  | { readonly type: 'sync.requested' };
+  | { readonly type: 'sync.requested' }
+  /** A hint from change detection (SPEC H1b): read again soon. Never carries rows. */
+  | { readonly type: 'rows.changed' };
 
 export interface HubInput {
   readonly hub: HubRef;
@@ -326,6 +330,8 @@ export const hubMachine = setup({
       on: {
         'forms.changed': { actions: 'requestResync' },
         'sync.requested': { actions: 'requestResync' },
+        // Any number of change hints during a sync make one more sync after it (coalescing).
+        'rows.changed': { actions: 'requestResync' },
         // A spec change during a sync: finish this one, then sync again with the new spec.
         'hub.observed': [
           {
@@ -362,6 +368,10 @@ export const hubMachine = setup({
         },
       },
       on: {
+        'rows.changed': {
+          target: 'syncing',
+          actions: { type: 'recordTrigger', params: { trigger: hubTriggers.rowsChanged } },
+        },
         'forms.changed': {
           target: 'syncing',
           actions: { type: 'recordTrigger', params: { trigger: hubTriggers.formsChanged } },
@@ -388,6 +398,8 @@ export const hubMachine = setup({
           target: 'syncing',
           actions: { type: 'recordTrigger', params: { trigger: hubTriggers.syncRequested } },
         },
+        // A failing hub keeps its backoff (SPEC H7): change hints do not hammer the database.
+        'rows.changed': {},
       },
     },
     suspended: {
@@ -413,6 +425,7 @@ export const hubMachine = setup({
         ],
         'forms.changed': {},
         'sync.requested': {},
+        'rows.changed': {},
       },
     },
     deleting: {
@@ -422,6 +435,7 @@ export const hubMachine = setup({
         'hub.observed': { actions: 'recordObservation' },
         'forms.changed': {},
         'sync.requested': {},
+        'rows.changed': {},
       },
       states: {
         finalizing: {

@@ -6,6 +6,7 @@ import { join, relative, sep } from 'node:path';
 import { cachePaths, repoRoot } from './cache-paths.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { ensureDatabaseServer, type DatabaseServer } from './database-server.js';
+import { ensurePostgresServer } from './postgres-server.js';
 import { serveHarnessControl, type HarnessControl } from './harness-control.js';
 import { reapStaleProcesses } from './managed-process.js';
 import { writeReliabilityReport } from './reliability-report.js';
@@ -73,16 +74,18 @@ const main = async (): Promise<number> => {
   const env: NodeJS.ProcessEnv = { ...process.env };
   let controlPlane: ControlPlane | undefined;
   let database: DatabaseServer | undefined;
+  let postgres: DatabaseServer | undefined;
   let control: HarnessControl | undefined;
   let dir: string | undefined;
   let passed = false;
   const teardown = async (): Promise<void> => {
-    const [cp, db, ctl] = [controlPlane, database, control];
+    const [cp, db, pgServer, ctl] = [controlPlane, database, postgres, control];
     controlPlane = undefined;
     database = undefined;
+    postgres = undefined;
     control = undefined;
     await ctl?.close();
-    await Promise.allSettled([cp?.stop(), db?.stop()]);
+    await Promise.allSettled([cp?.stop(), db?.stop(), pgServer?.stop()]);
     if (dir !== undefined) {
       if (passed || process.env['CI'] === 'true') rmSync(dir, { recursive: true, force: true });
       else log(`logs of the control plane kept in ${dir}`);
@@ -106,8 +109,9 @@ const main = async (): Promise<number> => {
       if (reaped > 0) log(`killed ${reaped} servers left behind by an earlier run`);
       dir = mkdtempSync(join(tmpdir(), 'lynq-test-'));
       const started = Date.now();
-      [database, controlPlane] = await Promise.all([
+      [database, postgres, controlPlane] = await Promise.all([
         ensureDatabaseServer(dir, paths.runDir, log),
+        ensurePostgresServer(dir, paths.runDir, log),
         startControlPlane({ dir: join(dir, 'control-plane'), log }),
       ]);
       log(
@@ -119,6 +123,7 @@ const main = async (): Promise<number> => {
         kubeconfigs: controlPlane.kubeconfigs,
         auditLogFile: controlPlane.auditLogFile,
         mysqlUrl: database.url,
+        postgresUrl: postgres.url,
         toolsDir: paths.toolsDir,
         k8sVersion: paths.k8sVersion,
         ...(control === undefined ? {} : { controlUrl: control.url }),

@@ -17,6 +17,8 @@ export interface TestEnv {
   readonly kubeconfigs: Readonly<Record<TestUser, string>>;
   readonly auditLogFile: string;
   readonly mysqlUrl: string;
+  /** The PostgreSQL server (`postgres://user@host:port/db`). */
+  readonly postgresUrl: string;
   readonly toolsDir: string;
   readonly k8sVersion: string;
   /** The runner's control endpoint (harness-control.ts); only fault runs have one. */
