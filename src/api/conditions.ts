@@ -16,7 +16,12 @@ export const hubConditionTypes = {
 export type HubConditionType = (typeof hubConditionTypes)[keyof typeof hubConditionTypes];
 
 /** LynqForm conditions (SPEC §1). */
-export const formConditionTypes = { valid: 'Valid', applied: 'Applied' } as const;
+export const formConditionTypes = {
+  valid: 'Valid',
+  applied: 'Applied',
+  /** The rollout of the newest revision: False only when it failed (F5). */
+  progressing: 'Progressing',
+} as const;
 
 export type FormConditionType = (typeof formConditionTypes)[keyof typeof formConditionTypes];
 
@@ -61,6 +66,13 @@ export const conditionReasons = {
   allNodesReady: 'AllNodesReady',
   nodesNotReady: 'NodesNotReady',
   progressDeadlineExceeded: 'ProgressDeadlineExceeded',
+  /** Rollout (F4, F5): condition Progressing and events. */
+  rolloutInProgress: 'RolloutInProgress',
+  rolloutComplete: 'RolloutComplete',
+  rolloutPaused: 'RolloutPaused',
+  rolloutFailed: 'RolloutFailed',
+  rolloutResumed: 'RolloutResumed',
+  noNodes: 'NoNodes',
   // Node and resources (SPEC N2, N6, N8, N9, N12, N14, N15, N16)
   allResourcesReady: 'AllResourcesReady',
   applying: 'Applying',
