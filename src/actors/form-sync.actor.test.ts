@@ -225,7 +225,7 @@ const pacedForm = (maxSkew: number): LynqForm =>
   ({
     ...versionedForm(false, 'v2'),
     spec: { ...versionedForm(false, 'v2').spec, rollout: { maxSkew, progressDeadlineSeconds: 60 } },
-  }) as unknown as LynqForm;
+  });
 
 /** A node on `rev` at generation 2, Ready at it or not, with the move annotations if given. */
 const pacedNode = (
