@@ -283,6 +283,13 @@ export const syncFormRevisions = async (
     );
   }
   const behind = plan.counts.behind - plan.move.length;
+  // The nodes moved now are updating too: their deadline is a whole one away.
+  const movedDeadline =
+    plan.move.length === 0 ? undefined : form.spec.rollout.progressDeadlineSeconds * 1000;
+  const deadlines = [plan.nextDeadlineInMs, movedDeadline].filter(
+    (d): d is number => d !== undefined,
+  );
+  const nextDeadlineInMs = deadlines.length === 0 ? undefined : Math.min(...deadlines);
   return {
     currentRevision: current,
     movedNodes: writes.length,
@@ -290,6 +297,6 @@ export const syncFormRevisions = async (
     suspended: form.spec.suspend,
     heldNodes: behind,
     rolloutPhase: plan.phase,
-    ...(plan.nextDeadlineInMs === undefined ? {} : { nextDeadlineInMs: plan.nextDeadlineInMs }),
+    ...(nextDeadlineInMs === undefined ? {} : { nextDeadlineInMs }),
   };
 };
