@@ -69,6 +69,7 @@ const planOf = (creationPolicy: CreationPolicy, hash: string, ids = ['job']): No
       dependIds: [],
       skipOnDependencyFailure: true,
       waitForReady: true,
+      timeoutSeconds: 300,
       policies: {
         creationPolicy,
         deletionPolicy: 'Delete',

@@ -12,7 +12,16 @@ import {
   type NodeRef,
   type ResourceWriteDeps,
 } from '../kube/apply-resource.js';
+import { createApiClient } from '../kube/api-client.js';
 import { isJobInfo } from '../kube/child-watcher.js';
+import { asKubeObject, isRecord, type KubeObject } from '../kube/kube-object.js';
+import {
+  hasReadiness,
+  readinessOf,
+  ready as readyVerdict,
+  type Readiness,
+} from '../kube/readiness.js';
+import { objectPathOf } from '../kube/resource-paths.js';
 import { deleteResource } from '../kube/delete-resource.js';
 import { ownedManifestFields } from '../kube/field-ownership.js';
 import type { EventInput } from '../kube/event-recorder.js';
@@ -44,6 +53,18 @@ export interface NodeApplyDeps {
   /** Resources of one level applied at once (N1). */
   readonly concurrency: number;
   readonly now: () => Date;
+  /**
+   * StorageClass name → `volumeBindingMode`, shared by the nodes of the process: a Pending PVC of
+   * a `WaitForFirstConsumer` class is ready (N8). Filled by passes, read by the watch path.
+   */
+  readonly bindingModes?: Map<string, string>;
+}
+
+/** The readiness last seen of one resource's object (SPEC N8), from a pass or a watch. */
+export interface KnownReadiness {
+  /** `identityKey` of the object it was seen on. */
+  readonly key: string;
+  readonly readiness: Readiness;
 }
 
 /** What one node remembers between passes, in this process only. */
@@ -65,6 +86,12 @@ export interface NodeApplyMemory {
    * with `appliedResources` by `heldInventory`. `undefined` until a pass ran in this process.
    */
   inventory?: readonly AppliedResource[];
+  /**
+   * Resource id → the readiness last seen of its object (SPEC N8): kept current by the watches
+   * between passes, so a pass trusts a ready object it did not read and the node hears when a
+   * waiting one becomes ready. Absent in tests that do not care.
+   */
+  readiness?: Map<string, KnownReadiness>;
 }
 
 /** Where the pass reports events; the node actor adds the involved object. */
@@ -75,6 +102,11 @@ interface ResourceResult {
   /** Failed, conflicted or skipped: dependants react per N2. */
   readonly failed: boolean;
   readonly ready: boolean;
+  /**
+   * Applied but not ready yet, or held back by a dependency that is (N2: blocks without
+   * failing); `timeoutInMillis` is how long until its readiness timeout, for a waiting resource.
+   */
+  readonly waiting?: { readonly dependency?: string; readonly timeoutInMillis?: number };
   readonly retryable: boolean;
   readonly applied: AppliedResource | undefined;
   readonly conflictReason: string | undefined;
@@ -154,8 +186,12 @@ const protectedPlan = (plan: NodePlan, marked: boolean): NodePlan =>
  * return is written again (created, or re-held); resources in
  * `appliedResources` that left the form, or whose identity changed, are deleted or released per
  * their recorded policy (N10), and a removal held up only by someone else's finalizer makes the
- * pass `progressing`, not failed. `waitForReady` is treated as ready-once-applied (readiness per
- * kind, N8, comes later). Throws only when `signal` aborts.
+ * pass `progressing`, not failed. Readiness per kind (N8): an applied resource with
+ * `waitForReady` is ready only when its object says so (`readinessOf`); until then it waits, its
+ * dependants are held back unapplied (N2), and the pass is `progressing` with
+ * `readinessDeadlineMillis` until the first timeout; past `timeoutSeconds` from its
+ * `lastDesiredChange` (kept across drift repairs, resyncs and restarts) it fails with
+ * `ReadinessTimeout` and the field that is short. Throws only when `signal` aborts.
  */
 export const applyNodePlan = async (
   deps: NodeApplyDeps,
@@ -185,7 +221,15 @@ export const applyNodePlan = async (
     emit({ type, reason, message: `resource "${status.id}": ${status.message ?? status.reason}` });
   };
 
-  const outcomeResult = (r: PlannedResource, outcome: ApplyOutcome): ResourceResult => {
+  /**
+   * `desiredUnchanged`: the desired object is the one last applied (a drift repair, a resync,
+   * a restart), so the readiness clock keeps running from `lastDesiredChange` (N8).
+   */
+  const outcomeResult = (
+    r: PlannedResource,
+    outcome: ApplyOutcome,
+    desiredUnchanged: boolean,
+  ): ResourceResult => {
     const manifest = r.manifest;
     if (manifest !== undefined && (outcome.state === 'conflict' || outcome.state === 'failed')) {
       // The object is not, or may no longer be, what was last applied to it (someone else holds
@@ -222,7 +266,8 @@ export const applyNodePlan = async (
           });
         }
         const before = previousById.get(r.id)?.lastDesiredChange;
-        const lastDesiredChange = outcome.state === 'unchanged' ? (before ?? now) : now;
+        const lastDesiredChange =
+          outcome.state === 'unchanged' || desiredUnchanged ? (before ?? now) : now;
         return {
           status: resourceStatus(r.id, resourceStates.ready, 'Applied', '', lastDesiredChange),
           failed: false,
@@ -264,6 +309,117 @@ export const applyNodePlan = async (
     }
   };
 
+  const client = createApiClient(deps.write.transport, deps.write.timeoutMs ?? 30_000);
+  const facts = {
+    bindingModeOf: (storageClass: string) => deps.bindingModes?.get(storageClass),
+  };
+
+  /** The object as it is now, `undefined` when it is gone. */
+  const readObject = async (manifest: RenderedManifest): Promise<KubeObject | undefined> => {
+    const info = await deps.write.paths.resolve(manifest.apiVersion, manifest.kind, signal);
+    const namespace = info.namespaced ? (manifest.namespace ?? node.namespace) : undefined;
+    return asKubeObject(await client.get(objectPathOf(info, namespace, manifest.name), signal));
+  };
+
+  /**
+   * A Pending claim is ready when its class binds on first use: learn the class's mode once. A
+   * class that cannot be read (absent, or no RBAC to read it) stays unknown: the claim then
+   * waits for Bound, and its status says so.
+   */
+  const learnBindingMode = async (object: KubeObject): Promise<void> => {
+    const modes = deps.bindingModes;
+    const spec = object['spec'];
+    const storageClass = isRecord(spec) ? spec['storageClassName'] : undefined;
+    if (modes === undefined || typeof storageClass !== 'string' || modes.has(storageClass)) return;
+    const found = await client
+      .get(`/apis/storage.k8s.io/v1/storageclasses/${encodeURIComponent(storageClass)}`, signal)
+      .catch((err: unknown) => {
+        if (signal.aborted) throw err;
+        return undefined;
+      });
+    if (!isRecord(found)) return;
+    const mode = found['volumeBindingMode'];
+    modes.set(storageClass, typeof mode === 'string' ? mode : 'Immediate');
+  };
+
+  /**
+   * The readiness of an applied resource (N8): ready when it need not wait; else judged on the
+   * object the apply wrote or read, or on what the watches last saw when that was ready, or on a
+   * fresh read (a waiting object is always read: the pass runs because something changed).
+   */
+  const judgeReadiness = async (
+    r: PlannedResource,
+    manifest: RenderedManifest,
+    outcome: ApplyOutcome,
+  ): Promise<Readiness> => {
+    if (!r.waitForReady || !hasReadiness(manifest.apiVersion, manifest.kind)) return readyVerdict;
+    // A completed Job that is gone: done (N7).
+    if (outcome.reason === applyReasons.completed) return readyVerdict;
+    let object = outcome.object;
+    if (object === undefined) {
+      const known = memory.readiness?.get(r.id);
+      if (
+        known?.readiness.state === 'ready' &&
+        known.key === identityKey(manifestIdentity(manifest, node))
+      )
+        return known.readiness;
+      object = await readObject(manifest);
+      if (object === undefined)
+        return { state: 'waiting', reason: 'the object is gone', field: 'metadata.name' };
+    }
+    if (manifest.kind === 'PersistentVolumeClaim' && manifest.apiVersion === 'v1')
+      await learnBindingMode(object);
+    return readinessOf(manifest.apiVersion, manifest.kind, object, facts);
+  };
+
+  /** An applied resource's result once its readiness is known: ready, waiting, or failed (N8). */
+  const readinessResult = (
+    r: PlannedResource,
+    applied: ResourceResult,
+    readiness: Readiness,
+  ): ResourceResult => {
+    if (readiness.state === 'ready') return applied;
+    const lastDesiredChange = applied.status.lastDesiredChange ?? now;
+    const what = `${readiness.field}: ${readiness.reason}`;
+    if (readiness.state === 'failed') {
+      const status = resourceStatus(
+        r.id,
+        resourceStates.failed,
+        conditionReasons.resourceNotReady,
+        what,
+        lastDesiredChange,
+      );
+      report(status, 'Warning', conditionReasons.resourceNotReady);
+      // Not retried: the watch says when the object changes (N8).
+      return { ...applied, status, failed: true, ready: false, retryable: false };
+    }
+    const left = Date.parse(lastDesiredChange) + r.timeoutSeconds * 1000 - deps.now().getTime();
+    if (left <= 0) {
+      const status = resourceStatus(
+        r.id,
+        resourceStates.failed,
+        conditionReasons.readinessTimeout,
+        `not ready within ${String(r.timeoutSeconds)}s (${what})`,
+        lastDesiredChange,
+      );
+      report(status, 'Warning', conditionReasons.readinessTimeout);
+      // It recovers when it becomes ready: the watch says so, no retry needed (N8).
+      return { ...applied, status, failed: true, ready: false, retryable: false };
+    }
+    return {
+      ...applied,
+      status: resourceStatus(
+        r.id,
+        resourceStates.applied,
+        conditionReasons.waitingForReady,
+        what,
+        lastDesiredChange,
+      ),
+      ready: false,
+      waiting: { timeoutInMillis: left },
+    };
+  };
+
   /** A template error or the node's render budget: the same inputs fail again (N14, T5). */
   const renderFailed = (r: PlannedResource): ResourceResult => {
     const reason = r.renderReason ?? conditionReasons.templateRenderError;
@@ -303,9 +459,32 @@ export const applyNodePlan = async (
       });
     }
     if (r.manifest === undefined) return renderFailed(r);
+    // A dependency applied but not ready yet holds this one back, without failing it (N2, N8).
+    const notReady = r.dependIds.filter((d) => results.get(d)?.waiting !== undefined);
+    const [first] = notReady;
+    if (first !== undefined) {
+      const why = results.get(first)?.status.message;
+      const status = resourceStatus(
+        r.id,
+        resourceStates.waitingForDependencies,
+        conditionReasons.dependencyNotReady,
+        `waiting for ${notReady.map((d) => `"${d}"`).join(', ')} to be ready${why === undefined ? '' : ` (${first}: ${why})`}`,
+        previousById.get(r.id)?.lastDesiredChange,
+      );
+      return {
+        status,
+        failed: false,
+        ready: false,
+        retryable: false,
+        applied: undefined,
+        conflictReason: undefined,
+        waiting: { dependency: first },
+      };
+    }
     const manifest = r.manifest;
     const identity = manifestIdentity(manifest, node);
     const drifted = driftedKeys.has(identityKey(identity));
+    const priorHash = knownHash(memory.hashes, r.id, identity);
     // A drifted object is forgotten until a write succeeds: should this one fail, the next
     // pass reads the object again instead of trusting the hash (SPEC N12).
     if (drifted) forgetHash(memory.hashes, r.id, identity);
@@ -333,7 +512,24 @@ export const applyNodePlan = async (
           ? { drifted: false, ...(owned === undefined ? {} : { minOwned: owned }) }
           : { lastAppliedHash: known }),
     });
-    return outcomeResult(r, outcome);
+    const result = outcomeResult(
+      r,
+      outcome,
+      drifted || input.verify === true || priorHash === manifest.hash,
+    );
+    if (!result.ready) return result;
+    const readiness = await judgeReadiness(r, manifest, outcome);
+    const before = memory.readiness?.get(r.id)?.readiness;
+    memory.readiness?.set(r.id, { key: identityKey(identity), readiness });
+    if (
+      readiness.state === 'ready' &&
+      before?.state !== 'ready' &&
+      manifest.kind === 'CustomResourceDefinition'
+    ) {
+      // A new kind is served: later resources of it must find it (N8).
+      deps.write.paths.invalidate();
+    }
+    return readinessResult(r, result, readiness);
   };
 
   for (const level of plan.levels) {
@@ -422,6 +618,9 @@ export const applyNodePlan = async (
   for (const id of [...memory.completions.keys()]) {
     if (!plannedIds.has(id)) memory.completions.delete(id);
   }
+  for (const id of [...(memory.readiness?.keys() ?? [])]) {
+    if (!plannedIds.has(id)) memory.readiness?.delete(id);
+  }
   const resources = [
     ...planned.map((r) => {
       const status = results.get(r.id)?.status;
@@ -435,10 +634,17 @@ export const applyNodePlan = async (
   const skipped = planned.filter((r) => results.get(r.id)?.status.state === resourceStates.skipped);
   const failedCount = all.filter((r) => r?.failed === true).length - skipped.length;
   const conflictReason = all.find((r) => r?.conflictReason !== undefined)?.conflictReason;
+  const waitingForReady = all.filter((r) => r?.waiting !== undefined);
   const allPlannedReady = readyCount === planned.length;
   const ready = allPlannedReady && removalErrors.length === 0;
+  // Nothing failed: only readiness (N8) or someone else's finalizer (N9, N10) is awaited.
   const progressing =
-    allPlannedReady && removalErrors.length > 0 && removalsWaiting === removalErrors.length;
+    !ready &&
+    readyCount + waitingForReady.length === planned.length &&
+    removalsWaiting === removalErrors.length;
+  const deadlines = waitingForReady.flatMap((r) =>
+    r?.waiting?.timeoutInMillis === undefined ? [] : [r.waiting.timeoutInMillis],
+  );
   const failures = resources.filter((s) => s.state !== resourceStates.ready);
   const applied = [
     ...planned.flatMap((r) => {
@@ -451,11 +657,18 @@ export const applyNodePlan = async (
   return {
     ready,
     progressing,
+    waitingForReady: progressing && waitingForReady.length > 0,
+    waitingOnRemovals: progressing && removalErrors.length > 0,
+    ...(progressing && deadlines.length > 0
+      ? { readinessDeadlineMillis: Math.min(...deadlines) }
+      : {}),
     retryable: all.some((r) => r?.retryable === true) || removalErrors.length > 0,
     reason: ready
       ? conditionReasons.allResourcesReady
       : progressing
-        ? (removalErrors[0]?.reason ?? conditionReasons.waitingOnFinalizer)
+        ? waitingForReady.length > 0
+          ? conditionReasons.waitingForReady
+          : (removalErrors[0]?.reason ?? conditionReasons.waitingOnFinalizer)
         : (input.render.failure?.reason ?? conflictReason ?? conditionReasons.resourcesFailed),
     message: ready
       ? `${String(readyCount)}/${String(planned.length)} resources ready`

@@ -19,6 +19,7 @@ const planned = (
   dependIds: [],
   skipOnDependencyFailure: true,
   waitForReady: true,
+  timeoutSeconds: 300,
   policies: {
     creationPolicy,
     deletionPolicy: 'Delete',

@@ -8,7 +8,7 @@ import type { RenderedManifest } from '../render/render-types.js';
 import type { NodePlan, PlannedResource } from './node-render.actor.js';
 
 /** The resource of the current render that names the changed object, with the object's identity. */
-const plannedFor = (
+export const plannedFor = (
   change: ChildChange,
   node: Pick<NodeRef, 'namespace'>,
   plan: NodePlan | undefined,

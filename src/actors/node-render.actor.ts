@@ -34,6 +34,8 @@ export interface PlannedResource {
   readonly dependIds: readonly string[];
   readonly skipOnDependencyFailure: boolean;
   readonly waitForReady: boolean;
+  /** How long it may take to become ready after its desired object changed (SPEC N8). */
+  readonly timeoutSeconds: number;
   readonly policies: {
     readonly creationPolicy: CreationPolicy;
     readonly deletionPolicy: DeletionPolicy;
@@ -205,6 +207,7 @@ export const renderNodePlan = async (
           dependIds: entry.dependIds ?? [],
           skipOnDependencyFailure: entry.skipOnDependencyFailure ?? true,
           waitForReady: entry.waitForReady ?? true,
+          timeoutSeconds: entry.timeoutSeconds ?? 300,
           policies: {
             creationPolicy: entry.creationPolicy ?? 'WhenNeeded',
             deletionPolicy: entry.deletionPolicy ?? 'Delete',

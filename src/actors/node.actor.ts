@@ -5,7 +5,7 @@ import { conditionReasons } from '../api/conditions.js';
 import { groupVersion } from '../api/crd-builder.js';
 import { isMarked } from '../api/deletion-protection.js';
 import type { LynqNode, ResourceStatus } from '../api/lynq-node.schema.js';
-import { annotationKeys, finalizers, orphanReasons } from '../api/metadata-keys.js';
+import { annotationKeys, finalizers, labelKeys, orphanReasons } from '../api/metadata-keys.js';
 import { transientError } from '../errors.js';
 import { patchTypes, type ApiClient } from '../kube/api-client.js';
 import { outageOr } from '../kube/api-reachability.js';
@@ -15,6 +15,7 @@ import type { EventInput, EventRecorder } from '../kube/event-recorder.js';
 import { lynqObjectPath, lynqStatusPath } from '../kube/lynq-paths.js';
 import type { ObjectIdentity, ResourcePaths } from '../kube/resource-paths.js';
 import type { StatusWriter } from '../kube/status-writer.js';
+import { hasReadiness, readinessOf, sameReadiness } from '../kube/readiness.js';
 import { checkTarget, type TargetPolicy } from '../kube/target-policy.js';
 import {
   nodeMachine,
@@ -28,11 +29,11 @@ import {
   type NodeRenderOutput,
 } from '../machines/node.machine.js';
 import type { RenderBatcher } from '../render/render-batcher.js';
-import { knownHash, knownOwned } from './applied-hashes.js';
+import { identityKey, knownHash, knownOwned } from './applied-hashes.js';
 import { fieldFightLimit, judgeTakeback, type FieldFights } from './field-fight.js';
 import { applyNodePlan, removeResource, type NodeApplyMemory } from './node-apply.actor.js';
 import { completionOfChange, completionsOf } from './job-completion.js';
-import { childDrift, ownershipDrift } from './node-child-drift.js';
+import { childDrift, ownershipDrift, plannedFor } from './node-child-drift.js';
 import { renderNodePlan, type NodePlan } from './node-render.actor.js';
 import { heldInventory } from './node-inventory.js';
 import { nodePublication, type CleanupProgress } from './node-status.js';
@@ -210,6 +211,9 @@ const cleanup = async (
 export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode, ChildChange> => {
   const slots = new Map<string, NodeSlot>();
   const now = (): Date => deps.now?.() ?? new Date();
+  /** StorageClass → volumeBindingMode, learnt by passes, for PVC readiness (N8). */
+  const bindingModes = new Map<string, string>();
+  const readinessFacts = { bindingModeOf: (name: string) => bindingModes.get(name) };
   const machine = nodeMachine.provide({
     actors: {
       renderNode: fromPromise<NodeRenderOutput, NodeRenderInput>(({ input, signal }) =>
@@ -263,9 +267,15 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
             targets: deps.targets,
             concurrency: deps.concurrency ?? 8,
             now,
+            bindingModes,
           },
           input,
-          slot?.memory ?? { hashes: new Map(), previous: [], completions: new Map() },
+          slot?.memory ?? {
+            hashes: new Map(),
+            previous: [],
+            completions: new Map(),
+            readiness: new Map(),
+          },
           slot?.emit ?? (() => undefined),
           signal,
         );
@@ -344,6 +354,7 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
         hashes: new Map(),
         previous: first.status?.resources ?? [],
         completions: completionsOf(first.status?.resources ?? []),
+        readiness: new Map(),
       },
       cleanup: undefined,
       emit: (event) => {
@@ -356,6 +367,28 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
     };
     slots.set(key, slot);
     deps.statusWriter.observe(statusPath, first.status);
+
+    /**
+     * Whether a watch saw one of the node's objects change readiness (SPEC N8) against what the
+     * node last knew of it: the change drives the next pass, nothing polls. An object the node
+     * has not judged yet is left to the pass that will; deletions are drift (N12).
+     */
+    const readinessMoved = (change: ChildChange, plan: NodePlan | undefined): boolean => {
+      if (change.type !== 'changed' || !hasReadiness(change.apiVersion, change.kind)) return false;
+      const found = plannedFor(change, ref, plan);
+      if (found === undefined || !found.planned.waitForReady) return false;
+      const labels = change.object.metadata.labels ?? {};
+      if (labels[labelKeys.node] !== ref.name || labels[labelKeys.nodeNamespace] !== ref.namespace)
+        return false;
+      const readiness = slot.memory.readiness;
+      if (readiness === undefined) return false;
+      const key = identityKey(found.resource);
+      const verdict = readinessOf(change.apiVersion, change.kind, change.object, readinessFacts);
+      const known = readiness.get(found.planned.id);
+      if (known === undefined || known.key !== key) return false;
+      readiness.set(found.planned.id, { key, readiness: verdict });
+      return !sameReadiness(known.readiness, verdict);
+    };
 
     const fights: FieldFights = new Map();
     const actor = createActor(machine, { input: { node: ref, observation: observeNode(first) } });
@@ -417,6 +450,7 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
           publish(snapshot);
         }
         const plan = snapshot.context.render?.plan as NodePlan | undefined;
+        if (readinessMoved(change, plan)) actor.send({ type: 'resource.readinessChanged' });
         const drifted = childDrift(change, ref, plan, (id, identity) =>
           knownHash(slot.memory.hashes, id, identity),
         );

@@ -77,6 +77,10 @@ export const conditionReasons = {
   allResourcesReady: 'AllResourcesReady',
   applying: 'Applying',
   waitingForReady: 'WaitingForReady',
+  /** A resource held back because a dependency is applied but not ready yet (SPEC N2, N8). */
+  dependencyNotReady: 'DependencyNotReady',
+  /** A resource whose object says it will not become ready (a failed Job, SPEC N8). */
+  resourceNotReady: 'ResourceNotReady',
   waitingForRevision: 'WaitingForRevision',
   revisionNotFound: 'RevisionNotFound',
   resourcesFailed: 'ResourcesFailed',

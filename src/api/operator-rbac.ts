@@ -34,6 +34,10 @@ export const operatorCoreRules: readonly PolicyRule[] = [
     verbs: ['get', 'update', 'patch'],
   },
   { apiGroups: ['apps'], resources: ['controllerrevisions'], verbs: readWrite },
+  // A Pending PVC of a WaitForFirstConsumer class is ready (SPEC N8): the class is read by name.
+  // Cluster-scoped: effective where these rules are a ClusterRole; elsewhere such claims wait
+  // for Bound.
+  { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get'] },
 ];
 
 /** Events on hubs, forms, nodes and children (SPEC O1): wherever any of them lives. */

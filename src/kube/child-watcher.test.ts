@@ -85,7 +85,7 @@ const child = (name: string, node?: string): KubeObject => ({
 });
 
 describe('child watcher', () => {
-  it('N7 DESIGN 8 watches Jobs whole but keeps only metadata, Lynq managedFields and status.conditions', async () => {
+  it('N7 N8 DESIGN 8 watches Jobs whole but keeps only metadata, Lynq managedFields and the readiness view', async () => {
     const { watcher, started } = setup(undefined);
     watcher.watch({ apiVersion: 'batch/v1', kind: 'Job', namespace: 'a', name: 'x' });
     await settle();
@@ -101,14 +101,15 @@ describe('child watcher', () => {
         name: 'x',
         managedFields: [{ manager: 'lynq' }, { manager: 'kube-controller-manager' }],
       },
-      spec: { template: { spec: { containers: [] } } },
-      status: { conditions, succeeded: 1 },
+      spec: { completions: 1, template: { spec: { containers: [] } } },
+      status: { conditions, succeeded: 1, uncountedTerminatedPods: {} },
     });
     assert.deepEqual(kept, {
       apiVersion: 'batch/v1',
       kind: 'Job',
       metadata: { name: 'x', managedFields: [{ manager: 'lynq' }] },
-      status: { conditions },
+      spec: { completions: 1 },
+      status: { succeeded: 1, conditions },
     });
   });
 

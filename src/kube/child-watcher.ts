@@ -1,11 +1,12 @@
-// The watches on the objects nodes apply (DESIGN 8): one metadata-only reflector per kind, started lazily, each change reported to the node its tracking labels name.
+// The watches on the objects nodes apply (DESIGN 8): one reflector per kind (metadata-only, or the readiness view), started lazily, each change reported to the node its tracking labels name.
 import type { Logger } from 'pino';
 import { fieldManagers, labelKeys } from '../api/metadata-keys.js';
 import { messageOf } from '../errors.js';
 import type { KubeTransport } from './http-transport.js';
-import { isRecord, type KubeObject } from './kube-object.js';
+import type { KubeObject } from './kube-object.js';
 import { groupKind } from '../render/kind-scope.js';
 import { keepManagedFieldsOf } from './managed-fields.transform.js';
+import { hasReadiness, readinessView } from './readiness.js';
 import { createReflector, type Reflector, type ReflectorOptions } from './reflector.js';
 import {
   collectionPathOf,
@@ -22,7 +23,7 @@ export interface ChildChange {
   /** The watched kind: metadata-only objects carry `PartialObjectMetadata` instead. */
   readonly apiVersion: string;
   readonly kind: string;
-  /** Metadata at least, with only Lynq's managedFields entry; Jobs also `status.conditions`. */
+  /** Metadata at least, with only Lynq's managedFields entry; kinds with readiness (N8) also `readinessView`. */
   readonly object: KubeObject;
 }
 
@@ -103,8 +104,8 @@ export const ownerKeyOf = (obj: KubeObject): string | undefined => {
 
 /**
  * Watches with list permission only on the kinds nodes really applied (least privilege: RBAC
- * needs `list` and `watch` on them). Metadata only, except Jobs, whose completion conditions
- * are kept (N7); readiness (N8) will need full objects for more kinds.
+ * needs `list` and `watch` on them). Metadata only for kinds that are ready once applied; the
+ * readiness view (N7, N8) for the others.
  */
 export const createChildWatcher = (options: ChildWatcherOptions): ChildWatcher => {
   const make = options.createReflector ?? createReflector;
@@ -134,21 +135,12 @@ export const createChildWatcher = (options: ChildWatcherOptions): ChildWatcher =
   };
 
   /**
-   * Jobs are watched whole, but cached as metadata plus `status.conditions`: a node must learn
-   * that its Job completed before a TTL deletes it (SPEC N7), and the deleted event's last state
-   * says so even when the TTL is 0. Everything else is metadata only.
+   * Kinds with readiness (SPEC N8) are watched whole, but cached as the small view readiness
+   * reads: Jobs must tell a node that they completed before a TTL deletes them (N7; the deleted
+   * event's last state says so even when the TTL is 0), a Deployment that it became available.
+   * Kinds that are ready once applied (ConfigMaps, Secrets …) stay metadata only.
    */
-  const jobTransform = (obj: KubeObject): KubeObject => {
-    const kept = keepLynqFields(obj);
-    const status = obj['status'];
-    const conditions = isRecord(status) ? status['conditions'] : undefined;
-    return {
-      ...(obj.apiVersion === undefined ? {} : { apiVersion: obj.apiVersion }),
-      ...(obj.kind === undefined ? {} : { kind: obj.kind }),
-      metadata: kept.metadata,
-      ...(conditions === undefined ? {} : { status: { conditions } }),
-    };
-  };
+  const readinessTransform = (obj: KubeObject): KubeObject => readinessView(obj, keepLynqFields);
 
   const start = (info: ResourceInfo, targetNamespace: string | undefined): void => {
     if (stopped) return;
@@ -160,8 +152,8 @@ export const createChildWatcher = (options: ChildWatcherOptions): ChildWatcher =
       logger: options.logger,
       path: collectionPathOf(info, namespace),
       labelSelector: childSelector(options.namespaces),
-      ...(isJobInfo(info)
-        ? { metadataOnly: false, transform: jobTransform }
+      ...(hasReadiness(info.apiVersion, info.kind)
+        ? { metadataOnly: false, transform: readinessTransform }
         : { metadataOnly: true, transform: keepLynqFields }),
       ...(options.watchTimeoutSeconds === undefined
         ? {}

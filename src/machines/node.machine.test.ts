@@ -369,7 +369,12 @@ describe('node.machine', () => {
   });
 
   it('N12 drift while a pass waits on a foreign finalizer is repaired before the backoff elapses', async () => {
-    const waiting = applied({ ready: false, progressing: true, retryable: true });
+    const waiting = applied({
+      ready: false,
+      progressing: true,
+      waitingOnRemovals: true,
+      retryable: true,
+    });
     const { actor, clock, calls, drift } = start({ applies: [waiting] }, observation(withRevision));
     await settle();
     assert.deepEqual(actor.getSnapshot().value, { applying: 'waiting' });
@@ -632,6 +637,7 @@ describe('node.machine', () => {
     const waiting = applied({
       ready: false,
       progressing: true,
+      waitingOnRemovals: true,
       retryable: true,
       reason: 'WaitingOnFinalizer',
       message: 'old: WaitingOnFinalizer (waiting on finalizer example.com/hold)',
@@ -653,7 +659,12 @@ describe('node.machine', () => {
   });
 
   it('N1 a new generation while waiting on a finalizer is rendered at once', async () => {
-    const waiting = applied({ ready: false, progressing: true, retryable: true });
+    const waiting = applied({
+      ready: false,
+      progressing: true,
+      waitingOnRemovals: true,
+      retryable: true,
+    });
     const { actor, calls, observe } = start({ applies: [waiting] }, observation(withRevision));
     await settle();
     assert.deepEqual(actor.getSnapshot().value, { applying: 'waiting' });
@@ -661,5 +672,93 @@ describe('node.machine', () => {
     await settle();
     assert.equal(calls.render.length, 2);
     assert.equal(actor.getSnapshot().value, 'ready');
+  });
+
+  it('N8 a pass waiting for readiness stays Applying without polling; the watch-driven readiness change starts the next pass', async () => {
+    const waiting = applied({
+      ready: false,
+      progressing: true,
+      waitingForReady: true,
+      readinessDeadlineMillis: 300_000,
+      retryable: false,
+      reason: 'WaitingForReady',
+      message: 'deploy: WaitingForReady (status.availableReplicas: 0/2 replicas available)',
+    });
+    const { actor, clock, calls, phases } = start(
+      { applies: [waiting] },
+      observation(withRevision),
+    );
+    await settle();
+    assert.deepEqual(actor.getSnapshot().value, { applying: 'waitingForReady' });
+    // No backoff polling: a long time without news starts nothing (short of the timeout).
+    clock.increment(299_000);
+    await settle();
+    assert.equal(calls.apply.length, 1);
+    actor.send({ type: 'resource.readinessChanged' });
+    await settle();
+    assert.equal(calls.apply.length, 2);
+    assert.equal(actor.getSnapshot().value, 'ready');
+    assert.equal(actor.getSnapshot().context.trigger, 'apply.done');
+    assert.deepEqual(phases, ['Rendering', 'Applying', 'Ready']);
+  });
+
+  it('N8 the first readiness timeout starts a pass by itself (it fails the resource there)', async () => {
+    const waiting = applied({
+      ready: false,
+      progressing: true,
+      waitingForReady: true,
+      readinessDeadlineMillis: 5_000,
+      retryable: false,
+      reason: 'WaitingForReady',
+    });
+    const timedOut = applied({ ready: false, retryable: false, reason: 'ResourcesFailed' });
+    const { actor, clock, calls } = start(
+      { applies: [waiting, timedOut] },
+      observation(withRevision),
+    );
+    await settle();
+    clock.increment(4_999);
+    await settle();
+    assert.equal(calls.apply.length, 1);
+    clock.increment(1);
+    await settle();
+    assert.equal(calls.apply.length, 2);
+    assert.equal(actor.getSnapshot().value, 'degraded');
+    // Not retryable: recovery waits for the watch, then renders and applies again.
+    clock.increment(600_000);
+    await settle();
+    assert.equal(calls.apply.length, 2);
+    actor.send({ type: 'resource.readinessChanged' });
+    await settle();
+    assert.equal(calls.apply.length, 3);
+    assert.equal(actor.getSnapshot().value, 'ready');
+  });
+
+  it('N8 a readiness change during a pass is not lost: the pass that follows sees it', async () => {
+    const waiting = applied({
+      ready: false,
+      progressing: true,
+      waitingForReady: true,
+      readinessDeadlineMillis: 300_000,
+      retryable: false,
+    });
+    const gate = deferred<NodeApplyOutput>();
+    const { actor, calls } = start({ applies: [gate.promise] }, observation(withRevision));
+    await settle();
+    assert.equal(calls.apply.length, 1);
+    actor.send({ type: 'resource.readinessChanged' });
+    gate.resolve(waiting);
+    await settle();
+    assert.equal(calls.apply.length, 2);
+    assert.equal(actor.getSnapshot().value, 'ready');
+  });
+
+  it('N8 a Ready node whose object stops being ready applies again', async () => {
+    const { actor, calls } = start({}, observation(withRevision));
+    await settle();
+    assert.equal(actor.getSnapshot().value, 'ready');
+    actor.send({ type: 'resource.readinessChanged' });
+    await settle();
+    assert.equal(calls.apply.length, 2);
   });
 });

@@ -93,6 +93,15 @@ export interface NodeApplyOutput {
    * Progressing, never Degraded.
    */
   readonly progressing: boolean;
+  /**
+   * Progressing because a resource is applied but not ready yet (SPEC N8), or held back by one
+   * (N2): the node waits for the watches to say it changed, or for its readiness timeout.
+   */
+  readonly waitingForReady?: boolean;
+  /** Progressing because a removed resource is held by someone else's finalizer (N9, N10). */
+  readonly waitingOnRemovals?: boolean;
+  /** How long until the first waiting resource's readiness timeout (SPEC N8). */
+  readonly readinessDeadlineMillis?: number;
   /** Whether trying again without a spec change can help (conflicts, API errors). */
   readonly retryable: boolean;
   readonly reason: string;
@@ -130,6 +139,11 @@ export interface NodeContext {
   readonly repairing: readonly DriftedResource[];
   /** The current pass is a periodic verification of a ready node (SPEC N12). */
   readonly verifying?: boolean;
+  /**
+   * A watch saw an object of the node change readiness (SPEC N8) since the current or last pass
+   * began: the next state that can act on it starts a pass.
+   */
+  readonly readinessChanged?: boolean;
 }
 
 /** A failure of a whole pass or of cleanup. */
@@ -169,6 +183,10 @@ export const nodeTriggers = {
   resourceDrifted: 'resource.drifted',
   /** The periodic verification of a ready node is due (SPEC N12 backstop). */
   resyncDue: 'resync.due',
+  /** A watch saw an object of the node become ready, or stop being ready (SPEC N8). */
+  readinessChanged: 'resource.readinessChanged',
+  /** A waiting resource reached its readiness timeout (SPEC N8). */
+  readinessDeadline: 'readiness.deadline',
 } as const;
 
 const failedTrigger = (trigger: string, reason: string): string => `${trigger}: ${reason}`;
@@ -178,7 +196,9 @@ export type NodeEvent =
   /** A watch saw an object of the node deleted, or changed behind its back (SPEC N7, N12). */
   | { readonly type: 'resource.drifted'; readonly resource: DriftedResource }
   /** Raised by the machine itself once a burst of drift has settled. */
-  | { readonly type: 'drift.settled' };
+  | { readonly type: 'drift.settled' }
+  /** A watch saw an object of the node change readiness (SPEC N8). */
+  | { readonly type: 'resource.readinessChanged' };
 
 export interface NodeInput {
   readonly node: NodeRef;
@@ -199,6 +219,9 @@ export const driftSettleMillis = 250;
  * not verify together.
  */
 export const resyncPeriodMillis = 10 * 60_000;
+
+/** The longest timer Node keeps (about 24.8 days). */
+const longestTimerMillis = 2 ** 31 - 1;
 
 const sameResource = (a: DriftedResource, b: DriftedResource): boolean =>
   a.apiVersion === b.apiVersion &&
@@ -306,11 +329,19 @@ export const nodeMachine = setup({
     isDriftSettling: ({ context }) => context.driftSettling,
     /** Drift waits and no burst is still gathering: time for a pass (SPEC N12). */
     hasSettledDrift: ({ context }) => context.drifted.length > 0 && !context.driftSettling,
+    /** A watch reported a readiness change the last pass did not see (SPEC N8). */
+    hasReadinessChange: ({ context }) => context.readinessChanged === true,
   },
   delays: {
     retryBackoff: ({ context }) => nodeRetryDelayMillis(context.failures),
     driftSettle: driftSettleMillis,
     resyncPeriod: resyncPeriodMillis,
+    /** Until the first waiting resource times out (SPEC N8); the longest timer when none can. */
+    readinessDeadline: ({ context }) =>
+      Math.min(
+        Math.max(0, context.lastApply?.readinessDeadlineMillis ?? longestTimerMillis),
+        longestTimerMillis,
+      ),
   },
   actions: {
     recordObservation: assign({
@@ -372,6 +403,7 @@ export const nodeMachine = setup({
       { actions: ['recordDrift', 'startDriftSettle', 'settleDriftLater'] },
     ],
     'drift.settled': { actions: 'endDriftSettle' },
+    'resource.readinessChanged': { actions: assign({ readinessChanged: true }) },
   },
   states: {
     pending: {
@@ -439,7 +471,7 @@ export const nodeMachine = setup({
       states: {
         passing: {
           // The drift this pass repairs, and the mark it writes onto the objects (SPEC H8).
-          entry: ['takeDrift', 'recordMark'],
+          entry: ['takeDrift', 'recordMark', assign({ readinessChanged: false })],
           exit: assign({ verifying: false }),
           invoke: {
             src: 'applyNode',
@@ -459,6 +491,19 @@ export const nodeMachine = setup({
                   failures: 0,
                   lastError: undefined,
                   trigger: nodeTriggers.applyDone,
+                }),
+              },
+              {
+                // Only readiness is awaited: the watches (or the first timeout) end the wait (N8).
+                guard: ({ event }) =>
+                  event.output.progressing && event.output.waitingOnRemovals !== true,
+                target: 'waitingForReady',
+                actions: assign({
+                  lastApply: ({ event }) => event.output,
+                  failures: 0,
+                  lastError: undefined,
+                  trigger: ({ event }) =>
+                    failedTrigger(nodeTriggers.applyProgressing, event.output.reason),
                 }),
               },
               {
@@ -508,11 +553,52 @@ export const nodeMachine = setup({
               target: 'passing',
               actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.resourceDrifted } },
             },
+            {
+              guard: 'hasReadinessChange',
+              target: 'passing',
+              actions: {
+                type: 'recordTrigger',
+                params: { trigger: nodeTriggers.readinessChanged },
+              },
+            },
           ],
           after: {
             retryBackoff: {
               target: 'passing',
               actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.backoffElapsed } },
+            },
+          },
+        },
+        waitingForReady: {
+          description:
+            'Applied, not ready yet (SPEC N2, N8): no polling; a readiness change seen by a watch, drift, a new spec or the first readiness timeout starts the next pass. The phase stays Applying.',
+          always: [
+            {
+              guard: 'isStale',
+              target: '#node.rendering',
+              actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.observed } },
+            },
+            {
+              guard: 'hasSettledDrift',
+              target: 'passing',
+              actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.resourceDrifted } },
+            },
+            {
+              guard: 'hasReadinessChange',
+              target: 'passing',
+              actions: {
+                type: 'recordTrigger',
+                params: { trigger: nodeTriggers.readinessChanged },
+              },
+            },
+          ],
+          after: {
+            readinessDeadline: {
+              target: 'passing',
+              actions: {
+                type: 'recordTrigger',
+                params: { trigger: nodeTriggers.readinessDeadline },
+              },
             },
           },
         },
@@ -531,6 +617,12 @@ export const nodeMachine = setup({
           guard: 'hasSettledDrift',
           target: 'applying',
           actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.resourceDrifted } },
+        },
+        // An object stopped being ready: the node is Ready only while every resource is (N8).
+        {
+          guard: 'hasReadinessChange',
+          target: 'applying',
+          actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.readinessChanged } },
         },
       ],
       after: {
@@ -571,6 +663,12 @@ export const nodeMachine = setup({
           guard: 'hasSettledDrift',
           target: 'rendering',
           actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.resourceDrifted } },
+        },
+        // A failed or timed-out resource that became ready recovers now, unpolled (N8).
+        {
+          guard: 'hasReadinessChange',
+          target: 'rendering',
+          actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.readinessChanged } },
         },
       ],
       after: {

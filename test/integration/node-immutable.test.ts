@@ -6,9 +6,11 @@ import { create, mergePatch, openWorld, type World } from './forms-world.js';
 import { formOf, scenarioHub } from './node-scenarios.js';
 import { nodeOf, resourceOf, statusWhen } from './node-world.js';
 
+/** Nothing runs the Job (no job controller, no kubelet): the node does not wait for it (N8). */
 const jobEntry = (image: string, extra: Record<string, unknown> = {}) => ({
   id: 'job',
   nameTemplate: '{{ uid }}-job',
+  waitForReady: false,
   ...extra,
   spec: {
     apiVersion: 'batch/v1',

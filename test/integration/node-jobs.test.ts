@@ -23,11 +23,15 @@ const resyncArgs = ['--resync-period', '2s'];
 const jobPath = (world: World, name = ''): string =>
   `/apis/batch/v1/namespaces/${world.ns}/jobs${name === '' ? '' : `/${name}`}`;
 
-/** A form's Job entry `id`, named `<uid>-<id>`; nothing runs it (no job controller, no kubelet). */
+/**
+ * A form's Job entry `id`, named `<uid>-<id>`; nothing runs it (no job controller, no kubelet),
+ * so the node does not wait for it to complete (N8): these tests look at completion records.
+ */
 const jobEntry = (id: string, creationPolicy: 'Once' | 'WhenNeeded', version = '1') => ({
   id,
   nameTemplate: `{{ uid }}-${id}`,
   creationPolicy,
+  waitForReady: false,
   spec: {
     apiVersion: 'batch/v1',
     kind: 'Job',

@@ -89,6 +89,8 @@ describe('node drift by other field managers', () => {
           id: 'app',
           nameTemplate: '{{ uid }}-app',
           ignoreFields: ['$.spec.replicas'],
+          // No deployment controller here: the node does not wait for availability (N8).
+          waitForReady: false,
           spec: deploymentSpec(image),
         },
       ],
