@@ -221,11 +221,10 @@ describe('form pass: revisions and suspend', () => {
   });
 });
 
-const pacedForm = (maxSkew: number): LynqForm =>
-  ({
-    ...versionedForm(false, 'v2'),
-    spec: { ...versionedForm(false, 'v2').spec, rollout: { maxSkew, progressDeadlineSeconds: 60 } },
-  });
+const pacedForm = (maxSkew: number): LynqForm => ({
+  ...versionedForm(false, 'v2'),
+  spec: { ...versionedForm(false, 'v2').spec, rollout: { maxSkew, progressDeadlineSeconds: 60 } },
+});
 
 /** A node on `rev` at generation 2, Ready at it or not, with the move annotations if given. */
 const pacedNode = (
