@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { LynqForm } from '../api/lynq-form.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
-import { labelKeys } from '../api/metadata-keys.js';
+import { annotationKeys, labelKeys } from '../api/metadata-keys.js';
 import { labelSafe } from '../api/node-name.js';
 import { patchTypes, type ApiClient } from '../kube/api-client.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
@@ -12,7 +12,7 @@ import type { StatusWriter } from '../kube/status-writer.js';
 import type { FormRef } from '../machines/form.machine.js';
 import type { TemplateEnvironment } from '../render/environment.js';
 import { startFormActor, type FormActor } from './form.actor.js';
-import type { FormPorts } from './form-sync.actor.js';
+import { readyAtGeneration, type FormPorts } from './form-sync.actor.js';
 
 /** Field manager of `spec.revision` writes: the form actor alone owns that field (DESIGN 5). */
 export const formFieldManager = 'lynq-form';
@@ -106,14 +106,40 @@ export const createFormRegistry = (deps: FormRegistryDeps): FormRegistry => {
         },
       );
     },
-    setNodeRevision: async (node, revision, signal) => {
+    setNodeRevision: async (node, revision, signal, movedAt) => {
+      const path = lynqObjectPath(
+        'lynqnodes',
+        node.metadata.namespace ?? '',
+        node.metadata.name ?? '',
+      );
+      if (movedAt === undefined) {
+        await deps.client.patch(
+          path,
+          patchTypes.json,
+          [
+            { op: 'test', path: '/metadata/uid', value: node.metadata.uid },
+            { op: 'add', path: `/spec/${escapePointer('revision')}`, value: revision },
+          ],
+          { fieldManager: formFieldManager, signal },
+        );
+        return;
+      }
+      // A merge patch adds the move's annotations beside any others (a JSON patch cannot add a
+      // key to a map that may not exist without replacing the map). `metadata.uid` is immutable,
+      // so naming it makes a re-created node reject the write (Invalid), as the test op does.
       await deps.client.patch(
-        lynqObjectPath('lynqnodes', node.metadata.namespace ?? '', node.metadata.name ?? ''),
-        patchTypes.json,
-        [
-          { op: 'test', path: '/metadata/uid', value: node.metadata.uid },
-          { op: 'add', path: `/spec/${escapePointer('revision')}`, value: revision },
-        ],
+        path,
+        patchTypes.merge,
+        {
+          metadata: {
+            uid: node.metadata.uid,
+            annotations: {
+              [annotationKeys.rolloutRevision]: revision,
+              [annotationKeys.rolloutMovedAt]: movedAt,
+            },
+          },
+          spec: { revision },
+        },
         { fieldManager: formFieldManager, signal },
       );
     },
@@ -170,11 +196,14 @@ export const createFormRegistry = (deps: FormRegistryDeps): FormRegistry => {
     nodeChanged: (node, previous, deleted) => {
       const actor = formOfNode(node);
       if (actor === undefined) return;
-      // Only what moves revisions wakes the form; a status change only recounts (SPEC F3).
+      // What moves revisions wakes the form: a node added, gone or moved, and a node becoming
+      // Ready or not at its generation, which frees or takes a rollout slot (F4) at once.
+      // Any other status change only recounts (SPEC F3).
       const moved =
         deleted ||
         previous === undefined ||
         previous.spec.revision !== node.spec.revision ||
+        readyAtGeneration(previous) !== readyAtGeneration(node) ||
         (previous.metadata.deletionTimestamp === undefined) !==
           (node.metadata.deletionTimestamp === undefined);
       if (moved) actor.nodesChanged();

@@ -13,6 +13,9 @@ const form = {
   metadata: { namespace: 'ns', name: 'web', uid: 'form-uid', generation: 1 },
   spec: {
     hubId: 'hub',
+    // As the API server defaults it.
+    rollout: { maxSkew: 0, progressDeadlineSeconds: 600 },
+    suspend: false,
     configMaps: [{ id: 'cm', spec: { apiVersion: 'v1', kind: 'ConfigMap' } }],
   },
 } as unknown as LynqForm;
@@ -112,6 +115,7 @@ const versionedForm = (suspend: boolean, version: string): LynqForm =>
     spec: {
       hubId: 'hub',
       suspend,
+      rollout: { maxSkew: 0, progressDeadlineSeconds: 600 },
       configMaps: [{ id: 'cm', spec: { apiVersion: 'v1', kind: 'ConfigMap', data: { version } } }],
     },
   }) as unknown as LynqForm;
@@ -214,5 +218,115 @@ describe('form pass: revisions and suspend', () => {
     const again = await syncFormRevisions(resumed.ports, ref, signal);
     assert.deepEqual(resumed.writes, [`move a ${next}`, `move b ${next}`, `delete ${old}`]);
     assert.equal(again.heldNodes, 0);
+  });
+});
+
+const pacedForm = (maxSkew: number): LynqForm => ({
+  ...versionedForm(false, 'v2'),
+  spec: { ...versionedForm(false, 'v2').spec, rollout: { maxSkew, progressDeadlineSeconds: 60 } },
+});
+
+/** A node on `rev` at generation 2, Ready at it or not, with the move annotations if given. */
+const pacedNode = (
+  name: string,
+  rev: string,
+  ready: boolean,
+  move?: { revision: string; at: string },
+): LynqNode =>
+  ({
+    metadata: {
+      namespace: 'ns',
+      name,
+      uid: `${name}-uid`,
+      generation: 2,
+      ...(move === undefined
+        ? {}
+        : {
+            annotations: {
+              'lynq.sh/rollout-revision': move.revision,
+              'lynq.sh/rollout-moved-at': move.at,
+            },
+          }),
+    },
+    spec: { uid: name, templateRef: 'web', variables: {}, revision: rev },
+    status: {
+      observedGeneration: 2,
+      conditions: [
+        {
+          type: 'Ready',
+          status: ready ? 'True' : 'False',
+          reason: 'Test',
+          message: '',
+          lastTransitionTime: '2030-01-01T00:00:00Z',
+        },
+      ],
+    },
+  }) as unknown as LynqNode;
+
+describe('form pass: rollout pace', () => {
+  const target = revisionName(pacedForm(2));
+  const paced = (maxSkew: number) => {
+    const moves: { name: string; movedAt: string | undefined }[] = [];
+    const state = { nodes: [] as LynqNode[] };
+    const ports: FormPorts = {
+      getForm: () => pacedForm(maxSkew),
+      hubExists: () => true,
+      nodesOfForm: () => state.nodes,
+      revisionsOfForm: () => [revision(target, 2), revision('web-old', 1)],
+      createRevision: () => Promise.resolve(),
+      deleteRevision: () => Promise.resolve(),
+      setNodeRevision: (n, _r, _s, movedAt) => {
+        moves.push({ name: n.metadata.name ?? '', movedAt });
+        return Promise.resolve();
+      },
+    };
+    return { ports, moves, state };
+  };
+  const ref = { namespace: 'ns', name: 'web' };
+  const clock = () => Date.parse('2030-01-01T00:00:10Z');
+
+  it('F4 moves maxSkew nodes with their move time, not more while the cache lags, the next one when one is Ready', async () => {
+    const { ports, moves, state } = paced(2);
+    const written: RevisionWrites = new Map();
+    state.nodes = ['d', 'c', 'b', 'a'].map((n) => pacedNode(n, 'web-old', true));
+    await syncFormRevisions(ports, ref, signal, written, clock);
+    assert.deepEqual(
+      moves.map((m) => m.name),
+      ['a', 'b'],
+    );
+    assert.equal(moves[0]?.movedAt, '2030-01-01T00:00:10.000Z');
+    // The cache still shows a and b Ready on the old revision: they are in flight all the same.
+    const again = await syncFormRevisions(ports, ref, signal, written, clock);
+    assert.equal(again.movedNodes, 0);
+    assert.equal(again.nextDeadlineInMs, 60_000);
+    // The watch shows a Ready at the target, b still applying: one slot is free.
+    const move = { revision: target, at: '2030-01-01T00:00:10Z' };
+    state.nodes = [
+      pacedNode('a', target, true, move),
+      pacedNode('b', target, false, move),
+      pacedNode('c', 'web-old', true),
+      pacedNode('d', 'web-old', true),
+    ];
+    await syncFormRevisions(ports, ref, signal, written, clock);
+    assert.deepEqual(
+      moves.map((m) => m.name),
+      ['a', 'b', 'c'],
+    );
+  });
+
+  it('F4 F5 a restarted pass (no memory) reads the moves from the nodes: in flight holds slots, past the deadline fails', async () => {
+    const { ports, moves, state } = paced(2);
+    state.nodes = [
+      pacedNode('a', target, false, { revision: target, at: '2030-01-01T00:00:05Z' }),
+      pacedNode('b', target, false, { revision: target, at: '2030-01-01T00:00:05Z' }),
+      pacedNode('c', 'web-old', true),
+    ];
+    const held = await syncFormRevisions(ports, ref, signal, new Map(), clock);
+    assert.equal(held.movedNodes, 0);
+    assert.equal(held.rolloutPhase, 'InProgress');
+    const late = () => Date.parse('2030-01-01T00:01:06Z');
+    const failed = await syncFormRevisions(ports, ref, signal, new Map(), late);
+    assert.equal(failed.rolloutPhase, 'Failed');
+    assert.equal(moves.length, 0);
   });
 });

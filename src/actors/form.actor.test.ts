@@ -15,7 +15,12 @@ const formWith = (generation: number, configMaps: unknown[]): LynqForm =>
     apiVersion: 'operator.lynq.sh/v1',
     kind: 'LynqForm',
     metadata: { namespace: 'ns', name: 'web', uid: 'form-uid', generation },
-    spec: { hubId: 'hub', rollout: {}, suspend: false, configMaps },
+    spec: {
+      hubId: 'hub',
+      rollout: { maxSkew: 0, progressDeadlineSeconds: 600 },
+      suspend: false,
+      configMaps,
+    },
   }) as unknown as LynqForm;
 
 const entry = (id: string, kind: string) => ({

@@ -11,7 +11,7 @@ import { groupVersion } from '../api/crd-builder.js';
 import type { LynqForm } from '../api/lynq-form.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
 import { canonicalJson } from '../api/canonical-json.js';
-import { rolloutPhases } from '../api/phases.js';
+import { rolloutPhases, type RolloutPhase } from '../api/phases.js';
 import { formReadiness, kstatusConditions } from '../api/ready-condition.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import { lynqStatusPath } from '../kube/lynq-paths.js';
@@ -26,9 +26,11 @@ import {
   type FormValidateInput,
   type FormValidateOutput,
 } from '../machines/form.machine.js';
+import type { RolloutPlan } from '../reconcile/rollout-plan.js';
 import type { TemplateEnvironment } from '../render/environment.js';
 import { coalescedCall } from './coalesced-call.js';
 import {
+  rolloutPlanOf,
   syncFormRevisions,
   validateFormOnce,
   type FormPorts,
@@ -97,9 +99,73 @@ const validityOf = (form: LynqForm | undefined): boolean | undefined => {
   return valid === undefined ? undefined : valid.status === conditionStatuses.true;
 };
 
+/** Condition `Progressing` (F5): False only when the rollout failed, naming the nodes. */
+const progressingCondition = (plan: RolloutPlan) => {
+  const reasons = {
+    [rolloutPhases.idle]: conditionReasons.noNodes,
+    [rolloutPhases.inProgress]: conditionReasons.rolloutInProgress,
+    [rolloutPhases.paused]: conditionReasons.rolloutPaused,
+    [rolloutPhases.failed]: conditionReasons.rolloutFailed,
+    [rolloutPhases.complete]: conditionReasons.rolloutComplete,
+  } as const satisfies Record<RolloutPhase, string>;
+  const { counts } = plan;
+  return {
+    type: formConditionTypes.progressing,
+    status: plan.phase === rolloutPhases.failed ? ('False' as const) : ('True' as const),
+    reason: reasons[plan.phase],
+    message:
+      plan.message ??
+      `${String(counts.updated)} of ${String(counts.total)} nodes updated, ${String(counts.readyUpdated)} ready, ${String(counts.updating)} updating`,
+  };
+};
+
+/** How many failed nodes status names; the message and the count say how many more. */
+const maxFailedNames = 50;
+
+/** When the rollout of one target started and completed, as status shows them. */
+interface RolloutTimes {
+  readonly target: string;
+  readonly startTime: string;
+  readonly completionTime?: string;
+}
+
+/** The times of `target`: kept while the target stays, completionTime set once it completed. */
+const nextRolloutTimes = (
+  previous: RolloutTimes | undefined,
+  target: string,
+  plan: RolloutPlan,
+  stamp: string,
+): RolloutTimes => {
+  const same = previous?.target === target ? previous : { target, startTime: stamp };
+  return same.completionTime === undefined && plan.phase === rolloutPhases.complete
+    ? { ...same, completionTime: stamp }
+    : same;
+};
+
+/** `status.rollout` (F4, F5): what `kubectl describe lynqform` shows of the rollout. */
+const rolloutStatus = (times: RolloutTimes, plan: RolloutPlan) => {
+  const { completionTime } = times;
+  const target = times.target;
+  return {
+    phase: plan.phase,
+    targetRevision: target,
+    updatedNodes: plan.counts.updated,
+    updatingNodes: plan.counts.updating,
+    readyUpdatedNodes: plan.counts.readyUpdated,
+    failedNodes: plan.counts.failed,
+    ...(plan.failedNodes.length === 0
+      ? {}
+      : { failedNodeNames: plan.failedNodes.slice(0, maxFailedNames) }),
+    startTime: times.startTime,
+    ...(completionTime === undefined ? {} : { completionTime }),
+    ...(plan.message === undefined ? {} : { message: plan.message }),
+  };
+};
+
 /** Starts a form actor; it waits in `pending` until the first `observe`. */
 export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => {
   const now = (): string => (deps.now?.() ?? new Date()).toISOString();
+  const nowMillis = (): number => (deps.now?.() ?? new Date()).getTime();
   const logger = deps.logger.child({ kind: 'LynqForm', namespace: ref.namespace, name: ref.name });
   const written: RevisionWrites = new Map();
   const machine = formMachine.provide({
@@ -108,7 +174,7 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
         Promise.resolve(validateFormOnce(deps.ports, deps.env, input.form)),
       ),
       syncRevisions: fromPromise<FormSyncOutput, FormSyncInput>(({ input, signal }) =>
-        syncFormRevisions(deps.ports, input.form, signal, written),
+        syncFormRevisions(deps.ports, input.form, signal, written, nowMillis),
       ),
     },
   });
@@ -122,6 +188,10 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
   let announced: boolean | undefined;
   let announcedToHub: boolean | undefined;
   let lastErrorText: string | undefined;
+  /** The rollout's times, from status at start, so a restart keeps them (DESIGN 1). */
+  let rolloutTimes: RolloutTimes | undefined;
+  /** The failed nodes last reported (event), from status at start, so a restart repeats nothing. */
+  let reportedFailure: string | undefined;
 
   const involved = () => ({
     apiVersion: groupVersion,
@@ -151,18 +221,17 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
       context.trigger,
       stamp,
     );
-    const nodes = deps.ports
-      .nodesOfForm(ref)
-      .filter((n) => n.metadata.deletionTimestamp === undefined);
+    const allNodes = deps.ports.nodesOfForm(ref);
+    const nodes = allNodes.filter((n) => n.metadata.deletionTimestamp === undefined);
     const ready = nodes.filter((n) => hasCondition(n, nodeConditionTypes.ready));
     const failed = nodes.filter((n) => hasCondition(n, nodeConditionTypes.degraded)).length;
     const currentRevision = context.lastSync?.currentRevision ?? form.status?.currentRevision;
-    const updated = nodes.filter(
-      (n) => currentRevision !== undefined && n.spec.revision === currentRevision,
-    );
-    const readyUpdated = updated.filter((n) => hasCondition(n, nodeConditionTypes.ready)).length;
-    // Suspended with nodes behind: the rollout waits for the form to be unsuspended.
-    const held = snapshot.matches('suspended') && updated.length < nodes.length;
+    // The same planner as the pass, over the cache as it is now, so counts follow node events.
+    const plan =
+      currentRevision === undefined
+        ? undefined
+        : rolloutPlanOf(form, currentRevision, allNodes, written, nowMillis());
+    reportRollout(plan);
     const errors = context.errors;
     const warningText = warningsText(context.warnings);
     const allReady = ready.length === nodes.length;
@@ -207,8 +276,12 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
             valid: context.valid,
             errors,
             nodes: { total: nodes.length, ready: ready.length, failed },
+            ...(plan?.phase === rolloutPhases.failed
+              ? { rolloutFailedNodes: plan.failedNodes }
+              : {}),
           }),
         ).map((c) => ({ ...c, message: c.message.slice(0, maxMessageLength) })),
+        ...(plan === undefined ? [] : [progressingCondition(plan)]),
       ],
       context.validatedGeneration ?? form.metadata.generation ?? 0,
       stamp,
@@ -220,27 +293,13 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
       totalNodes: nodes.length,
       readyNodes: ready.length,
       failedNodes: failed,
-      ...(currentRevision === undefined
+      ...(plan === undefined || currentRevision === undefined
         ? {}
         : {
-            rollout: {
-              phase: held
-                ? rolloutPhases.paused
-                : nodes.length === 0
-                  ? rolloutPhases.idle
-                  : updated.length === nodes.length && readyUpdated === nodes.length
-                    ? rolloutPhases.complete
-                    : rolloutPhases.inProgress,
-              targetRevision: currentRevision,
-              updatedNodes: updated.length,
-              updatingNodes: updated.length - readyUpdated,
-              readyUpdatedNodes: readyUpdated,
-              ...(held
-                ? {
-                    message: `Suspended (spec.suspend): ${String(nodes.length - updated.length)} of ${String(nodes.length)} nodes keep an older revision; unsuspend to roll out`,
-                  }
-                : {}),
-            },
+            rollout: rolloutStatus(
+              (rolloutTimes = nextRolloutTimes(rolloutTimes, currentRevision, plan, stamp)),
+              plan,
+            ),
           }),
       conditions,
     };
@@ -248,6 +307,36 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
     if (text === lastContent) return;
     lastContent = text;
     deps.statusWriter.publish(statusPath, content);
+  };
+
+  /**
+   * One Warning `RolloutFailed` per distinct set of failed nodes (F5, O1), and one Normal
+   * `RolloutResumed` when the failure clears.
+   */
+  const reportRollout = (plan: RolloutPlan | undefined): void => {
+    if (plan === undefined) return;
+    const failure =
+      plan.phase === rolloutPhases.failed ? plan.failedNodes.join('\u0000') : undefined;
+    if (failure === reportedFailure) return;
+    const before = reportedFailure;
+    reportedFailure = failure;
+    if (failure !== undefined) {
+      logger.warn({ failedNodes: plan.failedNodes }, 'Rollout failed');
+      void deps.events.record({
+        object: involved(),
+        type: 'Warning',
+        reason: conditionReasons.rolloutFailed,
+        message: (plan.message ?? 'The rollout failed').slice(0, maxMessageLength),
+      });
+    } else if (before !== undefined) {
+      logger.info({ phase: plan.phase }, 'Rollout resumed');
+      void deps.events.record({
+        object: involved(),
+        type: 'Normal',
+        reason: conditionReasons.rolloutResumed,
+        message: `The rollout continues: ${plan.phase}`,
+      });
+    }
   };
 
   /** Events only when validity changes (SPEC F1, O1), and the hub hears every change at once. */
@@ -333,6 +422,19 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
         if (form.status !== undefined) {
           // A rebuilt actor whose form already shows this content publishes nothing (SPEC O2).
           lastContent = canonicalJson(form.status);
+        }
+        const rollout = form.status?.rollout;
+        if (rollout?.targetRevision !== undefined && rollout.startTime !== undefined) {
+          rolloutTimes = {
+            target: rollout.targetRevision,
+            startTime: rollout.startTime,
+            ...(rollout.completionTime === undefined
+              ? {}
+              : { completionTime: rollout.completionTime }),
+          };
+        }
+        if (rollout?.phase === rolloutPhases.failed) {
+          reportedFailure = (rollout.failedNodeNames ?? []).join('\u0000');
         }
       }
       latest = form;

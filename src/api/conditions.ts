@@ -30,6 +30,8 @@ export const formConditionTypes = {
   applied: 'Applied',
   reconciling: 'Reconciling',
   stalled: 'Stalled',
+  /** The rollout of the newest revision: False only when it failed (F5). */
+  progressing: 'Progressing',
 } as const;
 
 export type FormConditionType = (typeof formConditionTypes)[keyof typeof formConditionTypes];
@@ -87,6 +89,13 @@ export const conditionReasons = {
   /** `Reconciling=False` / `Stalled=False` of a Ready object. */
   allReady: 'AllReady',
   progressDeadlineExceeded: 'ProgressDeadlineExceeded',
+  /** Rollout (F4, F5): condition Progressing and events. */
+  rolloutInProgress: 'RolloutInProgress',
+  rolloutComplete: 'RolloutComplete',
+  rolloutPaused: 'RolloutPaused',
+  rolloutFailed: 'RolloutFailed',
+  rolloutResumed: 'RolloutResumed',
+  noNodes: 'NoNodes',
   // Node and resources (SPEC N2, N6, N8, N9, N12, N14, N15, N16)
   allResourcesReady: 'AllResourcesReady',
   applying: 'Applying',

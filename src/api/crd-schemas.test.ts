@@ -298,6 +298,16 @@ describe('CRDs', () => {
     assert.deepEqual(propertyNames(spec), ['revision', 'templateRef', 'uid', 'variables']);
   });
 
+  it('F4 F5 LynqForm rollout: maxSkew (default 0), progressDeadlineSeconds (default 600), partition (count or percent)', () => {
+    const rollout = at(rootOf(lynqFormCrd), '.spec.rollout');
+    assert.deepEqual(propertyNames(rollout), ['maxSkew', 'partition', 'progressDeadlineSeconds']);
+    assert.equal(at(rollout, '.maxSkew').default, 0);
+    assert.equal(at(rollout, '.progressDeadlineSeconds').default, 600);
+    const partition = at(rollout, '.partition');
+    assert.equal(partition['x-kubernetes-int-or-string'], true);
+    assert.match(JSON.stringify(partition['x-kubernetes-validations']), /100\|\[1-9\]\?\[0-9\]/);
+  });
+
   it('§1 status fields are the ones SPEC lists, plus the machine state of O2', () => {
     const machine = ['phase', 'phaseReason', 'phaseSince', 'transitions'];
     const expected: [CustomResourceDefinition, string[]][] = [
@@ -363,8 +373,11 @@ describe('CRDs', () => {
     const hub = at(rootOf(lynqHubCrd), '.status');
     assert.deepEqual(propertyNames(at(hub, '.rows')), ['active', 'rejected', 'total']);
     const rollout = at(rootOf(lynqFormCrd), '.status.rollout');
+    // failedNodes and failedNodeNames: F5 (issue 14), what `kubectl describe` shows of a failure.
     assert.deepEqual(propertyNames(rollout), [
       'completionTime',
+      'failedNodeNames',
+      'failedNodes',
       'message',
       'phase',
       'readyUpdatedNodes',

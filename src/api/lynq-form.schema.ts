@@ -3,7 +3,17 @@ import { customResourceDefinition } from './crd-builder.js';
 import type { LynqObject } from './crd-builder.js';
 import { rolloutPhases } from './phases.js';
 import { conditionsSchema, machineStateProperties } from './status.schema.js';
-import { arr, bool, dateTime, int, map, obj, preserveUnknown, str } from './schema-builder.js';
+import {
+  arr,
+  bool,
+  dateTime,
+  int,
+  intOrString,
+  map,
+  obj,
+  preserveUnknown,
+  str,
+} from './schema-builder.js';
 import type { Infer, InferInput } from './schema-builder.js';
 
 export const creationPolicies = ['WhenNeeded', 'Once'] as const;
@@ -160,6 +170,16 @@ export const lynqFormSpecSchema = obj(
           minimum: 1,
           default: 600,
         }),
+        partition: intOrString({
+          description:
+            'Canary: how many nodes, first by name, may move to a new revision (a count or a percent of the form nodes, rounded up); the rest keep theirs until it is raised or removed. Absent = all.',
+          validations: [
+            {
+              rule: "type(self) == int ? self >= 0 : self.matches('^(100|[1-9]?[0-9])%$')",
+              message: 'partition must be a non-negative integer or a percentage from 0% to 100%',
+            },
+          ],
+        }),
       },
       { description: 'How a new revision reaches the nodes.', default: {} },
     ),
@@ -195,13 +215,19 @@ export const lynqFormStatusSchema = obj(
     rollout: obj(
       {
         phase: str({
-          description: 'Idle, InProgress, Paused (the form is suspended), Failed or Complete.',
+          description:
+            'Idle, InProgress, Paused (suspended, or the partition is reached), Failed (a node missed its progress deadline) or Complete.',
           enum: Object.values(rolloutPhases),
         }),
         targetRevision: str({ description: 'The revision being rolled out.' }),
         updatedNodes: count('Nodes moved to the target revision.'),
         updatingNodes: count('Moved to the target revision but not yet Ready.'),
         readyUpdatedNodes: count('Nodes at the target revision and Ready.'),
+        failedNodes: count('Nodes not Ready within progressDeadlineSeconds after they moved.'),
+        failedNodeNames: arr(str(), {
+          description: 'The nodes that failed the rollout (at most 50 are named).',
+          maxItems: 50,
+        }),
         startTime: dateTime({ description: 'When the rollout of the target revision started.' }),
         completionTime: dateTime({
           description: 'When every node was Ready at the target revision.',

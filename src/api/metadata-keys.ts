@@ -48,6 +48,13 @@ export const annotationKeys = {
    * without it was adopted (taken over with Force), and is released rather than deleted (SPEC N6).
    */
   createdBy: 'lynq.sh/created-by',
+  /**
+   * On a node: the revision the form last moved it to in a rollout, written with `spec.revision`
+   * (F4); a node that got its revision when new has none (it is outside the rollout).
+   */
+  rolloutRevision: 'lynq.sh/rollout-revision',
+  /** On a node: when the form moved it to `rolloutRevision`; its progress deadline starts here (F5). */
+  rolloutMovedAt: 'lynq.sh/rollout-moved-at',
   /** On a released object: `namespace/name` of the node that released it, so it can re-hold it (SPEC N10). */
   orphanedFrom: 'lynq.sh/orphaned-from',
 } as const;

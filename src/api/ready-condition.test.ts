@@ -81,6 +81,18 @@ describe('kstatus conditions', () => {
     assert.equal(allReady.state, 'ready');
   });
 
+  it('O2 F5 a form whose rollout failed its progress deadline is Stalled with RolloutFailed naming the nodes', () => {
+    const failed = formReadiness({
+      phase: 'Ready',
+      valid: true,
+      errors: [],
+      nodes: { total: 3, ready: 2, failed: 0 },
+      rolloutFailedNodes: ['acme-web'],
+    });
+    assert.deepEqual(shown(failed)[2], 'Stalled=True RolloutFailed');
+    assert.match(failed.message, /acme-web/);
+  });
+
   it('O2 a suspended hub or form is neither Ready nor Reconciling nor Stalled', () => {
     const nodes = { total: 1, ready: 1, failed: 0 };
     for (const readiness of [

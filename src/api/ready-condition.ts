@@ -117,6 +117,8 @@ export interface FormReadinessInput {
   /** Validation errors, when invalid. */
   readonly errors: readonly string[];
   readonly nodes: NodeCounts;
+  /** Nodes that failed the rollout's progress deadline (F5): the form is stalled until they heal. */
+  readonly rolloutFailedNodes?: readonly string[];
 }
 
 /**
@@ -143,6 +145,13 @@ export const formReadiness = (input: FormReadinessInput): Readiness => {
         message: 'Syncing the form failed; retrying',
       };
     default:
+      if (input.rolloutFailedNodes !== undefined && input.rolloutFailedNodes.length > 0) {
+        return {
+          state: 'stalled',
+          reason: conditionReasons.rolloutFailed,
+          message: `The rollout failed: not Ready within progressDeadlineSeconds: ${input.rolloutFailedNodes.join(', ')}`,
+        };
+      }
       return nodesReadiness(input.nodes, 'The form is valid');
   }
 };

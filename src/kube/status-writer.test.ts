@@ -70,6 +70,20 @@ describe('status writer', () => {
     ]);
   });
 
+  it('F4 clears nested keys that disappeared (a rollout completion time of an earlier target)', async () => {
+    const { client, writes } = fakeClient();
+    const w = writer(client);
+    w.observe('/d/status', { rollout: { target: 'a', completionTime: 't1' }, conditions: [1] });
+    w.publish('/d/status', { rollout: { target: 'b' }, conditions: [2] });
+    await w.flush();
+    assert.deepEqual(writes, [
+      {
+        path: '/d/status',
+        body: { status: { rollout: { completionTime: null, target: 'b' }, conditions: [2] } },
+      },
+    ]);
+  });
+
   it('gathers the changes that follow a first one into one write', async () => {
     const { client, writes } = fakeClient();
     const w = createStatusWriter({

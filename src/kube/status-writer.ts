@@ -40,13 +40,36 @@ export interface StatusWriter {
 
 interface Slot {
   written: string | undefined;
-  writtenKeys: readonly string[];
+  /** What the server holds as far as we know: the last status written or observed. */
+  writtenStatus: Readonly<Record<string, unknown>>;
   pending: Readonly<Record<string, unknown>> | undefined;
   inFlight: boolean;
   timer: NodeJS.Timeout | undefined;
   lastWriteAt: number;
   failures: number;
 }
+
+const isPlainObject = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The merge patch body that turns `previous` into `next`: a merge patch leaves keys it does not
+ * name, so keys that are gone are sent as null, at every depth of nested objects (a rollout's
+ * `completionTime` of an earlier target must not survive the next one). Lists are replaced whole.
+ */
+export const replacingMergePatch = (
+  previous: Readonly<Record<string, unknown>>,
+  next: Readonly<Record<string, unknown>>,
+): Record<string, unknown> => {
+  const body: Record<string, unknown> = {};
+  for (const key of Object.keys(previous)) if (!(key in next)) body[key] = null;
+  for (const [key, value] of Object.entries(next)) {
+    const before = previous[key];
+    body[key] =
+      isPlainObject(before) && isPlainObject(value) ? replacingMergePatch(before, value) : value;
+  }
+  return body;
+};
 
 /** Creates a writer; its timers are unref'd, so it never keeps the process alive. */
 export const createStatusWriter = (options: StatusWriterOptions): StatusWriter => {
@@ -86,21 +109,17 @@ export const createStatusWriter = (options: StatusWriterOptions): StatusWriter =
       settledIfIdle();
       return;
     }
-    // A merge patch leaves keys it does not name: clear the ones that are gone.
-    const cleared = Object.fromEntries(
-      slot.writtenKeys.filter((k) => !(k in status)).map((k) => [k, null]),
-    );
     slot.inFlight = true;
     try {
       writes += 1;
       await options.client.patch(
         path,
         patchTypes.merge,
-        { status: { ...cleared, ...status } },
+        { status: replacingMergePatch(slot.writtenStatus, status) },
         { fieldManager },
       );
       slot.written = text;
-      slot.writtenKeys = Object.keys(status);
+      slot.writtenStatus = status;
       slot.failures = 0;
     } catch (err) {
       const code = (err as { code?: unknown }).code;
@@ -130,7 +149,7 @@ export const createStatusWriter = (options: StatusWriterOptions): StatusWriter =
     if (slot === undefined) {
       slot = {
         written: undefined,
-        writtenKeys: [],
+        writtenStatus: {},
         pending: undefined,
         inFlight: false,
         timer: undefined,
@@ -147,7 +166,7 @@ export const createStatusWriter = (options: StatusWriterOptions): StatusWriter =
       const slot = slotOf(path);
       if (slot.inFlight || status === undefined) return;
       slot.written = canonicalJson(status);
-      slot.writtenKeys = Object.keys(status);
+      slot.writtenStatus = status;
     },
     publish: (path, status) => {
       const slot = slotOf(path);

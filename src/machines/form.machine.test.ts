@@ -1,7 +1,7 @@
 // The form statechart with fake actors: validate on a new generation, sync while valid, never while invalid (SPEC F1, F2, F4).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createActor, fromPromise } from 'xstate';
+import { createActor, fromPromise, SimulatedClock } from 'xstate';
 import {
   formMachine,
   formPhaseOf,
@@ -109,5 +109,49 @@ describe('form.machine', () => {
     await settle();
     assert.equal(formPhaseOf(actor.getSnapshot().value), 'Ready');
     assert.deepEqual(log, ['validate 1', 'sync', 'sync', 'validate 2', 'sync']);
+  });
+});
+
+describe('form.machine rollout deadline', () => {
+  it('F5 while nodes are updating, the earliest progress deadline is a timer that syncs again (no polling)', async () => {
+    const clock = new SimulatedClock();
+    const deadlines = [5_000, undefined];
+    let syncs = 0;
+    const machine = formMachine.provide({
+      actors: {
+        validateForm: fromPromise<FormValidateOutput, FormValidateInput>(() =>
+          Promise.resolve({ errors: [] }),
+        ),
+        syncRevisions: fromPromise<FormSyncOutput, FormSyncInput>(() => {
+          syncs += 1;
+          const next = deadlines.shift();
+          return Promise.resolve({
+            currentRevision: 'web-1',
+            movedNodes: 0,
+            deletedRevisions: 0,
+            ...(next === undefined ? {} : { nextDeadlineInMs: next }),
+          });
+        }),
+      },
+    });
+    const actor = createActor(machine, {
+      input: { form: { namespace: 'ns', name: 'web' } },
+      clock,
+    });
+    actor.start();
+    actor.send(observed(1));
+    await settle();
+    assert.equal(syncs, 1);
+    clock.increment(4_999);
+    await settle();
+    assert.equal(syncs, 1, 'not before the deadline');
+    clock.increment(100);
+    await settle();
+    assert.equal(syncs, 2, 'once the deadline has passed');
+    assert.equal(actor.getSnapshot().context.trigger, 'revisions.synced');
+    clock.increment(600_000);
+    await settle();
+    assert.equal(syncs, 2, 'no deadline left, no timer');
+    actor.stop();
   });
 });

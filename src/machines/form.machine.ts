@@ -1,5 +1,6 @@
-// The LynqForm lifecycle as a pure statechart: validate every change, then cut revisions and move nodes while valid and not suspended (SPEC §1, F1–F4, F6).
+// The LynqForm lifecycle as a pure statechart: validate every change, then cut revisions and move nodes at the rollout's pace while valid and not suspended (SPEC §1, F1–F6).
 import { assign, fromPromise, setup } from 'xstate';
+import type { RolloutPhase } from '../api/phases.js';
 
 /** Which form an actor serves. */
 export interface FormRef {
@@ -40,8 +41,12 @@ export interface FormSyncOutput {
   readonly deletedRevisions: number;
   /** `spec.suspend`: nodes that have a revision keep it; only new nodes got the current one. */
   readonly suspended?: boolean;
-  /** Nodes left on an older revision because the form is suspended. */
+  /** Nodes left on an older revision: waiting for a slot, the partition, or unsuspending. */
   readonly heldNodes?: number;
+  /** Where the rollout stands after the pass (F4, F5). */
+  readonly rolloutPhase?: RolloutPhase;
+  /** Ms until the earliest progress deadline of a node still updating (F5): look again then. */
+  readonly nextDeadlineInMs?: number;
 }
 
 export interface FormFailure {
@@ -99,6 +104,8 @@ export const formTriggers = {
   revisionsFailed: 'revisions.failed',
   /** The backoff after a failure elapsed. */
   backoffElapsed: 'backoff.elapsed',
+  /** A node's progress deadline came: it is Ready by now or fails the rollout (F5). */
+  progressDeadline: 'rollout.deadline',
 } as const;
 
 export type FormEvent =
@@ -114,6 +121,12 @@ export interface FormInput {
 
 const firstBackoffMillis = 1_000;
 const maxBackoffMillis = 60_000;
+
+/**
+ * How long after a node's progress deadline the form looks again: timers may fire a
+ * millisecond early, and a look before the deadline would find nothing and wait again.
+ */
+const deadlineMarginMillis = 50;
 
 /** Exponential backoff from 1 s, capped at 60 s. */
 export const formRetryDelayMillis = (failures: number): number =>
@@ -166,9 +179,13 @@ export const formMachine = setup({
     isResyncRequested: ({ context }) => context.resyncRequested,
     isSuspended: ({ event }) =>
       'output' in event && (event.output as FormSyncOutput).suspended === true,
+    /** A node is updating: its progress deadline is a timer of this rollout (F5). */
+    hasProgressDeadline: ({ context }) => context.lastSync?.nextDeadlineInMs !== undefined,
   },
   delays: {
     retryBackoff: ({ context }) => formRetryDelayMillis(context.failures),
+    progressDeadline: ({ context }) =>
+      (context.lastSync?.nextDeadlineInMs ?? 0) + deadlineMarginMillis,
   },
   actions: {
     recordObservation: assign({
@@ -318,10 +335,32 @@ export const formMachine = setup({
       on: { 'nodes.changed': { actions: 'requestResync' } },
     },
     valid: {
-      description: 'Valid, every node on the current revision (as far as the cache knows).',
-      // Only nodes.changed requests a resync during a pass.
+      description:
+        'Valid; every node on the current revision, or moving to it at the rollout pace (F4), or held by a failed rollout (F5).',
+      // Only nodes.changed requests a resync during a pass. A node becoming Ready is a
+      // nodes.changed too: it frees a slot at once, no polling (F4).
       always: { guard: 'isResyncRequested', ...resyncForNodes },
       on: { 'nodes.changed': resyncForNodes },
+      initial: 'settled',
+      states: {
+        settled: {
+          description: 'No node is updating, or the next deadline is being set.',
+          always: { guard: 'hasProgressDeadline', target: 'awaitingDeadline' },
+        },
+        awaitingDeadline: {
+          description:
+            'Nodes are updating: when the earliest progress deadline comes, look again (F5).',
+          after: {
+            progressDeadline: {
+              target: '#form.syncing',
+              actions: {
+                type: 'recordTrigger',
+                params: { trigger: formTriggers.progressDeadline },
+              },
+            },
+          },
+        },
+      },
     },
     suspended: {
       description:

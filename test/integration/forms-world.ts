@@ -36,7 +36,16 @@ export interface FormView {
     phase?: string;
     observedGeneration?: number;
     currentRevision?: string;
-    rollout?: { phase?: string; message?: string; updatedNodes?: number };
+    rollout?: {
+      phase?: string;
+      message?: string;
+      targetRevision?: string;
+      updatedNodes?: number;
+      updatingNodes?: number;
+      readyUpdatedNodes?: number;
+      failedNodes?: number;
+      failedNodeNames?: string[];
+    };
     totalNodes?: number;
     readyNodes?: number;
     failedNodes?: number;
@@ -63,6 +72,8 @@ export interface World {
   readonly operator: OperatorProcess;
   /** Stops the operator (SIGTERM, asserting a clean exit) and starts a new one, as a rollout would. */
   restartOperator(): Promise<void>;
+  /** SIGKILLs the operator (a crash, an OOM kill) and starts a new one. */
+  crashOperator(): Promise<void>;
   request(req: Parameters<typeof kubeRequest>[1]): Promise<KubeResponse>;
   /** Stops the operator, drops the database and (unless `keepNamespace`) deletes the namespace. */
   close(options?: { keepNamespace?: boolean }): Promise<void>;
@@ -89,6 +100,10 @@ export const openWorld = async (label: string): Promise<World> => {
     restartOperator: async () => {
       const code = await operator.stop();
       assert.equal(code, 0, operator.output().slice(-4000));
+      operator = await startOperator({ namespace: namespace.name });
+    },
+    crashOperator: async () => {
+      await operator.kill();
       operator = await startOperator({ namespace: namespace.name });
     },
     request: (req) => kubeRequest(kc, req),
