@@ -24,6 +24,8 @@ export interface OperatorOptions {
   readonly kubeconfig?: string;
   /** Default -1 (no health server). */
   readonly healthPort?: number;
+  /** Default -1 (no metrics server), so operators of parallel tests never meet on one port. */
+  readonly metricsPort?: number;
   readonly extraArgs?: readonly string[];
 }
 
@@ -45,6 +47,8 @@ export const startOperator = async (options: OperatorOptions): Promise<OperatorP
       '200',
       '--health-port',
       String(options.healthPort ?? -1),
+      '--metrics-port',
+      String(options.metricsPort ?? -1),
       ...(options.extraArgs ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LYNQ_LOG_LEVEL: 'debug' } },
