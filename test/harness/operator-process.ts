@@ -12,6 +12,10 @@ export interface OperatorProcess {
   stop(): Promise<number | null>;
   /** SIGKILL, as a crash or an OOM kill would end it; resolves once the process is gone. */
   kill(): Promise<void>;
+  /** Sends a signal (SIGSTOP, SIGCONT …) and returns at once. */
+  signal(name: NodeJS.Signals): void;
+  /** Resolves with the exit code once the process has ended by itself. */
+  exited(): Promise<number | null>;
 }
 
 export interface OperatorOptions {
@@ -63,6 +67,10 @@ export const startOperator = async (options: OperatorOptions): Promise<OperatorP
   return {
     output: () => output,
     running: () => child.exitCode === null && child.signalCode === null,
+    signal: (name) => {
+      child.kill(name);
+    },
+    exited: () => exited,
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
