@@ -362,17 +362,23 @@ export const buildOperatorWorld = async (
     },
   });
 
+  /** Set by stopWatching: a start still under way starts nothing more (SIGTERM during startup). */
+  let halted = false;
+  const isHalted = (): boolean => halted;
   return {
     start: async () => {
       await renderPool.start();
+      if (isHalted()) return;
       // Nodes and forms first, so a hub's first sync already sees what exists.
       nodes.start();
       forms.start();
       revisions.start();
       await revisions.synced();
       await Promise.all([nodes.synced(), forms.synced()]);
+      if (isHalted()) return;
       hubs.start();
       await hubs.synced();
+      if (isHalted()) return;
       // Form actors start once hubs are known, so "hub exists" is never judged on an empty cache.
       formRegistry.start(formList());
       marker.start(
@@ -380,6 +386,7 @@ export const buildOperatorWorld = async (
       );
     },
     stopWatching: async () => {
+      halted = true;
       await Promise.all([
         hubs.stop(),
         forms.stop(),

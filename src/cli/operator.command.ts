@@ -130,9 +130,18 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
     stop.trigger('leadership lost');
   });
 
-  const startup = (async (): Promise<'started'> => {
+  // A stop may come at any await of the startup; each step looks before it starts more.
+  let stopping = false;
+  const isStopping = (): boolean => stopping;
+  let building: Promise<unknown> = Promise.resolve();
+  const startup = (async (): Promise<'started' | 'stopped'> => {
     await lease?.acquire();
-    world = await buildOperatorWorld(config, logger, transport, metrics);
+    if (isStopping()) return 'stopped';
+    building = buildOperatorWorld(config, logger, transport, metrics).then((built) => {
+      world = built;
+    });
+    await building;
+    if (isStopping() || world === undefined) return 'stopped';
     await world.start();
     return 'started';
   })();
@@ -140,7 +149,9 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   let code = 0;
   try {
     const first = await Promise.race([startup, stop.promise]);
-    if (first === 'started') {
+    if (first === 'stopped') {
+      reason = 'signal';
+    } else if (first === 'started') {
       logger.info({ namespaces: config.watchNamespaces ?? '(all)', identity }, 'Operator started');
       health?.markReady();
       reason = await stop.promise;
@@ -156,6 +167,9 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   }
   if (reason === 'leadership lost') code = 1;
   logger.info({ reason }, 'Stopping');
+  stopping = true;
+  // A world being built when the stop came is stopped like a running one.
+  await building.catch(() => undefined);
   // Stop taking work, let writes in flight finish within the bound, then stop the actors; the
   // lease goes last, when nothing of ours can still be on the wire (SPEC P3).
   await world?.stopWatching();

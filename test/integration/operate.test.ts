@@ -161,13 +161,15 @@ const deadlineOf = async (world: World, identity: string): Promise<number> => {
 };
 
 /** Starts two replicas and returns them as [leader, standby] once one holds the lease. */
-const startPair = async (world: World) => {
+const startPair = async (world: World, stops: (() => Promise<unknown>)[]) => {
   const ports = [await freePort(), await freePort()];
   const replicas = await Promise.all(
     ports.map((port) =>
       startOperator({ namespace: world.ns, healthPort: port, extraArgs: leaseArgs(world.ns) }),
     ),
   );
+  // Stopped by the test's finally, whatever fails from here on.
+  for (const replica of replicas) stops.push(() => replica.stop());
   const holder = await eventually('one replica holds the lease', async () => {
     const h = await holderOf(world);
     return replicas.some((r) => identityIn(r, h)) ? h : false;
@@ -178,12 +180,12 @@ const startPair = async (world: World) => {
   const standbyPort = ports[1 - leaderAt];
   assert.ok(leader !== undefined && standby !== undefined && standbyPort !== undefined);
   // The standby may still be starting on a loaded machine: its first lease line names it.
-  const standbyIdentity = await eventually('the standby waits for the lease', async () => {
+  const standbyIdentity = await eventually<string>('the standby waits for the lease', () => {
     const line = standby
       .output()
       .split('\n')
       .find((l) => l.includes('Waiting for the leader lease'));
-    return /"identity":"([^"]+)"/.exec(line ?? '')?.[1] ?? false;
+    return Promise.resolve(/"identity":"([^"]+)"/.exec(line ?? '')?.[1] ?? false);
   });
   return { leader, standby, holder, standbyPort, standbyIdentity };
 };
@@ -193,11 +195,7 @@ describe('operator replicas with leader election', () => {
     const world = await openWorld('p2-kill');
     const stops: (() => Promise<unknown>)[] = [];
     try {
-      const pair = await startPair(world);
-      stops.push(
-        () => pair.leader.stop(),
-        () => pair.standby.stop(),
-      );
+      const pair = await startPair(world, stops);
       // Ready without having synced anything: rolling updates of two replicas can proceed.
       await eventually('the standby answers /readyz 200', async () => {
         const [status, text] = await get(pair.standbyPort, '/readyz');
@@ -253,11 +251,7 @@ describe('operator replicas with leader election', () => {
     const world = await openWorld('p2-freeze');
     const stops: (() => Promise<unknown>)[] = [];
     try {
-      const pair = await startPair(world);
-      stops.push(
-        () => pair.leader.stop(),
-        () => pair.standby.stop(),
-      );
+      const pair = await startPair(world, stops);
       await world.insertRows(0, 5);
       await eventually(
         'five ConfigMaps',
