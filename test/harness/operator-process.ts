@@ -31,6 +31,8 @@ export interface OperatorOptions {
   /** Default -1 (no metrics server), so operators of parallel tests never meet on one port. */
   readonly metricsPort?: number;
   readonly extraArgs?: readonly string[];
+  /** More environment, e.g. what a Deployment's `env` sets. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Spawns the operator (by default with the groupless operator user's kubeconfig) with short watch timeouts. */
@@ -55,7 +57,10 @@ export const startOperator = async (options: OperatorOptions): Promise<OperatorP
       String(options.metricsPort ?? -1),
       ...(options.extraArgs ?? []),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LYNQ_LOG_LEVEL: 'debug' } },
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LYNQ_LOG_LEVEL: 'debug', ...options.env },
+    },
   );
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

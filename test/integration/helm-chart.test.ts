@@ -429,7 +429,12 @@ describe('Helm chart installed in namespaced mode', () => {
       namespace: undefined,
       kubeconfig: saKubeconfig,
       healthPort,
-      extraArgs: deploymentArgs.slice(1).filter((arg) => !arg.startsWith('--health-port')),
+      extraArgs: deploymentArgs
+        .slice(1)
+        .filter((arg) => !arg.startsWith('--health-port') && !arg.startsWith('--metrics-port')),
+      // The Deployment's env: the leader Lease goes in the release namespace (SPEC P2), under
+      // the chart's Lease Role.
+      env: { POD_NAMESPACE: releaseNs },
     });
     cleanups.push(() => operator.stop());
 
