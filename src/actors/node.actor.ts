@@ -68,6 +68,8 @@ export interface NodeActorDeps {
    */
   readonly resyncPeriodMs?: number;
   readonly now?: () => Date;
+  /** Told how long each apply pass took (metrics, SPEC O4). Must not throw. */
+  readonly onApplyPass?: (node: LynqNode, seconds: number) => void;
 }
 
 export const observeNode = (node: LynqNode): NodeObservation => ({
@@ -262,6 +264,12 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
             ),
           ),
         );
+        const started = performance.now();
+        const timed = (output: NodeApplyOutput): NodeApplyOutput => {
+          const node = slot?.latest;
+          if (node !== undefined) deps.onApplyPass?.(node, (performance.now() - started) / 1_000);
+          return output;
+        };
         const pass = applyNodePlan(
           {
             write: deps.write,
@@ -279,7 +287,7 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
           },
           slot?.emit ?? (() => undefined),
           signal,
-        );
+        ).then(timed);
         if (input.verify !== true || !deps.logger.isLevelEnabled('debug')) return pass;
         // A verification writes no status (O2): this line is its only trace, for operators
         // wondering about the reads, and for tests proving that resyncs ran (N12).

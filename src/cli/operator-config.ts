@@ -1,5 +1,6 @@
 // The operator's configuration, read once from flags and environment into one frozen object.
 import { invalidSpecError } from '../errors.js';
+import { leaseTimingProblem, type LeaseTimings } from '../kube/leader-lease.js';
 import { defaultTargetPolicy } from '../kube/target-policy.js';
 
 export interface OperatorConfig {
@@ -33,6 +34,19 @@ export interface OperatorConfig {
   readonly debugEndpoints: boolean;
   /** A ready node verifies its objects this often, jittered (SPEC N12 backstop); 0 = never. */
   readonly resyncPeriodMs: number;
+  /** Port of /metrics (SPEC O4); 0 = pick a free port, -1 = none. */
+  readonly metricsPort: number;
+  /** How long in-flight writes may take to finish after SIGTERM (SPEC P3). */
+  readonly shutdownTimeoutMs: number;
+  readonly leaderElection: LeaderElectionConfig;
+}
+
+/** SPEC P2. Off by default (`npm run dev`, one process); the chart turns it on. */
+export interface LeaderElectionConfig extends LeaseTimings {
+  readonly enabled: boolean;
+  /** The Lease's namespace; undefined = the pod's namespace (POD_NAMESPACE or the in-cluster file). */
+  readonly namespace: string | undefined;
+  readonly name: string;
 }
 
 const flagOf = (args: readonly string[], name: string): string | undefined => {
@@ -130,6 +144,46 @@ const watchNamespacesOf = (
   return namespaces.length === 0 ? undefined : namespaces;
 };
 
+const leaderElectionOf = (
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): LeaderElectionConfig => {
+  const timings = {
+    leaseDurationMs: durationOf(
+      'leader-elect-lease-duration',
+      flagOf(args, 'leader-elect-lease-duration') ?? env['LYNQ_LEADER_ELECT_LEASE_DURATION'],
+      15_000,
+    ),
+    renewDeadlineMs: durationOf(
+      'leader-elect-renew-deadline',
+      flagOf(args, 'leader-elect-renew-deadline') ?? env['LYNQ_LEADER_ELECT_RENEW_DEADLINE'],
+      10_000,
+    ),
+    retryPeriodMs: durationOf(
+      'leader-elect-retry-period',
+      flagOf(args, 'leader-elect-retry-period') ?? env['LYNQ_LEADER_ELECT_RETRY_PERIOD'],
+      2_000,
+    ),
+  };
+  const problem = leaseTimingProblem(timings);
+  if (problem !== undefined) {
+    throw invalidSpecError(
+      'InvalidConfig',
+      `operator config leader-elect-lease-duration/renew-deadline/retry-period: ${problem}`,
+    );
+  }
+  const namespace =
+    flagOf(args, 'leader-election-namespace') ??
+    env['LYNQ_LEADER_ELECTION_NAMESPACE'] ??
+    env['POD_NAMESPACE'];
+  return {
+    enabled: switchOf(args, 'leader-elect', env['LYNQ_LEADER_ELECT']),
+    namespace: namespace === '' ? undefined : namespace,
+    name: flagOf(args, 'leader-election-id') ?? env['LYNQ_LEADER_ELECTION_ID'] ?? 'lynq-leader',
+    ...timings,
+  };
+};
+
 /**
  * Flags win over environment variables (`LYNQ_*`, and `KUBECONFIG`). Throws `InvalidConfig`
  * naming the setting when a value cannot be used.
@@ -190,4 +244,15 @@ export const readOperatorConfig = (
       env['LYNQ_ALLOW_CLUSTER_SCOPED_TAKEOVER'],
     ),
     debugEndpoints: switchOf(args, 'debug-endpoints', env['LYNQ_DEBUG_ENDPOINTS']),
+    metricsPort: numberOf(
+      'metrics-port',
+      flagOf(args, 'metrics-port') ?? env['LYNQ_METRICS_PORT'],
+      8080,
+    ),
+    shutdownTimeoutMs: durationOf(
+      'shutdown-timeout',
+      flagOf(args, 'shutdown-timeout') ?? env['LYNQ_SHUTDOWN_TIMEOUT'],
+      20_000,
+    ),
+    leaderElection: leaderElectionOf(args, env),
   });

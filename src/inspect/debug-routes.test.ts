@@ -25,23 +25,22 @@ describe('debug machines routes', () => {
   let health: HealthServer;
   let base: string;
   before(async () => {
-    health = await startHealthServer(0, '127.0.0.1');
-    health.route(
-      debugMachinesPrefix,
-      debugMachinesHandler({
-        hub: source([]),
-        form: source([]),
-        node: source([node('a', 'Ready'), node('b', 'Applying'), node('c', 'Ready')], {
-          'team/b': {
-            value: { applying: 'waiting' },
-            context: {
-              trigger: 'apply.progressing: WaitingOnFinalizer',
-              render: { plan: 'hunter2' },
-            },
+    const handle = debugMachinesHandler({
+      hub: source([]),
+      form: source([]),
+      node: source([node('a', 'Ready'), node('b', 'Applying'), node('c', 'Ready')], {
+        'team/b': {
+          value: { applying: 'waiting' },
+          context: {
+            trigger: 'apply.progressing: WaitingOnFinalizer',
+            render: { plan: 'hunter2' },
           },
-        }),
+        },
       }),
-    );
+    });
+    health = await startHealthServer(0, '127.0.0.1', {
+      routes: [{ path: debugMachinesPrefix, prefix: true, handle }],
+    });
     base = `http://127.0.0.1:${String(health.port)}`;
   });
   after(async () => {

@@ -88,6 +88,8 @@ export interface HttpTransportOptions {
   readonly maxSockets?: number;
   /** Idle keep-alive sockets kept for reuse. Default 32. */
   readonly maxFreeSockets?: number;
+  /** Sent as User-Agent; the audit log then tells one operator process from another. */
+  readonly userAgent?: string;
 }
 
 /** Whether the agent's TLS and authentication must come from the request (https) or not (http). */
@@ -198,6 +200,7 @@ export const createHttpTransport = (
       path: `${basePath}${path}`,
       headers: {
         accept: accept ?? 'application/json',
+        ...(options.userAgent === undefined ? {} : { 'user-agent': options.userAgent }),
         ...(contentType === undefined ? {} : { 'content-type': contentType }),
         // Framed explicitly: Node sends a DELETE body neither chunked nor with a length, which
         // corrupts the next request on the kept-alive connection.

@@ -38,3 +38,40 @@ describe('health server', () => {
     }
   });
 });
+
+describe('health server routes', () => {
+  it('O5 /healthz fails with the reason while the loop check fails; a standby is ready before any sync (P2); more routes mount beside', async () => {
+    let alive = { ok: false, reason: 'event loop was blocked for 12000 ms' };
+    let standby = true;
+    const health = await startHealthServer(0, '127.0.0.1', {
+      alive: () => alive,
+      readyWithoutSync: () => standby,
+      routes: [
+        {
+          path: '/debug/',
+          prefix: true,
+          handle: (req, res) => {
+            res.writeHead(200).end(req.url);
+          },
+        },
+      ],
+    });
+    const get = async (path: string) => {
+      const res = await fetch(`http://127.0.0.1:${String(health.port)}${path}`);
+      return [res.status, await res.text()];
+    };
+    try {
+      assert.deepEqual(await get('/healthz'), [503, 'event loop was blocked for 12000 ms']);
+      alive = { ok: true, reason: '' };
+      assert.deepEqual(await get('/healthz?verbose'), [200, 'ok']);
+      assert.deepEqual(await get('/readyz'), [200, 'ok (standby)']);
+      standby = false;
+      assert.deepEqual(await get('/readyz'), [503, 'starting']);
+      assert.deepEqual(await get('/debug/machines/ns/x'), [200, '/debug/machines/ns/x']);
+      assert.deepEqual(await get('/metrics'), [404, 'not found']);
+      assert.deepEqual(await get('/healthzz'), [404, 'not found']);
+    } finally {
+      await health.close();
+    }
+  });
+});

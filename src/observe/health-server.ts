@@ -1,7 +1,7 @@
 // The operator's health endpoints (/healthz, /readyz), bound before anything else starts, so a taken port stops the process before it touches the cluster.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { invalidSpecError, transientError } from '../errors.js';
+import type { ServerResponse } from 'node:http';
+import type { EventLoopHealth } from './event-loop-watch.js';
+import { startRouteServer, type Route } from './http-routes.js';
 
 export const healthServerCodes = {
   /** Another process listens on the port (EADDRINUSE). */
@@ -15,88 +15,67 @@ export interface HealthServer {
   readonly port: number;
   /** From now on /readyz answers 200; before, 503 (the server is bound before the caches sync). */
   markReady(): void;
-  /**
-   * Serves every request whose path starts with `prefix` with `handler` (read-only extras such
-   * as the debug export); the health paths stay as they are.
-   */
-  route(prefix: string, handler: (req: IncomingMessage, res: ServerResponse) => void): void;
   /** Stops accepting connections; resolves when the server is closed. */
   close(): Promise<void>;
 }
 
-const errnoOf = (err: unknown): string | undefined => {
-  const code: unknown = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-};
+export interface HealthOptions {
+  /** Liveness beyond "the process answers": the event loop watch. Default: always alive. */
+  readonly alive?: () => EventLoopHealth;
+  /**
+   * Ready although `markReady` was not called: a leader-election standby that reaches the API
+   * server is ready (SPEC P2), so a rolling update can proceed. Default: never.
+   */
+  readonly readyWithoutSync?: () => boolean;
+  /** More routes on the same port (e.g. debug exports). */
+  readonly routes?: readonly Route[];
+}
 
 /**
  * Listens on `host:port` and resolves once the port is bound. Rejects with `HealthPortInUse`
  * (an invalid spec: retrying cannot help) when another process holds the port, and with
  * `HealthListenFailed` for any other bind error; the server is closed then.
  */
-export const startHealthServer = async (port: number, host: string): Promise<HealthServer> => {
+export const startHealthServer = async (
+  port: number,
+  host: string,
+  options: HealthOptions = {},
+): Promise<HealthServer> => {
   let ready = false;
-  const routes: { prefix: string; handler: (req: IncomingMessage, res: ServerResponse) => void }[] =
-    [];
-  const server: Server = createServer((req, res) => {
-    const route = routes.find((r) => req.url?.startsWith(r.prefix) === true);
-    if (route !== undefined) {
-      route.handler(req, res);
-      return;
-    }
-    const [status, text] =
-      req.url === '/healthz'
-        ? [200, 'ok']
-        : req.url === '/readyz'
-          ? ready
-            ? [200, 'ok']
-            : [503, 'starting']
-          : [404, 'not found'];
-    res.writeHead(status, { 'content-type': 'text/plain' }).end(text);
-  });
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error): void => {
-      server.off('listening', onListening);
-      const where = `${host}:${String(port)}`;
-      reject(
-        errnoOf(err) === 'EADDRINUSE'
-          ? invalidSpecError(
-              healthServerCodes.portInUse,
-              `the health port ${where} is already in use; choose another with --health-port (-1 = none)`,
-              err,
-              { port, host },
-            )
-          : transientError(
-              healthServerCodes.listenFailed,
-              `cannot listen on ${where}: ${err.message}`,
-              err,
-              { port, host },
-            ),
-      );
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      resolve();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
+  const text = (res: ServerResponse, status: number, body: string): void => {
+    res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
+  };
+  const routes: Route[] = [
+    {
+      path: '/healthz',
+      handle: (_req, res) => {
+        const health = options.alive?.() ?? { ok: true };
+        text(res, health.ok ? 200 : 503, health.ok ? 'ok' : (health.reason ?? 'unhealthy'));
+      },
+    },
+    {
+      path: '/readyz',
+      handle: (_req, res) => {
+        if (ready) text(res, 200, 'ok');
+        else if (options.readyWithoutSync?.() === true) text(res, 200, 'ok (standby)');
+        else text(res, 503, 'starting');
+      },
+    },
+    ...(options.routes ?? []),
+  ];
+  const server = await startRouteServer({
+    port,
+    host,
+    routes,
+    what: 'health',
+    flag: '--health-port',
+    codes: healthServerCodes,
   });
   return {
-    port: (server.address() as AddressInfo).port,
+    port: server.port,
     markReady: () => {
       ready = true;
     },
-    route: (prefix, handler) => {
-      routes.push({ prefix, handler });
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-        // Probes hold nothing worth waiting for: shutdown is not kept waiting on a kept-alive socket.
-        server.closeAllConnections();
-      }),
+    close: () => server.close(),
   };
 };

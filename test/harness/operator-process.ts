@@ -12,6 +12,10 @@ export interface OperatorProcess {
   stop(): Promise<number | null>;
   /** SIGKILL, as a crash or an OOM kill would end it; resolves once the process is gone. */
   kill(): Promise<void>;
+  /** Sends a signal (SIGSTOP, SIGCONT …) and returns at once. */
+  signal(name: NodeJS.Signals): void;
+  /** Resolves with the exit code once the process has ended by itself. */
+  exited(): Promise<number | null>;
 }
 
 export interface OperatorOptions {
@@ -24,7 +28,11 @@ export interface OperatorOptions {
   readonly kubeconfig?: string;
   /** Default -1 (no health server). */
   readonly healthPort?: number;
+  /** Default -1 (no metrics server), so operators of parallel tests never meet on one port. */
+  readonly metricsPort?: number;
   readonly extraArgs?: readonly string[];
+  /** More environment, e.g. what a Deployment's `env` sets. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Spawns the operator (by default with the groupless operator user's kubeconfig) with short watch timeouts. */
@@ -45,9 +53,14 @@ export const startOperator = async (options: OperatorOptions): Promise<OperatorP
       '200',
       '--health-port',
       String(options.healthPort ?? -1),
+      '--metrics-port',
+      String(options.metricsPort ?? -1),
       ...(options.extraArgs ?? []),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LYNQ_LOG_LEVEL: 'debug' } },
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LYNQ_LOG_LEVEL: 'debug', ...options.env },
+    },
   );
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -59,6 +72,10 @@ export const startOperator = async (options: OperatorOptions): Promise<OperatorP
   return {
     output: () => output,
     running: () => child.exitCode === null && child.signalCode === null,
+    signal: (name) => {
+      child.kill(name);
+    },
+    exited: () => exited,
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;

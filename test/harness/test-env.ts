@@ -127,6 +127,8 @@ export interface AuditEvent {
     readonly apiGroup?: string;
   };
   readonly responseStatus?: { readonly code?: number };
+  /** The client's User-Agent: the operator puts its process identity in it. */
+  readonly userAgent?: string;
   readonly requestReceivedTimestamp: string;
   readonly stage: string;
 }

@@ -85,6 +85,8 @@ const everythingOn = [
   'rbac.extraRules=[{"apiGroups":["example.com"],"resources":["widgets"],"verbs":["get","list","watch"]}]',
   '--set-json',
   'extraArgs=["--max-requests-in-flight=64"]',
+  '--set',
+  'replicaCount=2,metrics.serviceMonitor.enabled=true,metrics.prometheusRule.enabled=true,metrics.dashboard.enabled=true',
 ];
 
 describe('Helm chart', () => {
@@ -126,8 +128,45 @@ describe('Helm chart', () => {
     const kinds = container.args?.find((a) => a.startsWith('--allowed-kinds=')) ?? '';
     assert.ok(!kinds.includes('/Namespace') && !kinds.includes('/Secret'), kinds);
 
+    // SPEC P2: leader election on by default, the Lease namespace from the pod; O4: metrics port.
+    const args = container.args ?? [];
+    for (const arg of ['--leader-elect', '--metrics-port=8080', '--shutdown-timeout=20s']) {
+      assert.ok(args.includes(arg), arg);
+    }
+    const service = manifests.find((m) => m.kind === 'Service');
+    assert.equal(service?.metadata.name, 'lynq-metrics');
+
     const all = await helm(['template', 'lynq', chartDir(), '-n', 'lynq-system', ...everythingOn]);
     assert.equal(all.code, 0, all.stderr);
+    const allKinds = manifestsOf(all.stdout).map((m) => `${m.kind}/${m.metadata.name}`);
+    for (const optional of [
+      'ServiceMonitor/lynq',
+      'PrometheusRule/lynq',
+      'ConfigMap/lynq-dashboard',
+      'Service/lynq-metrics',
+    ]) {
+      assert.ok(allKinds.includes(optional), optional);
+      assert.ok(
+        !manifests.some((m) => `${m.kind}/${m.metadata.name}` === optional) ||
+          optional.startsWith('Service/'),
+        `${optional} is off by default`,
+      );
+    }
+    const rules = JSON.stringify(parseAllDocuments(all.stdout).map((d) => d.toJS() as unknown));
+    for (const alert of [
+      'LynqHubDatasourceUnreachable',
+      'LynqNodesDegraded',
+      'LynqDeletionGuardEngaged',
+      'LynqRolloutFailed',
+    ]) {
+      assert.ok(rules.includes(alert), alert);
+    }
+    const dashboard = manifestsOf(all.stdout).find((m) => m.kind === 'ConfigMap') as unknown as {
+      data: Record<string, string>;
+    };
+    const panels = (JSON.parse(dashboard.data['lynq.json'] ?? '{}') as { panels: unknown[] })
+      .panels;
+    assert.ok(panels.length > 0);
     for (const role of manifestsOf(all.stdout).filter((m) => m.rules !== undefined)) {
       for (const rule of role.rules ?? []) {
         assert.ok(
@@ -390,7 +429,12 @@ describe('Helm chart installed in namespaced mode', () => {
       namespace: undefined,
       kubeconfig: saKubeconfig,
       healthPort,
-      extraArgs: deploymentArgs.slice(1).filter((arg) => !arg.startsWith('--health-port')),
+      extraArgs: deploymentArgs
+        .slice(1)
+        .filter((arg) => !arg.startsWith('--health-port') && !arg.startsWith('--metrics-port')),
+      // The Deployment's env: the leader Lease goes in the release namespace (SPEC P2), under
+      // the chart's Lease Role.
+      env: { POD_NAMESPACE: releaseNs },
     });
     cleanups.push(() => operator.stop());
 

@@ -159,10 +159,10 @@ describe('node actor: dependency graphs, policies, conflicts, targets', () => {
       const proceeding = all.find((e) => e.reason === 'DependencyFailedButProceeding');
       return skips.length === 2 && proceeding !== undefined ? { skips, proceeding } : undefined;
     });
-    const skipMessages = events.skips.map((e) => e.message ?? '').sort();
+    const skipMessages = events.skips.map((e) => e.message).sort();
     assert.match(skipMessages[0] ?? '', /"cascade".*dependency "skipped" failed/);
     assert.match(skipMessages[1] ?? '', /"skipped".*dependency "broken" failed/);
-    assert.match(events.proceeding.message ?? '', /"proceed".*broken/);
+    assert.match(events.proceeding.message, /"proceed".*broken/);
   });
 
   it('N7 after a form change the Once object keeps its data, the WhenNeeded object changes', async () => {

@@ -1,0 +1,162 @@
+// Leader election against a Lease store with the API server's optimistic concurrency: one leader, a fence that closes before any standby takes over, and a fast handover on release.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { pino } from 'pino';
+import type { KubeRequest, KubeResponse, KubeTransport } from './http-transport.js';
+import { createLeaderLease, leaseTimingProblem } from './leader-lease.js';
+import { createWriteFence } from './write-fence.js';
+
+const leasePath = '/apis/coordination.k8s.io/v1/namespaces/ns/leases/lynq-leader';
+
+/** One Lease kept like the API server keeps it: a resourceVersion that every write must match. */
+const leaseStore = () => {
+  let stored: { metadata: Record<string, unknown>; spec: Record<string, unknown> } | undefined;
+  let version = 0;
+  const answer = (status: number, body: unknown): KubeResponse => ({ status, body, headers: {} });
+  const handle = (req: KubeRequest): KubeResponse => {
+    const copy = (): unknown => structuredClone(stored);
+    const body = req.body as { metadata: Record<string, unknown>; spec: Record<string, unknown> };
+    switch (req.method) {
+      case 'GET':
+        return stored === undefined ? answer(404, {}) : answer(200, copy());
+      case 'POST':
+        if (stored !== undefined) return answer(409, { reason: 'AlreadyExists' });
+        version += 1;
+        stored = {
+          metadata: { ...body.metadata, resourceVersion: String(version) },
+          spec: body.spec,
+        };
+        return answer(201, copy());
+      case 'PUT':
+        if (stored === undefined) return answer(404, {});
+        if (body.metadata['resourceVersion'] !== stored.metadata['resourceVersion']) {
+          return answer(409, { reason: 'Conflict' });
+        }
+        version += 1;
+        stored = {
+          metadata: { ...body.metadata, resourceVersion: String(version) },
+          spec: body.spec,
+        };
+        return answer(200, copy());
+      case 'PATCH':
+      case 'DELETE':
+        return answer(405, {});
+    }
+  };
+  return { holder: () => stored?.spec['holderIdentity'], handle };
+};
+
+/** A process's own connection to the store; `cut()` makes every request fail (a killed process's renewals stop). */
+const connection = (store: ReturnType<typeof leaseStore>) => {
+  let cut = false;
+  const transport: KubeTransport = {
+    request: async (req) => {
+      await new Promise((r) => setTimeout(r, 1));
+      if (req.path !== leasePath && !req.path.endsWith('/leases')) throw new Error(req.path);
+      if (cut) throw new Error('connection refused');
+      return store.handle(req);
+    },
+    stream: () => Promise.reject(new Error('no streams here')),
+  };
+  return {
+    transport,
+    cut: () => {
+      cut = true;
+    },
+  };
+};
+
+const timings = { leaseDurationMs: 600, renewDeadlineMs: 400, retryPeriodMs: 50 };
+const logger = pino({ level: 'silent' });
+
+const replica = (store: ReturnType<typeof leaseStore>, identity: string) => {
+  const conn = connection(store);
+  const fence = createWriteFence();
+  let closedAt: number | undefined;
+  fence.onClosed(() => (closedAt ??= Date.now()));
+  const lease = createLeaderLease({
+    ...timings,
+    transport: conn.transport,
+    namespace: 'ns',
+    name: 'lynq-leader',
+    identity,
+    fence,
+    logger,
+  });
+  return { lease, fence, conn, closedAt: () => closedAt };
+};
+
+describe('leader lease', () => {
+  it('P2 one of two replicas leads; when its renewals stop, its fence closes before the standby takes over, and only then the standby leads', async () => {
+    const store = leaseStore();
+    const a = replica(store, 'a');
+    const b = replica(store, 'b');
+    await a.lease.acquire();
+    assert.equal(store.holder(), 'a');
+    assert.ok(a.fence.writable());
+    let bLeadsAt = 0;
+    const bLeads = b.lease.acquire().then(() => (bLeadsAt = Date.now()));
+    // The standby takes part (it reads the lease) but does not lead while renewals go on.
+    await new Promise((r) => setTimeout(r, 800));
+    assert.equal(b.lease.state(), 'standby');
+    assert.ok(b.lease.participating());
+    assert.equal(store.holder(), 'a');
+
+    a.conn.cut();
+    await bLeads;
+    assert.equal(store.holder(), 'b');
+    assert.equal(a.lease.state(), 'lost');
+    const closedAt = a.closedAt();
+    assert.ok(closedAt !== undefined && closedAt <= bLeadsAt, 'the old leader stopped first');
+    assert.ok(b.fence.writable());
+    await b.lease.release();
+    await a.lease.release();
+  });
+
+  it('P2 P3 a released lease has no holder, the releasing process writes no more, and the standby takes it without waiting out the lease', async () => {
+    const store = leaseStore();
+    const a = replica(store, 'a');
+    const b = replica(store, 'b');
+    await a.lease.acquire();
+    const bLeads = b.lease.acquire();
+    await new Promise((r) => setTimeout(r, 200));
+    await a.lease.release();
+    assert.equal(a.fence.writable(), false);
+    assert.equal(a.lease.state(), 'released');
+    await bLeads;
+    assert.equal(store.holder(), 'b');
+    await b.lease.release();
+    assert.equal(store.holder(), '');
+  });
+
+  it('P2 a standby stopped before it leads rejects its wait and never writes the lease', async () => {
+    const store = leaseStore();
+    const a = replica(store, 'a');
+    const b = replica(store, 'b');
+    await a.lease.acquire();
+    const waiting = b.lease.acquire();
+    await b.lease.release();
+    await assert.rejects(waiting, /stopped before the lease was acquired/);
+    assert.equal(store.holder(), 'a');
+    await a.lease.release();
+  });
+
+  it('P2 refuses timings where the leader could outlive its lease', () => {
+    assert.match(
+      leaseTimingProblem({
+        leaseDurationMs: 10_000,
+        renewDeadlineMs: 10_000,
+        retryPeriodMs: 2_000,
+      }) ?? '',
+      /longer than the renew deadline/,
+    );
+    assert.equal(
+      leaseTimingProblem({
+        leaseDurationMs: 15_000,
+        renewDeadlineMs: 10_000,
+        retryPeriodMs: 2_000,
+      }),
+      undefined,
+    );
+  });
+});
