@@ -185,6 +185,17 @@ describe('machine inspection', () => {
     );
     assert.equal(waiting.state, 'applying.waiting');
     assert.deepEqual(stateValueOf(waiting.state), { applying: 'waiting' });
+    const readinessWait = statusStateOf(
+      'node',
+      nodeStatus({
+        phase: 'Applying',
+        conditions: [
+          { type: 'Ready', status: 'False', reason: 'WaitingForReady', message: 'web: 0/2' },
+        ],
+      }),
+    );
+    assert.equal(readinessWait.state, 'applying.waitingForReady');
+    assert.deepEqual(stateValueOf(readinessWait.state), { applying: 'waitingForReady' });
     const passing = statusStateOf(
       'node',
       nodeStatus({

@@ -82,7 +82,8 @@ const resourcesOf = (status: Json) =>
 /**
  * The node's state path from its status. Status publishes phases, not sub-states, so the
  * sub-state is read from what status says besides: an Applying node whose Ready condition names
- * a reason other than `Applying` waits (`applying.waiting`, SPEC N9, N10); a Deleting node with
+ * `WaitingForReady` waits for readiness (`applying.waitingForReady`, SPEC N8), any other reason
+ * than `Applying` waits on removals (`applying.waiting`, SPEC N9, N10); a Deleting node with
  * resources still `Deleting` is between cleanup attempts (`deleting.retrying`).
  */
 const nodeState = (phase: string | undefined, status: Json): string | undefined => {
@@ -92,6 +93,7 @@ const nodeState = (phase: string | undefined, status: Json): string | undefined 
       return 'pending';
     case 'Applying': {
       const reason = readyReason(status);
+      if (reason === 'WaitingForReady') return 'applying.waitingForReady';
       return reason !== undefined && reason !== 'Applying'
         ? 'applying.waiting'
         : 'applying.passing';
