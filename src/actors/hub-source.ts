@@ -1,6 +1,6 @@
 // What a hub's spec.source says, whatever its type: where its Secrets are, which connection config and which query (SPEC §1, H1b).
 
-import type { LynqHub } from '../api/lynq-hub.schema.js';
+import type { LynqHub, PostgresSslMode, TlsMode } from '../api/lynq-hub.schema.js';
 import type { RowQuery } from '../datasource/datasource.js';
 import type { HubConnectionConfig } from '../datasource/hub-datasource-cache.js';
 import { invalidSpecError, messageOf } from '../errors.js';
@@ -42,19 +42,42 @@ export const caFieldOf = (hub: LynqHub): string =>
 const missingSection = (hub: LynqHub) =>
   invalidSpecError('InvalidSpec', `LynqHub ${hubName(hub)}: ${sourceField(hub)} is required`);
 
+/** The connection fields of a hub's source section, as the CRD and a hub file both give them. */
+export type ConnectionSection =
+  | {
+      readonly type: 'mysql';
+      readonly mysql: {
+        readonly host: string;
+        readonly port: number;
+        readonly username: string;
+        readonly database: string;
+        readonly tls?: { readonly mode: TlsMode } | undefined;
+      };
+    }
+  | {
+      readonly type: 'postgresql';
+      readonly postgresql: {
+        readonly host: string;
+        readonly port: number;
+        readonly username: string;
+        readonly database: string;
+        readonly sslMode: PostgresSslMode;
+      };
+    };
+
 /**
- * The connection of `hub` with its Secrets resolved (`password`, `ca` absent = none).
- * Throws `LynqError` `InvalidSpec` when the section of `spec.source.type` is missing.
+ * The connection of a source section with its Secrets resolved (`password`, `ca` absent =
+ * none); a CA is sent only while TLS is on. One builder for the operator and `lynq render
+ * --from-db`, so both connect alike.
  */
-export const connectionConfigOf = (
-  hub: LynqHub,
+export const sectionConnectionConfig = (
+  section: ConnectionSection,
   password: string | undefined,
   ca: string | undefined,
 ): HubConnectionConfig => {
   const withPassword = password === undefined ? {} : { password };
-  if (hub.spec.source.type === 'postgresql') {
-    const pg = hub.spec.source.postgresql;
-    if (pg === undefined) throw missingSection(hub);
+  if (section.type === 'postgresql') {
+    const pg = section.postgresql;
     return {
       type: 'postgresql',
       postgresql: {
@@ -68,8 +91,7 @@ export const connectionConfigOf = (
       },
     };
   }
-  const mysql = hub.spec.source.mysql;
-  if (mysql === undefined) throw missingSection(hub);
+  const { mysql } = section;
   const tls = mysql.tls;
   return {
     type: 'mysql',
@@ -84,6 +106,28 @@ export const connectionConfigOf = (
         : { tls: { mode: tls.mode, ...(ca === undefined ? {} : { ca }) } }),
     },
   };
+};
+
+/**
+ * The connection of `hub` with its Secrets resolved (`password`, `ca` absent = none).
+ * Throws `LynqError` `InvalidSpec` when the section of `spec.source.type` is missing.
+ */
+export const connectionConfigOf = (
+  hub: LynqHub,
+  password: string | undefined,
+  ca: string | undefined,
+): HubConnectionConfig => {
+  const { source } = hub.spec;
+  if (source.type === 'postgresql') {
+    if (source.postgresql === undefined) throw missingSection(hub);
+    return sectionConnectionConfig(
+      { type: 'postgresql', postgresql: source.postgresql },
+      password,
+      ca,
+    );
+  }
+  if (source.mysql === undefined) throw missingSection(hub);
+  return sectionConnectionConfig({ type: 'mysql', mysql: source.mysql }, password, ca);
 };
 
 /**

@@ -5,6 +5,7 @@ import type { Datasource, RejectedRow, Row } from '../datasource/datasource.js';
 import type { HubConnectionConfig } from '../datasource/hub-datasource-cache.js';
 import { partitionRows } from '../datasource/row-partition.js';
 import { invalidSpecError, LynqError, messageOf } from '../errors.js';
+import { sectionConnectionConfig } from '../actors/hub-source.js';
 import type { HubFile, SecretKeyRef } from './hub-file.js';
 
 /** The outside world of one `--from-db` read, injected so the logic runs against fakes. */
@@ -137,36 +138,7 @@ export const connectionConfigOf = async (
 ): Promise<HubConnectionConfig> => {
   const password = await passwordOf(hub, options, ports);
   const ca = await caOf(hub, options, ports);
-  const withPassword = password === undefined ? {} : { password };
-  if (hub.type === 'postgresql') {
-    const pg = hub.postgresql;
-    return {
-      type: 'postgresql',
-      postgresql: {
-        host: pg.host,
-        port: pg.port,
-        user: pg.username,
-        database: pg.database,
-        sslMode: pg.sslMode,
-        ...withPassword,
-        ...(ca === undefined ? {} : { ca }),
-      },
-    };
-  }
-  const tls = hub.mysql.tls;
-  return {
-    type: 'mysql',
-    mysql: {
-      host: hub.mysql.host,
-      port: hub.mysql.port,
-      user: hub.mysql.username,
-      database: hub.mysql.database,
-      ...withPassword,
-      ...(tls === undefined
-        ? {}
-        : { tls: { mode: tls.mode, ...(ca === undefined ? {} : { ca }) } }),
-    },
-  };
+  return sectionConnectionConfig(hub, password, ca);
 };
 
 /**
