@@ -282,6 +282,25 @@ export const nodePhaseOf = (value: unknown): string => {
   return phaseByState[top ?? 'pending'] ?? 'Pending';
 };
 
+/** What ends either wait of `applying` (removals, readiness): a new spec, settled drift, a readiness change. */
+const waitWakeUps = [
+  {
+    guard: 'isStale',
+    target: '#node.rendering',
+    actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.observed } },
+  },
+  {
+    guard: 'hasSettledDrift',
+    target: 'passing',
+    actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.resourceDrifted } },
+  },
+  {
+    guard: 'hasReadinessChange',
+    target: 'passing',
+    actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.readinessChanged } },
+  },
+] as const;
+
 export const nodeMachine = setup({
   types: {
     context: {} as NodeContext,
@@ -542,26 +561,7 @@ export const nodeMachine = setup({
         waiting: {
           description:
             'Nothing failed, something is still on its way (SPEC N9, N10): the phase stays Applying.',
-          always: [
-            {
-              guard: 'isStale',
-              target: '#node.rendering',
-              actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.observed } },
-            },
-            {
-              guard: 'hasSettledDrift',
-              target: 'passing',
-              actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.resourceDrifted } },
-            },
-            {
-              guard: 'hasReadinessChange',
-              target: 'passing',
-              actions: {
-                type: 'recordTrigger',
-                params: { trigger: nodeTriggers.readinessChanged },
-              },
-            },
-          ],
+          always: waitWakeUps,
           after: {
             retryBackoff: {
               target: 'passing',
@@ -572,26 +572,7 @@ export const nodeMachine = setup({
         waitingForReady: {
           description:
             'Applied, not ready yet (SPEC N2, N8): no polling; a readiness change seen by a watch, drift, a new spec or the first readiness timeout starts the next pass. The phase stays Applying.',
-          always: [
-            {
-              guard: 'isStale',
-              target: '#node.rendering',
-              actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.observed } },
-            },
-            {
-              guard: 'hasSettledDrift',
-              target: 'passing',
-              actions: { type: 'recordTrigger', params: { trigger: nodeTriggers.resourceDrifted } },
-            },
-            {
-              guard: 'hasReadinessChange',
-              target: 'passing',
-              actions: {
-                type: 'recordTrigger',
-                params: { trigger: nodeTriggers.readinessChanged },
-              },
-            },
-          ],
+          always: waitWakeUps,
           after: {
             readinessDeadline: {
               target: 'passing',
