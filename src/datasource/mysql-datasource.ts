@@ -2,10 +2,10 @@
 
 import { createPool, type FieldPacket, type Pool, type PoolConnection } from 'mysql2';
 import type { Logger } from 'pino';
-import { transientError, type LynqError } from '../errors.js';
 import type { ColumnInfo } from './column-value.js';
 import { toDatasourceError, type DatasourceErrorContext } from './datasource-error.js';
-import { datasourceErrorCodes, type Datasource, type RowQuery, type RowSet } from './datasource.js';
+import { DatasourcePool, untilAborted, type PoolDriver } from './datasource-pool.js';
+import type { Datasource, RowQuery, RowSet } from './datasource.js';
 import {
   defaultMysqlPoolLimits,
   mysqlConfigHash,
@@ -49,39 +49,6 @@ interface QueryResult {
   readonly fields: readonly FieldPacket[];
 }
 
-type Outcome<T> =
-  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
-
-/**
- * Settles as `run` does, unless `signal` aborts first: then `onAbort` runs and the promise
- * rejects with `signal.reason` (whatever the caller chose, passed through untouched).
- */
-const abortable = async <T>(
-  signal: AbortSignal | undefined,
-  onAbort: () => void,
-  run: (settle: (outcome: Outcome<T>) => void) => void,
-): Promise<T> => {
-  signal?.throwIfAborted();
-  const outcome = await new Promise<Outcome<T>>((resolve) => {
-    let settled = false;
-    const settle = (result: Outcome<T>): void => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', listener);
-      resolve(result);
-    };
-    const listener = (): void => {
-      if (settled) return;
-      onAbort();
-      settle({ ok: false, error: signal?.reason });
-    };
-    signal?.addEventListener('abort', listener, { once: true });
-    run(settle);
-  });
-  if (outcome.ok) return outcome.value;
-  throw outcome.error;
-};
-
 /** One query on one connection (positional rows), with the driver's inactivity timeout. */
 const runQuery = (
   connection: PoolConnection,
@@ -89,16 +56,16 @@ const runQuery = (
   timeoutMs: number,
   signal: AbortSignal | undefined,
 ): Promise<{ result: unknown; fields: readonly FieldPacket[] }> =>
-  abortable(
+  untilAborted(
+    new Promise<{ result: unknown; fields: readonly FieldPacket[] }>((resolve, reject) => {
+      connection.query({ sql, rowsAsArray: true, timeout: timeoutMs }, (err, result, fields) => {
+        if (err !== null) reject(err);
+        else resolve({ result, fields: Array.isArray(fields) ? fields : [] });
+      });
+    }),
     signal,
     () => {
       connection.destroy();
-    },
-    (settle) => {
-      connection.query({ sql, rowsAsArray: true, timeout: timeoutMs }, (err, result, fields) => {
-        if (err !== null) settle({ ok: false, error: err });
-        else settle({ ok: true, value: { result, fields: Array.isArray(fields) ? fields : [] } });
-      });
     },
   );
 
@@ -124,32 +91,28 @@ const acquire = (
 ): Promise<PoolConnection> => {
   let gaveUp = false;
   let timer: NodeJS.Timeout | undefined;
-  return abortable<PoolConnection>(
-    signal,
-    () => {
+  const acquiring = new Promise<PoolConnection>((resolve, reject) => {
+    timer = setTimeout(() => {
       gaveUp = true;
+      reject(
+        Object.assign(new Error(`no connection within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }),
+      );
+    }, timeoutMs);
+    pool.getConnection((err, connection) => {
       clearTimeout(timer);
-    },
-    (settle) => {
-      timer = setTimeout(() => {
-        gaveUp = true;
-        const err = Object.assign(new Error(`no connection within ${timeoutMs} ms`), {
-          code: 'ETIMEDOUT',
-        });
-        settle({ ok: false, error: err });
-      }, timeoutMs);
-      pool.getConnection((err, connection) => {
-        clearTimeout(timer);
-        if (gaveUp) {
-          // Too late for this read; the connection goes back to the pool for the next one.
-          if (err === null) connection.release();
-          return;
-        }
-        if (err !== null) settle({ ok: false, error: err });
-        else settle({ ok: true, value: connection });
-      });
-    },
-  );
+      if (gaveUp) {
+        // Too late for this read; the connection goes back to the pool for the next one.
+        if (err === null) connection.release();
+        return;
+      }
+      if (err !== null) reject(err);
+      else resolve(connection);
+    });
+  });
+  return untilAborted(acquiring, signal, () => {
+    gaveUp = true;
+    clearTimeout(timer);
+  });
 };
 
 /**
@@ -162,26 +125,41 @@ export class MysqlDatasource implements Datasource {
   readonly configHash: string;
   readonly #config: MysqlConnectionConfig;
   readonly #limits: MysqlPoolLimits;
-  readonly #logger: Logger | undefined;
-  #pool: Pool | undefined;
+  readonly #pool: DatasourcePool<Pool>;
   #initialised: Initialised = new WeakSet();
-  #poolsCreated = 0;
-  #closed = false;
 
   constructor(config: MysqlConnectionConfig, options: MysqlDatasourceOptions = {}) {
     this.#config = config;
     this.#limits = { ...defaultMysqlPoolLimits, ...options.limits };
-    this.#logger = options.logger;
     this.configHash = mysqlConfigHash(config, this.#limits);
+    const driver: PoolDriver<Pool> = {
+      create: () => {
+        this.#initialised = new WeakSet();
+        return createPool(mysqlPoolOptions(config, this.#limits));
+      },
+      end: (pool) =>
+        new Promise<void>((resolve, reject) => {
+          pool.end((err) => {
+            if (err === null) resolve();
+            else reject(err);
+          });
+        }),
+      toError: toDatasourceError,
+    };
+    this.#pool = new DatasourcePool(
+      driver,
+      { host: config.host, port: config.port, database: config.database },
+      options.logger,
+    );
   }
 
   /** How many pools this datasource has created (1 after the first read; more after auth failures). */
   get poolsCreated(): number {
-    return this.#poolsCreated;
+    return this.#pool.poolsCreated;
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#pool.closed;
   }
 
   /**
@@ -198,12 +176,12 @@ export class MysqlDatasource implements Datasource {
       database: this.#config.database,
       table: query.table,
     };
-    const pool = this.#currentPool();
+    const pool = this.#pool.current();
     let connection: PoolConnection;
     try {
       connection = await acquire(pool, this.#limits.connectTimeoutMs, signal);
     } catch (err) {
-      throw this.#failure(err, pool, context, signal);
+      throw this.#pool.failure(err, pool, context, signal);
     }
     let result: QueryResult;
     try {
@@ -217,7 +195,7 @@ export class MysqlDatasource implements Datasource {
       // hand that connection to the next read. A plain SQL error leaves it healthy.
       if (signal?.aborted === true || !isStatementError(err)) connection.destroy();
       else connection.release();
-      throw this.#failure(err, pool, context, signal);
+      throw this.#pool.failure(err, pool, context, signal);
     }
     connection.release();
     try {
@@ -228,58 +206,7 @@ export class MysqlDatasource implements Datasource {
   }
 
   /** Ends the pool (waiting for its connections to quit). Idempotent; never throws. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    const pool = this.#pool;
-    this.#pool = undefined;
-    if (pool !== undefined) await this.#endPool(pool);
-  }
-
-  #currentPool(): Pool {
-    if (this.#closed) {
-      throw transientError(datasourceErrorCodes.closed, 'the datasource was closed');
-    }
-    if (this.#pool === undefined) {
-      this.#pool = createPool(mysqlPoolOptions(this.#config, this.#limits));
-      this.#initialised = new WeakSet();
-      this.#poolsCreated += 1;
-      this.#logger?.debug(
-        { host: this.#config.host, port: this.#config.port, database: this.#config.database },
-        'Created database pool',
-      );
-    }
-    return this.#pool;
-  }
-
-  #failure(
-    err: unknown,
-    pool: Pool,
-    context: DatasourceErrorContext,
-    signal: AbortSignal | undefined,
-  ): unknown {
-    if (signal?.aborted === true) return signal.reason;
-    const error: LynqError = toDatasourceError(err, context);
-    if (error.code === datasourceErrorCodes.authFailed && this.#pool === pool) {
-      // Whatever was fixed (password, user, grants), the next read starts from new connections.
-      this.#pool = undefined;
-      // Debug: the hub warns once per distinct error already (O5); this repeats on every retry.
-      this.#logger?.debug(
-        { host: context.host, code: error.code },
-        'Dropped database pool after auth failure',
-      );
-      void this.#endPool(pool);
-    }
-    return error;
-  }
-
-  #endPool(pool: Pool): Promise<void> {
-    return new Promise<void>((resolve) => {
-      pool.end((err) => {
-        if (err !== null) {
-          this.#logger?.debug({ err }, 'Database pool ended with an error');
-        }
-        resolve();
-      });
-    });
+  close(): Promise<void> {
+    return this.#pool.close();
   }
 }

@@ -2,10 +2,10 @@
 
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { transientError, type LynqError } from '../errors.js';
 import type { ColumnInfo } from './column-value.js';
 import type { DatasourceErrorContext } from './datasource-error.js';
-import { datasourceErrorCodes, type Datasource, type RowQuery, type RowSet } from './datasource.js';
+import { DatasourcePool, untilAborted, type PoolDriver } from './datasource-pool.js';
+import type { Datasource, RowQuery, RowSet } from './datasource.js';
 import {
   defaultPostgresPoolLimits,
   postgresConfigHash,
@@ -26,31 +26,6 @@ export interface PostgresDatasourceOptions {
 const pgVariableValue = (_column: ColumnInfo, raw: unknown): unknown =>
   raw === null || raw === undefined ? '' : raw;
 
-/** Rejects with `signal.reason` when `signal` aborts first, after running `onAbort`. */
-const untilAborted = async <T>(
-  work: Promise<T>,
-  signal: AbortSignal | undefined,
-  onAbort: () => void,
-): Promise<T> => {
-  if (signal === undefined) return work;
-  signal.throwIfAborted();
-  let listener: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    listener = () => {
-      onAbort();
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', listener, { once: true });
-  });
-  try {
-    return await Promise.race([work, aborted]);
-  } finally {
-    if (listener !== undefined) signal.removeEventListener('abort', listener);
-    // The losing promise must not surface as an unhandled rejection.
-    work.catch(() => undefined);
-  }
-};
-
 /**
  * A `Datasource` on one PostgreSQL connection config. The pool is created on the first read,
  * reused by every later read, and replaced after an authentication failure. Every identifier is
@@ -59,25 +34,38 @@ const untilAborted = async <T>(
 export class PostgresDatasource implements Datasource {
   readonly configHash: string;
   readonly #config: PostgresConnectionConfig;
-  readonly #limits: PostgresPoolLimits;
-  readonly #logger: Logger | undefined;
-  #pool: pg.Pool | undefined;
-  #poolsCreated = 0;
-  #closed = false;
+  readonly #pool: DatasourcePool<pg.Pool>;
 
   constructor(config: PostgresConnectionConfig, options: PostgresDatasourceOptions = {}) {
+    const limits = { ...defaultPostgresPoolLimits, ...options.limits };
     this.#config = config;
-    this.#limits = { ...defaultPostgresPoolLimits, ...options.limits };
-    this.#logger = options.logger;
-    this.configHash = postgresConfigHash(config, this.#limits);
+    this.configHash = postgresConfigHash(config, limits);
+    const logger = options.logger;
+    const driver: PoolDriver<pg.Pool> = {
+      create: () => {
+        const pool = new pg.Pool(postgresPoolOptions(config, limits));
+        // An idle client losing its connection is reported here; without a listener Node would crash.
+        pool.on('error', (err) => {
+          logger?.debug({ err }, 'Idle database connection failed');
+        });
+        return pool;
+      },
+      end: (pool) => pool.end(),
+      toError: toPgDatasourceError,
+    };
+    this.#pool = new DatasourcePool(
+      driver,
+      { host: config.host, port: config.port, database: config.database },
+      logger,
+    );
   }
 
   get poolsCreated(): number {
-    return this.#poolsCreated;
+    return this.#pool.poolsCreated;
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#pool.closed;
   }
 
   /**
@@ -95,7 +83,7 @@ export class PostgresDatasource implements Datasource {
       database: this.#config.database,
       table: `${query.schema ?? 'public'}.${query.table}`,
     };
-    const pool = this.#currentPool();
+    const pool = this.#pool.current();
     let client: pg.PoolClient;
     try {
       const connecting = pool.connect();
@@ -108,7 +96,7 @@ export class PostgresDatasource implements Datasource {
           .catch(() => undefined);
       });
     } catch (err) {
-      throw this.#failure(err, pool, context, signal);
+      throw this.#pool.failure(err, pool, context, signal);
     }
     let result: pg.QueryArrayResult;
     let released = false;
@@ -134,7 +122,7 @@ export class PostgresDatasource implements Datasource {
         released = true;
         client.release();
       } else destroy();
-      throw this.#failure(err, pool, context, signal);
+      throw this.#pool.failure(err, pool, context, signal);
     }
     released = true;
     client.release();
@@ -151,57 +139,7 @@ export class PostgresDatasource implements Datasource {
   }
 
   /** Ends the pool. Idempotent; never throws. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    const pool = this.#pool;
-    this.#pool = undefined;
-    if (pool !== undefined) await this.#endPool(pool);
-  }
-
-  #currentPool(): pg.Pool {
-    if (this.#closed) {
-      throw transientError(datasourceErrorCodes.closed, 'the datasource was closed');
-    }
-    if (this.#pool === undefined) {
-      const pool = new pg.Pool(postgresPoolOptions(this.#config, this.#limits));
-      // An idle client losing its connection is reported here; without a listener Node would crash.
-      pool.on('error', (err) => {
-        this.#logger?.debug({ err }, 'Idle database connection failed');
-      });
-      this.#pool = pool;
-      this.#poolsCreated += 1;
-      this.#logger?.debug(
-        { host: this.#config.host, port: this.#config.port, database: this.#config.database },
-        'Created database pool',
-      );
-    }
-    return this.#pool;
-  }
-
-  #failure(
-    err: unknown,
-    pool: pg.Pool,
-    context: DatasourceErrorContext,
-    signal: AbortSignal | undefined,
-  ): unknown {
-    if (signal?.aborted === true) return signal.reason;
-    const error: LynqError = toPgDatasourceError(err, context);
-    if (error.code === datasourceErrorCodes.authFailed && this.#pool === pool) {
-      this.#pool = undefined;
-      this.#logger?.info(
-        { host: context.host, err: error },
-        'Dropped database pool after auth failure',
-      );
-      void this.#endPool(pool);
-    }
-    return error;
-  }
-
-  async #endPool(pool: pg.Pool): Promise<void> {
-    try {
-      await pool.end();
-    } catch (err) {
-      this.#logger?.debug({ err }, 'Database pool ended with an error');
-    }
+  close(): Promise<void> {
+    return this.#pool.close();
   }
 }
