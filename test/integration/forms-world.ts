@@ -1,4 +1,4 @@
-// One test's world for form and deletion-guard tests: a namespace, a database table of rows, the operator watching that namespace, and small readers.
+// One test's world for form tests: a namespace, a database table of rows, the operator watching that namespace, and small readers.
 import assert from 'node:assert/strict';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { lynqPath } from '../fixtures/lynq-paths.js';
