@@ -17,6 +17,12 @@ import { benchHub, log, say, withBenchWorld, type BenchWorld } from './bench-kit
 
 const rows = Number(process.env['LYNQ_BENCH_ROWS'] ?? '10000');
 const updates = Number(process.env['LYNQ_BENCH_UPDATES'] ?? '100');
+/*
+ * Pause between one update showing and the next UPDATE. 0 (the default) measures back-to-back
+ * changes, each landing within the one-second spacing of change-triggered syncs; above 1000 ms
+ * every change finds the hub idle, which isolates the signal's own latency.
+ */
+const gapMs = Number(process.env['LYNQ_BENCH_GAP_MS'] ?? '0');
 const probeTableRows = 100_000;
 
 const percentile = (sorted: readonly number[], p: number): number =>
@@ -81,10 +87,11 @@ const measure = async (
     const committed = performance.now();
     await configMapShows(world, configMap, value);
     latencies.push(performance.now() - committed);
+    if (gapMs > 0) await sleep(gapMs);
   }
   latencies.sort((a, b) => a - b);
   say(
-    `${kind}: COMMIT → ConfigMap (${String(updates)} updates, ${String(rows)} rows)`,
+    `${kind}: COMMIT → ConfigMap (${String(updates)} updates, ${String(rows)} rows, ${String(gapMs)} ms apart)`,
     `p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${(latencies.at(-1) ?? 0).toFixed(0)} ms`,
   );
 };
