@@ -95,6 +95,12 @@ export const inHubWorld = async (
   const world = await openHubWorld(kind, label);
   try {
     await body(world);
+  } catch (err) {
+    // What the operator said is the first thing to read when a hub test fails.
+    process.stderr.write(
+      `operator output (${world.ns}):\n${world.operator.output().slice(-6000)}\n`,
+    );
+    throw err;
   } finally {
     await world.close();
   }
