@@ -17,6 +17,7 @@ import {
   insertRows,
   listNodes,
   uidsOf,
+  watchCondition,
   type HubWorld,
 } from './hub-world.js';
 
@@ -80,17 +81,22 @@ for (const kind of databaseKinds) {
         await world.db.exec("DELETE FROM live WHERE id = 'globex'");
         await eventually('delete followed', async () => (await uidsOf(world, 'fast')) === 'acme');
 
-        await killChangeConnection(world);
-        const lost = await eventually('fell back to Polling', async () => {
-          const c = await changeDetection(world, 'live');
-          return c?.status === 'False' ? c : undefined;
-        });
-        assert.equal(lost.reason, 'ConnectionLost');
-        assert.match(lost.message, /poll/);
-        await eventually(
-          'push again',
-          async () => (await changeDetection(world, 'live'))?.status === 'True',
-        );
+        // Watched, not polled: the fallback may stand for only a second before the reconnect.
+        const history = await watchCondition(world, 'live', 'ChangeDetection');
+        try {
+          await killChangeConnection(world);
+          const lost = await eventually('fell back to Polling', () =>
+            Promise.resolve(history.seen.find((c) => c.status === 'False')),
+          );
+          assert.equal(lost.reason, 'ConnectionLost');
+          assert.match(lost.message, /poll/);
+          // In watch order, so this True came after the fallback.
+          await eventually('push again', () =>
+            Promise.resolve(history.seen.at(-1)?.status === 'True'),
+          );
+        } finally {
+          history.stop();
+        }
         await world.db.exec("UPDATE live SET plan = 'team' WHERE id = 'acme'");
         await eventually(
           'update followed after reconnect',

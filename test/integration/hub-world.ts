@@ -1,6 +1,6 @@
 // One hub test's world on either database (MariaDB or PostgreSQL): a namespace, a database of its own, the operator watching that namespace, and small readers.
 import assert from 'node:assert/strict';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import { lynqPath } from '../fixtures/lynq-paths.js';
 import { eventually } from '../harness/eventually.js';
 import { kubeRequest } from '../harness/kube-request.js';
@@ -275,6 +275,34 @@ export const getHub = async (world: HubWorld, name: string): Promise<HubView> =>
 
 export const conditionOf = (hub: HubView | undefined, type: string): Condition | undefined =>
   hub?.status?.conditions?.find((c) => c.type === type);
+
+/**
+ * Every value one hub condition takes from now on, in order, read from a watch: it sees each
+ * status the operator wrote, however briefly that status stood. `stop()` ends the watch.
+ */
+export const watchCondition = async (
+  world: HubWorld,
+  hub: string,
+  type: string,
+): Promise<{ readonly seen: readonly Condition[]; stop(): void }> => {
+  const seen: Condition[] = [];
+  const controller = await new Watch(world.kc).watch(
+    lynqPath('lynqhubs', world.ns),
+    { fieldSelector: `metadata.name=${hub}` },
+    (_phase: string, obj: HubView) => {
+      const c = conditionOf(obj, type);
+      const last = seen.at(-1);
+      if (c !== undefined && (last?.status !== c.status || last.reason !== c.reason)) seen.push(c);
+    },
+    () => undefined,
+  );
+  return {
+    seen,
+    stop: () => {
+      controller.abort();
+    },
+  };
+};
 
 /** The Events on one hub. */
 export const hubEvents = async (world: HubWorld, hub: string): Promise<EventView[]> => {
