@@ -148,6 +148,9 @@ export const withBenchWorld = async (
             namespace,
             '--health-port',
             '-1',
+            // No bench reads metrics; the default port would collide with any other operator.
+            '--metrics-port',
+            '-1',
             '--log-level',
             'debug',
           ],
