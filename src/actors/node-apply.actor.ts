@@ -1,8 +1,7 @@
 // One apply pass of a node (SPEC N1, N2, N6, N10, N13, N14, N16): levels in order, bounded within a level, skips cascading, removed resources deleted or released.
 import { resourceMessage } from '../api/resource-message.js';
 import { conditionReasons } from '../api/conditions.js';
-import type { AppliedResource, ResourceStatus } from '../api/lynq-node.schema.js';
-import { orphanReasons } from '../api/metadata-keys.js';
+import type { ResourceStatus } from '../api/lynq-node.schema.js';
 import { resourceStates } from '../api/phases.js';
 import { messageOf } from '../errors.js';
 import {
@@ -13,22 +12,13 @@ import {
   type NodeRef,
   type ResourceWriteDeps,
 } from '../kube/apply-resource.js';
-import { createApiClient } from '../kube/api-client.js';
 import { isJobInfo } from '../kube/child-watcher.js';
-import { asKubeObject, isRecord, type KubeObject } from '../kube/kube-object.js';
-import {
-  hasReadiness,
-  readinessOf,
-  ready as readyVerdict,
-  type Readiness,
-} from '../kube/readiness.js';
-import { objectPathOf } from '../kube/resource-paths.js';
-import { deleteResource } from '../kube/delete-resource.js';
+import type { Readiness } from '../kube/readiness.js';
 import { ownedManifestFields } from '../kube/field-ownership.js';
 import type { EventInput } from '../kube/event-recorder.js';
-import { releaseResource } from '../kube/release-resource.js';
 import type { TargetPolicy } from '../kube/target-policy.js';
-import type { NodeApplyInput, NodeApplyOutput } from '../machines/node.machine.js';
+import type { NodeApplyInput, NodeApplyOutput } from '../machines/node.contract.js';
+import type { AppliedResource } from '../api/lynq-node.schema.js';
 import type { RenderedManifest } from '../render/render-types.js';
 import {
   forgetHash,
@@ -44,7 +34,11 @@ import {
   withCompletion,
   type JobCompletions,
 } from './job-completion.js';
+import { passSummary, type ResourceResult } from './node-pass-outcome.js';
+import { readinessJudge } from './node-readiness-judge.js';
+import { removeStale, staleHeld } from './node-removal.js';
 import type { NodePlan, PlannedResource } from './node-render.actor.js';
+import { failedResult, manifestIdentity, resourceStatus } from './node-resource-status.js';
 import { heldInventory } from './node-inventory.js';
 import { runBounded } from './run-bounded.js';
 
@@ -97,56 +91,6 @@ export interface NodeApplyMemory {
 
 /** Where the pass reports events; the node actor adds the involved object. */
 export type NodeEventSink = (event: Omit<EventInput, 'object'>) => void;
-
-interface ResourceResult {
-  readonly status: ResourceStatus;
-  /** Failed, conflicted or skipped: dependants react per N2. */
-  readonly failed: boolean;
-  readonly ready: boolean;
-  /**
-   * Applied but not ready yet, or held back by a dependency that is (N2: blocks without
-   * failing); `timeoutInMillis` is how long until its readiness timeout, for a waiting resource.
-   */
-  readonly waiting?: { readonly dependency?: string; readonly timeoutInMillis?: number };
-  readonly retryable: boolean;
-  readonly applied: AppliedResource | undefined;
-  readonly conflictReason: string | undefined;
-}
-
-/** The object a rendered manifest names, as `appliedResources` records it. */
-const manifestIdentity = (manifest: RenderedManifest, node: NodeRef) => ({
-  apiVersion: manifest.apiVersion,
-  kind: manifest.kind,
-  ...(manifest.namespaced ? { namespace: manifest.namespace ?? node.namespace } : {}),
-  name: manifest.name,
-});
-
-const resourceStatus = (
-  id: string,
-  state: string,
-  reason: string,
-  message: string,
-  lastDesiredChange: string | undefined,
-): ResourceStatus => ({
-  id,
-  state,
-  reason,
-  ...(message === '' ? {} : { message }),
-  ...(lastDesiredChange === undefined ? {} : { lastDesiredChange }),
-});
-
-const failedResult = (
-  status: ResourceStatus,
-  retryable: boolean,
-  conflictReason?: string,
-): ResourceResult => ({
-  status,
-  failed: true,
-  ready: false,
-  retryable,
-  applied: undefined,
-  conflictReason,
-});
 
 /** A copy field by field: rendered manifests are views over packed results (getters, no own fields). */
 const markedManifest = (m: RenderedManifest): RenderedManifest => ({
@@ -314,116 +258,14 @@ export const applyNodePlan = async (
     }
   };
 
-  const client = createApiClient(deps.write.transport, deps.write.timeoutMs ?? 30_000);
-  const facts = {
-    bindingModeOf: (storageClass: string) => deps.bindingModes?.get(storageClass),
-  };
-
-  /** The object as it is now, `undefined` when it is gone. */
-  const readObject = async (manifest: RenderedManifest): Promise<KubeObject | undefined> => {
-    const info = await deps.write.paths.resolve(manifest.apiVersion, manifest.kind, signal);
-    const namespace = info.namespaced ? (manifest.namespace ?? node.namespace) : undefined;
-    return asKubeObject(await client.get(objectPathOf(info, namespace, manifest.name), signal));
-  };
-
-  /**
-   * A Pending claim is ready when its class binds on first use: learn the class's mode once. A
-   * class that cannot be read (absent, or no RBAC to read it) stays unknown: the claim then
-   * waits for Bound, and its status says so.
-   */
-  const learnBindingMode = async (object: KubeObject): Promise<void> => {
-    const modes = deps.bindingModes;
-    const spec = object['spec'];
-    const storageClass = isRecord(spec) ? spec['storageClassName'] : undefined;
-    if (modes === undefined || typeof storageClass !== 'string' || modes.has(storageClass)) return;
-    const found = await client
-      .get(`/apis/storage.k8s.io/v1/storageclasses/${encodeURIComponent(storageClass)}`, signal)
-      .catch((err: unknown) => {
-        if (signal.aborted) throw err;
-        return undefined;
-      });
-    if (!isRecord(found)) return;
-    const mode = found['volumeBindingMode'];
-    modes.set(storageClass, typeof mode === 'string' ? mode : 'Immediate');
-  };
-
-  /**
-   * The readiness of an applied resource (N8): ready when it need not wait; else judged on the
-   * object the apply wrote or read, or on what the watches last saw when that was ready, or on a
-   * fresh read (a waiting object is always read: the pass runs because something changed).
-   */
-  const judgeReadiness = async (
-    r: PlannedResource,
-    manifest: RenderedManifest,
-    outcome: ApplyOutcome,
-  ): Promise<Readiness> => {
-    if (!r.waitForReady || !hasReadiness(manifest.apiVersion, manifest.kind)) return readyVerdict;
-    // A completed Job that is gone: done (N7).
-    if (outcome.reason === applyReasons.completed) return readyVerdict;
-    let object = outcome.object;
-    if (object === undefined) {
-      const known = memory.readiness?.get(r.id);
-      if (
-        known?.readiness.state === 'ready' &&
-        known.key === identityKey(manifestIdentity(manifest, node))
-      )
-        return known.readiness;
-      object = await readObject(manifest);
-      if (object === undefined)
-        return { state: 'waiting', reason: 'the object is gone', field: 'metadata.name' };
-    }
-    if (manifest.kind === 'PersistentVolumeClaim' && manifest.apiVersion === 'v1')
-      await learnBindingMode(object);
-    return readinessOf(manifest.apiVersion, manifest.kind, object, facts);
-  };
-
-  /** An applied resource's result once its readiness is known: ready, waiting, or failed (N8). */
-  const readinessResult = (
-    r: PlannedResource,
-    applied: ResourceResult,
-    readiness: Readiness,
-  ): ResourceResult => {
-    if (readiness.state === 'ready') return applied;
-    const lastDesiredChange = applied.status.lastDesiredChange ?? now;
-    const what = `${readiness.field}: ${readiness.reason}`;
-    if (readiness.state === 'failed') {
-      const status = resourceStatus(
-        r.id,
-        resourceStates.failed,
-        conditionReasons.resourceNotReady,
-        what,
-        lastDesiredChange,
-      );
-      report(status, 'Warning', conditionReasons.resourceNotReady);
-      // Not retried: the watch says when the object changes (N8).
-      return { ...applied, status, failed: true, ready: false, retryable: false };
-    }
-    const left = Date.parse(lastDesiredChange) + r.timeoutSeconds * 1000 - deps.now().getTime();
-    if (left <= 0) {
-      const status = resourceStatus(
-        r.id,
-        resourceStates.failed,
-        conditionReasons.readinessTimeout,
-        `not ready within ${String(r.timeoutSeconds)}s (${what})`,
-        lastDesiredChange,
-      );
-      report(status, 'Warning', conditionReasons.readinessTimeout);
-      // It recovers when it becomes ready: the watch says so, no retry needed (N8).
-      return { ...applied, status, failed: true, ready: false, retryable: false };
-    }
-    return {
-      ...applied,
-      status: resourceStatus(
-        r.id,
-        resourceStates.applied,
-        conditionReasons.waitingForReady,
-        what,
-        lastDesiredChange,
-      ),
-      ready: false,
-      waiting: { timeoutInMillis: left },
-    };
-  };
+  const { judgeReadiness, readinessResult } = readinessJudge({
+    deps,
+    node,
+    memory,
+    report,
+    now,
+    signal,
+  });
 
   /** A template error or the node's render budget: the same inputs fail again (N14, T5). */
   const renderFailed = (r: PlannedResource): ResourceResult => {
@@ -568,56 +410,21 @@ export const applyNodePlan = async (
   // What the node held before and holds no more: gone from the form, or moved (N10).
   const planned = plan.levels.flat();
   const plannedIds = new Set(planned.map((r) => r.id));
-  const kept: AppliedResource[] = [];
-  const stale: AppliedResource[] = [];
-  for (const before of held) {
-    const now = results.get(before.id)?.applied;
-    if (!plannedIds.has(before.id)) stale.push(before);
-    else if (now !== undefined && identityKey(now) !== identityKey(before)) stale.push(before);
-    else if (now === undefined) kept.push(before);
-  }
+  const { stale, kept } = staleHeld(held, plannedIds, (id) => results.get(id)?.applied);
   // Deleted or released (or on its way), whatever the outcome: the hash last applied to it no
   // longer describes an object the node holds, so its return (same id, same desired object) is
   // written again instead of being taken as unchanged.
   for (const target of stale) forgetHash(memory.hashes, target.id, target);
-  const removalErrors: ResourceStatus[] = [];
-  // Removals merely held up by someone else's finalizer: progress, not failure (N9, N10).
-  let removalsWaiting = 0;
-  const deepestFirst = [...new Set(stale.map((s) => s.level))].sort((a, b) => b - a);
-  for (const level of deepestFirst) {
-    const group = stale.filter((s) => s.level === level);
-    const settled = await runBounded(
-      group.map(
-        (target) => async () =>
-          removeResource(deps.write, node, target, signal, orphanReasons.removedFromTemplate, emit),
-      ),
-      deps.concurrency,
-      signal,
-    );
-    if (signal.aborted) throw signal.reason;
-    settled.forEach((s, i) => {
-      const target = group[i];
-      if (target === undefined) return;
-      const error =
-        s.status === 'fulfilled'
-          ? s.value
-          : { reason: conditionReasons.applyError, message: messageOf(s.reason) };
-      if (error === undefined) return;
-      kept.push(target);
-      if (!plannedIds.has(target.id)) {
-        if (error.waiting === true) removalsWaiting += 1;
-        const status = resourceStatus(
-          target.id,
-          resourceStates.deleting,
-          error.reason,
-          error.message,
-          undefined,
-        );
-        removalErrors.push(status);
-        report(status, 'Warning', error.reason);
-      }
-    });
-  }
+  const removal = await removeStale(
+    deps.write,
+    node,
+    stale,
+    plannedIds,
+    deps.concurrency,
+    signal,
+    emit,
+    report,
+  );
 
   // A resource that left the form takes its completed run with it: re-added, it runs again.
   for (const id of [...memory.completions.keys()]) {
@@ -631,121 +438,25 @@ export const applyNodePlan = async (
       const status = results.get(r.id)?.status;
       return status === undefined ? undefined : withCompletion(status, memory.completions);
     }),
-    ...removalErrors,
+    ...removal.pending.map((r) => r.status),
   ].filter((s): s is ResourceStatus => s !== undefined);
   memory.previous = resources;
-  const all = planned.map((r) => results.get(r.id));
-  const readyCount = all.filter((r) => r?.ready === true).length;
-  const skipped = planned.filter((r) => results.get(r.id)?.status.state === resourceStates.skipped);
-  const failedCount = all.filter((r) => r?.failed === true).length - skipped.length;
-  const conflictReason = all.find((r) => r?.conflictReason !== undefined)?.conflictReason;
-  const waitingForReady = all.filter((r) => r?.waiting !== undefined);
-  const allPlannedReady = readyCount === planned.length;
-  const ready = allPlannedReady && removalErrors.length === 0;
-  // Nothing failed: only readiness (N8) or someone else's finalizer (N9, N10) is awaited.
-  const progressing =
-    !ready &&
-    readyCount + waitingForReady.length === planned.length &&
-    removalsWaiting === removalErrors.length;
-  const deadlines = waitingForReady.flatMap((r) =>
-    r?.waiting?.timeoutInMillis === undefined ? [] : [r.waiting.timeoutInMillis],
-  );
-  const failures = resources.filter((s) => s.state !== resourceStates.ready);
   const applied = [
     ...planned.flatMap((r) => {
       const entry = results.get(r.id)?.applied;
       return entry === undefined ? [] : [entry];
     }),
     ...kept,
+    ...removal.kept,
   ];
   memory.inventory = applied;
   return {
-    ready,
-    progressing,
-    waitingForReady: progressing && waitingForReady.length > 0,
-    waitingOnRemovals: progressing && removalErrors.length > 0,
-    ...(progressing && deadlines.length > 0
-      ? { readinessDeadlineMillis: Math.min(...deadlines) }
-      : {}),
-    retryable: all.some((r) => r?.retryable === true) || removalErrors.length > 0,
-    reason: ready
-      ? conditionReasons.allResourcesReady
-      : progressing
-        ? waitingForReady.length > 0
-          ? conditionReasons.waitingForReady
-          : (removalErrors[0]?.reason ?? conditionReasons.waitingOnFinalizer)
-        : (input.render.failure?.reason ?? conflictReason ?? conditionReasons.resourcesFailed),
-    message: ready
-      ? `${String(readyCount)}/${String(planned.length)} resources ready`
-      : failures
-          .slice(0, 5)
-          .map(
-            (s) =>
-              `${s.id}: ${s.reason ?? s.state}${s.message === undefined ? '' : ` (${s.message})`}`,
-          )
-          .join('; '),
+    ...passSummary({
+      planned: planned.map((r) => ({ id: r.id, result: results.get(r.id) })),
+      removals: removal.pending,
+      renderFailure: input.render.failure?.reason,
+    }),
     resources,
     appliedResources: applied,
-    skippedResourceIds: skipped.map((r) => r.id),
-    desired: planned.length,
-    readyCount,
-    failedCount,
-    conflictReason,
   };
-};
-
-/**
- * Deletes (`Delete`) or releases (`Retain`) one object the node held. A `Delete` object the node
- * may not delete (adopted, or a Namespace holding others' objects, SPEC N6) is released instead,
- * with a Warning event saying why. `undefined` when it is done with (gone, released, or not ours
- * any more); else why not yet, with `waiting` when its deletion has started and only finalizers
- * hold it (no failure).
- */
-export const removeResource = async (
-  write: ResourceWriteDeps,
-  node: NodeRef,
-  target: AppliedResource,
-  signal: AbortSignal,
-  reason: (typeof orphanReasons)[keyof typeof orphanReasons],
-  emit: NodeEventSink,
-): Promise<{ reason: string; message: string; waiting?: true } | undefined> => {
-  const identity = {
-    apiVersion: target.apiVersion,
-    kind: target.kind,
-    namespace: target.namespace,
-    name: target.name,
-  };
-  const release = async () => {
-    const outcome = await releaseResource(write, { node, target: identity, reason, signal });
-    return outcome.state === 'failed'
-      ? { reason: outcome.reason, message: outcome.message }
-      : undefined;
-  };
-  if (target.deletionPolicy === 'Retain') return release();
-  const outcome = await deleteResource(write, {
-    node,
-    target: identity,
-    deleteAdopted: target.deleteAdopted === true,
-    signal,
-  });
-  switch (outcome.state) {
-    case 'release': {
-      const failed = await release();
-      if (failed === undefined) {
-        emit({
-          type: 'Warning',
-          reason: outcome.reason,
-          message: resourceMessage(target.id, outcome.message),
-        });
-      }
-      return failed;
-    }
-    case 'gone':
-    case 'notHeld':
-      return undefined;
-    case 'deleting':
-      return { reason: outcome.reason, message: outcome.message, waiting: true };
-    case 'failed':
-      return { reason: outcome.reason, message: outcome.message };
-  }
 };

@@ -32,7 +32,8 @@ import {
 import type { RenderBatcher } from '../render/render-batcher.js';
 import { identityKey, knownHash, knownOwned } from './applied-hashes.js';
 import { fieldFightLimit, judgeTakeback, type FieldFights } from './field-fight.js';
-import { applyNodePlan, removeResource, type NodeApplyMemory } from './node-apply.actor.js';
+import { applyNodePlan, type NodeApplyMemory } from './node-apply.actor.js';
+import { removeResource } from './node-removal.js';
 import { completionOfChange, completionsOf } from './job-completion.js';
 import { childDrift, ownershipDrift, plannedFor } from './node-child-drift.js';
 import { renderNodePlan, type NodePlan } from './node-render.actor.js';
@@ -293,7 +294,7 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
         // wondering about the reads, and for tests proving that resyncs ran (N12).
         return pass.then((output) => {
           deps.logger.debug(
-            { kind: 'LynqNode', ...input.node, ready: output.ready },
+            { kind: 'LynqNode', ...input.node, outcome: output.outcome.kind },
             'Node verified',
           );
           return output;

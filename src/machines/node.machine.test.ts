@@ -28,10 +28,7 @@ const observation = (patch: Partial<NodeObservation> = {}): NodeObservation => (
 });
 
 const applied = (patch: Partial<NodeApplyOutput> = {}): NodeApplyOutput => ({
-  ready: true,
-  progressing: false,
-  retryable: false,
-  reason: 'AllResourcesReady',
+  outcome: { kind: 'ready', reason: 'AllResourcesReady' },
   message: '',
   resources: [],
   appliedResources: [],
@@ -44,9 +41,7 @@ const applied = (patch: Partial<NodeApplyOutput> = {}): NodeApplyOutput => ({
 });
 
 const conflicted = applied({
-  ready: false,
-  retryable: true,
-  reason: 'ResourceConflict',
+  outcome: { kind: 'failed', retryable: true, reason: 'ResourceConflict' },
   readyCount: 0,
   failedCount: 1,
   conflictReason: 'ResourceConflict',
@@ -283,7 +278,11 @@ describe('node.machine', () => {
   });
 
   it('N14 N2 failures that no retry can fix (template error, skipped dependants) stay degraded until the spec changes', async () => {
-    const broken = applied({ ready: false, retryable: false, failedCount: 1, readyCount: 0 });
+    const broken = applied({
+      outcome: { kind: 'failed', retryable: false, reason: 'ResourcesFailed' },
+      failedCount: 1,
+      readyCount: 0,
+    });
     const { actor, clock, calls, observe } = start(
       { applies: [broken] },
       observation(withRevision),
@@ -370,10 +369,7 @@ describe('node.machine', () => {
 
   it('N12 drift while a pass waits on a foreign finalizer is repaired before the backoff elapses', async () => {
     const waiting = applied({
-      ready: false,
-      progressing: true,
-      waitingOnRemovals: true,
-      retryable: true,
+      outcome: { kind: 'waiting', on: 'removal', resource: 'old', reason: 'WaitingOnFinalizer' },
     });
     const { actor, clock, calls, drift } = start({ applies: [waiting] }, observation(withRevision));
     await settle();
@@ -465,7 +461,7 @@ describe('node.machine', () => {
   it('O2 every published transition carries the event that caused it, recorded by the machine', async () => {
     const ownerConflict = {
       ...conflicted,
-      reason: 'OwnerConflict',
+      outcome: { kind: 'failed', retryable: true, reason: 'OwnerConflict' },
       conflictReason: 'OwnerConflict',
     };
     const { clock, transitions, observe } = start({ applies: [ownerConflict] }, observation());
@@ -635,11 +631,7 @@ describe('node.machine', () => {
 
   it('N9 N10 a pass that only waits on a foreign finalizer stays Applying (never Degraded) and is retried with backoff', async () => {
     const waiting = applied({
-      ready: false,
-      progressing: true,
-      waitingOnRemovals: true,
-      retryable: true,
-      reason: 'WaitingOnFinalizer',
+      outcome: { kind: 'waiting', on: 'removal', resource: 'old', reason: 'WaitingOnFinalizer' },
       message: 'old: WaitingOnFinalizer (waiting on finalizer example.com/hold)',
     });
     const { actor, clock, calls, phases } = start(
@@ -660,10 +652,7 @@ describe('node.machine', () => {
 
   it('N1 a new generation while waiting on a finalizer is rendered at once', async () => {
     const waiting = applied({
-      ready: false,
-      progressing: true,
-      waitingOnRemovals: true,
-      retryable: true,
+      outcome: { kind: 'waiting', on: 'removal', resource: 'old', reason: 'WaitingOnFinalizer' },
     });
     const { actor, calls, observe } = start({ applies: [waiting] }, observation(withRevision));
     await settle();
@@ -676,12 +665,13 @@ describe('node.machine', () => {
 
   it('N8 a pass waiting for readiness stays Applying without polling; the watch-driven readiness change starts the next pass', async () => {
     const waiting = applied({
-      ready: false,
-      progressing: true,
-      waitingForReady: true,
-      readinessDeadlineMillis: 300_000,
-      retryable: false,
-      reason: 'WaitingForReady',
+      outcome: {
+        kind: 'waiting',
+        on: 'readiness',
+        resource: 'deploy',
+        reason: 'WaitingForReady',
+        deadlineMillis: 300_000,
+      },
       message: 'deploy: WaitingForReady (status.availableReplicas: 0/2 replicas available)',
     });
     const { actor, clock, calls, phases } = start(
@@ -704,14 +694,17 @@ describe('node.machine', () => {
 
   it('N8 the first readiness timeout starts a pass by itself (it fails the resource there)', async () => {
     const waiting = applied({
-      ready: false,
-      progressing: true,
-      waitingForReady: true,
-      readinessDeadlineMillis: 5_000,
-      retryable: false,
-      reason: 'WaitingForReady',
+      outcome: {
+        kind: 'waiting',
+        on: 'readiness',
+        resource: 'deploy',
+        reason: 'WaitingForReady',
+        deadlineMillis: 5_000,
+      },
     });
-    const timedOut = applied({ ready: false, retryable: false, reason: 'ResourcesFailed' });
+    const timedOut = applied({
+      outcome: { kind: 'failed', retryable: false, reason: 'ResourcesFailed' },
+    });
     const { actor, clock, calls } = start(
       { applies: [waiting, timedOut] },
       observation(withRevision),
@@ -736,11 +729,13 @@ describe('node.machine', () => {
 
   it('N8 a readiness change during a pass is not lost: the pass that follows sees it', async () => {
     const waiting = applied({
-      ready: false,
-      progressing: true,
-      waitingForReady: true,
-      readinessDeadlineMillis: 300_000,
-      retryable: false,
+      outcome: {
+        kind: 'waiting',
+        on: 'readiness',
+        resource: 'deploy',
+        reason: 'WaitingForReady',
+        deadlineMillis: 300_000,
+      },
     });
     const gate = deferred<NodeApplyOutput>();
     const { actor, calls } = start({ applies: [gate.promise] }, observation(withRevision));
