@@ -459,7 +459,7 @@ describe('node.machine', () => {
   });
 
   it('O2 every published transition carries the event that caused it, recorded by the machine', async () => {
-    const ownerConflict = {
+    const ownerConflict: NodeApplyOutput = {
       ...conflicted,
       outcome: { kind: 'failed', retryable: true, reason: 'OwnerConflict' },
       conflictReason: 'OwnerConflict',
