@@ -7,38 +7,29 @@ import { messageOf } from '../errors.js';
 import {
   applyReasons,
   applyResource,
-  markedHash,
-  type ApplyOutcome,
   type NodeRef,
   type ResourceWriteDeps,
 } from '../kube/apply-resource.js';
-import { isJobInfo } from '../kube/child-watcher.js';
 import type { Readiness } from '../kube/readiness.js';
-import { ownedManifestFields } from '../kube/field-ownership.js';
 import type { EventInput } from '../kube/event-recorder.js';
 import type { TargetPolicy } from '../kube/target-policy.js';
 import type { NodeApplyInput, NodeApplyOutput } from '../machines/node.contract.js';
 import type { AppliedResource } from '../api/lynq-node.schema.js';
-import type { RenderedManifest } from '../render/render-types.js';
 import {
   forgetHash,
   identityKey,
   knownHash,
   knownOwned,
-  rememberHash,
   type AppliedHashes,
 } from './applied-hashes.js';
-import {
-  completedRunOf,
-  completionHolds,
-  withCompletion,
-  type JobCompletions,
-} from './job-completion.js';
+import { completionHolds, withCompletion, type JobCompletions } from './job-completion.js';
 import { passSummary, type ResourceResult } from './node-pass-outcome.js';
 import { readinessJudge } from './node-readiness-judge.js';
 import { removeStale, staleHeld } from './node-removal.js';
 import type { NodePlan, PlannedResource } from './node-render.actor.js';
 import { failedResult, manifestIdentity, resourceStatus } from './node-resource-status.js';
+import { resourceResultOf } from './node-resource-result.js';
+import { protectedPlan } from './protected-plan.js';
 import { heldInventory } from './node-inventory.js';
 import { runBounded } from './run-bounded.js';
 
@@ -92,34 +83,6 @@ export interface NodeApplyMemory {
 /** Where the pass reports events; the node actor adds the involved object. */
 export type NodeEventSink = (event: Omit<EventInput, 'object'>) => void;
 
-/** A copy field by field: rendered manifests are views over packed results (getters, no own fields). */
-const markedManifest = (m: RenderedManifest): RenderedManifest => ({
-  id: m.id,
-  apiVersion: m.apiVersion,
-  kind: m.kind,
-  name: m.name,
-  namespace: m.namespace,
-  namespaced: m.namespaced,
-  json: m.json,
-  hash: markedHash(m.hash),
-});
-
-/**
- * A marked node's objects carry the mark (SPEC H8), so their desired hash says so: a change of
- * the mark is a change of every object, re-applied once, and drift checks see a missing mark.
- */
-const protectedPlan = (plan: NodePlan, marked: boolean): NodePlan =>
-  marked
-    ? {
-        ...plan,
-        levels: plan.levels.map((level) =>
-          level.map((r) =>
-            r.manifest === undefined ? r : { ...r, manifest: markedManifest(r.manifest) },
-          ),
-        ),
-      }
-    : plan;
-
 /**
  * Applies a node's plan and reports every resource. Guarantees: levels run in order; within a
  * level at most `concurrency` writes at once; a resource whose dependency failed is skipped (and
@@ -131,10 +94,10 @@ const protectedPlan = (plan: NodePlan, marked: boolean): NodePlan =>
  * return is written again (created, or re-held); resources in
  * `appliedResources` that left the form, or whose identity changed, are deleted or released per
  * their recorded policy (N10), and a removal held up only by someone else's finalizer makes the
- * pass `progressing`, not failed. Readiness per kind (N8): an applied resource with
+ * pass `waiting` on it, not failed. Readiness per kind (N8): an applied resource with
  * `waitForReady` is ready only when its object says so (`readinessOf`); until then it waits, its
- * dependants are held back unapplied (N2), and the pass is `progressing` with
- * `readinessDeadlineMillis` until the first timeout; past `timeoutSeconds` from its
+ * dependants are held back unapplied (N2), and the pass is `waiting` on readiness with the
+ * deadline of the first timeout; past `timeoutSeconds` from its
  * `lastDesiredChange` (kept across drift repairs, resyncs and restarts) it fails with
  * `ReadinessTimeout` and the field that is short. Throws only when `signal` aborts.
  */
@@ -170,93 +133,7 @@ export const applyNodePlan = async (
     });
   };
 
-  /**
-   * `desiredUnchanged`: the desired object is the one last applied (a drift repair, a resync,
-   * a restart), so the readiness clock keeps running from `lastDesiredChange` (N8).
-   */
-  const outcomeResult = (
-    r: PlannedResource,
-    outcome: ApplyOutcome,
-    desiredUnchanged: boolean,
-  ): ResourceResult => {
-    const manifest = r.manifest;
-    if (manifest !== undefined && (outcome.state === 'conflict' || outcome.state === 'failed')) {
-      // The object is not, or may no longer be, what was last applied to it (someone else holds
-      // it, it is going away, a write was refused): the next pass reads it before it decides
-      // that nothing needs writing, even for the hash applied before (N13).
-      forgetHash(memory.hashes, r.id, manifestIdentity(manifest, node));
-    }
-    switch (outcome.state) {
-      case 'applied':
-      case 'created':
-      case 'unchanged': {
-        if (manifest === undefined) throw new Error('unreachable: applied without a manifest');
-        if (isJobInfo(manifest)) {
-          // A new run forgets the last one; a Job read complete is remembered (N7).
-          const ran = completedRunOf(outcome.object);
-          if (outcome.state === 'created') memory.completions.delete(r.id);
-          else if (ran !== undefined) memory.completions.set(r.id, { hash: ran });
-        }
-        rememberHash(
-          memory.hashes,
-          r.id,
-          manifestIdentity(manifest, node),
-          manifest.hash,
-          outcome.object === undefined
-            ? undefined
-            : ownedManifestFields(outcome.object, manifest, r.policies.ignoreFields),
-        );
-        if (outcome.reason === applyReasons.adopted) {
-          // Taking over what someone else made is worth a line in the node's history (N6).
-          emit({
-            type: 'Normal',
-            reason: applyReasons.adopted,
-            message: resourceMessage(r.id, outcome.message),
-          });
-        }
-        const before = previousById.get(r.id)?.lastDesiredChange;
-        const lastDesiredChange =
-          outcome.state === 'unchanged' || desiredUnchanged ? (before ?? now) : now;
-        return {
-          status: resourceStatus(r.id, resourceStates.ready, 'Applied', '', lastDesiredChange),
-          failed: false,
-          ready: true,
-          retryable: false,
-          applied: {
-            id: r.id,
-            ...manifestIdentity(manifest, node),
-            deletionPolicy: r.policies.deletionPolicy,
-            creationPolicy: r.policies.creationPolicy,
-            ...(r.policies.deleteAdopted ? { deleteAdopted: true } : {}),
-            level: r.level,
-          },
-          conflictReason: undefined,
-        };
-      }
-      case 'conflict': {
-        const status = resourceStatus(
-          r.id,
-          resourceStates.conflicted,
-          outcome.reason,
-          outcome.message,
-          previousById.get(r.id)?.lastDesiredChange ?? now,
-        );
-        report(status, 'Warning', conditionReasons.resourceConflict);
-        return failedResult(status, true, outcome.reason);
-      }
-      case 'failed': {
-        const status = resourceStatus(
-          r.id,
-          resourceStates.failed,
-          outcome.reason,
-          outcome.message,
-          previousById.get(r.id)?.lastDesiredChange ?? now,
-        );
-        report(status, 'Warning', outcome.reason);
-        return failedResult(status, outcome.retryable !== false);
-      }
-    }
-  };
+  const outcomeResult = resourceResultOf({ memory, node, emit, report, previousById, now });
 
   const { judgeReadiness, readinessResult } = readinessJudge({
     deps,
