@@ -39,7 +39,7 @@ import { childDrift, ownershipDrift, plannedFor } from './node-child-drift.js';
 import { renderNodePlan, type NodePlan } from './node-render.actor.js';
 import { heldInventory } from './node-inventory.js';
 import { nodePublication, type CleanupProgress } from './node-status.js';
-import type { NodeActorFactory } from './node-supervisor.js';
+import type { SupervisedActorFactory } from './actor-supervisor.js';
 import { publishedStateOf, type PublishedState } from './published-state.js';
 import { runBounded } from './run-bounded.js';
 
@@ -212,7 +212,9 @@ const cleanup = async (
  * travels as input and events (and a slot keyed by the node), so starting an actor costs no
  * machine copy (10,000 nodes).
  */
-export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode, ChildChange> => {
+export const nodeActorFactory = (
+  deps: NodeActorDeps,
+): SupervisedActorFactory<LynqNode, ChildChange> => {
   const slots = new Map<string, NodeSlot>();
   const now = (): Date => deps.now?.() ?? new Date();
   /** StorageClass → volumeBindingMode, learnt by passes, for PVC readiness (N8). */
