@@ -330,6 +330,8 @@ export const buildOperatorWorld = async (
     allowedKinds: config.allowedKinds,
     watchTimeoutSeconds: config.watchTimeoutSeconds,
     report: (nodeKey, change) => {
+      // A test's stand-in for a watch that stopped delivering (SPEC N12 backstop test).
+      if (config.dropChildEvents === true) return;
       supervisor.childChanged(nodeKey, change);
     },
   });
