@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import type { LynqNode } from '../src/api/lynq-node.schema.js';
 import { nodeActorFactory } from '../src/actors/node.actor.js';
-import { startNodeSupervisor } from '../src/actors/node-supervisor.js';
+import { startSupervisor } from '../src/actors/actor-supervisor.js';
 import type { ApiClient } from '../src/kube/api-client.js';
 import { pino } from 'pino';
 import { defaultTargetPolicy } from '../src/kube/target-policy.js';
@@ -30,7 +30,7 @@ const unused = (): never => {
   throw new Error('not used');
 };
 // Nodes without a revision wait in pending: they only publish their phase, never render or write.
-const supervisor = startNodeSupervisor(
+const supervisor = startSupervisor(
   nodeActorFactory({
     client: unusedClient,
     logger: pino({ level: 'silent' }),

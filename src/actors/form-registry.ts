@@ -11,6 +11,7 @@ import { lynqObjectPath } from '../kube/lynq-paths.js';
 import type { StatusWriter } from '../kube/status-writer.js';
 import type { FormRef } from '../machines/form.machine.js';
 import type { TemplateEnvironment } from '../render/environment.js';
+import { startSupervisor, type SupervisorOptions } from './actor-supervisor.js';
 import { startFormActor, type FormActor } from './form.actor.js';
 import { readyAtGeneration, type FormPorts } from './form-sync.actor.js';
 
@@ -41,6 +42,8 @@ export interface FormRegistryDeps {
   readonly revisions: () => readonly KubeObject[];
   /** Tells the hub that one of its forms changed validity (SPEC F2, H10). */
   readonly formsChanged: (namespace: string, hub: string) => void;
+  /** How crashed form actors are restarted, and who hears of each crash (DESIGN 10). */
+  readonly supervision?: SupervisorOptions;
 }
 
 export interface FormRegistry {
@@ -69,7 +72,6 @@ const keyOf = (namespace: string, name: string): string => `${namespace}/${name}
 const escapePointer = (segment: string): string => segment.replace(/~/g, '~0').replace(/\//g, '~1');
 
 export const createFormRegistry = (deps: FormRegistryDeps): FormRegistry => {
-  const actors = new Map<string, FormActor>();
   let started = false;
 
   const ports: FormPorts = {
@@ -145,29 +147,36 @@ export const createFormRegistry = (deps: FormRegistryDeps): FormRegistry => {
     },
   };
 
-  const observe = (form: LynqForm): void => {
+  // One supervisor shape for hubs, forms and nodes: a crashed form actor is started again.
+  const actors = startSupervisor<LynqForm, never, FormActor>((_key, form, _finished, crashed) => {
     const namespace = form.metadata.namespace ?? '';
     const name = form.metadata.name ?? '';
-    const key = keyOf(namespace, name);
-    let actor = actors.get(key);
-    if (actor === undefined) {
-      actor = startFormActor(
-        { namespace, name },
-        {
-          ports,
-          env: deps.env,
-          statusWriter: deps.statusWriter,
-          events: deps.events,
-          logger: deps.logger,
-          validityChanged: (ref: FormRef) => {
-            const latest = deps.getForm(ref.namespace, ref.name);
-            if (latest !== undefined) deps.formsChanged(ref.namespace, latest.spec.hubId);
-          },
+    const slot: { actor?: FormActor } = {};
+    slot.actor = startFormActor(
+      { namespace, name },
+      {
+        ports,
+        env: deps.env,
+        statusWriter: deps.statusWriter,
+        events: deps.events,
+        logger: deps.logger,
+        validityChanged: (ref: FormRef) => {
+          const latest = deps.getForm(ref.namespace, ref.name);
+          if (latest !== undefined) deps.formsChanged(ref.namespace, latest.spec.hubId);
         },
-      );
-      actors.set(key, actor);
-    }
-    actor.observe(form);
+        failed: (error) => {
+          // Its timers and status slot go with it; the restart starts from the form's status.
+          slot.actor?.stop();
+          crashed(error);
+        },
+      },
+    );
+    slot.actor.observe(form);
+    return slot.actor;
+  }, deps.supervision);
+
+  const observe = (form: LynqForm): void => {
+    actors.observe(keyOf(form.metadata.namespace ?? '', form.metadata.name ?? ''), form);
   };
 
   const formOfNode = (node: LynqNode): FormActor | undefined =>
@@ -182,12 +191,10 @@ export const createFormRegistry = (deps: FormRegistryDeps): FormRegistry => {
       if (started) observe(form);
     },
     formDeleted: (form) => {
-      const key = keyOf(form.metadata.namespace ?? '', form.metadata.name ?? '');
-      actors.get(key)?.stop();
-      actors.delete(key);
+      actors.remove(keyOf(form.metadata.namespace ?? '', form.metadata.name ?? ''));
     },
     hubChanged: (namespace, hub) => {
-      for (const actor of actors.values()) {
+      for (const actor of actors.each()) {
         const { form } = actor.snapshot().context;
         if (form.namespace !== namespace) continue;
         if (deps.getForm(form.namespace, form.name)?.spec.hubId === hub) actor.hubChanged();
@@ -212,7 +219,7 @@ export const createFormRegistry = (deps: FormRegistryDeps): FormRegistry => {
     revisionChanged: (revision) => {
       const form = revision.metadata.labels?.[labelKeys.form];
       if (form === undefined) return;
-      for (const actor of actors.values()) {
+      for (const actor of actors.each()) {
         const ref = actor.snapshot().context.form;
         if (ref.namespace === revision.metadata.namespace && labelSafe(ref.name) === form) {
           actor.nodesChanged();
@@ -222,8 +229,7 @@ export const createFormRegistry = (deps: FormRegistryDeps): FormRegistry => {
     isValid: (namespace, name) => actors.get(keyOf(namespace, name))?.isValid() ?? false,
     snapshotOf: (namespace, name) => actors.get(keyOf(namespace, name))?.snapshot(),
     stop: () => {
-      for (const actor of actors.values()) actor.stop();
-      actors.clear();
+      actors.stop();
     },
   };
 };

@@ -55,6 +55,11 @@ export interface FormActorDeps {
   /** How long node status changes gather before the form recounts its nodes. Default 200 ms. */
   readonly recountDelayMs?: number;
   readonly now?: () => Date;
+  /**
+   * The actor failed unexpectedly and has stopped: its supervisor starts a new one from the
+   * object's status later (DESIGN 10). Absent = only logged.
+   */
+  readonly failed?: (error: unknown) => void;
 }
 
 export interface FormActor {
@@ -408,6 +413,7 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
     },
     error: (err: unknown) => {
       logger.error({ err }, 'Form actor failed');
+      deps.failed?.(err);
     },
   });
   actor.start();

@@ -82,6 +82,11 @@ export interface HubActorDeps {
   /** How long node changes gather before the hub recounts its nodes. Default 200 ms. */
   readonly recountDelayMs?: number;
   readonly now?: () => Date;
+  /**
+   * The actor failed unexpectedly and has stopped: its supervisor starts a new one from the
+   * object's status later (DESIGN 10). Absent = only logged.
+   */
+  readonly failed?: (error: unknown) => void;
 }
 
 export interface HubActor {
@@ -468,6 +473,7 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
     },
     error: (err: unknown) => {
       logger.error({ err }, 'Hub actor failed');
+      deps.failed?.(err);
     },
   });
   actor.start();

@@ -150,7 +150,7 @@ describe('node apply: completed Jobs (N7)', () => {
     const after = await pass(server, memory, planOf('Once', 'h2'), { drifted: gone });
     assert.equal(server.exists(), false);
     assert.deepEqual(server.writes, ['POST'], 'never created again, even for another spec');
-    assert.equal(after.ready, true);
+    assert.equal(after.outcome.kind, 'ready');
     assert.deepEqual(after.resources, [
       {
         id: 'job',

@@ -1,50 +1,35 @@
 // One apply pass of a node (SPEC N1, N2, N6, N10, N13, N14, N16): levels in order, bounded within a level, skips cascading, removed resources deleted or released.
 import { resourceMessage } from '../api/resource-message.js';
 import { conditionReasons } from '../api/conditions.js';
-import type { AppliedResource, ResourceStatus } from '../api/lynq-node.schema.js';
-import { orphanReasons } from '../api/metadata-keys.js';
+import type { ResourceStatus } from '../api/lynq-node.schema.js';
 import { resourceStates } from '../api/phases.js';
 import { messageOf } from '../errors.js';
 import {
   applyReasons,
   applyResource,
-  markedHash,
-  type ApplyOutcome,
   type NodeRef,
   type ResourceWriteDeps,
 } from '../kube/apply-resource.js';
-import { createApiClient } from '../kube/api-client.js';
-import { isJobInfo } from '../kube/child-watcher.js';
-import { asKubeObject, isRecord, type KubeObject } from '../kube/kube-object.js';
-import {
-  hasReadiness,
-  readinessOf,
-  ready as readyVerdict,
-  type Readiness,
-} from '../kube/readiness.js';
-import { objectPathOf } from '../kube/resource-paths.js';
-import { deleteResource } from '../kube/delete-resource.js';
-import { ownedManifestFields } from '../kube/field-ownership.js';
+import type { Readiness } from '../kube/readiness.js';
 import type { EventInput } from '../kube/event-recorder.js';
-import { releaseResource } from '../kube/release-resource.js';
 import type { TargetPolicy } from '../kube/target-policy.js';
-import type { NodeApplyInput, NodeApplyOutput } from '../machines/node.machine.js';
-import type { RenderedManifest } from '../render/render-types.js';
+import type { NodeApplyInput, NodeApplyOutput } from '../machines/node.contract.js';
+import type { AppliedResource } from '../api/lynq-node.schema.js';
 import {
   forgetHash,
   identityKey,
   knownHash,
   knownOwned,
-  rememberHash,
   type AppliedHashes,
 } from './applied-hashes.js';
-import {
-  completedRunOf,
-  completionHolds,
-  withCompletion,
-  type JobCompletions,
-} from './job-completion.js';
+import { completionHolds, withCompletion, type JobCompletions } from './job-completion.js';
+import { passSummary, type ResourceResult } from './node-pass-outcome.js';
+import { readinessJudge } from './node-readiness-judge.js';
+import { removeStale, staleHeld } from './node-removal.js';
 import type { NodePlan, PlannedResource } from './node-render.actor.js';
+import { failedResult, manifestIdentity, resourceStatus } from './node-resource-status.js';
+import { resourceResultOf } from './node-resource-result.js';
+import { protectedPlan } from './protected-plan.js';
 import { heldInventory } from './node-inventory.js';
 import { runBounded } from './run-bounded.js';
 
@@ -98,84 +83,6 @@ export interface NodeApplyMemory {
 /** Where the pass reports events; the node actor adds the involved object. */
 export type NodeEventSink = (event: Omit<EventInput, 'object'>) => void;
 
-interface ResourceResult {
-  readonly status: ResourceStatus;
-  /** Failed, conflicted or skipped: dependants react per N2. */
-  readonly failed: boolean;
-  readonly ready: boolean;
-  /**
-   * Applied but not ready yet, or held back by a dependency that is (N2: blocks without
-   * failing); `timeoutInMillis` is how long until its readiness timeout, for a waiting resource.
-   */
-  readonly waiting?: { readonly dependency?: string; readonly timeoutInMillis?: number };
-  readonly retryable: boolean;
-  readonly applied: AppliedResource | undefined;
-  readonly conflictReason: string | undefined;
-}
-
-/** The object a rendered manifest names, as `appliedResources` records it. */
-const manifestIdentity = (manifest: RenderedManifest, node: NodeRef) => ({
-  apiVersion: manifest.apiVersion,
-  kind: manifest.kind,
-  ...(manifest.namespaced ? { namespace: manifest.namespace ?? node.namespace } : {}),
-  name: manifest.name,
-});
-
-const resourceStatus = (
-  id: string,
-  state: string,
-  reason: string,
-  message: string,
-  lastDesiredChange: string | undefined,
-): ResourceStatus => ({
-  id,
-  state,
-  reason,
-  ...(message === '' ? {} : { message }),
-  ...(lastDesiredChange === undefined ? {} : { lastDesiredChange }),
-});
-
-const failedResult = (
-  status: ResourceStatus,
-  retryable: boolean,
-  conflictReason?: string,
-): ResourceResult => ({
-  status,
-  failed: true,
-  ready: false,
-  retryable,
-  applied: undefined,
-  conflictReason,
-});
-
-/** A copy field by field: rendered manifests are views over packed results (getters, no own fields). */
-const markedManifest = (m: RenderedManifest): RenderedManifest => ({
-  id: m.id,
-  apiVersion: m.apiVersion,
-  kind: m.kind,
-  name: m.name,
-  namespace: m.namespace,
-  namespaced: m.namespaced,
-  json: m.json,
-  hash: markedHash(m.hash),
-});
-
-/**
- * A marked node's objects carry the mark (SPEC H8), so their desired hash says so: a change of
- * the mark is a change of every object, re-applied once, and drift checks see a missing mark.
- */
-const protectedPlan = (plan: NodePlan, marked: boolean): NodePlan =>
-  marked
-    ? {
-        ...plan,
-        levels: plan.levels.map((level) =>
-          level.map((r) =>
-            r.manifest === undefined ? r : { ...r, manifest: markedManifest(r.manifest) },
-          ),
-        ),
-      }
-    : plan;
-
 /**
  * Applies a node's plan and reports every resource. Guarantees: levels run in order; within a
  * level at most `concurrency` writes at once; a resource whose dependency failed is skipped (and
@@ -187,10 +94,10 @@ const protectedPlan = (plan: NodePlan, marked: boolean): NodePlan =>
  * return is written again (created, or re-held); resources in
  * `appliedResources` that left the form, or whose identity changed, are deleted or released per
  * their recorded policy (N10), and a removal held up only by someone else's finalizer makes the
- * pass `progressing`, not failed. Readiness per kind (N8): an applied resource with
+ * pass `waiting` on it, not failed. Readiness per kind (N8): an applied resource with
  * `waitForReady` is ready only when its object says so (`readinessOf`); until then it waits, its
- * dependants are held back unapplied (N2), and the pass is `progressing` with
- * `readinessDeadlineMillis` until the first timeout; past `timeoutSeconds` from its
+ * dependants are held back unapplied (N2), and the pass is `waiting` on readiness with the
+ * deadline of the first timeout; past `timeoutSeconds` from its
  * `lastDesiredChange` (kept across drift repairs, resyncs and restarts) it fails with
  * `ReadinessTimeout` and the field that is short. Throws only when `signal` aborts.
  */
@@ -226,204 +133,16 @@ export const applyNodePlan = async (
     });
   };
 
-  /**
-   * `desiredUnchanged`: the desired object is the one last applied (a drift repair, a resync,
-   * a restart), so the readiness clock keeps running from `lastDesiredChange` (N8).
-   */
-  const outcomeResult = (
-    r: PlannedResource,
-    outcome: ApplyOutcome,
-    desiredUnchanged: boolean,
-  ): ResourceResult => {
-    const manifest = r.manifest;
-    if (manifest !== undefined && (outcome.state === 'conflict' || outcome.state === 'failed')) {
-      // The object is not, or may no longer be, what was last applied to it (someone else holds
-      // it, it is going away, a write was refused): the next pass reads it before it decides
-      // that nothing needs writing, even for the hash applied before (N13).
-      forgetHash(memory.hashes, r.id, manifestIdentity(manifest, node));
-    }
-    switch (outcome.state) {
-      case 'applied':
-      case 'created':
-      case 'unchanged': {
-        if (manifest === undefined) throw new Error('unreachable: applied without a manifest');
-        if (isJobInfo(manifest)) {
-          // A new run forgets the last one; a Job read complete is remembered (N7).
-          const ran = completedRunOf(outcome.object);
-          if (outcome.state === 'created') memory.completions.delete(r.id);
-          else if (ran !== undefined) memory.completions.set(r.id, { hash: ran });
-        }
-        rememberHash(
-          memory.hashes,
-          r.id,
-          manifestIdentity(manifest, node),
-          manifest.hash,
-          outcome.object === undefined
-            ? undefined
-            : ownedManifestFields(outcome.object, manifest, r.policies.ignoreFields),
-        );
-        if (outcome.reason === applyReasons.adopted) {
-          // Taking over what someone else made is worth a line in the node's history (N6).
-          emit({
-            type: 'Normal',
-            reason: applyReasons.adopted,
-            message: resourceMessage(r.id, outcome.message),
-          });
-        }
-        const before = previousById.get(r.id)?.lastDesiredChange;
-        const lastDesiredChange =
-          outcome.state === 'unchanged' || desiredUnchanged ? (before ?? now) : now;
-        return {
-          status: resourceStatus(r.id, resourceStates.ready, 'Applied', '', lastDesiredChange),
-          failed: false,
-          ready: true,
-          retryable: false,
-          applied: {
-            id: r.id,
-            ...manifestIdentity(manifest, node),
-            deletionPolicy: r.policies.deletionPolicy,
-            creationPolicy: r.policies.creationPolicy,
-            ...(r.policies.deleteAdopted ? { deleteAdopted: true } : {}),
-            level: r.level,
-          },
-          conflictReason: undefined,
-        };
-      }
-      case 'conflict': {
-        const status = resourceStatus(
-          r.id,
-          resourceStates.conflicted,
-          outcome.reason,
-          outcome.message,
-          previousById.get(r.id)?.lastDesiredChange ?? now,
-        );
-        report(status, 'Warning', conditionReasons.resourceConflict);
-        return failedResult(status, true, outcome.reason);
-      }
-      case 'failed': {
-        const status = resourceStatus(
-          r.id,
-          resourceStates.failed,
-          outcome.reason,
-          outcome.message,
-          previousById.get(r.id)?.lastDesiredChange ?? now,
-        );
-        report(status, 'Warning', outcome.reason);
-        return failedResult(status, outcome.retryable !== false);
-      }
-    }
-  };
+  const outcomeResult = resourceResultOf({ memory, node, emit, report, previousById, now });
 
-  const client = createApiClient(deps.write.transport, deps.write.timeoutMs ?? 30_000);
-  const facts = {
-    bindingModeOf: (storageClass: string) => deps.bindingModes?.get(storageClass),
-  };
-
-  /** The object as it is now, `undefined` when it is gone. */
-  const readObject = async (manifest: RenderedManifest): Promise<KubeObject | undefined> => {
-    const info = await deps.write.paths.resolve(manifest.apiVersion, manifest.kind, signal);
-    const namespace = info.namespaced ? (manifest.namespace ?? node.namespace) : undefined;
-    return asKubeObject(await client.get(objectPathOf(info, namespace, manifest.name), signal));
-  };
-
-  /**
-   * A Pending claim is ready when its class binds on first use: learn the class's mode once. A
-   * class that cannot be read (absent, or no RBAC to read it) stays unknown: the claim then
-   * waits for Bound, and its status says so.
-   */
-  const learnBindingMode = async (object: KubeObject): Promise<void> => {
-    const modes = deps.bindingModes;
-    const spec = object['spec'];
-    const storageClass = isRecord(spec) ? spec['storageClassName'] : undefined;
-    if (modes === undefined || typeof storageClass !== 'string' || modes.has(storageClass)) return;
-    const found = await client
-      .get(`/apis/storage.k8s.io/v1/storageclasses/${encodeURIComponent(storageClass)}`, signal)
-      .catch((err: unknown) => {
-        if (signal.aborted) throw err;
-        return undefined;
-      });
-    if (!isRecord(found)) return;
-    const mode = found['volumeBindingMode'];
-    modes.set(storageClass, typeof mode === 'string' ? mode : 'Immediate');
-  };
-
-  /**
-   * The readiness of an applied resource (N8): ready when it need not wait; else judged on the
-   * object the apply wrote or read, or on what the watches last saw when that was ready, or on a
-   * fresh read (a waiting object is always read: the pass runs because something changed).
-   */
-  const judgeReadiness = async (
-    r: PlannedResource,
-    manifest: RenderedManifest,
-    outcome: ApplyOutcome,
-  ): Promise<Readiness> => {
-    if (!r.waitForReady || !hasReadiness(manifest.apiVersion, manifest.kind)) return readyVerdict;
-    // A completed Job that is gone: done (N7).
-    if (outcome.reason === applyReasons.completed) return readyVerdict;
-    let object = outcome.object;
-    if (object === undefined) {
-      const known = memory.readiness?.get(r.id);
-      if (
-        known?.readiness.state === 'ready' &&
-        known.key === identityKey(manifestIdentity(manifest, node))
-      )
-        return known.readiness;
-      object = await readObject(manifest);
-      if (object === undefined)
-        return { state: 'waiting', reason: 'the object is gone', field: 'metadata.name' };
-    }
-    if (manifest.kind === 'PersistentVolumeClaim' && manifest.apiVersion === 'v1')
-      await learnBindingMode(object);
-    return readinessOf(manifest.apiVersion, manifest.kind, object, facts);
-  };
-
-  /** An applied resource's result once its readiness is known: ready, waiting, or failed (N8). */
-  const readinessResult = (
-    r: PlannedResource,
-    applied: ResourceResult,
-    readiness: Readiness,
-  ): ResourceResult => {
-    if (readiness.state === 'ready') return applied;
-    const lastDesiredChange = applied.status.lastDesiredChange ?? now;
-    const what = `${readiness.field}: ${readiness.reason}`;
-    if (readiness.state === 'failed') {
-      const status = resourceStatus(
-        r.id,
-        resourceStates.failed,
-        conditionReasons.resourceNotReady,
-        what,
-        lastDesiredChange,
-      );
-      report(status, 'Warning', conditionReasons.resourceNotReady);
-      // Not retried: the watch says when the object changes (N8).
-      return { ...applied, status, failed: true, ready: false, retryable: false };
-    }
-    const left = Date.parse(lastDesiredChange) + r.timeoutSeconds * 1000 - deps.now().getTime();
-    if (left <= 0) {
-      const status = resourceStatus(
-        r.id,
-        resourceStates.failed,
-        conditionReasons.readinessTimeout,
-        `not ready within ${String(r.timeoutSeconds)}s (${what})`,
-        lastDesiredChange,
-      );
-      report(status, 'Warning', conditionReasons.readinessTimeout);
-      // It recovers when it becomes ready: the watch says so, no retry needed (N8).
-      return { ...applied, status, failed: true, ready: false, retryable: false };
-    }
-    return {
-      ...applied,
-      status: resourceStatus(
-        r.id,
-        resourceStates.applied,
-        conditionReasons.waitingForReady,
-        what,
-        lastDesiredChange,
-      ),
-      ready: false,
-      waiting: { timeoutInMillis: left },
-    };
-  };
+  const { judgeReadiness, readinessResult } = readinessJudge({
+    deps,
+    node,
+    memory,
+    report,
+    now,
+    signal,
+  });
 
   /** A template error or the node's render budget: the same inputs fail again (N14, T5). */
   const renderFailed = (r: PlannedResource): ResourceResult => {
@@ -568,56 +287,21 @@ export const applyNodePlan = async (
   // What the node held before and holds no more: gone from the form, or moved (N10).
   const planned = plan.levels.flat();
   const plannedIds = new Set(planned.map((r) => r.id));
-  const kept: AppliedResource[] = [];
-  const stale: AppliedResource[] = [];
-  for (const before of held) {
-    const now = results.get(before.id)?.applied;
-    if (!plannedIds.has(before.id)) stale.push(before);
-    else if (now !== undefined && identityKey(now) !== identityKey(before)) stale.push(before);
-    else if (now === undefined) kept.push(before);
-  }
+  const { stale, kept } = staleHeld(held, plannedIds, (id) => results.get(id)?.applied);
   // Deleted or released (or on its way), whatever the outcome: the hash last applied to it no
   // longer describes an object the node holds, so its return (same id, same desired object) is
   // written again instead of being taken as unchanged.
   for (const target of stale) forgetHash(memory.hashes, target.id, target);
-  const removalErrors: ResourceStatus[] = [];
-  // Removals merely held up by someone else's finalizer: progress, not failure (N9, N10).
-  let removalsWaiting = 0;
-  const deepestFirst = [...new Set(stale.map((s) => s.level))].sort((a, b) => b - a);
-  for (const level of deepestFirst) {
-    const group = stale.filter((s) => s.level === level);
-    const settled = await runBounded(
-      group.map(
-        (target) => async () =>
-          removeResource(deps.write, node, target, signal, orphanReasons.removedFromTemplate, emit),
-      ),
-      deps.concurrency,
-      signal,
-    );
-    if (signal.aborted) throw signal.reason;
-    settled.forEach((s, i) => {
-      const target = group[i];
-      if (target === undefined) return;
-      const error =
-        s.status === 'fulfilled'
-          ? s.value
-          : { reason: conditionReasons.applyError, message: messageOf(s.reason) };
-      if (error === undefined) return;
-      kept.push(target);
-      if (!plannedIds.has(target.id)) {
-        if (error.waiting === true) removalsWaiting += 1;
-        const status = resourceStatus(
-          target.id,
-          resourceStates.deleting,
-          error.reason,
-          error.message,
-          undefined,
-        );
-        removalErrors.push(status);
-        report(status, 'Warning', error.reason);
-      }
-    });
-  }
+  const removal = await removeStale(
+    deps.write,
+    node,
+    stale,
+    plannedIds,
+    deps.concurrency,
+    signal,
+    emit,
+    report,
+  );
 
   // A resource that left the form takes its completed run with it: re-added, it runs again.
   for (const id of [...memory.completions.keys()]) {
@@ -631,121 +315,25 @@ export const applyNodePlan = async (
       const status = results.get(r.id)?.status;
       return status === undefined ? undefined : withCompletion(status, memory.completions);
     }),
-    ...removalErrors,
+    ...removal.pending.map((r) => r.status),
   ].filter((s): s is ResourceStatus => s !== undefined);
   memory.previous = resources;
-  const all = planned.map((r) => results.get(r.id));
-  const readyCount = all.filter((r) => r?.ready === true).length;
-  const skipped = planned.filter((r) => results.get(r.id)?.status.state === resourceStates.skipped);
-  const failedCount = all.filter((r) => r?.failed === true).length - skipped.length;
-  const conflictReason = all.find((r) => r?.conflictReason !== undefined)?.conflictReason;
-  const waitingForReady = all.filter((r) => r?.waiting !== undefined);
-  const allPlannedReady = readyCount === planned.length;
-  const ready = allPlannedReady && removalErrors.length === 0;
-  // Nothing failed: only readiness (N8) or someone else's finalizer (N9, N10) is awaited.
-  const progressing =
-    !ready &&
-    readyCount + waitingForReady.length === planned.length &&
-    removalsWaiting === removalErrors.length;
-  const deadlines = waitingForReady.flatMap((r) =>
-    r?.waiting?.timeoutInMillis === undefined ? [] : [r.waiting.timeoutInMillis],
-  );
-  const failures = resources.filter((s) => s.state !== resourceStates.ready);
   const applied = [
     ...planned.flatMap((r) => {
       const entry = results.get(r.id)?.applied;
       return entry === undefined ? [] : [entry];
     }),
     ...kept,
+    ...removal.kept,
   ];
   memory.inventory = applied;
   return {
-    ready,
-    progressing,
-    waitingForReady: progressing && waitingForReady.length > 0,
-    waitingOnRemovals: progressing && removalErrors.length > 0,
-    ...(progressing && deadlines.length > 0
-      ? { readinessDeadlineMillis: Math.min(...deadlines) }
-      : {}),
-    retryable: all.some((r) => r?.retryable === true) || removalErrors.length > 0,
-    reason: ready
-      ? conditionReasons.allResourcesReady
-      : progressing
-        ? waitingForReady.length > 0
-          ? conditionReasons.waitingForReady
-          : (removalErrors[0]?.reason ?? conditionReasons.waitingOnFinalizer)
-        : (input.render.failure?.reason ?? conflictReason ?? conditionReasons.resourcesFailed),
-    message: ready
-      ? `${String(readyCount)}/${String(planned.length)} resources ready`
-      : failures
-          .slice(0, 5)
-          .map(
-            (s) =>
-              `${s.id}: ${s.reason ?? s.state}${s.message === undefined ? '' : ` (${s.message})`}`,
-          )
-          .join('; '),
+    ...passSummary({
+      planned: planned.map((r) => ({ id: r.id, result: results.get(r.id) })),
+      removals: removal.pending,
+      renderFailure: input.render.failure?.reason,
+    }),
     resources,
     appliedResources: applied,
-    skippedResourceIds: skipped.map((r) => r.id),
-    desired: planned.length,
-    readyCount,
-    failedCount,
-    conflictReason,
   };
-};
-
-/**
- * Deletes (`Delete`) or releases (`Retain`) one object the node held. A `Delete` object the node
- * may not delete (adopted, or a Namespace holding others' objects, SPEC N6) is released instead,
- * with a Warning event saying why. `undefined` when it is done with (gone, released, or not ours
- * any more); else why not yet, with `waiting` when its deletion has started and only finalizers
- * hold it (no failure).
- */
-export const removeResource = async (
-  write: ResourceWriteDeps,
-  node: NodeRef,
-  target: AppliedResource,
-  signal: AbortSignal,
-  reason: (typeof orphanReasons)[keyof typeof orphanReasons],
-  emit: NodeEventSink,
-): Promise<{ reason: string; message: string; waiting?: true } | undefined> => {
-  const identity = {
-    apiVersion: target.apiVersion,
-    kind: target.kind,
-    namespace: target.namespace,
-    name: target.name,
-  };
-  const release = async () => {
-    const outcome = await releaseResource(write, { node, target: identity, reason, signal });
-    return outcome.state === 'failed'
-      ? { reason: outcome.reason, message: outcome.message }
-      : undefined;
-  };
-  if (target.deletionPolicy === 'Retain') return release();
-  const outcome = await deleteResource(write, {
-    node,
-    target: identity,
-    deleteAdopted: target.deleteAdopted === true,
-    signal,
-  });
-  switch (outcome.state) {
-    case 'release': {
-      const failed = await release();
-      if (failed === undefined) {
-        emit({
-          type: 'Warning',
-          reason: outcome.reason,
-          message: resourceMessage(target.id, outcome.message),
-        });
-      }
-      return failed;
-    }
-    case 'gone':
-    case 'notHeld':
-      return undefined;
-    case 'deleting':
-      return { reason: outcome.reason, message: outcome.message, waiting: true };
-    case 'failed':
-      return { reason: outcome.reason, message: outcome.message };
-  }
 };

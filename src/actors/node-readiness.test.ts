@@ -198,12 +198,15 @@ describe('node apply: readiness (N2, N8)', () => {
     const server = fakeServer();
     const memory = freshMemory();
     const first = await pass(server, memory, planOf(), 0);
-    assert.equal(first.ready, false);
-    assert.equal(first.progressing, true);
-    assert.equal(first.waitingForReady, true);
+    assert.notEqual(first.outcome.kind, 'ready');
+    assert.deepEqual(first.outcome, {
+      kind: 'waiting',
+      on: 'readiness',
+      resource: 'web',
+      reason: 'WaitingForReady',
+      deadlineMillis: 60_000,
+    });
     assert.equal(first.failedCount, 0);
-    assert.equal(first.readinessDeadlineMillis, 60_000);
-    assert.equal(first.reason, 'WaitingForReady');
     assert.deepEqual(stateOf(first, 'web'), {
       id: 'web',
       state: 'Applied',
@@ -226,12 +229,18 @@ describe('node apply: readiness (N2, N8)', () => {
       stateOf(short, 'web')?.message,
       'status.availableReplicas: 0/2 replicas available',
     );
-    assert.equal(short.readinessDeadlineMillis, 50_000, 'the clock runs from lastDesiredChange');
+    assert.equal(
+      short.outcome.kind === 'waiting' && short.outcome.on === 'readiness'
+        ? short.outcome.deadlineMillis
+        : undefined,
+      50_000,
+      'the clock runs from lastDesiredChange',
+    );
     assert.deepEqual(server.writes, [`POST ${deployPath}`], 'a waiting pass writes nothing');
 
     server.setAvailable(2);
     const done = await pass(server, memory, planOf(), 20_000);
-    assert.equal(done.ready, true);
+    assert.equal(done.outcome.kind, 'ready');
     assert.equal(stateOf(done, 'web')?.state, 'Ready');
     assert.equal(stateOf(done, 'settings')?.state, 'Ready');
     assert.deepEqual(server.writes, [`POST ${deployPath}`, `POST ${configPath}`]);
@@ -243,9 +252,12 @@ describe('node apply: readiness (N2, N8)', () => {
     await pass(server, memory, planOf(), 0);
     server.setAvailable(0);
     const late = await pass(server, memory, planOf(), 60_000);
-    assert.equal(late.ready, false);
-    assert.equal(late.progressing, false);
-    assert.equal(late.retryable, false, 'recovery is the watch’s news, not a retry');
+    assert.notEqual(late.outcome.kind, 'ready');
+    assert.deepEqual(
+      late.outcome,
+      { kind: 'failed', retryable: false, reason: 'ResourcesFailed' },
+      'recovery is the watch’s news, not a retry',
+    );
     assert.deepEqual(stateOf(late, 'web'), {
       id: 'web',
       state: 'Failed',
@@ -262,7 +274,7 @@ describe('node apply: readiness (N2, N8)', () => {
 
     server.setAvailable(2);
     const healed = await pass(server, memory, planOf(), 120_000);
-    assert.equal(healed.ready, true);
+    assert.equal(healed.outcome.kind, 'ready');
   });
 
   it('N8 a restart or a drift repair keeps the readiness clock; only a new desired object resets it', async () => {
@@ -293,7 +305,7 @@ describe('node apply: readiness (N2, N8)', () => {
   it('N8 waitForReady: false is ready once applied, and its dependant goes at once', async () => {
     const server = fakeServer();
     const output = await pass(server, freshMemory(), planOf({ waitForReady: false }), 0);
-    assert.equal(output.ready, true);
+    assert.equal(output.outcome.kind, 'ready');
     assert.deepEqual(server.writes, [`POST ${deployPath}`, `POST ${configPath}`]);
   });
 
@@ -306,7 +318,7 @@ describe('node apply: readiness (N2, N8)', () => {
     // The object regresses but no watch told the node: the known-ready verdict stands.
     server.setAvailable(1);
     const trusted = await pass(server, memory, planOf(), 2_000);
-    assert.equal(trusted.ready, true);
+    assert.equal(trusted.outcome.kind, 'ready');
     // A watch reports it: the pass reads it and waits.
     memory.readiness?.set('web', {
       key: memory.readiness.get('web')?.key ?? '',
@@ -317,7 +329,7 @@ describe('node apply: readiness (N2, N8)', () => {
       },
     });
     const reread = await pass(server, memory, planOf(), 3_000);
-    assert.equal(reread.ready, false);
+    assert.notEqual(reread.outcome.kind, 'ready');
     assert.equal(
       stateOf(reread, 'web')?.message,
       'status.availableReplicas: 1/2 replicas available',

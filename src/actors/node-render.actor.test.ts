@@ -208,8 +208,11 @@ describe('node render actor', () => {
     assert.equal(snapshot.value, 'degraded');
     assert.equal(snapshot.context.trigger, 'render.failed: RenderBudgetExceeded');
     const apply = snapshot.context.lastApply;
-    assert.equal(apply?.retryable, false);
-    assert.equal(apply.reason, 'RenderBudgetExceeded');
+    assert.deepEqual(apply?.outcome, {
+      kind: 'failed',
+      retryable: false,
+      reason: 'RenderBudgetExceeded',
+    });
     assert.deepEqual(apply.skippedResourceIds, []);
     assert.deepEqual(
       apply.resources.map((r) => [r.id, r.state, r.reason]),

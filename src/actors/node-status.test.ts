@@ -22,10 +22,7 @@ import { publishedStateOf, type PublishedState } from './published-state.js';
 const statusPath = '/apis/operator.lynq.sh/v1/namespaces/ns/lynqnodes/n/status';
 
 const readyApply: NodeApplyOutput = {
-  ready: true,
-  progressing: false,
-  retryable: false,
-  reason: 'AllResourcesReady',
+  outcome: { kind: 'ready', reason: 'AllResourcesReady' },
   message: '1/1 resources ready',
   resources: [{ id: 'cm', state: 'Ready', reason: 'Applied', lastDesiredChange: 'T0' }],
   appliedResources: [
@@ -49,9 +46,7 @@ const readyApply: NodeApplyOutput = {
 
 const ownerConflict: NodeApplyOutput = {
   ...readyApply,
-  ready: false,
-  retryable: true,
-  reason: 'OwnerConflict',
+  outcome: { kind: 'failed', retryable: true, reason: 'OwnerConflict' },
   message: 'cm: OwnerConflict (held by node ns/other)',
   resources: [{ id: 'cm', state: 'Conflicted', reason: 'OwnerConflict', message: 'held' }],
   readyCount: 0,
@@ -247,10 +242,7 @@ describe('isVerificationPass', () => {
 describe('nodePublication while waiting on a foreign finalizer', () => {
   const waitingApply: NodeApplyOutput = {
     ...readyApply,
-    ready: false,
-    progressing: true,
-    retryable: true,
-    reason: 'WaitingOnFinalizer',
+    outcome: { kind: 'waiting', on: 'removal', resource: 'old', reason: 'WaitingOnFinalizer' },
     message: 'old: WaitingOnFinalizer (waiting on finalizer example.com/hold)',
   };
   const context: NodeContext = {

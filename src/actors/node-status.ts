@@ -41,9 +41,17 @@ const conditionsFor = (
   cleanup: CleanupProgress | undefined,
 ): ConditionInput[] => {
   const apply = context.lastApply;
-  const failure = context.lastError ?? (apply?.ready === false ? apply : undefined);
-  // Still on its way (a removed resource held by a foreign finalizer): say what it waits on.
-  const waiting = phase === nodePhases.applying && apply?.progressing === true ? apply : undefined;
+  const outcome = apply?.outcome;
+  const failure =
+    context.lastError ??
+    (apply !== undefined && outcome !== undefined && outcome.kind !== 'ready'
+      ? { reason: outcome.reason, message: apply.message }
+      : undefined);
+  // Still on its way (readiness, or a removed resource held by a foreign finalizer): say what it waits on.
+  const waiting =
+    phase === nodePhases.applying && apply !== undefined && outcome?.kind === 'waiting'
+      ? { reason: outcome.reason, message: apply.message }
+      : undefined;
   const ready: ConditionInput =
     phase === nodePhases.ready
       ? {
@@ -196,7 +204,7 @@ export interface NodePublicationInput {
  * pass runs (a restart, resync or retry of a node that shows Ready or Degraded for this
  * generation), else the phase entered because of `context.trigger` and the whole status. A pass
  * that ends where status already stands yields exactly the stored status, so the status writer
- * sends nothing. A pass that is merely progressing (`lastApply.progressing`) is shown.
+ * sends nothing. A pass that is merely waiting (`lastApply.outcome`) is shown.
  */
 export const nodePublication = (input: NodePublicationInput): NodePublication | undefined => {
   const { context, status, generation, now } = input;
@@ -204,7 +212,7 @@ export const nodePublication = (input: NodePublicationInput): NodePublication | 
   if (phase === undefined) return undefined;
   if (
     phase === nodePhases.applying &&
-    context.lastApply?.progressing !== true &&
+    context.lastApply?.outcome.kind !== 'waiting' &&
     isVerificationPass(input.published, status, generation)
   ) {
     return undefined;

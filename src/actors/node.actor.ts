@@ -32,13 +32,14 @@ import {
 import type { RenderBatcher } from '../render/render-batcher.js';
 import { identityKey, knownHash, knownOwned } from './applied-hashes.js';
 import { fieldFightLimit, judgeTakeback, type FieldFights } from './field-fight.js';
-import { applyNodePlan, removeResource, type NodeApplyMemory } from './node-apply.actor.js';
+import { applyNodePlan, type NodeApplyMemory } from './node-apply.actor.js';
+import { removeResource } from './node-removal.js';
 import { completionOfChange, completionsOf } from './job-completion.js';
 import { childDrift, ownershipDrift, plannedFor } from './node-child-drift.js';
 import { renderNodePlan, type NodePlan } from './node-render.actor.js';
 import { heldInventory } from './node-inventory.js';
 import { nodePublication, type CleanupProgress } from './node-status.js';
-import type { NodeActorFactory } from './node-supervisor.js';
+import type { SupervisedActorFactory } from './actor-supervisor.js';
 import { publishedStateOf, type PublishedState } from './published-state.js';
 import { runBounded } from './run-bounded.js';
 
@@ -211,7 +212,9 @@ const cleanup = async (
  * travels as input and events (and a slot keyed by the node), so starting an actor costs no
  * machine copy (10,000 nodes).
  */
-export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode, ChildChange> => {
+export const nodeActorFactory = (
+  deps: NodeActorDeps,
+): SupervisedActorFactory<LynqNode, ChildChange> => {
   const slots = new Map<string, NodeSlot>();
   const now = (): Date => deps.now?.() ?? new Date();
   /** StorageClass → volumeBindingMode, learnt by passes, for PVC readiness (N8). */
@@ -293,7 +296,7 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
         // wondering about the reads, and for tests proving that resyncs ran (N12).
         return pass.then((output) => {
           deps.logger.debug(
-            { kind: 'LynqNode', ...input.node, ready: output.ready },
+            { kind: 'LynqNode', ...input.node, outcome: output.outcome.kind },
             'Node verified',
           );
           return output;

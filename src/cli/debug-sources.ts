@@ -1,7 +1,6 @@
 // What the operator's debug export reads (SPEC O3): its watch caches and its running hub, form and node actors, seen through one interface.
 import type { FormRegistry } from '../actors/form-registry.js';
-import type { HubActor } from '../actors/hub.actor.js';
-import type { NodeSupervisor } from '../actors/node-supervisor.js';
+import type { ActorSupervisor } from '../actors/actor-supervisor.js';
 import type { MachineSource, MachineSources } from '../inspect/debug-routes.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import type { Reflector } from '../kube/reflector.js';
@@ -25,11 +24,11 @@ export const debugSources = (
   hubs: Reflector<KubeObject>,
   forms: Reflector<KubeObject>,
   nodes: Reflector<KubeObject>,
-  hubActors: ReadonlyMap<string, HubActor>,
+  hubActors: Pick<ActorSupervisor<unknown>, 'snapshotOf'>,
   formRegistry: FormRegistry,
-  supervisor: Pick<NodeSupervisor<unknown>, 'snapshotOf'>,
+  supervisor: Pick<ActorSupervisor<unknown>, 'snapshotOf'>,
 ): MachineSources => ({
-  hub: source(hubs, (key) => hubActors.get(key)?.snapshot()),
+  hub: source(hubs, (key) => hubActors.snapshotOf(key)),
   form: source(forms, (key) => formRegistry.snapshotOf(...splitKey(key))),
   node: source(nodes, (key) => supervisor.snapshotOf(key)),
 });

@@ -34,6 +34,12 @@ export interface OperatorConfig {
   readonly debugEndpoints: boolean;
   /** A ready node verifies its objects this often, jittered (SPEC N12 backstop); 0 = never. */
   readonly resyncPeriodMs: number;
+  /**
+   * Fault injection for tests only (`LYNQ_FAULT_DROP_CHILD_EVENTS=true`, no flag): the child
+   * watches deliver nothing to the nodes, as a watch that silently stopped would, so a test can
+   * prove the resync repairs what no event reported (SPEC N12). Absent = false.
+   */
+  readonly dropChildEvents?: boolean;
   /** Port of /metrics (SPEC O4); 0 = pick a free port, -1 = none. */
   readonly metricsPort: number;
   /** How long in-flight writes may take to finish after SIGTERM (SPEC P3). */
@@ -255,4 +261,5 @@ export const readOperatorConfig = (
       20_000,
     ),
     leaderElection: leaderElectionOf(args, env),
+    ...(env['LYNQ_FAULT_DROP_CHILD_EVENTS'] === 'true' ? { dropChildEvents: true } : {}),
   });

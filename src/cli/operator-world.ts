@@ -15,11 +15,14 @@ import {
 } from '../actors/form-registry.js';
 import { hubChangeFeedFactory } from '../actors/hub-change-feed.js';
 import { createHubPorts, readSecretKey } from '../actors/hub-ports.js';
-import { hubActorFactory } from '../actors/hub-registry.js';
-import type { HubActor } from '../actors/hub.actor.js';
+import { startHubActor, type HubActor } from '../actors/hub.actor.js';
 import { createNodeIndex, hubKeyOf as keyOf } from '../actors/node-index.js';
 import { nodeActorFactory } from '../actors/node.actor.js';
-import { startNodeSupervisor } from '../actors/node-supervisor.js';
+import {
+  actorFailedReason,
+  startSupervisor,
+  type SupervisorOptions,
+} from '../actors/actor-supervisor.js';
 import { createProtectionMarker } from '../actors/protection-marker.js';
 import { HubDatasourceCache } from '../datasource/hub-datasource-cache.js';
 import type { LynqError } from '../errors.js';
@@ -93,7 +96,60 @@ export const buildOperatorWorld = async (
   const datasources = new HubDatasourceCache({ logger });
   const nodeLog = createNodeLifecycleLog(logger);
   const nodeIndex = createNodeIndex();
-  const hubActors = new Map<string, HubActor>();
+  /**
+   * How a hub, form or node actor that failed is restarted: the supervisor's backoff with jitter,
+   * a metric, and (hubs and forms; a node tells its own) a Warning event on its object.
+   */
+  const supervision = (
+    kind: 'hub' | 'form' | 'node',
+    object: (key: string) => KubeObject | undefined,
+  ): SupervisorOptions => ({
+    onCrash: (key, error, failures) => {
+      metrics.actorRestarted(kind);
+      logger.warn(
+        { kind, key, failures, err: error },
+        'Actor failed; restarting it after a backoff',
+      );
+      const obj = object(key);
+      if (kind === 'node' || obj === undefined) return;
+      void events.record({
+        object: {
+          apiVersion: obj.apiVersion ?? '',
+          kind: obj.kind ?? '',
+          namespace: obj.metadata.namespace ?? '',
+          name: obj.metadata.name,
+          uid: obj.metadata.uid ?? '',
+        },
+        type: 'Warning',
+        reason: actorFailedReason,
+        message: `the ${kind}'s actor failed (${error instanceof Error ? error.message : String(error)}); it is started again after a backoff (failure ${String(failures)})`,
+      });
+    },
+  });
+  const hubActors = startSupervisor<LynqHub, never, HubActor>(
+    (_key, hub, _finished, crashed) => {
+      const slot: { actor?: HubActor } = {};
+      slot.actor = startHubActor(
+        { namespace: hub.metadata.namespace ?? '', name: hub.metadata.name ?? '' },
+        {
+          ports,
+          finalize,
+          statusWriter,
+          events,
+          logger,
+          startChangeFeed,
+          failed: (error) => {
+            // Its feed, timers and status slot go with it; the restart starts from the status.
+            slot.actor?.stop();
+            crashed(error);
+          },
+        },
+      );
+      slot.actor.observe(hub);
+      return slot.actor;
+    },
+    supervision('hub', (key) => hubs.get(key)),
+  );
   const reflectorOptions = { transport, logger, watchTimeoutSeconds: config.watchTimeoutSeconds };
   const formsChanged = (namespace: string | undefined, hub: string): void => {
     hubActors.get(keyOf(namespace, hub))?.formsChanged();
@@ -169,6 +225,7 @@ export const buildOperatorWorld = async (
     formsChanged: (namespace, hub) => {
       formsChanged(namespace, hub);
     },
+    supervision: supervision('form', (key) => forms.get(key)),
   });
 
   const { ports, finalize } = createHubPorts({
@@ -204,31 +261,17 @@ export const buildOperatorWorld = async (
   });
 
   const startChangeFeed = hubChangeFeedFactory({ readSecretKey: readSecretKey(client), logger });
-  const startHub = hubActorFactory({
-    ports,
-    finalize,
-    statusWriter,
-    events,
-    logger,
-    startChangeFeed,
-  });
   /** Adds the hub's finalizer once, so its nodes are deleted before it goes (SPEC H8). */
   const hubFinalizer = createFinalizerAdder(client, logger, finalizers.hubCleanup);
   const observeHub = (obj: KubeObject): void => {
     const hub = obj as unknown as LynqHub;
-    const key = keyOf(hub.metadata.namespace, hub.metadata.name);
-    let actor = hubActors.get(key);
-    if (actor === undefined) {
-      actor = startHub({ namespace: hub.metadata.namespace ?? '', name: hub.metadata.name ?? '' });
-      hubActors.set(key, actor);
-    }
     if (hub.metadata.deletionTimestamp === undefined) {
       hubFinalizer.ensure(
         lynqObjectPath('lynqhubs', hub.metadata.namespace ?? '', hub.metadata.name ?? ''),
         hub.metadata,
       );
     }
-    actor.observe(hub);
+    hubActors.observe(keyOf(hub.metadata.namespace, hub.metadata.name), hub);
   };
 
   const hubs: Reflector<KubeObject> = createNamespaceReflector(config.watchNamespaces, {
@@ -250,8 +293,7 @@ export const buildOperatorWorld = async (
         formRegistry.hubChanged(obj.metadata.namespace ?? '', obj.metadata.name);
         marker.hubChanged(obj.metadata.namespace ?? '', obj.metadata.name);
         const key = keyOf(obj.metadata.namespace, obj.metadata.name);
-        hubActors.get(key)?.stop();
-        hubActors.delete(key);
+        hubActors.remove(key);
         void datasources.release(key);
       },
     },
@@ -288,6 +330,8 @@ export const buildOperatorWorld = async (
     allowedKinds: config.allowedKinds,
     watchTimeoutSeconds: config.watchTimeoutSeconds,
     report: (nodeKey, change) => {
+      // A test's stand-in for a watch that stopped delivering (SPEC N12 backstop test).
+      if (config.dropChildEvents === true) return;
       supervisor.childChanged(nodeKey, change);
     },
   });
@@ -297,7 +341,7 @@ export const buildOperatorWorld = async (
     const result = code.startsWith('2') ? 'success' : code === '409' ? 'conflict' : 'error';
     metrics.applyAttempt(resourceOfPath(req.path), result);
   });
-  const supervisor = startNodeSupervisor(
+  const supervisor = startSupervisor(
     nodeActorFactory({
       client,
       logger,
@@ -329,6 +373,7 @@ export const buildOperatorWorld = async (
         metrics.nodeReconciled(nodeGroupOf(node), seconds);
       },
     }),
+    supervision('node', () => undefined),
   );
 
   /** Indexes the node by hub, tells the hub, and counts a new conflict (SPEC O4). */
@@ -415,7 +460,7 @@ export const buildOperatorWorld = async (
     stop: async () => {
       formRegistry.stop();
       marker.stop();
-      for (const actor of hubActors.values()) actor.stop();
+      hubActors.stop();
       supervisor.stop();
       await renderPool.stop();
       await datasources.close();
@@ -438,7 +483,7 @@ export const buildOperatorWorld = async (
           ] as const
         ).map(([resource, r]) => ({ resource, ...r.metrics })),
       renderPool: () => renderPool.stats(),
-      actors: () => ({ node: supervisor.size(), hub: hubActors.size }),
+      actors: () => ({ node: supervisor.size(), hub: hubActors.size() }),
     },
   };
 };

@@ -93,10 +93,7 @@ const nodeObservation = (patch: Partial<NodeObservation> = {}): NodeObservation 
 });
 
 const nodeApplied = (patch: Partial<NodeApplyOutput> = {}): NodeApplyOutput => ({
-  ready: true,
-  progressing: false,
-  retryable: false,
-  reason: 'AllResourcesReady',
+  outcome: { kind: 'ready', reason: 'AllResourcesReady' },
   message: '',
   resources: [],
   appliedResources: [],
@@ -294,9 +291,7 @@ describe('machine triggers', () => {
     await settle();
     applies.push(
       nodeApplied({
-        ready: false,
-        retryable: true,
-        reason: 'OwnerConflict',
+        outcome: { kind: 'failed', retryable: true, reason: 'OwnerConflict' },
         readyCount: 0,
         failedCount: 1,
         conflictReason: 'OwnerConflict',

@@ -1,7 +1,7 @@
 // node.machine with fake render, apply and cleanup actors and a simulated clock: every lifecycle transition SPEC N1–N10 and O2 imply.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createActor, fromPromise, SimulatedClock } from 'xstate';
+import { createActor, fromPromise, SimulatedClock, waitFor } from 'xstate';
 import { invalidSpecError, transientError } from '../errors.js';
 import {
   driftSettleMillis,
@@ -28,10 +28,7 @@ const observation = (patch: Partial<NodeObservation> = {}): NodeObservation => (
 });
 
 const applied = (patch: Partial<NodeApplyOutput> = {}): NodeApplyOutput => ({
-  ready: true,
-  progressing: false,
-  retryable: false,
-  reason: 'AllResourcesReady',
+  outcome: { kind: 'ready', reason: 'AllResourcesReady' },
   message: '',
   resources: [],
   appliedResources: [],
@@ -44,20 +41,17 @@ const applied = (patch: Partial<NodeApplyOutput> = {}): NodeApplyOutput => ({
 });
 
 const conflicted = applied({
-  ready: false,
-  retryable: true,
-  reason: 'ResourceConflict',
+  outcome: { kind: 'failed', retryable: true, reason: 'ResourceConflict' },
   readyCount: 0,
   failedCount: 1,
   conflictReason: 'ResourceConflict',
 });
 
-const settle = async (): Promise<void> => {
-  for (let i = 0; i < 10; i += 1) await new Promise((r) => setImmediate(r));
-};
-
 /** A scripted result: a value, a rejection, or a promise the test settles itself. */
 type Outcome<T> = T | Error | Promise<T>;
+
+/** Promises a test holds open and settles itself: the machine is not waited on for their reply. */
+const heldOpen = new WeakSet<Promise<unknown>>();
 
 const deferred = <T>() => {
   let resolve: (value: T) => void = () => undefined;
@@ -66,7 +60,18 @@ const deferred = <T>() => {
     resolve = res;
     reject = rej;
   });
-  return { promise, resolve, reject };
+  heldOpen.add(promise);
+  return {
+    promise,
+    resolve: (value: T) => {
+      heldOpen.delete(promise);
+      resolve(value);
+    },
+    reject: (error: unknown) => {
+      heldOpen.delete(promise);
+      reject(error);
+    },
+  };
 };
 
 interface Script {
@@ -75,9 +80,32 @@ interface Script {
   cleanups?: Outcome<undefined>[];
 }
 
-const next = <T>(queue: Outcome<T>[] | undefined, fallback: T): Promise<T> => {
-  const outcome = queue?.shift() ?? fallback;
-  return outcome instanceof Error ? Promise.reject(outcome) : Promise.resolve(outcome);
+/**
+ * The fake actors' replies the machine has not received yet, by invoked actor id: `settle` waits
+ * until there are none (a reply to an invocation the machine stopped counts as received, and one
+ * the test holds open is not waited for).
+ */
+const createReplies = () => {
+  const unanswered = new Map<string, Promise<unknown> | undefined>();
+  return {
+    /** The next scripted outcome of the invocation `id`, tracked until the machine receives it. */
+    next<T>(id: string, signal: AbortSignal, queue: Outcome<T>[] | undefined, fallback: T) {
+      const outcome = queue?.shift() ?? fallback;
+      unanswered.set(id, outcome instanceof Promise ? outcome : undefined);
+      signal.addEventListener('abort', () => unanswered.delete(id));
+      return outcome instanceof Error ? Promise.reject(outcome) : Promise.resolve(outcome);
+    },
+    /** The machine received the reply named by an event it was sent. */
+    received(eventType: string) {
+      for (const prefix of ['xstate.done.actor.', 'xstate.error.actor.']) {
+        if (eventType.startsWith(prefix)) unanswered.delete(eventType.slice(prefix.length));
+      }
+    },
+    pending(): number {
+      return [...unanswered.values()].filter((held) => held === undefined || !heldOpen.has(held))
+        .length;
+    },
+  };
 };
 
 const start = (script: Script, first?: NodeObservation) => {
@@ -88,26 +116,29 @@ const start = (script: Script, first?: NodeObservation) => {
     cleanup: [] as NodeCleanupInput[],
   };
   const signals = { apply: [] as AbortSignal[], cleanup: [] as AbortSignal[] };
+  const replies = createReplies();
   const machine = nodeMachine.provide({
     actors: {
-      renderNode: fromPromise<NodeRenderOutput, NodeRenderInput>(async ({ input }) => {
-        calls.render.push(input);
-        await next(script.renders, undefined);
-        return {
-          generation: input.observation.generation,
-          revision: input.observation.revision ?? '',
-          plan: { generation: input.observation.generation },
-        };
-      }),
-      applyNode: fromPromise<NodeApplyOutput, NodeApplyInput>(({ input, signal }) => {
+      renderNode: fromPromise<NodeRenderOutput, NodeRenderInput>(
+        async ({ input, self, signal }) => {
+          calls.render.push(input);
+          await replies.next(self.id, signal, script.renders, undefined);
+          return {
+            generation: input.observation.generation,
+            revision: input.observation.revision ?? '',
+            plan: { generation: input.observation.generation },
+          };
+        },
+      ),
+      applyNode: fromPromise<NodeApplyOutput, NodeApplyInput>(({ input, self, signal }) => {
         calls.apply.push(input);
         signals.apply.push(signal);
-        return next(script.applies, applied());
+        return replies.next(self.id, signal, script.applies, applied());
       }),
-      cleanupNode: fromPromise<undefined, NodeCleanupInput>(({ input, signal }) => {
+      cleanupNode: fromPromise<undefined, NodeCleanupInput>(({ input, self, signal }) => {
         calls.cleanup.push(input);
         signals.cleanup.push(signal);
-        return next(script.cleanups, undefined);
+        return replies.next(self.id, signal, script.cleanups, undefined);
       }),
     },
   });
@@ -117,6 +148,9 @@ const start = (script: Script, first?: NodeObservation) => {
       ...(first ? { observation: first } : {}),
     },
     clock,
+    inspect: (inspection) => {
+      if (inspection.type === '@xstate.event') replies.received(inspection.event.type);
+    },
   });
   const phases: string[] = [];
   /** `phase trigger` each time the phase changes: what status would show (SPEC O2). */
@@ -135,7 +169,12 @@ const start = (script: Script, first?: NodeObservation) => {
   const drift = (resource: DriftedResource) => {
     actor.send({ type: 'resource.drifted', resource });
   };
-  return { actor, clock, calls, signals, phases, transitions, observe, drift };
+  /** Resolves once the machine received every reply of its fake actors (none held open). */
+  const settle = async (): Promise<void> => {
+    if (actor.getSnapshot().status !== 'active') return;
+    await waitFor(actor, () => replies.pending() === 0, { timeout: 10_000 });
+  };
+  return { actor, clock, calls, signals, phases, transitions, observe, drift, settle };
 };
 
 const withRevision = { revision: 'form-abc' };
@@ -149,7 +188,7 @@ const configMap = (name: string): DriftedResource => ({
 
 describe('node.machine', () => {
   it('N1 waits quietly in pending for a node without a revision: no render, no apply', async () => {
-    const { actor, calls } = start({}, observation());
+    const { actor, calls, settle } = start({}, observation());
     await settle();
     assert.equal(actor.getSnapshot().value, 'pending');
     assert.equal(calls.render.length, 0);
@@ -157,7 +196,7 @@ describe('node.machine', () => {
   });
 
   it('N1 renders and applies once a revision arrives, and is ready', async () => {
-    const { actor, calls, phases, observe } = start({}, observation());
+    const { actor, calls, phases, observe, settle } = start({}, observation());
     observe({ ...withRevision });
     await settle();
     assert.equal(actor.getSnapshot().value, 'ready');
@@ -167,7 +206,7 @@ describe('node.machine', () => {
   });
 
   it('N12 a ready node verifies its objects once per resync period, without a render, then is ready again; the period starts anew after each pass', async () => {
-    const { actor, calls, clock, transitions, observe } = start({}, observation());
+    const { actor, calls, clock, transitions, observe, settle } = start({}, observation());
     observe({ ...withRevision });
     await settle();
     assert.equal(calls.apply.length, 1);
@@ -197,7 +236,7 @@ describe('node.machine', () => {
   });
 
   it('N1 re-renders on a new generation (new revision or new variables), not on a status-only change', async () => {
-    const { actor, calls, observe } = start({}, observation(withRevision));
+    const { actor, calls, observe, settle } = start({}, observation(withRevision));
     await settle();
     observe({ ...withRevision }); // same generation: a status write of our own
     await settle();
@@ -210,7 +249,7 @@ describe('node.machine', () => {
   });
 
   it('H8 a change of the deletion-protection mark re-applies once with the new mark; the same mark again does nothing', async () => {
-    const { actor, calls, observe } = start({}, observation(withRevision));
+    const { actor, calls, observe, settle } = start({}, observation(withRevision));
     await settle();
     assert.equal(calls.apply[0]?.observation.marked, undefined);
     observe({ ...withRevision, marked: true });
@@ -228,7 +267,7 @@ describe('node.machine', () => {
   });
 
   it('N1 a generation that changes during a pass is rendered right after it', async () => {
-    const { actor, calls, observe } = start({}, observation(withRevision));
+    const { actor, calls, observe, settle } = start({}, observation(withRevision));
     // Still rendering the first generation when the second arrives.
     observe({ ...withRevision, generation: 2 });
     await settle();
@@ -241,7 +280,10 @@ describe('node.machine', () => {
     const missing = Object.assign(new Error('revision form-abc not found'), {
       code: 'RevisionNotFound',
     });
-    const { actor, clock, calls } = start({ renders: [missing] }, observation(withRevision));
+    const { actor, clock, calls, settle } = start(
+      { renders: [missing] },
+      observation(withRevision),
+    );
     await settle();
     assert.equal(actor.getSnapshot().value, 'degraded');
     assert.deepEqual(actor.getSnapshot().context.lastError, {
@@ -260,7 +302,7 @@ describe('node.machine', () => {
   });
 
   it('N6 a conflict → degraded, retried with growing backoff, recovering to ready', async () => {
-    const { actor, clock, calls, phases } = start(
+    const { actor, clock, calls, phases, settle } = start(
       { applies: [conflicted, conflicted] },
       observation(withRevision),
     );
@@ -283,8 +325,12 @@ describe('node.machine', () => {
   });
 
   it('N14 N2 failures that no retry can fix (template error, skipped dependants) stay degraded until the spec changes', async () => {
-    const broken = applied({ ready: false, retryable: false, failedCount: 1, readyCount: 0 });
-    const { actor, clock, calls, observe } = start(
+    const broken = applied({
+      outcome: { kind: 'failed', retryable: false, reason: 'ResourcesFailed' },
+      failedCount: 1,
+      readyCount: 0,
+    });
+    const { actor, clock, calls, observe, settle } = start(
       { applies: [broken] },
       observation(withRevision),
     );
@@ -300,7 +346,7 @@ describe('node.machine', () => {
   });
 
   it('N12 drift reported in ready makes one apply pass after the burst settles, without a render, with every drifted object', async () => {
-    const { actor, clock, calls, phases, transitions, drift } = start(
+    const { actor, clock, calls, phases, transitions, drift, settle } = start(
       {},
       observation(withRevision),
     );
@@ -334,7 +380,7 @@ describe('node.machine', () => {
 
   it('N12 drift reported during a pass is repaired by one more pass right after it', async () => {
     const held = deferred<NodeApplyOutput>();
-    const { actor, clock, calls, drift } = start(
+    const { actor, clock, calls, drift, settle } = start(
       { applies: [held.promise] },
       observation(withRevision),
     );
@@ -353,7 +399,7 @@ describe('node.machine', () => {
   });
 
   it('N12 drift in degraded does not wait for the backoff: it renders and applies at once', async () => {
-    const { actor, clock, calls, drift } = start(
+    const { actor, clock, calls, drift, settle } = start(
       { applies: [conflicted] },
       observation(withRevision),
     );
@@ -370,12 +416,12 @@ describe('node.machine', () => {
 
   it('N12 drift while a pass waits on a foreign finalizer is repaired before the backoff elapses', async () => {
     const waiting = applied({
-      ready: false,
-      progressing: true,
-      waitingOnRemovals: true,
-      retryable: true,
+      outcome: { kind: 'waiting', on: 'removal', resource: 'old', reason: 'WaitingOnFinalizer' },
     });
-    const { actor, clock, calls, drift } = start({ applies: [waiting] }, observation(withRevision));
+    const { actor, clock, calls, drift, settle } = start(
+      { applies: [waiting] },
+      observation(withRevision),
+    );
     await settle();
     assert.deepEqual(actor.getSnapshot().value, { applying: 'waiting' });
     drift(configMap('a'));
@@ -387,7 +433,7 @@ describe('node.machine', () => {
   });
 
   it('N9 drift reported while deleting is ignored: cleanup removes the objects itself', async () => {
-    const { actor, clock, calls, observe, drift } = start(
+    const { actor, clock, calls, observe, drift, settle } = start(
       { cleanups: [new Error('waiting on finalizer x')] },
       observation(withRevision),
     );
@@ -412,7 +458,7 @@ describe('node.machine', () => {
   ];
   for (const [label, script, waitFor] of deletionCases) {
     it(`N9 a deletion timestamp in ${label} leads to deleting, cleanup, and the end of the actor`, async () => {
-      const { actor, calls, observe } = start(
+      const { actor, calls, observe, settle } = start(
         script(),
         observation(label === 'pending' ? {} : withRevision),
       );
@@ -429,7 +475,7 @@ describe('node.machine', () => {
   }
 
   it('N9 keeps the finalizer while cleanup fails, retrying with backoff', async () => {
-    const { actor, clock, calls, observe } = start(
+    const { actor, clock, calls, observe, settle } = start(
       { cleanups: [new Error('waiting on finalizer x'), new Error('again')] },
       observation(),
     );
@@ -447,7 +493,7 @@ describe('node.machine', () => {
   });
 
   it('N9 a node first seen already being deleted (operator restart) starts cleaning up at once', async () => {
-    const { actor, calls } = start({}, observation({ deleting: true, ...withRevision }));
+    const { actor, calls, settle } = start({}, observation({ deleting: true, ...withRevision }));
     await settle();
     assert.equal(calls.render.length, 0);
     assert.equal(calls.cleanup.length, 1);
@@ -455,7 +501,10 @@ describe('node.machine', () => {
   });
 
   it('O2 a rebuilt actor starts from its observation: straight to a verification pass, never through Pending', async () => {
-    const { actor, phases, calls } = start({}, observation({ ...withRevision, generation: 7 }));
+    const { actor, phases, calls, settle } = start(
+      {},
+      observation({ ...withRevision, generation: 7 }),
+    );
     await settle();
     assert.deepEqual(phases, ['Rendering', 'Applying', 'Ready']);
     assert.equal(calls.render[0]?.observation.generation, 7);
@@ -463,12 +512,15 @@ describe('node.machine', () => {
   });
 
   it('O2 every published transition carries the event that caused it, recorded by the machine', async () => {
-    const ownerConflict = {
+    const ownerConflict: NodeApplyOutput = {
       ...conflicted,
-      reason: 'OwnerConflict',
+      outcome: { kind: 'failed', retryable: true, reason: 'OwnerConflict' },
       conflictReason: 'OwnerConflict',
     };
-    const { clock, transitions, observe } = start({ applies: [ownerConflict] }, observation());
+    const { clock, transitions, observe, settle } = start(
+      { applies: [ownerConflict] },
+      observation(),
+    );
     await settle();
     observe({ ...withRevision });
     await settle();
@@ -497,7 +549,8 @@ describe('node.machine', () => {
       { applies: [transientError('KubeUnavailable', 'connection refused')] },
       observation(withRevision),
     );
-    await settle();
+    await broken.settle();
+    await rejected.settle();
     assert.equal(broken.transitions.at(-1), 'Degraded render.failed: InvalidRevision');
     assert.equal(rejected.transitions.at(-1), 'Degraded apply.failed: KubeUnavailable');
     const known = new Set<string>(Object.values(nodeTriggers));
@@ -509,7 +562,7 @@ describe('node.machine', () => {
 
   it('N9 a deletion timestamp while applying cancels the apply and ignores its late result', async () => {
     const apply = deferred<NodeApplyOutput>();
-    const { actor, calls, signals, observe } = start(
+    const { actor, calls, signals, observe, settle } = start(
       { applies: [apply.promise], cleanups: [new Error('waiting on finalizer x')] },
       observation(withRevision),
     );
@@ -527,7 +580,7 @@ describe('node.machine', () => {
   });
 
   it('N9 lynq.sh/skip-cleanup observed while a cleanup waits for its backoff runs the cleanup at once, with the annotation', async () => {
-    const { actor, calls, observe } = start(
+    const { actor, calls, observe, settle } = start(
       { cleanups: [new Error('waiting on finalizer x')] },
       observation(withRevision),
     );
@@ -544,7 +597,7 @@ describe('node.machine', () => {
 
   it('N9 lynq.sh/skip-cleanup observed during a running cleanup restarts it with the annotation', async () => {
     const running = deferred<undefined>();
-    const { actor, calls, signals, observe } = start(
+    const { actor, calls, signals, observe, settle } = start(
       { cleanups: [running.promise] },
       observation({ ...withRevision, deleting: true }),
     );
@@ -558,7 +611,7 @@ describe('node.machine', () => {
   });
 
   it('N9 a cleanup that fails with skip-cleanup set keeps its backoff: a repeated observation does not restart it', async () => {
-    const { actor, clock, calls, observe } = start(
+    const { actor, clock, calls, observe, settle } = start(
       { cleanups: [new Error('finalizer patch failed'), new Error('again')] },
       observation({ ...withRevision, deleting: true, skipCleanup: true }),
     );
@@ -580,7 +633,7 @@ describe('node.machine', () => {
   ];
   for (const [label, error] of deterministic) {
     it(`N14 ${label} is not retried until a new generation`, async () => {
-      const { actor, clock, calls, observe } = start(
+      const { actor, clock, calls, observe, settle } = start(
         { renders: [error] },
         observation(withRevision),
       );
@@ -608,7 +661,10 @@ describe('node.machine', () => {
   ];
   for (const [label, error] of transient) {
     it(`N14 ${label} is retried with backoff`, async () => {
-      const { actor, clock, calls } = start({ renders: [error] }, observation(withRevision));
+      const { actor, clock, calls, settle } = start(
+        { renders: [error] },
+        observation(withRevision),
+      );
       await settle();
       assert.equal(actor.getSnapshot().value, 'degraded');
       clock.increment(1_000);
@@ -620,7 +676,7 @@ describe('node.machine', () => {
 
   it('N1 a new generation that arrives during a render that fails for good is rendered right after it', async () => {
     const render = deferred<undefined>();
-    const { actor, calls, observe } = start(
+    const { actor, calls, observe, settle } = start(
       { renders: [render.promise] },
       observation(withRevision),
     );
@@ -635,14 +691,10 @@ describe('node.machine', () => {
 
   it('N9 N10 a pass that only waits on a foreign finalizer stays Applying (never Degraded) and is retried with backoff', async () => {
     const waiting = applied({
-      ready: false,
-      progressing: true,
-      waitingOnRemovals: true,
-      retryable: true,
-      reason: 'WaitingOnFinalizer',
+      outcome: { kind: 'waiting', on: 'removal', resource: 'old', reason: 'WaitingOnFinalizer' },
       message: 'old: WaitingOnFinalizer (waiting on finalizer example.com/hold)',
     });
-    const { actor, clock, calls, phases } = start(
+    const { actor, clock, calls, phases, settle } = start(
       { applies: [waiting, waiting] },
       observation(withRevision),
     );
@@ -660,12 +712,12 @@ describe('node.machine', () => {
 
   it('N1 a new generation while waiting on a finalizer is rendered at once', async () => {
     const waiting = applied({
-      ready: false,
-      progressing: true,
-      waitingOnRemovals: true,
-      retryable: true,
+      outcome: { kind: 'waiting', on: 'removal', resource: 'old', reason: 'WaitingOnFinalizer' },
     });
-    const { actor, calls, observe } = start({ applies: [waiting] }, observation(withRevision));
+    const { actor, calls, observe, settle } = start(
+      { applies: [waiting] },
+      observation(withRevision),
+    );
     await settle();
     assert.deepEqual(actor.getSnapshot().value, { applying: 'waiting' });
     observe({ ...withRevision, generation: 2 });
@@ -676,15 +728,16 @@ describe('node.machine', () => {
 
   it('N8 a pass waiting for readiness stays Applying without polling; the watch-driven readiness change starts the next pass', async () => {
     const waiting = applied({
-      ready: false,
-      progressing: true,
-      waitingForReady: true,
-      readinessDeadlineMillis: 300_000,
-      retryable: false,
-      reason: 'WaitingForReady',
+      outcome: {
+        kind: 'waiting',
+        on: 'readiness',
+        resource: 'deploy',
+        reason: 'WaitingForReady',
+        deadlineMillis: 300_000,
+      },
       message: 'deploy: WaitingForReady (status.availableReplicas: 0/2 replicas available)',
     });
-    const { actor, clock, calls, phases } = start(
+    const { actor, clock, calls, phases, settle } = start(
       { applies: [waiting] },
       observation(withRevision),
     );
@@ -704,15 +757,18 @@ describe('node.machine', () => {
 
   it('N8 the first readiness timeout starts a pass by itself (it fails the resource there)', async () => {
     const waiting = applied({
-      ready: false,
-      progressing: true,
-      waitingForReady: true,
-      readinessDeadlineMillis: 5_000,
-      retryable: false,
-      reason: 'WaitingForReady',
+      outcome: {
+        kind: 'waiting',
+        on: 'readiness',
+        resource: 'deploy',
+        reason: 'WaitingForReady',
+        deadlineMillis: 5_000,
+      },
     });
-    const timedOut = applied({ ready: false, retryable: false, reason: 'ResourcesFailed' });
-    const { actor, clock, calls } = start(
+    const timedOut = applied({
+      outcome: { kind: 'failed', retryable: false, reason: 'ResourcesFailed' },
+    });
+    const { actor, clock, calls, settle } = start(
       { applies: [waiting, timedOut] },
       observation(withRevision),
     );
@@ -736,14 +792,16 @@ describe('node.machine', () => {
 
   it('N8 a readiness change during a pass is not lost: the pass that follows sees it', async () => {
     const waiting = applied({
-      ready: false,
-      progressing: true,
-      waitingForReady: true,
-      readinessDeadlineMillis: 300_000,
-      retryable: false,
+      outcome: {
+        kind: 'waiting',
+        on: 'readiness',
+        resource: 'deploy',
+        reason: 'WaitingForReady',
+        deadlineMillis: 300_000,
+      },
     });
     const gate = deferred<NodeApplyOutput>();
-    const { actor, calls } = start({ applies: [gate.promise] }, observation(withRevision));
+    const { actor, calls, settle } = start({ applies: [gate.promise] }, observation(withRevision));
     await settle();
     assert.equal(calls.apply.length, 1);
     actor.send({ type: 'resource.readinessChanged' });
@@ -754,7 +812,7 @@ describe('node.machine', () => {
   });
 
   it('N8 a Ready node whose object stops being ready applies again', async () => {
-    const { actor, calls } = start({}, observation(withRevision));
+    const { actor, calls, settle } = start({}, observation(withRevision));
     await settle();
     assert.equal(actor.getSnapshot().value, 'ready');
     actor.send({ type: 'resource.readinessChanged' });

@@ -1,210 +1,25 @@
 // The LynqNode lifecycle as a pure statechart: pending → rendering → applying → ready | degraded; any → deleting (SPEC N1–N10, O2).
 import { assertEvent, assign, fromPromise, raise, setup } from 'xstate';
-import type { AppliedResource, ResourceStatus } from '../api/lynq-node.schema.js';
+import { nodePhases, type NodePhase } from '../api/phases.js';
+import {
+  nodeTriggers,
+  type DriftedResource,
+  type NodeApplyOutput,
+  type NodeApplyInput,
+  type NodeCleanupInput,
+  type NodeContext,
+  type NodeEvent,
+  type NodeFailure,
+  type NodeInput,
+  type NodeObservation,
+  type NodeRenderInput,
+  type NodeRenderOutput,
+} from './node.contract.js';
 
-/** What the machine needs to know of a LynqNode object (references into it: no copies). */
-export interface NodeObservation {
-  readonly generation: number;
-  /** The node has a deletion timestamp. */
-  readonly deleting: boolean;
-  /** `status.appliedResources`: what cleanup has to remove or release (DESIGN 5). */
-  readonly appliedResources: readonly AppliedResource[];
-  readonly revision: string | undefined;
-  /** Position of the cleanup finalizer in `metadata.finalizers`, -1 when absent. */
-  readonly cleanupFinalizerIndex: number;
-  /** `lynq.sh/skip-cleanup: "true"`: the finalizer goes without cleanup (SPEC N9). */
-  readonly skipCleanup?: boolean;
-  /** The deletion-protection mark: its objects carry it too, so a change re-applies (SPEC H8). */
-  readonly marked?: boolean;
-  /** The row's uid (`spec.uid`): cluster-scoped names are checked against it (SPEC N16). */
-  readonly rowUid?: string;
-}
-
-export interface NodeRef {
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid: string;
-}
-
-export interface NodeCleanupInput {
-  readonly node: NodeRef;
-  readonly observation: NodeObservation;
-}
-
-export interface NodeRenderInput {
-  readonly node: NodeRef;
-  readonly observation: NodeObservation;
-}
-
-/**
- * A node's render, opaque to the machine: the apply actor alone reads `plan`. A render that
- * cannot run at all rejects instead: retried with backoff when the reason may pass (absent
- * revision, aborted worker, API error), and not before a new generation when the error's `kind`
- * is `InvalidSpec` (a broken dependency graph, `InvalidRevision`).
- */
-export interface NodeRenderOutput {
-  readonly generation: number;
-  readonly revision: string;
-  readonly plan: unknown;
-  /**
-   * Set when the node as a whole cannot render with this revision and these variables (its
-   * render time, output or heap budget, T5): every resource of `plan` fails with it, nothing is
-   * retried, and only a new generation (new inputs) renders again.
-   */
-  readonly failure?: NodeRenderFailure;
-}
-
-/** A deterministic failure of a whole node's render (`reason`: `RenderBudgetExceeded`). */
-export interface NodeRenderFailure {
-  readonly reason: string;
-  readonly message: string;
-  readonly retryable: false;
-}
-
-/** An object the node holds that someone else deleted or changed (SPEC N7, N12): where it is. */
-export interface DriftedResource {
-  readonly apiVersion: string;
-  readonly kind: string;
-  /** Absent for cluster-scoped kinds. */
-  readonly namespace?: string | undefined;
-  readonly name: string;
-}
-
-export interface NodeApplyInput {
-  readonly node: NodeRef;
-  readonly observation: NodeObservation;
-  readonly render: NodeRenderOutput;
-  /** Objects to look at again although their desired hash did not change (SPEC N12). */
-  readonly drifted: readonly DriftedResource[];
-  /**
-   * A periodic verification (SPEC N12 backstop): read every object and write only what is gone,
-   * not held, or no longer as last applied. Absent = false.
-   */
-  readonly verify?: boolean;
-}
-
-/** The outcome of one apply pass: what status shows of it (SPEC O2). */
-export interface NodeApplyOutput {
-  /** Every resource ready (or waiting on nothing that failed). */
-  readonly ready: boolean;
-  /**
-   * Nothing failed, but something is still on its way (a resource that left the form is held
-   * by someone else's finalizer): the pass is repeated after the backoff and the node shows
-   * Progressing, never Degraded.
-   */
-  readonly progressing: boolean;
-  /**
-   * Progressing because a resource is applied but not ready yet (SPEC N8), or held back by one
-   * (N2): the node waits for the watches to say it changed, or for its readiness timeout.
-   */
-  readonly waitingForReady?: boolean;
-  /** Progressing because a removed resource is held by someone else's finalizer (N9, N10). */
-  readonly waitingOnRemovals?: boolean;
-  /** How long until the first waiting resource's readiness timeout (SPEC N8). */
-  readonly readinessDeadlineMillis?: number;
-  /** Whether trying again without a spec change can help (conflicts, API errors). */
-  readonly retryable: boolean;
-  readonly reason: string;
-  readonly message: string;
-  readonly resources: readonly ResourceStatus[];
-  readonly appliedResources: readonly AppliedResource[];
-  readonly skippedResourceIds: readonly string[];
-  readonly desired: number;
-  readonly readyCount: number;
-  readonly failedCount: number;
-  /** Why the node is conflicted (OwnerConflict / ResourceConflict), if any resource is. */
-  readonly conflictReason: string | undefined;
-}
-
-export interface NodeContext {
-  readonly node: NodeRef;
-  readonly observed: NodeObservation | undefined;
-  /** The generation of the last render (`undefined` before the first). */
-  readonly renderedGeneration: number | undefined;
-  /** The mark the last apply wrote onto the objects (`undefined` before the first apply). */
-  readonly appliedMarked?: boolean | undefined;
-  readonly render: NodeRenderOutput | undefined;
-  readonly lastApply: NodeApplyOutput | undefined;
-  /** Consecutive passes that did not end ready; the backoff grows with it. */
-  readonly failures: number;
-  /** A failure of the whole node (render or apply could not run). */
-  readonly lastError: NodeFailure | undefined;
-  /** What caused the current state, one of `nodeTriggers` (SPEC O2: "the event that caused it"). */
-  readonly trigger: string;
-  /** Drift reported by the watches and not yet handed to a pass (SPEC N12). */
-  readonly drifted: readonly DriftedResource[];
-  /** A `driftSettle` delay runs: drift reported meanwhile joins the same pass. */
-  readonly driftSettling: boolean;
-  /** The drift the current apply pass repairs. */
-  readonly repairing: readonly DriftedResource[];
-  /** The current pass is a periodic verification of a ready node (SPEC N12). */
-  readonly verifying?: boolean;
-  /**
-   * A watch saw an object of the node change readiness (SPEC N8) since the current or last pass
-   * began: the next state that can act on it starts a pass.
-   */
-  readonly readinessChanged?: boolean;
-}
-
-/** A failure of a whole pass or of cleanup. */
-export interface NodeFailure {
-  readonly reason: string;
-  readonly message: string;
-  /**
-   * `false` when the same observation can only fail the same way (a broken dependency graph):
-   * the node then waits for a new generation instead of retrying.
-   */
-  readonly retryable: boolean;
-}
-
-/**
- * What caused a state, as status shows it (`phaseReason`, `transitions[].event`). A failure
- * appends its reason: `render.failed: InvalidRevision`.
- */
-export const nodeTriggers = {
-  /** The actor started without an observation (tests, debugging). */
-  started: 'actor.started',
-  /** The node object was seen: first sight, a new revision or new variables. */
-  observed: 'node.observed',
-  /** The node got a deletion timestamp. */
-  deletionRequested: 'deletion.requested',
-  /** `lynq.sh/skip-cleanup: "true"` appeared while cleaning up. */
-  cleanupSkipped: 'cleanup.skipped',
-  renderDone: 'render.done',
-  renderFailed: 'render.failed',
-  applyDone: 'apply.done',
-  /** A pass ended with nothing failed but something still on its way. */
-  applyProgressing: 'apply.progressing',
-  applyFailed: 'apply.failed',
-  cleanupFailed: 'cleanup.failed',
-  /** The backoff after a failed or unfinished pass elapsed. */
-  backoffElapsed: 'backoff.elapsed',
-  /** A watch saw an object of the node deleted or changed behind its back (SPEC N12). */
-  resourceDrifted: 'resource.drifted',
-  /** The periodic verification of a ready node is due (SPEC N12 backstop). */
-  resyncDue: 'resync.due',
-  /** A watch saw an object of the node become ready, or stop being ready (SPEC N8). */
-  readinessChanged: 'resource.readinessChanged',
-  /** A waiting resource reached its readiness timeout (SPEC N8). */
-  readinessDeadline: 'readiness.deadline',
-} as const;
+export type * from './node.contract.js';
+export { nodeTriggers } from './node.contract.js';
 
 const failedTrigger = (trigger: string, reason: string): string => `${trigger}: ${reason}`;
-
-export type NodeEvent =
-  | { readonly type: 'node.observed'; readonly observation: NodeObservation }
-  /** A watch saw an object of the node deleted, or changed behind its back (SPEC N7, N12). */
-  | { readonly type: 'resource.drifted'; readonly resource: DriftedResource }
-  /** Raised by the machine itself once a burst of drift has settled. */
-  | { readonly type: 'drift.settled' }
-  /** A watch saw an object of the node change readiness (SPEC N8). */
-  | { readonly type: 'resource.readinessChanged' };
-
-export interface NodeInput {
-  readonly node: NodeRef;
-  /** The node as first seen; starting with it saves an event per actor (10,000 at start-up). */
-  readonly observation?: NodeObservation;
-}
 
 /** Exponential backoff from 1 s, capped at 5 minutes. */
 export const nodeRetryDelayMillis = (failures: number): number =>
@@ -261,26 +76,24 @@ const failedPass = (
   };
 };
 
-const phaseByState: Readonly<Record<string, string>> = {
-  pending: 'Pending',
-  rendering: 'Rendering',
-  applying: 'Applying',
-  ready: 'Ready',
-  degraded: 'Degraded',
-  deleting: 'Deleting',
-  deleted: 'Deleting',
-};
-
 /** The machine's state as a phase name (SPEC O2); sub-states are not published. */
-export const nodePhaseOf = (value: unknown): string => {
+export const nodePhaseOf = (value: unknown): NodePhase => {
   const top =
     typeof value === 'string'
       ? value
       : typeof value === 'object' && value !== null
         ? Object.keys(value)[0]
         : undefined;
-  return phaseByState[top ?? 'pending'] ?? 'Pending';
+  // Top-level states are named as the phases are; `deleted` is the end of Deleting.
+  if (top === 'deleted') return nodePhases.deleting;
+  return top !== undefined && Object.hasOwn(nodePhases, top)
+    ? nodePhases[top as keyof typeof nodePhases]
+    : nodePhases.pending;
 };
+
+/** The pass ended waiting for readiness only (SPEC N2, N8). */
+const isWaitingForReadiness = (output: NodeApplyOutput): boolean =>
+  output.outcome.kind === 'waiting' && output.outcome.on === 'readiness';
 
 /** What ends either wait of `applying` (removals, readiness): a new spec, settled drift, a readiness change. */
 const waitWakeUps = [
@@ -338,8 +151,11 @@ export const nodeMachine = setup({
         (context.appliedMarked !== undefined &&
           (context.observed.marked === true) !== context.appliedMarked)),
     /** A failure of the whole pass decides; else the apply's own verdict (SPEC N6, N14). */
-    isRetryable: ({ context }) =>
-      context.lastError?.retryable ?? context.lastApply?.retryable !== false,
+    isRetryable: ({ context }) => {
+      if (context.lastError !== undefined) return context.lastError.retryable;
+      const outcome = context.lastApply?.outcome;
+      return outcome?.kind !== 'failed' || outcome.retryable;
+    },
     /** `lynq.sh/skip-cleanup` newly set: the escape hatch acts at once (SPEC N9). */
     isCleanupNewlySkipped: ({ context, event }) =>
       event.type === 'node.observed' &&
@@ -356,11 +172,14 @@ export const nodeMachine = setup({
     driftSettle: driftSettleMillis,
     resyncPeriod: resyncPeriodMillis,
     /** Until the first waiting resource times out (SPEC N8); the longest timer when none can. */
-    readinessDeadline: ({ context }) =>
-      Math.min(
-        Math.max(0, context.lastApply?.readinessDeadlineMillis ?? longestTimerMillis),
-        longestTimerMillis,
-      ),
+    readinessDeadline: ({ context }) => {
+      const outcome = context.lastApply?.outcome;
+      const deadline =
+        outcome?.kind === 'waiting' && outcome.on === 'readiness'
+          ? (outcome.deadlineMillis ?? longestTimerMillis)
+          : longestTimerMillis;
+      return Math.min(Math.max(0, deadline), longestTimerMillis);
+    },
   },
   actions: {
     recordObservation: assign({
@@ -467,7 +286,7 @@ export const nodeMachine = setup({
       entry: assign({ renderedGeneration: ({ context }) => context.observed?.generation }),
       invoke: {
         src: 'renderNode',
-        input: ({ context }) => ({ node: context.node, observation: observed(context) }),
+        input: ({ context }) => ({ node: context.node, observation: observationOf(context) }),
         onDone: {
           target: 'applying',
           actions: assign({
@@ -496,14 +315,14 @@ export const nodeMachine = setup({
             src: 'applyNode',
             input: ({ context }) => ({
               node: context.node,
-              observation: observed(context),
-              render: context.render ?? { generation: 0, revision: '', plan: undefined },
+              observation: observationOf(context),
+              render: renderOf(context),
               drifted: context.repairing,
               verify: context.verifying === true,
             }),
             onDone: [
               {
-                guard: ({ event }) => event.output.ready,
+                guard: ({ event }) => event.output.outcome.kind === 'ready',
                 target: '#node.ready',
                 actions: assign({
                   lastApply: ({ event }) => event.output,
@@ -514,26 +333,26 @@ export const nodeMachine = setup({
               },
               {
                 // Only readiness is awaited: the watches (or the first timeout) end the wait (N8).
-                guard: ({ event }) =>
-                  event.output.progressing && event.output.waitingOnRemovals !== true,
+                guard: ({ event }) => isWaitingForReadiness(event.output),
                 target: 'waitingForReady',
                 actions: assign({
                   lastApply: ({ event }) => event.output,
                   failures: 0,
                   lastError: undefined,
                   trigger: ({ event }) =>
-                    failedTrigger(nodeTriggers.applyProgressing, event.output.reason),
+                    failedTrigger(nodeTriggers.applyProgressing, event.output.outcome.reason),
                 }),
               },
               {
-                guard: ({ event }) => event.output.progressing,
+                // Only someone else's finalizer is awaited: looked at again after the backoff.
+                guard: ({ event }) => event.output.outcome.kind === 'waiting',
                 target: 'waiting',
                 actions: assign({
                   lastApply: ({ event }) => event.output,
                   failures: ({ context }) => context.failures + 1,
                   lastError: undefined,
                   trigger: ({ event }) =>
-                    failedTrigger(nodeTriggers.applyProgressing, event.output.reason),
+                    failedTrigger(nodeTriggers.applyProgressing, event.output.outcome.reason),
                 }),
               },
               {
@@ -545,7 +364,7 @@ export const nodeMachine = setup({
                   // A node over its render budget fails its pass because of the render.
                   trigger: ({ context, event }) =>
                     context.render?.failure === undefined
-                      ? failedTrigger(nodeTriggers.applyFailed, event.output.reason)
+                      ? failedTrigger(nodeTriggers.applyFailed, event.output.outcome.reason)
                       : failedTrigger(nodeTriggers.renderFailed, context.render.failure.reason),
                 }),
               },
@@ -684,7 +503,7 @@ export const nodeMachine = setup({
         cleaningUp: {
           invoke: {
             src: 'cleanupNode',
-            input: ({ context }) => ({ node: context.node, observation: observed(context) }),
+            input: ({ context }) => ({ node: context.node, observation: observationOf(context) }),
             onDone: '#node.deleted',
             onError: {
               target: 'retrying',
@@ -708,14 +527,19 @@ export const nodeMachine = setup({
   },
 });
 
-function observed(context: NodeContext): NodeObservation {
-  return (
-    context.observed ?? {
-      generation: 0,
-      deleting: true,
-      appliedResources: [],
-      revision: undefined,
-      cleanupFinalizerIndex: -1,
-    }
-  );
+/**
+ * The observation a render, apply or cleanup works on. `pending` is left only with one (a
+ * revision to render, or a deletion timestamp), and every later state keeps it, so the states
+ * guarantee it; a machine without one never invokes anything.
+ */
+function observationOf(context: NodeContext): NodeObservation {
+  if (context.observed === undefined)
+    throw new Error('node.machine: invoked before any observation');
+  return context.observed;
+}
+
+/** The render an apply pass applies: `applying` is entered only from a finished render. */
+function renderOf(context: NodeContext): NodeRenderOutput {
+  if (context.render === undefined) throw new Error('node.machine: applying before any render');
+  return context.render;
 }

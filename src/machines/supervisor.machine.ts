@@ -40,12 +40,16 @@ export const createSupervisorMachine = <TNode, TChange = unknown>() =>
     guards: {
       /** Placeholder: whether a node actor already runs for the event's key. */
       isRunning: () => false,
+      /** Placeholder: whether the event's key crashed and waits for its restart. */
+      isRestartPending: () => false,
     },
     actions: {
       /** Placeholder: create and start a node actor for the observed node. */
       startNodeActor: () => undefined,
       /** Placeholder: hand the newer observation to the running node actor. */
       forwardToNodeActor: () => undefined,
+      /** Placeholder: keep the newer observation for the pending restart to start from. */
+      keepForRestart: () => undefined,
       /** Placeholder: hand a child's change to the running node actor. */
       forwardChildChange: () => undefined,
       /** Placeholder: stop the node actor of a node that is gone from the API. */
@@ -76,6 +80,8 @@ export const createSupervisorMachine = <TNode, TChange = unknown>() =>
         on: {
           'node.observed': [
             { guard: 'isRunning', actions: ['forwardToNodeActor', 'countForwarded'] },
+            // A crashed actor waits out its backoff, whatever its object does meanwhile.
+            { guard: 'isRestartPending', actions: 'keepForRestart' },
             { actions: ['startNodeActor', 'countStarted'] },
           ],
           'node.removed': [

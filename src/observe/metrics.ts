@@ -94,6 +94,8 @@ export interface OperatorMetrics {
   ): void;
   /** One render request (a node's resources) finished. */
   rendered(seconds: number): void;
+  /** A hub, form or node actor failed unexpectedly and is restarted by its supervisor. */
+  actorRestarted(kind: 'hub' | 'form' | 'node'): void;
   /** The route serving the text exposition format. */
   route(): Route;
 }
@@ -123,6 +125,12 @@ export const createOperatorMetrics = (sources: MetricSources): OperatorMetrics =
     name: 'lynqnode_conflicts_total',
     help: 'Times a node became Conflicted (an object held by another node or another manager), per hub and form.',
     labelNames: nodeLabels,
+    registers,
+  });
+  const actorRestarts = new Counter({
+    name: 'lynq_actor_restarts_total',
+    help: 'Hub, form and node actors that failed unexpectedly and were restarted by their supervisor, by kind.',
+    labelNames: ['kind'] as const,
     registers,
   });
   const applyAttempts = new Counter({
@@ -362,6 +370,9 @@ export const createOperatorMetrics = (sources: MetricSources): OperatorMetrics =
     },
     nodeConflicted: (group) => {
       conflicts.inc({ ...group });
+    },
+    actorRestarted: (kind) => {
+      actorRestarts.inc({ kind });
     },
     hubRead: (hub, seconds, outcome) => {
       const labels = { namespace: hub.namespace, hub: hub.name };

@@ -1,67 +1,89 @@
-// The node supervisor's actor: runs supervisor.machine and owns the node actors in a Map (DESIGN 4).
+// One supervisor shape for hubs, forms and nodes: runs supervisor.machine, owns one actor per key in a Map, restarts a crashed one with backoff and jitter (DESIGN 4, 10).
 import { createActor, type Actor } from 'xstate';
 import { createSupervisorMachine, type NodeKey } from '../machines/supervisor.machine.js';
 
-/** What the supervisor needs of one running node actor. */
-export interface NodeActorHandle<TNode, TChange = unknown> {
-  /** A newer observation of the node (a watch event or a resync). */
+/** `namespace/name` of a supervised object (a LynqHub, LynqForm or LynqNode). */
+export type ActorKey = NodeKey;
+
+/** What the supervisor needs of one running actor (of a hub, form or node). */
+export interface SupervisedActor<TNode, TChange = unknown> {
+  /** A newer observation of its object (a watch event or a resync). */
   observe(node: TNode): void;
-  /** A watch saw one of the node's objects change or go (SPEC N12). */
-  childChanged(change: TChange): void;
+  /** A watch saw one of the object's children change or go (a node's objects, SPEC N12). */
+  childChanged?(change: TChange): void;
   /** Stop at once; the node's own cleanup, if any, is not the supervisor's concern. */
   stop(): void;
-  /** The node actor's machine snapshot, for the debug export (SPEC O3). */
+  /** The actor's machine snapshot, for the debug export (SPEC O3). */
   snapshot?(): { readonly value: unknown; readonly context: unknown };
 }
 
 /**
- * Creates and starts a node actor. `finished` is to be called once when the actor ends by
+ * Creates and starts the actor of one object. `finished` is to be called once when the actor ends by
  * itself (e.g. its node is gone after deletion), so the supervisor forgets it; `crashed` once
  * when it fails unexpectedly and has stopped, so the supervisor starts it again later.
  */
-export type NodeActorFactory<TNode, TChange = unknown> = (
-  key: NodeKey,
-  node: TNode,
-  finished: () => void,
-  crashed: (error: unknown) => void,
-) => NodeActorHandle<TNode, TChange>;
+export type SupervisedActorFactory<
+  TNode,
+  TChange = unknown,
+  THandle extends SupervisedActor<TNode, TChange> = SupervisedActor<TNode, TChange>,
+> = (key: NodeKey, node: TNode, finished: () => void, crashed: (error: unknown) => void) => THandle;
 
-export interface NodeSupervisorOptions {
+export interface SupervisorOptions {
   /** The wait before the `failures`-th restart of one node's actor. Default: `restartDelayMillis`. */
   readonly restartDelay?: (failures: number) => number;
   /** Told of each crash (a Warning, a metric). Must not throw. */
   readonly onCrash?: (key: NodeKey, error: unknown, failures: number) => void;
 }
 
+/** The Warning reason of a hub or form actor that failed and is restarted (SPEC O1). */
+export const actorFailedReason = 'ActorFailed';
+
 /** 1 s doubling to 5 minutes, each drawn from 50–100 % so crashes in step do not restart in step. */
 export const restartDelayMillis = (failures: number): number =>
   Math.min(1_000 * 2 ** Math.min(Math.max(failures - 1, 0), 20), 300_000) *
   (0.5 + Math.random() / 2);
 
-export interface NodeSupervisor<TNode, TChange = unknown> {
+export interface ActorSupervisor<
+  TNode,
+  TChange = unknown,
+  THandle extends SupervisedActor<TNode, TChange> = SupervisedActor<TNode, TChange>,
+> {
+  /** The running actor of `key`, for messages of its own kind. */
+  get(key: NodeKey): THandle | undefined;
+  /** Every running actor. */
+  each(): IterableIterator<THandle>;
   /** The reflector saw the node added or changed. */
   observe(key: NodeKey, node: TNode): void;
   /** A child watch saw an object of the node change or go; dropped when no actor runs for it. */
   childChanged(key: NodeKey, change: TChange): void;
   /** The reflector saw the node deleted from the API. */
   remove(key: NodeKey): void;
-  /** How many node actors run now. */
+  /** How many actors run now. */
   size(): number;
   has(key: NodeKey): boolean;
-  /** The running node actor's snapshot, if one runs for `key` (the debug export, SPEC O3). */
+  /** The running actor's snapshot, if one runs for `key` (the debug export, SPEC O3). */
   snapshotOf(key: NodeKey): { readonly value: unknown; readonly context: unknown } | undefined;
   /** The supervisor's own actor (its snapshot holds the counters). */
   readonly actor: Actor<ReturnType<typeof createSupervisorMachine<TNode, TChange>>>;
-  /** Stops every node actor and the supervisor. */
+  /** Stops every actor and the supervisor. */
   stop(): void;
 }
 
-/** Starts a supervisor whose node actors come from `factory`. */
-export const startNodeSupervisor = <TNode, TChange = unknown>(
-  factory: NodeActorFactory<TNode, TChange>,
-  options: NodeSupervisorOptions = {},
-): NodeSupervisor<TNode, TChange> => {
-  const running = new Map<NodeKey, NodeActorHandle<TNode, TChange>>();
+/**
+ * Starts a supervisor whose actors come from `factory`: one per key, later observations
+ * forwarded to it, stopped when its object is removed. An actor that crashes is started again
+ * after `restartDelay(failures)` from the newest observation of its object (whose status says
+ * where it stood), unless the object was removed meanwhile; `onCrash` is told each time.
+ */
+export const startSupervisor = <
+  TNode,
+  TChange = unknown,
+  THandle extends SupervisedActor<TNode, TChange> = SupervisedActor<TNode, TChange>,
+>(
+  factory: SupervisedActorFactory<TNode, TChange, THandle>,
+  options: SupervisorOptions = {},
+): ActorSupervisor<TNode, TChange, THandle> => {
+  const running = new Map<NodeKey, THandle>();
   /** The newest observation of each node with a running actor: what a restart starts from. */
   const latest = new Map<NodeKey, TNode>();
   /** Crashes so far and the pending restart, per node. */
@@ -70,13 +92,15 @@ export const startNodeSupervisor = <TNode, TChange = unknown>(
   const machine = createSupervisorMachine<TNode, TChange>().provide({
     guards: {
       isRunning: ({ event }) => 'key' in event && running.has(event.key),
+      isRestartPending: ({ event }) =>
+        'key' in event && restarts.get(event.key)?.timer !== undefined,
     },
     actions: {
       startNodeActor: ({ event, self }) => {
         if (event.type !== 'node.observed') return;
         const { key } = event;
         // The slot is filled right after the factory returns; `finished` may come any time later.
-        const slot: { handle?: NodeActorHandle<TNode, TChange> } = {};
+        const slot: { handle?: THandle } = {};
         const finished = (): void => {
           // Only the handle still registered for the key may unregister it.
           if (slot.handle !== undefined && running.get(key) === slot.handle) {
@@ -94,6 +118,9 @@ export const startNodeSupervisor = <TNode, TChange = unknown>(
         latest.set(key, event.node);
         slot.handle = factory(key, event.node, finished, crashed);
         running.set(key, slot.handle);
+      },
+      keepForRestart: ({ event }) => {
+        if (event.type === 'node.observed') latest.set(event.key, event.node);
       },
       forwardToNodeActor: ({ event }) => {
         if (event.type !== 'node.observed') return;
@@ -125,7 +152,8 @@ export const startNodeSupervisor = <TNode, TChange = unknown>(
         }
       },
       forwardChildChange: ({ event }) => {
-        if (event.type === 'node.childChanged') running.get(event.key)?.childChanged(event.change);
+        if (event.type === 'node.childChanged')
+          running.get(event.key)?.childChanged?.(event.change);
       },
       stopNodeActor: ({ event }) => {
         if (event.type !== 'node.removed') return;
@@ -151,6 +179,8 @@ export const startNodeSupervisor = <TNode, TChange = unknown>(
     remove: (key) => {
       actor.send({ type: 'node.removed', key });
     },
+    get: (key) => running.get(key),
+    each: () => running.values(),
     size: () => running.size,
     has: (key) => running.has(key),
     snapshotOf: (key) => running.get(key)?.snapshot?.(),

@@ -1,7 +1,8 @@
-// The supervisor starts one node actor per LynqNode, forwards later observations, and stops actors of nodes that vanish.
+// The supervisor (one shape for hubs, forms and nodes) starts one actor per object, forwards later observations, stops actors of objects that vanish, and restarts crashed ones.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startNodeSupervisor, type NodeActorHandle } from './node-supervisor.js';
+import { createActor, setup } from 'xstate';
+import { restartDelayMillis, startSupervisor, type SupervisedActor } from './actor-supervisor.js';
 
 interface FakeNode {
   readonly generation: number;
@@ -16,7 +17,7 @@ const fakeFactory = () => {
     node: FakeNode,
     finished: () => void,
     crashed: (error: unknown) => void,
-  ): NodeActorHandle<FakeNode, string> => {
+  ): SupervisedActor<FakeNode, string> => {
     log.push(`start ${key}@${node.generation}`);
     finishers.set(key, finished);
     crashers.set(key, crashed);
@@ -29,10 +30,10 @@ const fakeFactory = () => {
   return { log, finishers, crashers, factory };
 };
 
-describe('node supervisor', () => {
+describe('actor supervisor', () => {
   it('starts one actor per node and forwards later observations to it', () => {
     const fake = fakeFactory();
-    const supervisor = startNodeSupervisor(fake.factory);
+    const supervisor = startSupervisor(fake.factory);
     supervisor.observe('ns/a', { generation: 1 });
     supervisor.observe('ns/a', { generation: 2 });
     supervisor.observe('ns/b', { generation: 1 });
@@ -44,7 +45,7 @@ describe('node supervisor', () => {
 
   it('stops the actor of a node removed from the API, and ignores unknown removals', () => {
     const fake = fakeFactory();
-    const supervisor = startNodeSupervisor(fake.factory);
+    const supervisor = startSupervisor(fake.factory);
     supervisor.observe('ns/a', { generation: 1 });
     supervisor.remove('ns/a');
     supervisor.remove('ns/never');
@@ -55,7 +56,7 @@ describe('node supervisor', () => {
 
   it('forgets an actor that finished by itself, and starts a new one for a later observation', () => {
     const fake = fakeFactory();
-    const supervisor = startNodeSupervisor(fake.factory);
+    const supervisor = startSupervisor(fake.factory);
     supervisor.observe('ns/a', { generation: 1 });
     fake.finishers.get('ns/a')?.();
     assert.equal(supervisor.has('ns/a'), false);
@@ -72,7 +73,7 @@ describe('node supervisor', () => {
 
   it('N12 hands a child change to the running actor of the node, and drops one for a node without an actor', () => {
     const fake = fakeFactory();
-    const supervisor = startNodeSupervisor(fake.factory);
+    const supervisor = startSupervisor(fake.factory);
     supervisor.observe('ns/a', { generation: 1 });
     supervisor.childChanged('ns/a', 'deleted cm x');
     supervisor.childChanged('ns/never', 'deleted cm y');
@@ -82,7 +83,7 @@ describe('node supervisor', () => {
 
   it('stops every node actor when it stops', () => {
     const fake = fakeFactory();
-    const supervisor = startNodeSupervisor(fake.factory);
+    const supervisor = startSupervisor(fake.factory);
     supervisor.observe('ns/a', { generation: 1 });
     supervisor.observe('ns/b', { generation: 1 });
     supervisor.stop();
@@ -98,7 +99,7 @@ describe('node supervisor', () => {
     const fake = fakeFactory();
     const delays: number[] = [];
     const crashes: string[] = [];
-    const supervisor = startNodeSupervisor(fake.factory, {
+    const supervisor = startSupervisor(fake.factory, {
       restartDelay: (failures) => {
         delays.push(failures);
         return 1;
@@ -126,5 +127,83 @@ describe('node supervisor', () => {
     assert.equal(fake.log.filter((l) => l.startsWith('start ns/b')).length, 1);
     assert.equal(supervisor.actor.getSnapshot().context.crashed, 3);
     supervisor.stop();
+  });
+
+  it('O1 a hub or form actor whose machine fails is stopped, restarted after its backoff from the newest observation, and each crash is told once', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    // A machine that fails on one observation: the injected failure.
+    const failing = setup({
+      types: { events: {} as { readonly type: 'observed'; readonly generation: number } },
+      actions: {
+        record: ({ event }) => {
+          if (event.generation === 13) throw new Error('injected failure');
+        },
+      },
+    }).createMachine({ on: { observed: { actions: 'record' } } });
+    const log: string[] = [];
+    const crashes: string[] = [];
+    const supervisor = startSupervisor<FakeNode>(
+      (key, first, _finished, crashed) => {
+        const actor = createActor(failing);
+        const handle: SupervisedActor<FakeNode> = {
+          observe: (next) => {
+            log.push(`observe ${key}@${String(next.generation)}`);
+            actor.send({ type: 'observed', generation: next.generation });
+          },
+          stop: () => {
+            log.push(`stop ${key}`);
+            actor.stop();
+          },
+        };
+        // As the form and hub actors do: their own resources go, then the supervisor hears.
+        actor.subscribe({
+          error: (error) => {
+            handle.stop();
+            crashed(error);
+          },
+        });
+        actor.start();
+        log.push(`start ${key}@${String(first.generation)}`);
+        handle.observe(first);
+        return handle;
+      },
+      {
+        restartDelay: (failures) => 1_000 * failures,
+        onCrash: (key, error, failures) =>
+          crashes.push(`${key} ${error instanceof Error ? error.message : ''} ${String(failures)}`),
+      },
+    );
+    supervisor.observe('ns/f', { generation: 1 });
+    supervisor.observe('ns/f', { generation: 13 });
+    assert.equal(supervisor.has('ns/f'), false, 'the failed actor is no longer running');
+    assert.deepEqual(crashes, ['ns/f injected failure 1']);
+    // Its object moved on meanwhile (status written by others, a new spec): the restart starts there.
+    supervisor.observe('ns/f', { generation: 14 });
+    assert.equal(supervisor.has('ns/f'), false, 'nothing starts before the backoff');
+    t.mock.timers.tick(999);
+    assert.equal(supervisor.has('ns/f'), false);
+    t.mock.timers.tick(1);
+    assert.equal(supervisor.has('ns/f'), true);
+    assert.deepEqual(log, [
+      'start ns/f@1',
+      'observe ns/f@1',
+      'observe ns/f@13',
+      'stop ns/f',
+      'start ns/f@14',
+      'observe ns/f@14',
+    ]);
+    assert.equal(supervisor.actor.getSnapshot().context.crashed, 1);
+    supervisor.stop();
+  });
+
+  it('O1 restart delays double from 1 s to 5 minutes, each drawn from 50–100 % (jitter)', () => {
+    for (const [failures, full] of [
+      [1, 1_000],
+      [3, 4_000],
+      [30, 300_000],
+    ] as const) {
+      const delay = restartDelayMillis(failures);
+      assert.ok(delay >= full / 2 && delay <= full, `${String(failures)}: ${String(delay)}`);
+    }
   });
 });
