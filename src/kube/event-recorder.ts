@@ -1,6 +1,6 @@
 // Kubernetes Events on the objects they concern, de-duplicated per object, reason and message: a repeat raises the count, a different message is its own Event (SPEC O1).
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { sha256Hex } from '../api/sha256-hex.js';
 import { apiErrorCodes, patchTypes, type ApiClient } from './api-client.js';
 import { eventsPath } from './lynq-paths.js';
 
@@ -149,7 +149,7 @@ export const createEventRecorder = (
           const oldest = recorded.keys().next().value;
           if (oldest !== undefined) recorded.delete(oldest);
         }
-        const name = `${object.name.slice(0, 200)}.${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+        const name = `${object.name.slice(0, 200)}.${sha256Hex(key).slice(0, 16)}`;
         entry = { name, count: 0, written: 0, created: false, queue: Promise.resolve() };
         recorded.set(key, entry);
       }

@@ -1,5 +1,5 @@
 // The hub's deletion guard (SPEC H9): whether one sync may delete the nodes whose rows went away, and the token that releases a held set.
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../api/sha256-hex.js';
 
 /** The default of `spec.deletionGuard.maxDeletions`. */
 export const defaultMaxDeletions = '50%';
@@ -40,10 +40,7 @@ export type DeletionGuardDecision =
  * a different set a different one (barring a 48-bit hash collision).
  */
 export const deletionToken = (names: readonly string[]): string =>
-  createHash('sha256')
-    .update([...new Set(names)].sort().join('\n'))
-    .digest('hex')
-    .slice(0, 12);
+  sha256Hex([...new Set(names)].sort().join('\n')).slice(0, 12);
 
 /**
  * The most nodes one sync may delete: an integer as is, a percent of `nodes` rounded down;
