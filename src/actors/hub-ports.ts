@@ -11,7 +11,10 @@ import type { NodeLifecycleLog } from '../observe/node-lifecycle-log.js';
 import { invalidSpecError } from '../errors.js';
 import { apiErrorCodes, patchTypes, type ApiClient } from '../kube/api-client.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
-import { removeAnnotationIfUnchanged } from '../kube/guarded-metadata-patch.js';
+import {
+  removeAnnotationIfUnchanged,
+  removeFinalizerPatch,
+} from '../kube/guarded-metadata-patch.js';
 import { lynqCollectionPath, lynqObjectPath, secretPath } from '../kube/lynq-paths.js';
 import { deleteNodeUnmarked } from '../kube/node-protection-mark.js';
 import type { HubRef } from '../machines/hub.machine.js';
@@ -192,11 +195,7 @@ export const createHubPorts = (deps: HubPortsDeps): HubPorts => {
       await client.patch(
         lynqObjectPath('lynqhubs', ref.namespace, ref.name),
         patchTypes.json,
-        [
-          { op: 'test', path: '/metadata/uid', value: hub.metadata.uid },
-          { op: 'test', path: `/metadata/finalizers/${index}`, value: finalizers.hubCleanup },
-          { op: 'remove', path: `/metadata/finalizers/${index}` },
-        ],
+        removeFinalizerPatch(hub.metadata.uid, finalizers.hubCleanup, index),
         { signal },
       );
     }

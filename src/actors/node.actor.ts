@@ -13,6 +13,7 @@ import { outageOr } from '../kube/api-reachability.js';
 import type { ResourceWriteDeps } from '../kube/apply-resource.js';
 import { isJobInfo, type ChildChange } from '../kube/child-watcher.js';
 import type { EventInput, EventRecorder } from '../kube/event-recorder.js';
+import { removeFinalizerPatch } from '../kube/guarded-metadata-patch.js';
 import { lynqObjectPath, lynqStatusPath } from '../kube/lynq-paths.js';
 import type { ObjectIdentity, ResourcePaths } from '../kube/resource-paths.js';
 import type { StatusWriter } from '../kube/status-writer.js';
@@ -120,11 +121,7 @@ const removeCleanupFinalizer = async (
   await client.patch(
     lynqObjectPath('lynqnodes', namespace, name),
     patchTypes.json,
-    [
-      { op: 'test', path: '/metadata/uid', value: uid },
-      { op: 'test', path: `/metadata/finalizers/${String(index)}`, value: finalizers.nodeCleanup },
-      { op: 'remove', path: `/metadata/finalizers/${String(index)}` },
-    ],
+    removeFinalizerPatch(uid, finalizers.nodeCleanup, index),
     { signal },
   );
   return undefined;

@@ -9,6 +9,7 @@ import {
   type NodeRef,
   type ResourceWriteDeps,
 } from './apply-resource.js';
+import { removeMetadataEntryPatch } from './guarded-metadata-patch.js';
 import { asKubeObject, type KubeObject } from './kube-object.js';
 import { namespaceContents } from './namespace-contents.js';
 import { resourcePathCodes, type ObjectIdentity } from './resource-paths.js';
@@ -168,18 +169,20 @@ export const deleteResource = async (
     }
     const keep = await reasonToKeep(deps, req, live, what);
     if (keep !== undefined) return keep;
-    if (live.metadata.labels?.[labelKeys.deletionProtection] !== undefined) {
+    const protection = live.metadata.labels?.[labelKeys.deletionProtection];
+    if (protection !== undefined) {
       // The node decided to delete it (gone from the form, or the node itself is going): the
-      // mark that makes the admission policy deny the DELETE goes first (SPEC H8).
-      const mark = `/metadata/labels/${labelKeys.deletionProtection.replace(/\//g, '~1')}`;
+      // deletion-protection label that makes the admission policy deny the DELETE goes first
+      // (SPEC H8).
       await client.patch(
         path,
         patchTypes.json,
-        [
-          { op: 'test', path: '/metadata/uid', value: live.metadata.uid },
-          { op: 'test', path: mark, value: live.metadata.labels[labelKeys.deletionProtection] },
-          { op: 'remove', path: mark },
-        ],
+        removeMetadataEntryPatch(
+          live.metadata.uid,
+          'labels',
+          labelKeys.deletionProtection,
+          protection,
+        ),
         { fieldManager: fieldManagers.protection, ...(signal === undefined ? {} : { signal }) },
       );
     }

@@ -46,6 +46,39 @@ export const addFinalizerPatch = (
   ];
 };
 
+/**
+ * The patch that removes `finalizer` from the object `uid` where it stands at `index`. It tests
+ * the uid and the finalizer's position, so it never removes another finalizer or touches a
+ * re-created object: a stale copy fails its test (422) and removes nothing.
+ */
+export const removeFinalizerPatch = (
+  uid: string | undefined,
+  finalizer: string,
+  index: number,
+): JsonPatchOperation[] => [
+  { op: 'test', path: '/metadata/uid', value: uid },
+  { op: 'test', path: `/metadata/finalizers/${String(index)}`, value: finalizer },
+  { op: 'remove', path: `/metadata/finalizers/${String(index)}` },
+];
+
+/**
+ * The patch that removes the label or annotation `key` of the object `uid` while it still reads
+ * `value`: a stale copy fails its test (422) and removes nothing.
+ */
+export const removeMetadataEntryPatch = (
+  uid: string | undefined,
+  map: 'labels' | 'annotations',
+  key: string,
+  value: string,
+): JsonPatchOperation[] => {
+  const pointer = `/metadata/${map}/${pointerSegment(key)}`;
+  return [
+    { op: 'test', path: '/metadata/uid', value: uid },
+    { op: 'test', path: pointer, value },
+    { op: 'remove', path: pointer },
+  ];
+};
+
 export interface FinalizerAdder {
   /**
    * Adds the finalizer to the object at `path` unless `metadata` shows it or an add for `path`
@@ -102,16 +135,11 @@ export const removeAnnotationIfUnchanged = async (
   expected: { readonly uid: string | undefined; readonly key: string; readonly value: string },
   signal?: AbortSignal,
 ): Promise<boolean> => {
-  const pointer = `/metadata/annotations/${pointerSegment(expected.key)}`;
   try {
     await client.patch(
       path,
       patchTypes.json,
-      [
-        { op: 'test', path: '/metadata/uid', value: expected.uid },
-        { op: 'test', path: pointer, value: expected.value },
-        { op: 'remove', path: pointer },
-      ],
+      removeMetadataEntryPatch(expected.uid, 'annotations', expected.key, expected.value),
       signal === undefined ? {} : { signal },
     );
     return true;

@@ -3,9 +3,10 @@ import type { LynqNode } from '../api/lynq-node.schema.js';
 import { fieldManagers, labelKeys } from '../api/metadata-keys.js';
 import { isMarked } from '../api/deletion-protection.js';
 import { apiErrorCodes, patchTypes, type ApiClient } from './api-client.js';
+import { pointerSegment, removeMetadataEntryPatch } from './guarded-metadata-patch.js';
 import { lynqObjectPath } from './lynq-paths.js';
 
-const markPointer = `/metadata/labels/${labelKeys.deletionProtection.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+const markPointer = `/metadata/labels/${pointerSegment(labelKeys.deletionProtection)}`;
 
 const codeOf = (err: unknown): unknown =>
   typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
@@ -30,11 +31,7 @@ export const setNodeMark = async (
         { op: 'test', path: '/metadata/uid', value: node.metadata.uid },
         { op: 'add', path: markPointer, value: 'true' },
       ]
-    : [
-        { op: 'test', path: '/metadata/uid', value: node.metadata.uid },
-        { op: 'test', path: markPointer, value: 'true' },
-        { op: 'remove', path: markPointer },
-      ];
+    : removeMetadataEntryPatch(node.metadata.uid, 'labels', labelKeys.deletionProtection, 'true');
   try {
     await client.patch(pathOf(node), patchTypes.json, ops, {
       fieldManager: fieldManagers.protection,
