@@ -7,7 +7,7 @@ import { labelSafe } from '../api/node-name.js';
 import { sha256Hex } from '../api/sha256-hex.js';
 
 /** What a revision holds: only what rendering reads, so `rollout` or `suspend` never make one (F4). */
-export const revisionData = (form: LynqForm): Record<string, unknown> => {
+const revisionData = (form: LynqForm): Record<string, unknown> => {
   const data: Record<string, unknown> = { hubId: form.spec.hubId };
   for (const list of resourceListNames) {
     const entries = form.spec[list];
@@ -30,7 +30,7 @@ export const revisionName = (form: LynqForm): string => {
 };
 
 /** The selector of a form's revisions. */
-export const revisionLabels = (formName: string): Record<string, string> => ({
+const revisionLabels = (formName: string): Record<string, string> => ({
   [labelKeys.form]: labelSafe(formName),
 });
 

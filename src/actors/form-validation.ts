@@ -19,13 +19,13 @@ export interface LocatedEntry {
 }
 
 /** Every resource entry of the form, in SPEC list order (the lists form one graph, SPEC §1). */
-export const formEntries = (spec: LynqFormSpec): LocatedEntry[] =>
+const formEntries = (spec: LynqFormSpec): LocatedEntry[] =>
   resourceListNames.flatMap((list) =>
     (spec[list] ?? []).map((entry, index) => ({ list, index, entry })),
   );
 
 /** Fields the API server sets: a template must not write them (SPEC F1, N3). */
-export const serverPopulatedMetadataFields = [
+const serverPopulatedMetadataFields = [
   'resourceVersion',
   'uid',
   'creationTimestamp',

@@ -75,7 +75,7 @@ export interface FormActor {
   stop(): void;
 }
 
-export const observeForm = (form: LynqForm): FormObservation => ({
+const observeForm = (form: LynqForm): FormObservation => ({
   generation: form.metadata.generation ?? 0,
   deleting: form.metadata.deletionTimestamp !== undefined,
 });

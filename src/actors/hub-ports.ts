@@ -1,7 +1,7 @@
 // The hub actor's ports onto the cluster and the database: read rows, create/update/delete nodes, finalize a hub (SPEC H1–H9).
 import type { Logger } from 'pino';
 import { groupVersion } from '../api/crd-builder.js';
-import { isMarked, isProtected } from '../api/deletion-protection.js';
+import { hasProtectionLabel, isProtected } from '../api/deletion-protection.js';
 import type { LynqForm } from '../api/lynq-form.schema.js';
 import type { LynqHub } from '../api/lynq-hub.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
@@ -16,7 +16,7 @@ import {
   removeFinalizerPatch,
 } from '../kube/guarded-metadata-patch.js';
 import { lynqCollectionPath, lynqObjectPath, secretPath } from '../kube/lynq-paths.js';
-import { deleteNodeUnmarked } from '../kube/node-protection-mark.js';
+import { deleteNodeWithoutProtectionLabel } from '../kube/node-protection-label.js';
 import type { HubRef } from '../machines/hub.machine.js';
 import type { RowInput } from '../reconcile/plan-node-changes.js';
 import type { HubSyncPorts } from './hub-sync.actor.js';
@@ -132,7 +132,13 @@ export const createHubPorts = (deps: HubPortsDeps): HubPorts => {
     },
     deleteNode: async (namespace, name, signal) => {
       // A deletion of the operator's own choosing: the mark goes right before it (SPEC H8).
-      await deleteNodeUnmarked(client, namespace, name, deps.getNode(namespace, name), signal);
+      await deleteNodeWithoutProtectionLabel(
+        client,
+        namespace,
+        name,
+        deps.getNode(namespace, name),
+        signal,
+      );
     },
     clearAllowDeletions: async (hub, token, signal) => {
       const path = lynqObjectPath(
@@ -178,7 +184,7 @@ export const createHubPorts = (deps: HubPortsDeps): HubPorts => {
       // the hub with them (SPEC H8: no cascade reaches a protected form's nodes).
       await Promise.all(
         remaining
-          .filter((n) => n.metadata.deletionTimestamp === undefined && !isMarked(n))
+          .filter((n) => n.metadata.deletionTimestamp === undefined && !hasProtectionLabel(n))
           .map((n) =>
             client.remove(lynqObjectPath('lynqnodes', ref.namespace, n.metadata.name ?? ''), {
               propagationPolicy: 'Background',

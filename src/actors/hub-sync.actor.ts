@@ -5,8 +5,7 @@ import { conditionStatuses, nodeConditionTypes } from '../api/conditions.js';
 import type { LynqHub } from '../api/lynq-hub.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
 import { isProtected } from '../api/deletion-protection.js';
-import { annotationKeys, labelKeys } from '../api/metadata-keys.js';
-import { labelSafe } from '../api/node-name.js';
+import { annotationKeys } from '../api/metadata-keys.js';
 import { nodeObject, type NodeObject } from '../api/node-object.js';
 import { invalidSpecError, LynqError, messageOf, transientError } from '../errors.js';
 import {
@@ -365,6 +364,3 @@ export const syncHubActor = (ports: HubSyncPorts) =>
   fromPromise<HubSyncOutput, HubSyncInput>(({ input, signal }) =>
     syncHubOnce(ports, input, signal),
   );
-
-/** The label selector of a hub's nodes. */
-export const hubNodeSelector = (hub: string): string => `${labelKeys.hub}=${labelSafe(hub)}`;

@@ -216,7 +216,7 @@ export const rowsReadCondition = (
 };
 
 /** The `ChangeDetection` condition of a feed's state (SPEC H1b). */
-export const changeDetectionCondition = (state: ChangeFeedState): ConditionInput => ({
+const changeDetectionCondition = (state: ChangeFeedState): ConditionInput => ({
   type: hubConditionTypes.changeDetection,
   status: state.mode === changeFeedModes.push ? 'True' : 'False',
   reason: state.reason,
@@ -282,7 +282,7 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
     const nodes = deps.ports
       .nodesOfHub(ref)
       .filter((n) => n.metadata.deletionTimestamp === undefined);
-    const has = (type: string) =>
+    const countWithCondition = (type: string): number =>
       nodes.filter((n) =>
         n.status?.conditions?.some((c) => c.type === type && c.status === conditionStatuses.true),
       ).length;
@@ -298,8 +298,8 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
             error,
             nodes: {
               total: nodes.length,
-              ready: has(nodeConditionTypes.ready),
-              failed: has(nodeConditionTypes.degraded),
+              ready: countWithCondition(nodeConditionTypes.ready),
+              failed: countWithCondition(nodeConditionTypes.degraded),
             },
           }),
         ),
@@ -330,8 +330,8 @@ export const startHubActor = (ref: HubRef, deps: HubActorDeps): HubActor => {
             desired: good.desired,
             rows: good.rows,
           }),
-      ready: has(nodeConditionTypes.ready),
-      failed: has(nodeConditionTypes.degraded),
+      ready: countWithCondition(nodeConditionTypes.ready),
+      failed: countWithCondition(nodeConditionTypes.degraded),
       conditions,
     };
     const text = canonicalJson(content);

@@ -72,7 +72,7 @@ export interface NodeRenderDeps {
 }
 
 /** The resource entries of a revision's `data`, in list order (SPEC §1: all lists form one graph). */
-export const revisionEntries = (data: unknown): FormEntry[] => {
+const revisionEntries = (data: unknown): FormEntry[] => {
   if (!isRecord(data)) return [];
   const entries: FormEntry[] = [];
   for (const list of resourceListNames) {

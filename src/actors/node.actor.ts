@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
 import { conditionReasons } from '../api/conditions.js';
 import { groupVersion } from '../api/crd-builder.js';
-import { isMarked } from '../api/deletion-protection.js';
+import { hasProtectionLabel } from '../api/deletion-protection.js';
 import type { LynqNode, ResourceStatus } from '../api/lynq-node.schema.js';
 import { annotationKeys, finalizers, labelKeys, orphanReasons } from '../api/metadata-keys.js';
 import { transientError } from '../errors.js';
@@ -73,14 +73,14 @@ export interface NodeActorDeps {
   readonly onApplyPass?: (node: LynqNode, seconds: number) => void;
 }
 
-export const observeNode = (node: LynqNode): NodeObservation => ({
+const observeNode = (node: LynqNode): NodeObservation => ({
   generation: node.metadata.generation ?? 0,
   deleting: node.metadata.deletionTimestamp !== undefined,
   appliedResources: node.status?.appliedResources ?? [],
   revision: node.spec.revision,
   cleanupFinalizerIndex: node.metadata.finalizers?.indexOf(finalizers.nodeCleanup) ?? -1,
   skipCleanup: node.metadata.annotations?.[annotationKeys.skipCleanup] === 'true',
-  marked: isMarked(node),
+  marked: hasProtectionLabel(node),
   rowUid: node.spec.uid,
 });
 
@@ -90,7 +90,8 @@ interface NodeSlot {
   readonly memory: NodeApplyMemory;
   cleanup: CleanupProgress | undefined;
   readonly emit: (event: Omit<EventInput, 'object'>) => void;
-  readonly published: () => void;
+  /** Publishes the node's status from its current snapshot (after cleanup progress changed). */
+  readonly publishStatus: () => void;
 }
 
 /** The Warning reason of a node actor that failed and is restarted (SPEC O1). */
@@ -191,7 +192,7 @@ const cleanup = async (
               message: resourceMessage(w.id, w.message ?? ''),
             });
           }
-          slot.published();
+          slot.publishStatus();
         }
         throw transientError(
           'CleanupPending',
@@ -367,7 +368,7 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
         const input = { ...event, object: involved() };
         events = events.then(() => deps.events.record(input));
       },
-      published: () => {
+      publishStatus: () => {
         publish(actor.getSnapshot());
       },
     };

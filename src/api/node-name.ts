@@ -3,7 +3,7 @@ import { labelKeys } from './metadata-keys.js';
 import { sha256Hex } from './sha256-hex.js';
 
 /** Longest DNS-1123 label; a node name is also a label value (SPEC N4), so it obeys both. */
-export const maxNodeNameLength = 63;
+const maxNodeNameLength = 63;
 
 const hashLength = 10;
 

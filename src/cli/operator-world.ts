@@ -15,8 +15,8 @@ import {
 } from '../actors/form-registry.js';
 import { hubChangeFeedFactory } from '../actors/hub-change-feed.js';
 import { createHubPorts, readSecretKey } from '../actors/hub-ports.js';
-import { hubActorFactory } from '../actors/hub-registry.js';
-import type { HubActor } from '../actors/hub.actor.js';
+import { startHubActor, type HubActor, type HubActorDeps } from '../actors/hub.actor.js';
+import type { HubRef } from '../machines/hub.machine.js';
 import { createNodeIndex, hubKeyOf as keyOf } from '../actors/node-index.js';
 import { nodeActorFactory } from '../actors/node.actor.js';
 import { startNodeSupervisor } from '../actors/node-supervisor.js';
@@ -32,7 +32,7 @@ import type { KubeObject } from '../kube/kube-object.js';
 import { lynqCollectionPath, lynqObjectPath } from '../kube/lynq-paths.js';
 // Per watched namespace, so that Roles in them are all it needs (SPEC P1).
 import { createNamespaceReflector } from '../kube/namespace-reflectors.js';
-import { setNodeMark } from '../kube/node-protection-mark.js';
+import { setNodeProtectionLabel } from '../kube/node-protection-label.js';
 import { observedTransport, resourceOfPath } from '../kube/observed-transport.js';
 import type { Reflector } from '../kube/reflector.js';
 import { createResourcePaths } from '../kube/resource-paths.js';
@@ -199,19 +199,14 @@ export const buildOperatorWorld = async (
     formsOfHub: (namespace, hub) =>
       formList().filter((f) => f.metadata.namespace === namespace && f.spec.hubId === hub),
     nodesOfHub: (namespace, hub) => [...nodeIndex.ofHub(keyOf(namespace, hub))],
-    setMark: (node, marked, signal) => setNodeMark(client, node, marked, signal),
+    setProtectionLabel: (node, marked, signal) =>
+      setNodeProtectionLabel(client, node, marked, signal),
     logger,
   });
 
   const startChangeFeed = hubChangeFeedFactory({ readSecretKey: readSecretKey(client), logger });
-  const startHub = hubActorFactory({
-    ports,
-    finalize,
-    statusWriter,
-    events,
-    logger,
-    startChangeFeed,
-  });
+  const hubDeps: HubActorDeps = { ports, finalize, statusWriter, events, logger, startChangeFeed };
+  const startHub = (ref: HubRef): HubActor => startHubActor(ref, hubDeps);
   /** Adds the hub's finalizer once, so its nodes are deleted before it goes (SPEC H8). */
   const hubFinalizer = createFinalizerAdder(client, logger, finalizers.hubCleanup);
   const observeHub = (obj: KubeObject): void => {

@@ -92,7 +92,7 @@ const err = (text: string): void => {
 };
 
 /** `uid=acme,plan=pro` → `{ uid: 'acme', plan: 'pro' }`. */
-export const parseVars = (text: string): Record<string, string> => {
+const parseVars = (text: string): Record<string, string> => {
   const vars: Record<string, string> = {};
   for (const pair of text.split(',')) {
     if (pair.trim() === '') continue;

@@ -102,7 +102,7 @@ const reasonToKeep = async (
 };
 
 /** `waiting on finalizer a, b`: the per-resource message SPEC N9 asks for. */
-export const waitingOnFinalizers = (finalizers: readonly string[]): string =>
+const waitingOnFinalizers = (finalizers: readonly string[]): string =>
   `waiting on finalizer ${finalizers.join(', ')}`;
 
 const waiting = (live: KubeObject): DeleteOutcome | undefined => {

@@ -167,7 +167,7 @@ const defaultSyncIntervalMillis = 30_000;
  * within seconds of an outage, as its watches do (issue 9). Such a retry costs one refused GET of
  * a Secret, or a read of the rows when the sync got that far.
  */
-export const unreachableRetryCapMillis = 2_000;
+const unreachableRetryCapMillis = 2_000;
 
 /** Exponential backoff from 1 s, capped at the sync interval (SPEC H7). */
 export const hubRetryDelayMillis = (failures: number, syncIntervalMillis: number): number =>

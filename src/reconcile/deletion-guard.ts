@@ -2,10 +2,10 @@
 import { sha256Hex } from '../api/sha256-hex.js';
 
 /** The default of `spec.deletionGuard.maxDeletions`. */
-export const defaultMaxDeletions = '50%';
+const defaultMaxDeletions = '50%';
 
 /** The guard applies only to hubs with more nodes than this (SPEC H9). */
-export const guardMinimumNodes = 10;
+const guardMinimumNodes = 10;
 
 export interface DeletionGuardInput {
   /** `spec.deletionGuard.maxDeletions`: a count, or a percent string such as `"50%"`. */
