@@ -51,9 +51,9 @@ export interface RevisionWrite {
 
 /**
  * `spec.revision` values this form wrote that its cache does not show yet, by node uid. The
- * watch lags the writes: without this, every pass during a 10,000-node creation patched again
- * the nodes whose earlier patch was not yet observed (2,568 extra writes measured), and a
- * rollout would count a node it just moved as still Ready on its old revision.
+ * watch lags the writes, so a pass reads this before the cache: otherwise it would patch again
+ * every node whose earlier patch is not observed yet, and a rollout would count a node it just
+ * moved as still Ready on its old revision (docs/benchmarks.md, "Figures behind the code").
  */
 export type RevisionWrites = Map<string, RevisionWrite>;
 

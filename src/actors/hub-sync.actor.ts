@@ -48,7 +48,10 @@ export interface HubSyncPorts {
     signal: AbortSignal,
   ): Promise<readonly RowInput[]>;
   createNode(node: NodeObject, signal: AbortSignal): Promise<void>;
-  /** Replaces `spec.variables` (merge patch) of an existing node. */
+  /**
+   * Replaces `spec.variables` of an existing node whole (a JSON patch `replace`: a merge patch
+   * would keep the keys the row no longer has).
+   */
   updateNodeVariables(
     namespace: string,
     name: string,
@@ -86,7 +89,7 @@ const passwordOf = async (
   try {
     return await ports.readSecretKey(namespace, ref.name, ref.key, signal);
   } catch (err) {
-    // An outage is not a Secret problem: it says so, and the sync is retried (issue 9).
+    // An outage is not a Secret problem: it says so, and the sync is retried (SPEC H7).
     if (isApiServerUnreachable(err)) {
       throw kubernetesUnreachableError(`reading Secret ${namespace}/${ref.name}`, err);
     }

@@ -123,7 +123,7 @@ const deletionGuardCondition = (guard: HubDeletionGuard | undefined): ConditionI
 const stoppedByKubernetes = (error: HubSyncFailure | undefined): boolean =>
   error?.code === conditionReasons.kubernetesUnreachable && !error.rowsRead;
 
-/** The condition as `previous` said, or Unknown when there is none (issue 9). */
+/** The condition as `previous` said, or Unknown when there is none (an outage is reported as itself). */
 const unchangedOrUnknown = (
   type: string,
   previous: ConditionInput | undefined,
@@ -140,7 +140,7 @@ const unchangedOrUnknown = (
  * the server answered: rows were read (also when a node write failed afterwards), or the server
  * refused the query (a missing table or column: that is `RowsRead=False`, not unreachability);
  * Unknown before any sync finished. A sync stopped by an unreachable API server learnt nothing
- * about the datasource: the condition stays as `previous` said (issue 9: an outage never blames
+ * about the datasource: the condition stays as `previous` said (an outage never blames
  * the datasource).
  */
 export const datasourceReachableCondition = (

@@ -234,7 +234,7 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
           input,
           signal,
         ).catch((err: unknown) => {
-          // An outage is the node's reason, not the revision's or discovery's (issue 9).
+          // An outage is the node's reason, not the revision's or discovery's.
           throw outageOr(err, 'rendering the node');
         }),
       ),

@@ -54,9 +54,9 @@ const retryAfterMs = (header: string | string[] | undefined): number | undefined
 };
 
 /**
- * Wraps `inner`: at most `maxInFlight` requests at once (a 10,000-node creation otherwise
- * meets the server's own in-flight limit and gets 429s, which surfaced as failed resources), and
- * a 429 is waited out (Retry-After, with jitter) and sent again, up to `maxRetries` times; the
+ * Wraps `inner`: at most `maxInFlight` requests at once (so a burst of writes stays under the
+ * server's own in-flight limit instead of meeting 429s; docs/benchmarks.md, "Figures behind the
+ * code"), and a 429 is waited out (Retry-After, with jitter) and sent again, up to `maxRetries` times; the
  * server rejected it before doing anything, so every verb may be retried. A request waiting for
  * a slot or a retry still honours its abort signal. Streams (watches) pass straight through:
  * they live for minutes and would hold slots.

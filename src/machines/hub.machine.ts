@@ -164,7 +164,7 @@ export interface HubInput {
 const defaultSyncIntervalMillis = 30_000;
 /**
  * Retries while the API server is unreachable stay this close together, so a hub recovers
- * within seconds of an outage, as its watches do (issue 9). Such a retry costs one refused GET of
+ * within seconds of an outage, as its watches do. Such a retry costs one refused GET of
  * a Secret, or a read of the rows when the sync got that far.
  */
 const unreachableRetryCapMillis = 2_000;
