@@ -44,9 +44,9 @@ const codeOf = (err: unknown): unknown =>
 /**
  * A recorder that remembers, per (object uid, type, reason, message), the Event it wrote, and
  * raises that Event's count on a repeat instead of writing a new one. A different message is a
- * different Event: a count never hides what an earlier occurrence said (two
- * `NodeDeleted` Events for two nodes, never one with count 2 naming the last). The memory is bounded by `maxRemembered` (oldest
- * forgotten first).
+ * different Event: a count never hides what an earlier occurrence said (two `NodeDeleted`
+ * Events for two nodes, never one with count 2 naming the last). The memory is bounded by
+ * `maxRemembered` (oldest forgotten first).
  */
 export const createEventRecorder = (
   client: ApiClient,
