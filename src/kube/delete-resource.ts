@@ -1,7 +1,6 @@
 // Deleting one object a node holds (SPEC N9): background propagation, and what still keeps it (finalizers).
 import { conditionReasons } from '../api/conditions.js';
 import { fieldManagers, labelKeys } from '../api/metadata-keys.js';
-import { LynqError } from '../errors.js';
 import { apiError, createApiClient, patchTypes } from './api-client.js';
 import {
   createdBy,
@@ -12,7 +11,7 @@ import {
 import { removeMetadataEntryPatch } from './guarded-metadata-patch.js';
 import { asKubeObject, type KubeObject } from './kube-object.js';
 import { namespaceContents } from './namespace-contents.js';
-import { resourcePathCodes, type ObjectIdentity } from './resource-paths.js';
+import { describeObject, servedObjectPath, type ObjectIdentity } from './resource-paths.js';
 
 export interface DeleteRequest {
   readonly node: NodeRef;
@@ -133,21 +132,15 @@ export const deleteResource = async (
   const { node, target, signal } = req;
   const timeoutMs = deps.timeoutMs ?? 30_000;
   const client = createApiClient(deps.transport, timeoutMs);
-  const what = `${target.kind} ${target.namespace === undefined ? '' : `${target.namespace}/`}${target.name}`;
+  const what = describeObject(target);
   const gone: DeleteOutcome = {
     state: 'gone',
     reason: deleteReasons.alreadyGone,
     message: `${what} is gone`,
   };
   try {
-    let path: string;
-    try {
-      path = await deps.paths.objectPath(target, signal);
-    } catch (err) {
-      // A kind no longer served (its CRD was removed) has no objects left.
-      if (err instanceof LynqError && err.code === resourcePathCodes.unknownKind) return gone;
-      throw err;
-    }
+    const path = await servedObjectPath(deps.paths, target, signal);
+    if (path === undefined) return gone;
     const live = asKubeObject(await client.get(path, signal));
     if (live === undefined) return gone;
     if (!heldBy(live, node)) {

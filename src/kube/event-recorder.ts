@@ -1,6 +1,7 @@
 // Kubernetes Events on the objects they concern, de-duplicated per object, reason and message: a repeat raises the count, a different message is its own Event (SPEC O1).
 import type { Logger } from 'pino';
 import { sha256Hex } from '../api/sha256-hex.js';
+import { codeOf } from '../errors.js';
 import { apiErrorCodes, patchTypes, type ApiClient } from './api-client.js';
 import { eventsPath } from './lynq-paths.js';
 
@@ -37,9 +38,6 @@ interface Recorded {
 }
 
 const component = 'lynq-operator';
-
-const codeOf = (err: unknown): unknown =>
-  typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
 
 /**
  * A recorder that remembers, per (object uid, type, reason, message), the Event it wrote, and

@@ -1,6 +1,6 @@
 // Metadata changes as JSON patches whose `test` ops make them safe from a stale view: a finalizer added once, an annotation removed only while unchanged.
 import type { Logger } from 'pino';
-import { messageOf } from '../errors.js';
+import { codeOf, messageOf } from '../errors.js';
 import {
   apiErrorCodes,
   patchTypes,
@@ -13,9 +13,6 @@ export interface ObservedMetadata {
   readonly uid?: string;
   readonly finalizers?: readonly string[];
 }
-
-const codeOf = (err: unknown): unknown =>
-  typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
 
 /**
  * A failed `test` op is a 422 (`KubeInvalid`); a deleted object a 404. Both mean the object is

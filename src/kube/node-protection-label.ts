@@ -2,14 +2,12 @@
 import type { LynqNode } from '../api/lynq-node.schema.js';
 import { fieldManagers, labelKeys } from '../api/metadata-keys.js';
 import { hasProtectionLabel } from '../api/deletion-protection.js';
+import { codeOf } from '../errors.js';
 import { apiErrorCodes, patchTypes, type ApiClient } from './api-client.js';
 import { pointerSegment, removeMetadataEntryPatch } from './guarded-metadata-patch.js';
 import { lynqObjectPath } from './lynq-paths.js';
 
 const markPointer = `/metadata/labels/${pointerSegment(labelKeys.deletionProtection)}`;
-
-const codeOf = (err: unknown): unknown =>
-  typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
 
 const pathOf = (node: LynqNode): string =>
   lynqObjectPath('lynqnodes', node.metadata.namespace ?? '', node.metadata.name ?? '');
