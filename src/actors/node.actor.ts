@@ -400,8 +400,15 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
     const fights: FieldFights = new Map();
     const actor = createActor(machine, { input: { node: ref, observation: observeNode(first) } });
     let lastError: string | undefined;
+    let lastFailures = 0;
     actor.subscribe({
       next: (snapshot) => {
+        const { failures } = snapshot.context;
+        if (failures > lastFailures) {
+          // Every failed pass, also a repeat of the same error: the evidence of a retry.
+          logger().debug({ failures }, 'Node pass failed again');
+        }
+        lastFailures = failures;
         const error = snapshot.context.lastError;
         const text = error === undefined ? undefined : `${error.reason}: ${error.message}`;
         if (text !== lastError && error !== undefined && !snapshot.matches('deleting')) {
