@@ -76,6 +76,39 @@ const boundaries = [
   },
 ];
 
+/** Whether `node` holds a `throw` outside any function nested in it. */
+const throwsWithin = (node) => {
+  if (node === null || typeof node !== 'object') return false;
+  if (Array.isArray(node)) return node.some(throwsWithin);
+  if (node.type === 'ThrowStatement') return true;
+  if (/Function/.test(node.type ?? '')) return false;
+  return Object.entries(node).some(([key, child]) => key !== 'parent' && throwsWithin(child));
+};
+
+/**
+ * STYLE 7: every `catch` rethrows, or does something with what it caught (wraps it, records
+ * it, tests its class); none swallows. A catch without a binding, or one that never reads it
+ * and never throws, is reported.
+ */
+const catchHandlesOrRethrows = {
+  meta: {
+    type: 'problem',
+    schema: [],
+    messages: {
+      swallowed:
+        'This catch swallows the error: rethrow it, wrap it, record it, or test its class (`if (!(err instanceof SyntaxError)) throw err`).',
+    },
+  },
+  create: (context) => ({
+    CatchClause: (node) => {
+      if (throwsWithin(node.body)) return;
+      const caught = context.sourceCode.getDeclaredVariables(node);
+      if (caught.some((variable) => variable.references.length > 0)) return;
+      context.report({ node, messageId: 'swallowed' });
+    },
+  }),
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
   js.configs.recommended,
@@ -91,6 +124,12 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       'no-console': 'error',
     },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    plugins: { lynq: { rules: { 'catch-handles-or-rethrows': catchHandlesOrRethrows } } },
+    rules: { 'lynq/catch-handles-or-rethrows': 'error' },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'src/**/*.test.ts'],

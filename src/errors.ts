@@ -53,3 +53,7 @@ export const conflictError = errorFactory(errorKinds.conflict);
 /** The message of anything thrown, for conditions and logs. */
 export const messageOf = (err: unknown): string =>
   err instanceof Error ? err.message : typeof err === 'string' ? err : JSON.stringify(err);
+
+/** The `code` of anything thrown (a LynqError, a Node system error, an API error), if it has one. */
+export const codeOf = (err: unknown): unknown =>
+  typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;

@@ -1,13 +1,13 @@
 // A form revision (DESIGN 5): the immutable ControllerRevision of a form's resource lists and hubId, named by their hash.
-import { createHash } from 'node:crypto';
 import { canonicalJson } from '../api/canonical-json.js';
 import { groupVersion } from '../api/crd-builder.js';
 import { resourceListNames, type LynqForm } from '../api/lynq-form.schema.js';
 import { labelKeys } from '../api/metadata-keys.js';
 import { labelSafe } from '../api/node-name.js';
+import { sha256Hex } from '../api/sha256-hex.js';
 
 /** What a revision holds: only what rendering reads, so `rollout` or `suspend` never make one (F4). */
-export const revisionData = (form: LynqForm): Record<string, unknown> => {
+const revisionData = (form: LynqForm): Record<string, unknown> => {
   const data: Record<string, unknown> = { hubId: form.spec.hubId };
   for (const list of resourceListNames) {
     const entries = form.spec[list];
@@ -22,10 +22,7 @@ const maxNameLength = 253;
 
 /** `<form>-<hash of revisionData>`: the same resources always give the same name. */
 export const revisionName = (form: LynqForm): string => {
-  const hash = createHash('sha256')
-    .update(canonicalJson(revisionData(form)))
-    .digest('hex')
-    .slice(0, hashLength);
+  const hash = sha256Hex(canonicalJson(revisionData(form))).slice(0, hashLength);
   const prefix = (form.metadata.name ?? '')
     .slice(0, maxNameLength - hashLength - 1)
     .replace(/[-.]+$/, '');
@@ -33,7 +30,7 @@ export const revisionName = (form: LynqForm): string => {
 };
 
 /** The selector of a form's revisions. */
-export const revisionLabels = (formName: string): Record<string, string> => ({
+const revisionLabels = (formName: string): Record<string, string> => ({
   [labelKeys.form]: labelSafe(formName),
 });
 

@@ -6,7 +6,7 @@ import { annotationKeys } from '../api/metadata-keys.js';
 import { planRollout, type RolloutNode, type RolloutPlan } from '../reconcile/rollout-plan.js';
 import { apiErrorCodes } from '../kube/api-client.js';
 import type { KubeObject } from '../kube/kube-object.js';
-import { messageOf, transientError } from '../errors.js';
+import { codeOf, messageOf, transientError } from '../errors.js';
 import type { TemplateEnvironment } from '../render/environment.js';
 import type { FormRef, FormSyncOutput, FormValidateOutput } from '../machines/form.machine.js';
 import {
@@ -51,17 +51,14 @@ export interface RevisionWrite {
 
 /**
  * `spec.revision` values this form wrote that its cache does not show yet, by node uid. The
- * watch lags the writes: without this, every pass during a 10,000-node creation patched again
- * the nodes whose earlier patch was not yet observed (2,568 extra writes measured), and a
- * rollout would count a node it just moved as still Ready on its old revision.
+ * watch lags the writes, so a pass reads this before the cache: otherwise it would patch again
+ * every node whose earlier patch is not observed yet, and a rollout would count a node it just
+ * moved as still Ready on its old revision (docs/benchmarks.md, "Figures behind the code").
  */
 export type RevisionWrites = Map<string, RevisionWrite>;
 
 /** Node revision writes in flight at once, so a 10,000-node form does not open 10,000 requests. */
 const writeConcurrency = 32;
-
-const codeOf = (err: unknown): unknown =>
-  typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
 
 /** Validates the form as the cache holds it now; rejects only when the form is not known. */
 export const validateFormOnce = (

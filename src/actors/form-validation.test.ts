@@ -44,7 +44,7 @@ describe('validateForm', () => {
             spec: {
               apiVersion: 'v1',
               kind: 'Secret',
-              metadata: { name: '{{ uid ', uid: 'x', resourceVersion: '1' },
+              metadata: { name: '{{ uid ', uid: 'x', resourceVersion: '1', deletionTimestamp: 'x' },
               status: {},
             },
           },
@@ -62,6 +62,8 @@ describe('validateForm', () => {
     assert.doesNotMatch(text, /ignoreFields\[1\]/);
     assert.match(text, /secrets\[1\] \(id "bad"\): spec\.metadata\.uid is set by the API server/);
     assert.match(text, /spec\.metadata\.resourceVersion is set by the API server/);
+    // The same list the renderer strips from every manifest (N3).
+    assert.match(text, /spec\.metadata\.deletionTimestamp is set by the API server/);
     assert.match(text, /secrets\[1\] \(id "bad"\): spec\.status is set by the API server/);
   });
 

@@ -8,6 +8,7 @@ import {
 import { compileForm } from '../render/compile.js';
 import { buildDependencyGraph, graphCodes } from '../render/dependency-graph.js';
 import type { TemplateEnvironment } from '../render/environment.js';
+import { serverPopulatedMetadata } from '../render/object-identity.js';
 import { formatIssue } from '../render/render-types.js';
 import { parseJsonPath } from '../api/json-path.js';
 
@@ -19,20 +20,10 @@ export interface LocatedEntry {
 }
 
 /** Every resource entry of the form, in SPEC list order (the lists form one graph, SPEC §1). */
-export const formEntries = (spec: LynqFormSpec): LocatedEntry[] =>
+const formEntries = (spec: LynqFormSpec): LocatedEntry[] =>
   resourceListNames.flatMap((list) =>
     (spec[list] ?? []).map((entry, index) => ({ list, index, entry })),
   );
-
-/** Fields the API server sets: a template must not write them (SPEC F1, N3). */
-export const serverPopulatedMetadataFields = [
-  'resourceVersion',
-  'uid',
-  'creationTimestamp',
-  'generation',
-  'managedFields',
-  'generateName',
-] as const;
 
 const where = (e: LocatedEntry): string => `${e.list}[${String(e.index)}] (id "${e.entry.id}")`;
 
@@ -65,7 +56,8 @@ const serverFieldErrors = (e: LocatedEntry): string[] => {
   const errors: string[] = [];
   const metadata = spec['metadata'];
   if (isRecord(metadata)) {
-    for (const field of serverPopulatedMetadataFields) {
+    // Fields the API server sets: a template must not write them (SPEC F1, N3).
+    for (const field of serverPopulatedMetadata) {
       if (field in metadata) {
         errors.push(
           `${where(e)}: spec.metadata.${field} is set by the API server and must not be in a template`,

@@ -11,7 +11,7 @@ import { groupVersion } from '../api/crd-builder.js';
 import type { LynqForm } from '../api/lynq-form.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
 import { canonicalJson } from '../api/canonical-json.js';
-import { rolloutPhases, type RolloutPhase } from '../api/phases.js';
+import { rolloutPhases } from '../api/phases.js';
 import { formReadiness, kstatusConditions } from '../api/ready-condition.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import { lynqStatusPath } from '../kube/lynq-paths.js';
@@ -29,6 +29,12 @@ import {
 import type { RolloutPlan } from '../reconcile/rollout-plan.js';
 import type { TemplateEnvironment } from '../render/environment.js';
 import { coalescedCall } from './coalesced-call.js';
+import {
+  nextRolloutTimes,
+  progressingCondition,
+  rolloutStatus,
+  type RolloutTimes,
+} from './form-rollout-status.js';
 import {
   rolloutPlanOf,
   syncFormRevisions,
@@ -80,7 +86,7 @@ export interface FormActor {
   stop(): void;
 }
 
-export const observeForm = (form: LynqForm): FormObservation => ({
+const observeForm = (form: LynqForm): FormObservation => ({
   generation: form.metadata.generation ?? 0,
   deleting: form.metadata.deletionTimestamp !== undefined,
 });
@@ -102,69 +108,6 @@ const warningsText = (warnings: readonly string[]): string =>
 const validityOf = (form: LynqForm | undefined): boolean | undefined => {
   const valid = form?.status?.conditions?.find((c) => c.type === formConditionTypes.valid);
   return valid === undefined ? undefined : valid.status === conditionStatuses.true;
-};
-
-/** Condition `Progressing` (F5): False only when the rollout failed, naming the nodes. */
-const progressingCondition = (plan: RolloutPlan) => {
-  const reasons = {
-    [rolloutPhases.idle]: conditionReasons.noNodes,
-    [rolloutPhases.inProgress]: conditionReasons.rolloutInProgress,
-    [rolloutPhases.paused]: conditionReasons.rolloutPaused,
-    [rolloutPhases.failed]: conditionReasons.rolloutFailed,
-    [rolloutPhases.complete]: conditionReasons.rolloutComplete,
-  } as const satisfies Record<RolloutPhase, string>;
-  const { counts } = plan;
-  return {
-    type: formConditionTypes.progressing,
-    status: plan.phase === rolloutPhases.failed ? ('False' as const) : ('True' as const),
-    reason: reasons[plan.phase],
-    message:
-      plan.message ??
-      `${String(counts.updated)} of ${String(counts.total)} nodes updated, ${String(counts.readyUpdated)} ready, ${String(counts.updating)} updating`,
-  };
-};
-
-/** How many failed nodes status names; the message and the count say how many more. */
-const maxFailedNames = 50;
-
-/** When the rollout of one target started and completed, as status shows them. */
-interface RolloutTimes {
-  readonly target: string;
-  readonly startTime: string;
-  readonly completionTime?: string;
-}
-
-/** The times of `target`: kept while the target stays, completionTime set once it completed. */
-const nextRolloutTimes = (
-  previous: RolloutTimes | undefined,
-  target: string,
-  plan: RolloutPlan,
-  stamp: string,
-): RolloutTimes => {
-  const same = previous?.target === target ? previous : { target, startTime: stamp };
-  return same.completionTime === undefined && plan.phase === rolloutPhases.complete
-    ? { ...same, completionTime: stamp }
-    : same;
-};
-
-/** `status.rollout` (F4, F5): what `kubectl describe lynqform` shows of the rollout. */
-const rolloutStatus = (times: RolloutTimes, plan: RolloutPlan) => {
-  const { completionTime } = times;
-  const target = times.target;
-  return {
-    phase: plan.phase,
-    targetRevision: target,
-    updatedNodes: plan.counts.updated,
-    updatingNodes: plan.counts.updating,
-    readyUpdatedNodes: plan.counts.readyUpdated,
-    failedNodes: plan.counts.failed,
-    ...(plan.failedNodes.length === 0
-      ? {}
-      : { failedNodeNames: plan.failedNodes.slice(0, maxFailedNames) }),
-    startTime: times.startTime,
-    ...(completionTime === undefined ? {} : { completionTime }),
-    ...(plan.message === undefined ? {} : { message: plan.message }),
-  };
 };
 
 /** Starts a form actor; it waits in `pending` until the first `observe`. */

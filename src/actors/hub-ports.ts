@@ -1,7 +1,7 @@
 // The hub actor's ports onto the cluster and the database: read rows, create/update/delete nodes, finalize a hub (SPEC H1–H9).
 import type { Logger } from 'pino';
 import { groupVersion } from '../api/crd-builder.js';
-import { isMarked, isProtected } from '../api/deletion-protection.js';
+import { hasProtectionLabel, isProtected } from '../api/deletion-protection.js';
 import type { LynqForm } from '../api/lynq-form.schema.js';
 import type { LynqHub } from '../api/lynq-hub.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
@@ -11,9 +11,12 @@ import type { NodeLifecycleLog } from '../observe/node-lifecycle-log.js';
 import { invalidSpecError } from '../errors.js';
 import { apiErrorCodes, patchTypes, type ApiClient } from '../kube/api-client.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
-import { removeAnnotationIfUnchanged } from '../kube/guarded-metadata-patch.js';
+import {
+  removeAnnotationIfUnchanged,
+  removeFinalizerPatch,
+} from '../kube/guarded-metadata-patch.js';
 import { lynqCollectionPath, lynqObjectPath, secretPath } from '../kube/lynq-paths.js';
-import { deleteNodeUnmarked } from '../kube/node-protection-mark.js';
+import { deleteNodeWithoutProtectionLabel } from '../kube/node-protection-label.js';
 import type { HubRef } from '../machines/hub.machine.js';
 import type { RowInput } from '../reconcile/plan-node-changes.js';
 import type { HubSyncPorts } from './hub-sync.actor.js';
@@ -129,7 +132,13 @@ export const createHubPorts = (deps: HubPortsDeps): HubPorts => {
     },
     deleteNode: async (namespace, name, signal) => {
       // A deletion of the operator's own choosing: the mark goes right before it (SPEC H8).
-      await deleteNodeUnmarked(client, namespace, name, deps.getNode(namespace, name), signal);
+      await deleteNodeWithoutProtectionLabel(
+        client,
+        namespace,
+        name,
+        deps.getNode(namespace, name),
+        signal,
+      );
     },
     clearAllowDeletions: async (hub, token, signal) => {
       const path = lynqObjectPath(
@@ -175,7 +184,7 @@ export const createHubPorts = (deps: HubPortsDeps): HubPorts => {
       // the hub with them (SPEC H8: no cascade reaches a protected form's nodes).
       await Promise.all(
         remaining
-          .filter((n) => n.metadata.deletionTimestamp === undefined && !isMarked(n))
+          .filter((n) => n.metadata.deletionTimestamp === undefined && !hasProtectionLabel(n))
           .map((n) =>
             client.remove(lynqObjectPath('lynqnodes', ref.namespace, n.metadata.name ?? ''), {
               propagationPolicy: 'Background',
@@ -192,11 +201,7 @@ export const createHubPorts = (deps: HubPortsDeps): HubPorts => {
       await client.patch(
         lynqObjectPath('lynqhubs', ref.namespace, ref.name),
         patchTypes.json,
-        [
-          { op: 'test', path: '/metadata/uid', value: hub.metadata.uid },
-          { op: 'test', path: `/metadata/finalizers/${index}`, value: finalizers.hubCleanup },
-          { op: 'remove', path: `/metadata/finalizers/${index}` },
-        ],
+        removeFinalizerPatch(hub.metadata.uid, finalizers.hubCleanup, index),
         { signal },
       );
     }

@@ -24,7 +24,7 @@ export const passwordRefOf = (hub: LynqHub): SecretRef | undefined =>
     : hub.spec.source.mysql?.passwordRef;
 
 /** The CA Secret key, when TLS is on and names one; `undefined` otherwise. */
-export const caRefOf = (hub: LynqHub): SecretRef | undefined => {
+const caRefOf = (hub: LynqHub): SecretRef | undefined => {
   if (hub.spec.source.type === 'postgresql') {
     const pg = hub.spec.source.postgresql;
     return pg === undefined || pg.sslMode === 'disable' ? undefined : pg.caSecretRef;
@@ -34,7 +34,7 @@ export const caRefOf = (hub: LynqHub): SecretRef | undefined => {
 };
 
 /** The CR path of the CA Secret reference, for messages. */
-export const caFieldOf = (hub: LynqHub): string =>
+const caFieldOf = (hub: LynqHub): string =>
   hub.spec.source.type === 'postgresql'
     ? 'spec.source.postgresql.caSecretRef'
     : 'spec.source.mysql.tls.caSecretRef';

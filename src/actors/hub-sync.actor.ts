@@ -5,8 +5,7 @@ import { conditionStatuses, nodeConditionTypes } from '../api/conditions.js';
 import type { LynqHub } from '../api/lynq-hub.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
 import { isProtected } from '../api/deletion-protection.js';
-import { annotationKeys, labelKeys } from '../api/metadata-keys.js';
-import { labelSafe } from '../api/node-name.js';
+import { annotationKeys } from '../api/metadata-keys.js';
 import { nodeObject, type NodeObject } from '../api/node-object.js';
 import { invalidSpecError, LynqError, messageOf, transientError } from '../errors.js';
 import {
@@ -49,7 +48,10 @@ export interface HubSyncPorts {
     signal: AbortSignal,
   ): Promise<readonly RowInput[]>;
   createNode(node: NodeObject, signal: AbortSignal): Promise<void>;
-  /** Replaces `spec.variables` (merge patch) of an existing node. */
+  /**
+   * Replaces `spec.variables` of an existing node whole (a JSON patch `replace`: a merge patch
+   * would keep the keys the row no longer has).
+   */
   updateNodeVariables(
     namespace: string,
     name: string,
@@ -87,7 +89,7 @@ const passwordOf = async (
   try {
     return await ports.readSecretKey(namespace, ref.name, ref.key, signal);
   } catch (err) {
-    // An outage is not a Secret problem: it says so, and the sync is retried (issue 9).
+    // An outage is not a Secret problem: it says so, and the sync is retried (SPEC H7).
     if (isApiServerUnreachable(err)) {
       throw kubernetesUnreachableError(`reading Secret ${namespace}/${ref.name}`, err);
     }
@@ -365,6 +367,3 @@ export const syncHubActor = (ports: HubSyncPorts) =>
   fromPromise<HubSyncOutput, HubSyncInput>(({ input, signal }) =>
     syncHubOnce(ports, input, signal),
   );
-
-/** The label selector of a hub's nodes. */
-export const hubNodeSelector = (hub: string): string => `${labelKeys.hub}=${labelSafe(hub)}`;

@@ -11,12 +11,8 @@ import type { EventInput, EventRecorder } from '../kube/event-recorder.js';
 import type { StatusWriter } from '../kube/status-writer.js';
 import type { RowInput } from '../reconcile/plan-node-changes.js';
 import type { HubSyncPorts } from './hub-sync.actor.js';
-import {
-  datasourceReachableCondition,
-  rowsReadCondition,
-  startHubActor,
-  type HubActor,
-} from './hub.actor.js';
+import { datasourceReachableCondition, rowsReadCondition } from './hub-conditions.js';
+import { startHubActor, type HubActor } from './hub.actor.js';
 
 /** No poll during a test: every sync here is asked for. */
 const hubWithoutPoll = (passwordRef?: { name: string; key: string }): LynqHub =>

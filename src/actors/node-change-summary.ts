@@ -23,7 +23,7 @@ export interface SummaryEvent {
 }
 
 /** How many nodes a message names before it says how many more there are. */
-export const namedInSummary = 5;
+const namedInSummary = 5;
 
 const plural = (n: number): string => `${String(n)} node${n === 1 ? '' : 's'}`;
 

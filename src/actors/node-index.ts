@@ -5,7 +5,7 @@ export const hubKeyOf = (namespace: string | undefined, name: string | undefined
   `${namespace ?? ''}/${name ?? ''}`;
 
 /** The hub a node belongs to (its owner reference), as `namespace/name`. */
-export const hubKeyOfNode = (node: LynqNode): string | undefined => {
+const hubKeyOfNode = (node: LynqNode): string | undefined => {
   const hub = node.metadata.ownerReferences?.find((o) => o.kind === 'LynqHub')?.name;
   return hub === undefined ? undefined : hubKeyOf(node.metadata.namespace, hub);
 };

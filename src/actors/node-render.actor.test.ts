@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createActor, fromPromise, SimulatedClock, type PromiseActorLogic } from 'xstate';
-import { errorKinds, type LynqError } from '../errors.js';
+import { errorKinds, LynqError, transientError } from '../errors.js';
 import {
   nodeMachine,
   type NodeApplyInput,
@@ -12,6 +12,7 @@ import {
   type NodeRenderInput,
   type NodeRenderOutput,
 } from '../machines/node.machine.js';
+import { resourcePathCodes, type ResourcePaths } from '../kube/resource-paths.js';
 import type { NodeRenderRequest } from '../render/render-batcher.js';
 import { poolCodes, type NodeRenderResult } from '../render/render-types.js';
 import { applyNodePlan, type NodeApplyMemory } from './node-apply.actor.js';
@@ -184,6 +185,42 @@ describe('node render actor', () => {
       ],
     );
     assert.match(planned[0]?.renderError ?? '', /Widget/);
+  });
+
+  it('N14 a kind discovery does not know is left to the render; any other discovery failure fails the pass', async () => {
+    const widgetRevision = {
+      data: {
+        manifests: [{ id: 'widget', spec: { apiVersion: 'example.com/v1', kind: 'Widget' } }],
+      },
+    };
+    const withDiscovery = (isNamespaced: ResourcePaths['isNamespaced']) => {
+      const { deps, requests } = fakeDeps([renderedWith([])]);
+      const paths = { isNamespaced } as Partial<ResourcePaths> as ResourcePaths;
+      return {
+        deps: { ...deps, paths, readRevision: () => Promise.resolve(widgetRevision) },
+        requests,
+      };
+    };
+
+    const unknown = withDiscovery(() =>
+      Promise.reject(
+        new LynqError('no Widget in example.com/v1', {
+          kind: errorKinds.invalidSpec,
+          code: resourcePathCodes.unknownKind,
+        }),
+      ),
+    );
+    await renderFirst(unknown.deps);
+    assert.deepEqual(unknown.requests[0]?.kindScopes, {});
+
+    const unreachable = withDiscovery(() =>
+      Promise.reject(transientError('KubernetesUnreachable', 'connect ECONNREFUSED')),
+    );
+    await assert.rejects(renderFirst(unreachable.deps), { code: 'KubernetesUnreachable' });
+    assert.equal(unreachable.requests.length, 0);
+
+    const aborted = withDiscovery(() => Promise.reject(new DOMException('aborted', 'AbortError')));
+    await assert.rejects(renderFirst(aborted.deps), { name: 'AbortError' });
   });
 
   it('T5 N14 with the node machine: Degraded with RenderBudgetExceeded on every resource, not retried, rendered again when the inputs change', async () => {

@@ -7,9 +7,9 @@ import type {
   PatchStrategy,
 } from '../api/lynq-form.schema.js';
 import { conditionReasons } from '../api/conditions.js';
-import { invalidSpecError, transientError } from '../errors.js';
+import { invalidSpecError, LynqError, transientError } from '../errors.js';
 import { isRecord } from '../kube/kube-object.js';
-import type { ResourcePaths } from '../kube/resource-paths.js';
+import { resourcePathCodes, type ResourcePaths } from '../kube/resource-paths.js';
 import type {
   NodeRenderFailure,
   NodeRenderInput,
@@ -72,7 +72,7 @@ export interface NodeRenderDeps {
 }
 
 /** The resource entries of a revision's `data`, in list order (SPEC §1: all lists form one graph). */
-export const revisionEntries = (data: unknown): FormEntry[] => {
+const revisionEntries = (data: unknown): FormEntry[] => {
   if (!isRecord(data)) return [];
   const entries: FormEntry[] = [];
   for (const list of resourceListNames) {
@@ -99,8 +99,9 @@ const isTemplate = (text: string): boolean => text.includes('{{') || text.includ
 
 /**
  * The scope of kinds beyond the built-in table, from discovery, for the entries whose
- * apiVersion and kind are plain text. A kind discovery cannot answer is left out: rendering
- * reports it for its resource alone.
+ * apiVersion and kind are plain text. A kind the server does not serve is left out: rendering
+ * reports it for its resource alone. Throws what discovery throws otherwise (an abort, a
+ * transient API error), so such a failure is retried rather than blamed on the template.
  */
 const kindScopesOf = async (
   paths: ResourcePaths,
@@ -118,8 +119,11 @@ const kindScopesOf = async (
       if (Object.hasOwn(builtinKindScopes, key)) return;
       try {
         scopes[key] = await paths.isNamespaced(apiVersion, kind, signal);
-      } catch {
-        // Unknown to the server: the render fails that resource with UnknownKind (N14).
+      } catch (err) {
+        // Unknown to the server: the render fails that resource with UnknownKind (N14). An
+        // abort, an unreachable server or a failed discovery fails the whole pass instead.
+        if (err instanceof LynqError && err.code === resourcePathCodes.unknownKind) return;
+        throw err;
       }
     }),
   );

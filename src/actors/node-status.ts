@@ -137,7 +137,7 @@ const conditionsFor = (
  * The whole status to publish (merge patches clear what is left out, so everything is here).
  * Before the first apply of this process, resources and counts come from the node's status.
  */
-export const nodeStatusOf = (
+const nodeStatusOf = (
   published: PublishedState,
   context: NodeContext,
   previous: LynqNodeStatus | undefined,

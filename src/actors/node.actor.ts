@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
 import { conditionReasons } from '../api/conditions.js';
 import { groupVersion } from '../api/crd-builder.js';
-import { isMarked } from '../api/deletion-protection.js';
+import { hasProtectionLabel } from '../api/deletion-protection.js';
 import type { LynqNode, ResourceStatus } from '../api/lynq-node.schema.js';
 import { annotationKeys, finalizers, labelKeys, orphanReasons } from '../api/metadata-keys.js';
 import { transientError } from '../errors.js';
@@ -13,6 +13,7 @@ import { outageOr } from '../kube/api-reachability.js';
 import type { ResourceWriteDeps } from '../kube/apply-resource.js';
 import { isJobInfo, type ChildChange } from '../kube/child-watcher.js';
 import type { EventInput, EventRecorder } from '../kube/event-recorder.js';
+import { removeFinalizerPatch } from '../kube/guarded-metadata-patch.js';
 import { lynqObjectPath, lynqStatusPath } from '../kube/lynq-paths.js';
 import type { ObjectIdentity, ResourcePaths } from '../kube/resource-paths.js';
 import type { StatusWriter } from '../kube/status-writer.js';
@@ -73,14 +74,14 @@ export interface NodeActorDeps {
   readonly onApplyPass?: (node: LynqNode, seconds: number) => void;
 }
 
-export const observeNode = (node: LynqNode): NodeObservation => ({
+const observeNode = (node: LynqNode): NodeObservation => ({
   generation: node.metadata.generation ?? 0,
   deleting: node.metadata.deletionTimestamp !== undefined,
   appliedResources: node.status?.appliedResources ?? [],
   revision: node.spec.revision,
   cleanupFinalizerIndex: node.metadata.finalizers?.indexOf(finalizers.nodeCleanup) ?? -1,
   skipCleanup: node.metadata.annotations?.[annotationKeys.skipCleanup] === 'true',
-  marked: isMarked(node),
+  marked: hasProtectionLabel(node),
   rowUid: node.spec.uid,
 });
 
@@ -90,7 +91,8 @@ interface NodeSlot {
   readonly memory: NodeApplyMemory;
   cleanup: CleanupProgress | undefined;
   readonly emit: (event: Omit<EventInput, 'object'>) => void;
-  readonly published: () => void;
+  /** Publishes the node's status from its current snapshot (after cleanup progress changed). */
+  readonly publishStatus: () => void;
 }
 
 /** The Warning reason of a node actor that failed and is restarted (SPEC O1). */
@@ -121,11 +123,7 @@ const removeCleanupFinalizer = async (
   await client.patch(
     lynqObjectPath('lynqnodes', namespace, name),
     patchTypes.json,
-    [
-      { op: 'test', path: '/metadata/uid', value: uid },
-      { op: 'test', path: `/metadata/finalizers/${String(index)}`, value: finalizers.nodeCleanup },
-      { op: 'remove', path: `/metadata/finalizers/${String(index)}` },
-    ],
+    removeFinalizerPatch(uid, finalizers.nodeCleanup, index),
     { signal },
   );
   return undefined;
@@ -195,7 +193,7 @@ const cleanup = async (
               message: resourceMessage(w.id, w.message ?? ''),
             });
           }
-          slot.published();
+          slot.publishStatus();
         }
         throw transientError(
           'CleanupPending',
@@ -239,7 +237,7 @@ export const nodeActorFactory = (
           input,
           signal,
         ).catch((err: unknown) => {
-          // An outage is the node's reason, not the revision's or discovery's (issue 9).
+          // An outage is the node's reason, not the revision's or discovery's.
           throw outageOr(err, 'rendering the node');
         }),
       ),
@@ -373,7 +371,7 @@ export const nodeActorFactory = (
         const input = { ...event, object: involved() };
         events = events.then(() => deps.events.record(input));
       },
-      published: () => {
+      publishStatus: () => {
         publish(actor.getSnapshot());
       },
     };
@@ -405,8 +403,15 @@ export const nodeActorFactory = (
     const fights: FieldFights = new Map();
     const actor = createActor(machine, { input: { node: ref, observation: observeNode(first) } });
     let lastError: string | undefined;
+    let lastFailures = 0;
     actor.subscribe({
       next: (snapshot) => {
+        const { failures } = snapshot.context;
+        if (failures > lastFailures) {
+          // Every failed pass, also a repeat of the same error: the evidence of a retry.
+          logger().debug({ failures }, 'Node pass failed again');
+        }
+        lastFailures = failures;
         const error = snapshot.context.lastError;
         const text = error === undefined ? undefined : `${error.reason}: ${error.message}`;
         if (text !== lastError && error !== undefined && !snapshot.matches('deleting')) {

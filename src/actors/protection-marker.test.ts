@@ -50,7 +50,7 @@ const world = () => {
           }) as unknown as LynqForm,
       ),
     nodesOfHub: nodes,
-    setMark: (n, marked) => {
+    setProtectionLabel: (n, marked) => {
       const name = n.metadata.name ?? '';
       state.writes.push(`${marked ? 'mark' : 'unmark'} ${name}`);
       if (marked) state.marked.add(name);

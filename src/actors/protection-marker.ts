@@ -1,10 +1,10 @@
-// Keeps the deletion-protection mark of every LynqNode in step with its hub's and form's annotation, one pass per hub at a time (SPEC H8).
+// Keeps the deletion-protection label (the "mark") of every LynqNode in step with its hub's and form's annotation, one pass per hub at a time (SPEC H8).
 import type { Logger } from 'pino';
 import type { LynqForm } from '../api/lynq-form.schema.js';
 import type { LynqHub } from '../api/lynq-hub.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
 import { messageOf } from '../errors.js';
-import { isMarked, isProtected } from '../api/deletion-protection.js';
+import { hasProtectionLabel, isProtected } from '../api/deletion-protection.js';
 import { planProtectionMarks, wantsMark } from '../reconcile/protection-marks.js';
 import { runBounded } from './run-bounded.js';
 
@@ -16,7 +16,11 @@ export interface ProtectionMarkerDeps {
    * Adds or removes the mark with a JSON patch that tests `metadata.uid`; a node gone or
    * re-created meanwhile rejects, and the next pass sees it.
    */
-  readonly setMark: (node: LynqNode, marked: boolean, signal: AbortSignal) => Promise<void>;
+  readonly setProtectionLabel: (
+    node: LynqNode,
+    marked: boolean,
+    signal: AbortSignal,
+  ) => Promise<void>;
   readonly logger: Logger;
   /** Delay before a failed pass runs again. Default 2 s. */
   readonly retryMillis?: number;
@@ -67,7 +71,7 @@ export const createProtectionMarker = (deps: ProtectionMarkerDeps): ProtectionMa
       nodes: nodes.map((n) => ({
         name: n.metadata.name ?? '',
         form: n.spec.templateRef,
-        marked: isMarked(n),
+        marked: hasProtectionLabel(n),
         deleting: n.metadata.deletionTimestamp !== undefined,
       })),
     });
@@ -79,7 +83,7 @@ export const createProtectionMarker = (deps: ProtectionMarkerDeps): ProtectionMa
       const node = byName.get(name);
       return node === undefined
         ? []
-        : [() => deps.setMark(node, marked, stopping.signal).then(() => name)];
+        : [() => deps.setProtectionLabel(node, marked, stopping.signal).then(() => name)];
     });
     const failed = (await runBounded(writes, writeConcurrency, stopping.signal)).filter(
       (r): r is PromiseRejectedResult => r.status === 'rejected',
@@ -142,7 +146,7 @@ export const createProtectionMarker = (deps: ProtectionMarkerDeps): ProtectionMa
         isProtected(form) ? new Set([node.spec.templateRef]) : new Set<string>(),
         node.spec.templateRef,
       );
-      if (wanted !== isMarked(node)) schedule(namespace, hub);
+      if (wanted !== hasProtectionLabel(node)) schedule(namespace, hub);
     },
     stop: () => {
       stopping.abort();

@@ -41,6 +41,24 @@ export const canonicalCopy = (value: unknown): unknown => {
 };
 
 /**
+ * `record` with its keys in canonical order: `record` itself when they already are (the common
+ * case on the render path, so no copy), else a shallow copy.
+ */
+export const canonicalShallow = <T>(
+  record: Readonly<Record<string, T>>,
+): Readonly<Record<string, T>> => {
+  const keys = Object.keys(record);
+  let ordered = true;
+  for (let i = 1; i < keys.length && ordered; i += 1) {
+    ordered = compareCanonicalKeys(keys[i - 1] ?? '', keys[i] ?? '') <= 0;
+  }
+  if (ordered) return record;
+  const out: Record<string, T> = {};
+  for (const key of keys.sort(compareCanonicalKeys)) out[key] = record[key] as T;
+  return out;
+};
+
+/**
  * JSON text with object keys in canonical order at every level, without whitespace: equal data,
  * equal text. `undefined` at the top gives `"null"`. Throws `TypeError` for a bigint or a
  * cycle, as `JSON.stringify` does.

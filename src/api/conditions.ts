@@ -55,7 +55,7 @@ export type NodeConditionType = (typeof nodeConditionTypes)[keyof typeof nodeCon
 export const conditionReasons = {
   /**
    * The Kubernetes API server did not answer (refused, reset, timed out, 502/503/504): its own
-   * reason, never blamed on a Secret or the datasource, and retried (issue 9).
+   * reason, never blamed on a Secret or the datasource, and retried.
    */
   kubernetesUnreachable: 'KubernetesUnreachable',
   // Hub (SPEC H4, H7, H9, H11)

@@ -373,7 +373,7 @@ describe('CRDs', () => {
     const hub = at(rootOf(lynqHubCrd), '.status');
     assert.deepEqual(propertyNames(at(hub, '.rows')), ['active', 'rejected', 'total']);
     const rollout = at(rootOf(lynqFormCrd), '.status.rollout');
-    // failedNodes and failedNodeNames: F5 (issue 14), what `kubectl describe` shows of a failure.
+    // failedNodes and failedNodeNames: F5, what `kubectl describe` shows of a failure.
     assert.deepEqual(propertyNames(rollout), [
       'completionTime',
       'failedNodeNames',

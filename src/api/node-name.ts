@@ -1,13 +1,11 @@
 // The name and labels of a LynqNode (SPEC §1): DNS-1123, at most 63 characters, never shared by two (uid, form) pairs.
-import { createHash } from 'node:crypto';
 import { labelKeys } from './metadata-keys.js';
+import { sha256Hex } from './sha256-hex.js';
 
 /** Longest DNS-1123 label; a node name is also a label value (SPEC N4), so it obeys both. */
-export const maxNodeNameLength = 63;
+const maxNodeNameLength = 63;
 
 const hashLength = 10;
-
-const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** A short hash of the exact pair; JSON keeps `a-b`+`c` and `a`+`b-c` apart. */
 const pairHash = (uid: string, form: string): string =>

@@ -164,7 +164,7 @@ export const childKindResources = {
 } as const satisfies Record<string, KindResource>;
 
 /** The rule that lets nodes apply and watch one kind. */
-export const childKindRule = (kind: KindResource): PolicyRule => ({
+const childKindRule = (kind: KindResource): PolicyRule => ({
   apiGroups: [kind.apiGroup],
   resources: [kind.resource],
   verbs: childVerbs,

@@ -66,7 +66,7 @@ const nodesText = (nodes: NodeCounts): string =>
  * Readiness that depends on owned nodes: `ready` only when every node is Ready; any failed node
  * makes it `stalled` (a failed node waits for a row, form or cluster change); else `reconciling`.
  */
-export const nodesReadiness = (nodes: NodeCounts, readyText: string): Readiness =>
+const nodesReadiness = (nodes: NodeCounts, readyText: string): Readiness =>
   nodes.failed > 0
     ? { state: 'stalled', reason: conditionReasons.nodesFailed, message: nodesText(nodes) }
     : nodes.ready < nodes.total

@@ -1,4 +1,4 @@
-// A message about one resource of a form, prefixed with its id exactly once (issue 11: no `resource "cfg": resource "cfg" field …`).
+// A message about one resource of a form, prefixed with its id exactly once (never `resource "cfg": resource "cfg" field …`).
 
 /** `resource "<id>": <message>`, unless the message already starts by naming that resource. */
 export const resourceMessage = (id: string, message: string): string => {

@@ -52,7 +52,7 @@ const toEntry = (item: unknown, list: string, index: number): ResourceEntry => {
 };
 
 /** The form in a parsed YAML document: a LynqForm object, or a bare spec. */
-export const formFromDocument = (doc: unknown): FormFile => {
+const formFromDocument = (doc: unknown): FormFile => {
   if (!isRecord(doc)) throw new Error('the form file must hold a LynqForm');
   const spec = isRecord(doc['spec']) ? doc['spec'] : doc;
   const metadata = isRecord(doc['metadata']) ? doc['metadata'] : {};

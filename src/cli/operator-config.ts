@@ -129,6 +129,25 @@ const listOf = (text: string | undefined, fallback: readonly string[]): readonly
   );
 };
 
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A flag's environment variable: `LYNQ_` and its name in upper snake case (`health-port` → `LYNQ_HEALTH_PORT`). */
+const envNameOf = (flag: string): string => `LYNQ_${flag.toUpperCase().replace(/-/g, '_')}`;
+
+/** Typed readers of one setting each, by flag name: the flag wins over its environment variable. */
+const settingsOf = (args: readonly string[], env: Env) => {
+  const text = (flag: string): string | undefined => flagOf(args, flag) ?? env[envNameOf(flag)];
+  return {
+    text,
+    number: (flag: string, fallback: number): number => numberOf(flag, text(flag), fallback),
+    duration: (flag: string, fallbackMs: number): number =>
+      durationOf(flag, text(flag), fallbackMs),
+    list: (flag: string, fallback: readonly string[]): readonly string[] =>
+      listOf(text(flag), fallback),
+    switch: (flag: string): boolean => switchOf(args, flag, env[envNameOf(flag)]),
+  };
+};
+
 /**
  * `--watch-namespaces a,b`, or its one-namespace form `--namespace a`; flags before environment.
  * Both flags at once is ambiguous, so it is refused rather than merged.
@@ -154,22 +173,11 @@ const leaderElectionOf = (
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): LeaderElectionConfig => {
+  const settings = settingsOf(args, env);
   const timings = {
-    leaseDurationMs: durationOf(
-      'leader-elect-lease-duration',
-      flagOf(args, 'leader-elect-lease-duration') ?? env['LYNQ_LEADER_ELECT_LEASE_DURATION'],
-      15_000,
-    ),
-    renewDeadlineMs: durationOf(
-      'leader-elect-renew-deadline',
-      flagOf(args, 'leader-elect-renew-deadline') ?? env['LYNQ_LEADER_ELECT_RENEW_DEADLINE'],
-      10_000,
-    ),
-    retryPeriodMs: durationOf(
-      'leader-elect-retry-period',
-      flagOf(args, 'leader-elect-retry-period') ?? env['LYNQ_LEADER_ELECT_RETRY_PERIOD'],
-      2_000,
-    ),
+    leaseDurationMs: settings.duration('leader-elect-lease-duration', 15_000),
+    renewDeadlineMs: settings.duration('leader-elect-renew-deadline', 10_000),
+    retryPeriodMs: settings.duration('leader-elect-retry-period', 2_000),
   };
   const problem = leaseTimingProblem(timings);
   if (problem !== undefined) {
@@ -178,14 +186,11 @@ const leaderElectionOf = (
       `operator config leader-elect-lease-duration/renew-deadline/retry-period: ${problem}`,
     );
   }
-  const namespace =
-    flagOf(args, 'leader-election-namespace') ??
-    env['LYNQ_LEADER_ELECTION_NAMESPACE'] ??
-    env['POD_NAMESPACE'];
+  const namespace = settings.text('leader-election-namespace') ?? env['POD_NAMESPACE'];
   return {
-    enabled: switchOf(args, 'leader-elect', env['LYNQ_LEADER_ELECT']),
+    enabled: settings.switch('leader-elect'),
     namespace: namespace === '' ? undefined : namespace,
-    name: flagOf(args, 'leader-election-id') ?? env['LYNQ_LEADER_ELECTION_ID'] ?? 'lynq-leader',
+    name: settings.text('leader-election-id') ?? 'lynq-leader',
     ...timings,
   };
 };
@@ -197,69 +202,29 @@ const leaderElectionOf = (
 export const readOperatorConfig = (
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-): OperatorConfig =>
-  Object.freeze({
+): OperatorConfig => {
+  const settings = settingsOf(args, env);
+  return Object.freeze({
     kubeconfig: flagOf(args, 'kubeconfig') ?? env['KUBECONFIG'],
     watchNamespaces: watchNamespacesOf(args, env),
-    logLevel: flagOf(args, 'log-level') ?? env['LYNQ_LOG_LEVEL'] ?? 'info',
-    watchTimeoutSeconds: numberOf(
-      'watch-timeout-seconds',
-      flagOf(args, 'watch-timeout-seconds') ?? env['LYNQ_WATCH_TIMEOUT_SECONDS'],
-      300,
-    ),
-    statusMinIntervalMs: numberOf(
-      'status-min-interval-ms',
-      flagOf(args, 'status-min-interval-ms') ?? env['LYNQ_STATUS_MIN_INTERVAL_MS'],
-      1_000,
-    ),
-    statusGatherMs: numberOf(
-      'status-gather-ms',
-      flagOf(args, 'status-gather-ms') ?? env['LYNQ_STATUS_GATHER_MS'],
-      300,
-    ),
-    maxRequestsInFlight: numberOf(
-      'max-requests-in-flight',
-      flagOf(args, 'max-requests-in-flight') ?? env['LYNQ_MAX_REQUESTS_IN_FLIGHT'],
-      32,
-    ),
-    healthPort: numberOf(
-      'health-port',
-      flagOf(args, 'health-port') ?? env['LYNQ_HEALTH_PORT'],
-      8081,
-    ),
-    allowedNamespaces: listOf(
-      flagOf(args, 'allowed-namespaces') ?? env['LYNQ_ALLOWED_NAMESPACES'],
-      defaultTargetPolicy.allowedNamespaces,
-    ),
-    allowedKinds: listOf(
-      flagOf(args, 'allowed-kinds') ?? env['LYNQ_ALLOWED_KINDS'],
-      defaultTargetPolicy.allowedKinds,
-    ),
-    allowedClusterNames: listOf(
-      flagOf(args, 'allowed-cluster-names') ?? env['LYNQ_ALLOWED_CLUSTER_NAMES'],
+    logLevel: settings.text('log-level') ?? 'info',
+    watchTimeoutSeconds: settings.number('watch-timeout-seconds', 300),
+    statusMinIntervalMs: settings.number('status-min-interval-ms', 1_000),
+    statusGatherMs: settings.number('status-gather-ms', 300),
+    maxRequestsInFlight: settings.number('max-requests-in-flight', 32),
+    healthPort: settings.number('health-port', 8081),
+    allowedNamespaces: settings.list('allowed-namespaces', defaultTargetPolicy.allowedNamespaces),
+    allowedKinds: settings.list('allowed-kinds', defaultTargetPolicy.allowedKinds),
+    allowedClusterNames: settings.list(
+      'allowed-cluster-names',
       defaultTargetPolicy.allowedClusterNames,
     ),
-    resyncPeriodMs: durationOf(
-      'resync-period',
-      flagOf(args, 'resync-period') ?? env['LYNQ_RESYNC_PERIOD'],
-      10 * 60_000,
-    ),
-    allowClusterScopedTakeover: switchOf(
-      args,
-      'allow-cluster-scoped-takeover',
-      env['LYNQ_ALLOW_CLUSTER_SCOPED_TAKEOVER'],
-    ),
-    debugEndpoints: switchOf(args, 'debug-endpoints', env['LYNQ_DEBUG_ENDPOINTS']),
-    metricsPort: numberOf(
-      'metrics-port',
-      flagOf(args, 'metrics-port') ?? env['LYNQ_METRICS_PORT'],
-      8080,
-    ),
-    shutdownTimeoutMs: durationOf(
-      'shutdown-timeout',
-      flagOf(args, 'shutdown-timeout') ?? env['LYNQ_SHUTDOWN_TIMEOUT'],
-      20_000,
-    ),
+    resyncPeriodMs: settings.duration('resync-period', 10 * 60_000),
+    allowClusterScopedTakeover: settings.switch('allow-cluster-scoped-takeover'),
+    debugEndpoints: settings.switch('debug-endpoints'),
+    metricsPort: settings.number('metrics-port', 8080),
+    shutdownTimeoutMs: settings.duration('shutdown-timeout', 20_000),
     leaderElection: leaderElectionOf(args, env),
     ...(env['LYNQ_FAULT_DROP_CHILD_EVENTS'] === 'true' ? { dropChildEvents: true } : {}),
   });
+};

@@ -1,4 +1,4 @@
-// `lynq operator` refuses to start on what it can check alone, with one JSON line and no stack trace (issue 9: startup is all or nothing).
+// `lynq operator` refuses to start on what it can check alone, with one JSON line and no stack trace (startup is all or nothing).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';

@@ -35,7 +35,7 @@ import type { KubeObject } from '../kube/kube-object.js';
 import { lynqCollectionPath, lynqObjectPath } from '../kube/lynq-paths.js';
 // Per watched namespace, so that Roles in them are all it needs (SPEC P1).
 import { createNamespaceReflector } from '../kube/namespace-reflectors.js';
-import { setNodeMark } from '../kube/node-protection-mark.js';
+import { setNodeProtectionLabel } from '../kube/node-protection-label.js';
 import { observedTransport, resourceOfPath } from '../kube/observed-transport.js';
 import type { Reflector } from '../kube/reflector.js';
 import { createResourcePaths } from '../kube/resource-paths.js';
@@ -256,7 +256,8 @@ export const buildOperatorWorld = async (
     formsOfHub: (namespace, hub) =>
       formList().filter((f) => f.metadata.namespace === namespace && f.spec.hubId === hub),
     nodesOfHub: (namespace, hub) => [...nodeIndex.ofHub(keyOf(namespace, hub))],
-    setMark: (node, marked, signal) => setNodeMark(client, node, marked, signal),
+    setProtectionLabel: (node, marked, signal) =>
+      setNodeProtectionLabel(client, node, marked, signal),
     logger,
   });
 

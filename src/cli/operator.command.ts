@@ -46,7 +46,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   // In the User-Agent too: the audit log tells one replica's writes from another's (SPEC P2).
   const identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
   const election = config.leaderElection;
-  // Startup is all or nothing (issue 9): what can fail without the cluster fails first — an
+  // Startup is all or nothing: what can fail without the cluster fails first — an
   // unreadable kubeconfig, a taken port — with one line, before anything is watched or written.
   let httpTransport: HttpTransport;
   let lease: LeaderLease | undefined;

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { parseRenderArgs, type RenderOptions } from './render.command.js';
+import { parseRenderArgs, type RenderOptions } from './render-args.js';
 
 const run = promisify(execFile);
 const main = fileURLToPath(new URL('../main.js', import.meta.url));

@@ -86,8 +86,9 @@ const jsonValue = (raw: unknown): unknown => {
   if (typeof raw !== 'string') return raw;
   try {
     return parseExactJson(raw);
-  } catch {
+  } catch (err) {
     // A column that claims JSON but holds something else stays text rather than failing the sync.
+    if (!(err instanceof SyntaxError)) throw err;
     return raw;
   }
 };

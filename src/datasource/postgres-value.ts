@@ -64,7 +64,8 @@ const dateTime: PgTextParser = (text) => {
 const json: PgTextParser = (text) => {
   try {
     return parseExactJson(text);
-  } catch {
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
     return text;
   }
 };
@@ -138,7 +139,8 @@ const arrayOf =
   (literal) => {
     try {
       return parsePgArray(literal, element);
-    } catch {
+    } catch (err) {
+      if (!(err instanceof SyntaxError)) throw err;
       return literal;
     }
   };

@@ -18,7 +18,9 @@ export const hostOf = (value: unknown): string => {
   if (!schemeUrl.test(text)) return typeof value === 'string' ? value : String(value);
   try {
     return new URL(text).hostname.replace(/^\[(.*)\]$/, '$1');
-  } catch {
+  } catch (err) {
+    // Not a URL after all (the WHATWG parser throws a TypeError): the text is the host.
+    if (!(err instanceof TypeError)) throw err;
     return text;
   }
 };

@@ -14,7 +14,7 @@ export const readMermaidBundle = async (): Promise<string> =>
   readFile(createRequire(import.meta.url).resolve('mermaid/dist/mermaid.min.js'), 'utf8');
 
 /** Escapes text for HTML element content and attribute values. */
-export const escapeHtml = (text: string): string =>
+const escapeHtml = (text: string): string =>
   text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

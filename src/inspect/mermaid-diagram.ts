@@ -125,7 +125,7 @@ export const mermaidDiagram = (input: DiagramInput): string => {
 };
 
 /** The pseudo-state the root's transitions (taken in any state) start from. */
-export const anyStateId = (machineId: string): string => `${machineId}__any`;
+const anyStateId = (machineId: string): string => `${machineId}__any`;
 
 const allPaths = (states: readonly GraphState[]): string[] =>
   states.flatMap((s) => [s.path, ...allPaths(s.children)]);

@@ -1,4 +1,4 @@
-// Which failed API calls mean "the API server did not answer" (issue 9: an outage is reported as itself).
+// Which failed API calls mean "the API server did not answer" (an outage is reported as itself).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { invalidSpecError, transientError, type LynqError } from '../errors.js';

@@ -1,7 +1,6 @@
 // Deleting one object a node holds (SPEC N9): background propagation, and what still keeps it (finalizers).
 import { conditionReasons } from '../api/conditions.js';
 import { fieldManagers, labelKeys } from '../api/metadata-keys.js';
-import { LynqError } from '../errors.js';
 import { apiError, createApiClient, patchTypes } from './api-client.js';
 import {
   createdBy,
@@ -9,9 +8,10 @@ import {
   type NodeRef,
   type ResourceWriteDeps,
 } from './apply-resource.js';
+import { removeMetadataEntryPatch } from './guarded-metadata-patch.js';
 import { asKubeObject, type KubeObject } from './kube-object.js';
 import { namespaceContents } from './namespace-contents.js';
-import { resourcePathCodes, type ObjectIdentity } from './resource-paths.js';
+import { describeObject, servedObjectPath, type ObjectIdentity } from './resource-paths.js';
 
 export interface DeleteRequest {
   readonly node: NodeRef;
@@ -101,7 +101,7 @@ const reasonToKeep = async (
 };
 
 /** `waiting on finalizer a, b`: the per-resource message SPEC N9 asks for. */
-export const waitingOnFinalizers = (finalizers: readonly string[]): string =>
+const waitingOnFinalizers = (finalizers: readonly string[]): string =>
   `waiting on finalizer ${finalizers.join(', ')}`;
 
 const waiting = (live: KubeObject): DeleteOutcome | undefined => {
@@ -132,21 +132,15 @@ export const deleteResource = async (
   const { node, target, signal } = req;
   const timeoutMs = deps.timeoutMs ?? 30_000;
   const client = createApiClient(deps.transport, timeoutMs);
-  const what = `${target.kind} ${target.namespace === undefined ? '' : `${target.namespace}/`}${target.name}`;
+  const what = describeObject(target);
   const gone: DeleteOutcome = {
     state: 'gone',
     reason: deleteReasons.alreadyGone,
     message: `${what} is gone`,
   };
   try {
-    let path: string;
-    try {
-      path = await deps.paths.objectPath(target, signal);
-    } catch (err) {
-      // A kind no longer served (its CRD was removed) has no objects left.
-      if (err instanceof LynqError && err.code === resourcePathCodes.unknownKind) return gone;
-      throw err;
-    }
+    const path = await servedObjectPath(deps.paths, target, signal);
+    if (path === undefined) return gone;
     const live = asKubeObject(await client.get(path, signal));
     if (live === undefined) return gone;
     if (!heldBy(live, node)) {
@@ -168,18 +162,20 @@ export const deleteResource = async (
     }
     const keep = await reasonToKeep(deps, req, live, what);
     if (keep !== undefined) return keep;
-    if (live.metadata.labels?.[labelKeys.deletionProtection] !== undefined) {
+    const protection = live.metadata.labels?.[labelKeys.deletionProtection];
+    if (protection !== undefined) {
       // The node decided to delete it (gone from the form, or the node itself is going): the
-      // mark that makes the admission policy deny the DELETE goes first (SPEC H8).
-      const mark = `/metadata/labels/${labelKeys.deletionProtection.replace(/\//g, '~1')}`;
+      // deletion-protection label that makes the admission policy deny the DELETE goes first
+      // (SPEC H8).
       await client.patch(
         path,
         patchTypes.json,
-        [
-          { op: 'test', path: '/metadata/uid', value: live.metadata.uid },
-          { op: 'test', path: mark, value: live.metadata.labels[labelKeys.deletionProtection] },
-          { op: 'remove', path: mark },
-        ],
+        removeMetadataEntryPatch(
+          live.metadata.uid,
+          'labels',
+          labelKeys.deletionProtection,
+          protection,
+        ),
         { fieldManager: fieldManagers.protection, ...(signal === undefined ? {} : { signal }) },
       );
     }

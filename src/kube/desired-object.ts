@@ -23,7 +23,7 @@ const without = (map: Record<string, string>, keys: readonly string[]): Record<s
   Object.fromEntries(Object.entries(map).filter(([key]) => !keys.includes(key)));
 
 /** The controller owner reference to the node; `blockOwnerDeletion` keeps the node until the object is gone. */
-export const nodeOwnerReference = (node: NodeRef) => ({
+const nodeOwnerReference = (node: NodeRef) => ({
   apiVersion: groupVersion,
   kind: 'LynqNode',
   name: node.name,
@@ -96,7 +96,7 @@ export const desiredObject = (
  * The owner references to write over `live` by a whole-list write (merge patch, PUT): every live
  * reference that is not to this node, then the desired ones. Pure.
  */
-export const mergedOwnerReferences = (
+const mergedOwnerReferences = (
   desired: Record<string, unknown>,
   live: KubeObject,
   node: NodeRef,

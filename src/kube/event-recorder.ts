@@ -1,6 +1,7 @@
 // Kubernetes Events on the objects they concern, de-duplicated per object, reason and message: a repeat raises the count, a different message is its own Event (SPEC O1).
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { sha256Hex } from '../api/sha256-hex.js';
+import { codeOf } from '../errors.js';
 import { apiErrorCodes, patchTypes, type ApiClient } from './api-client.js';
 import { eventsPath } from './lynq-paths.js';
 
@@ -38,15 +39,12 @@ interface Recorded {
 
 const component = 'lynq-operator';
 
-const codeOf = (err: unknown): unknown =>
-  typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-
 /**
  * A recorder that remembers, per (object uid, type, reason, message), the Event it wrote, and
  * raises that Event's count on a repeat instead of writing a new one. A different message is a
- * different Event: a count never hides what an earlier occurrence said (issue 11: `NodeDeleted
- * count=2` used to show only the last node). The memory is bounded by `maxRemembered` (oldest
- * forgotten first).
+ * different Event: a count never hides what an earlier occurrence said (two `NodeDeleted`
+ * Events for two nodes, never one with count 2 naming the last). The memory is bounded by
+ * `maxRemembered` (oldest forgotten first).
  */
 export const createEventRecorder = (
   client: ApiClient,
@@ -149,7 +147,7 @@ export const createEventRecorder = (
           const oldest = recorded.keys().next().value;
           if (oldest !== undefined) recorded.delete(oldest);
         }
-        const name = `${object.name.slice(0, 200)}.${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+        const name = `${object.name.slice(0, 200)}.${sha256Hex(key).slice(0, 16)}`;
         entry = { name, count: 0, written: 0, created: false, queue: Promise.resolve() };
         recorded.set(key, entry);
       }

@@ -1,6 +1,6 @@
 // Metadata changes as JSON patches whose `test` ops make them safe from a stale view: a finalizer added once, an annotation removed only while unchanged.
 import type { Logger } from 'pino';
-import { messageOf } from '../errors.js';
+import { codeOf, messageOf } from '../errors.js';
 import {
   apiErrorCodes,
   patchTypes,
@@ -13,9 +13,6 @@ export interface ObservedMetadata {
   readonly uid?: string;
   readonly finalizers?: readonly string[];
 }
-
-const codeOf = (err: unknown): unknown =>
-  typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
 
 /**
  * A failed `test` op is a 422 (`KubeInvalid`); a deleted object a 404. Both mean the object is
@@ -43,6 +40,39 @@ export const addFinalizerPatch = (
     { op: 'test', path: '/metadata/uid', value: metadata.uid },
     { op: 'test', path: '/metadata/finalizers', value: metadata.finalizers ?? null },
     { op: 'add', path: '/metadata/finalizers', value: [...current, finalizer] },
+  ];
+};
+
+/**
+ * The patch that removes `finalizer` from the object `uid` where it stands at `index`. It tests
+ * the uid and the finalizer's position, so it never removes another finalizer or touches a
+ * re-created object: a stale copy fails its test (422) and removes nothing.
+ */
+export const removeFinalizerPatch = (
+  uid: string | undefined,
+  finalizer: string,
+  index: number,
+): JsonPatchOperation[] => [
+  { op: 'test', path: '/metadata/uid', value: uid },
+  { op: 'test', path: `/metadata/finalizers/${String(index)}`, value: finalizer },
+  { op: 'remove', path: `/metadata/finalizers/${String(index)}` },
+];
+
+/**
+ * The patch that removes the label or annotation `key` of the object `uid` while it still reads
+ * `value`: a stale copy fails its test (422) and removes nothing.
+ */
+export const removeMetadataEntryPatch = (
+  uid: string | undefined,
+  map: 'labels' | 'annotations',
+  key: string,
+  value: string,
+): JsonPatchOperation[] => {
+  const pointer = `/metadata/${map}/${pointerSegment(key)}`;
+  return [
+    { op: 'test', path: '/metadata/uid', value: uid },
+    { op: 'test', path: pointer, value },
+    { op: 'remove', path: pointer },
   ];
 };
 
@@ -102,16 +132,11 @@ export const removeAnnotationIfUnchanged = async (
   expected: { readonly uid: string | undefined; readonly key: string; readonly value: string },
   signal?: AbortSignal,
 ): Promise<boolean> => {
-  const pointer = `/metadata/annotations/${pointerSegment(expected.key)}`;
   try {
     await client.patch(
       path,
       patchTypes.json,
-      [
-        { op: 'test', path: '/metadata/uid', value: expected.uid },
-        { op: 'test', path: pointer, value: expected.value },
-        { op: 'remove', path: pointer },
-      ],
+      removeMetadataEntryPatch(expected.uid, 'annotations', expected.key, expected.value),
       signal === undefined ? {} : { signal },
     );
     return true;

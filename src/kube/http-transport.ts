@@ -100,8 +100,9 @@ const parseBody = (text: string, headers: http.IncomingHttpHeaders): unknown => 
   if (!type.includes('json') && !text.startsWith('{')) return text;
   try {
     return JSON.parse(text) as unknown;
-  } catch {
+  } catch (err) {
     // A body that claims JSON but is not (a proxy's error page): the text is all there is.
+    if (!(err instanceof SyntaxError)) throw err;
     return text;
   }
 };

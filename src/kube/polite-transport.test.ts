@@ -65,39 +65,77 @@ describe('polite transport', () => {
 
   it('P4 waits out a 429 for its Retry-After and sends the request again', async () => {
     const inner = manual();
-    const polite = politeTransport(inner.transport, { random: () => 0 });
-    const started = Date.now();
+    const waits: number[] = [];
+    let wake: () => void = () => undefined;
+    const polite = politeTransport(inner.transport, {
+      random: () => 0,
+      sleep: (ms) => {
+        waits.push(ms);
+        return new Promise((resolve) => {
+          wake = resolve;
+        });
+      },
+    });
     const result = polite.request(get('/x'));
     await tick();
     inner.calls[0]?.answer(throttled('1'));
-    // Not sent again before the second the server asked for.
-    await new Promise((r) => setTimeout(r, 500));
+    await tick();
+    // Waiting the second the server asked for, and not sent again meanwhile.
+    assert.deepEqual(waits, [1_000]);
     assert.equal(inner.calls.length, 1);
-    const sent = (): number => inner.calls.length;
-    while (sent() < 2) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(Date.now() - started >= 1_000);
+    wake();
+    await tick();
+    assert.equal(inner.calls.length, 2);
     inner.calls[1]?.answer(ok);
     assert.equal((await result).status, 200);
     assert.equal(polite.stats().throttledRetries, 1);
   });
 
+  it('P4 spreads a retry by up to half as long again, never past retryMaxMs', async () => {
+    const inner = manual();
+    const waits: number[] = [];
+    const polite = politeTransport(inner.transport, {
+      maxRetries: 2,
+      retryMaxMs: 3_000,
+      random: () => 0.5,
+      sleep: (ms) => {
+        waits.push(ms);
+        return Promise.resolve();
+      },
+    });
+    const result = polite.request(get('/x'));
+    for (const retryAfter of ['2', '3']) {
+      await tick();
+      inner.calls.at(-1)?.answer(throttled(retryAfter));
+    }
+    await tick();
+    inner.calls.at(-1)?.answer(ok);
+    assert.equal((await result).status, 200);
+    // 2 s × 1.25, then 3 s × 1.25 cut to the cap.
+    assert.deepEqual(waits, [2_500, 3_000]);
+  });
+
   it('P4 gives the 429 to the caller after maxRetries, backing off without a Retry-After', async () => {
     const inner = manual();
+    const waits: number[] = [];
     const polite = politeTransport(inner.transport, {
       maxRetries: 2,
       retryBaseMs: 5,
       random: () => 0,
+      sleep: (ms) => {
+        waits.push(ms);
+        return Promise.resolve();
+      },
     });
     const result = polite.request(get('/y'));
-    for (let answered = 0; answered < 3;) {
-      await new Promise((r) => setTimeout(r, 5));
-      const call = inner.calls[answered];
-      if (call === undefined) continue;
-      call.answer(throttled());
-      answered += 1;
+    for (let answered = 0; answered < 3; answered += 1) {
+      await tick();
+      inner.calls[answered]?.answer(throttled());
     }
     assert.equal((await result).status, 429);
     assert.equal(inner.calls.length, 3);
+    // Doubled per retry from retryBaseMs.
+    assert.deepEqual(waits, [5, 10]);
   });
 
   it('rejects with the abort reason while queued or while waiting to retry, holding no slot meanwhile', async () => {

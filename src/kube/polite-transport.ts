@@ -1,4 +1,5 @@
 // A transport that is polite to the API server: a bound on requests in flight, and 429 Too Many Requests waited out and retried (SPEC P4, DESIGN 9).
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeRequest, KubeResponse, KubeTransport } from './http-transport.js';
 import { requestSignal } from './request-signal.js';
 
@@ -13,6 +14,8 @@ export interface PoliteTransportOptions {
   readonly retryMaxMs?: number;
   /** 0 ≤ x < 1; spreads retries so throttled callers do not return together. Default Math.random. */
   readonly random?: () => number;
+  /** Waits `ms` before a retry, rejecting when `signal` aborts first. Default: a timer. */
+  readonly sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
 }
 
 export interface PoliteTransportStats {
@@ -32,26 +35,15 @@ const abortReason = (signal: AbortSignal): Error =>
     : new DOMException('This operation was aborted', 'AbortError');
 
 /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-const pause = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal === undefined) {
-      setTimeout(resolve, ms);
-      return;
-    }
-    if (signal.aborted) {
-      reject(abortReason(signal));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortReason(signal));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+const pause = async (ms: number, signal: AbortSignal | undefined): Promise<void> => {
+  try {
+    await sleep(ms, undefined, signal === undefined ? {} : { signal });
+  } catch (err) {
+    // Node rejects with its own AbortError; callers see the reason they aborted with.
+    if (signal?.aborted === true) throw abortReason(signal);
+    throw err;
+  }
+};
 
 /** Seconds of a Retry-After header (the API server sends whole seconds), in milliseconds. */
 const retryAfterMs = (header: string | string[] | undefined): number | undefined => {
@@ -62,9 +54,9 @@ const retryAfterMs = (header: string | string[] | undefined): number | undefined
 };
 
 /**
- * Wraps `inner`: at most `maxInFlight` requests at once (a 10,000-node creation otherwise
- * meets the server's own in-flight limit and gets 429s, which surfaced as failed resources), and
- * a 429 is waited out (Retry-After, with jitter) and sent again, up to `maxRetries` times; the
+ * Wraps `inner`: at most `maxInFlight` requests at once (so a burst of writes stays under the
+ * server's own in-flight limit instead of meeting 429s; docs/benchmarks.md, "Figures behind the
+ * code"), and a 429 is waited out (Retry-After, with jitter) and sent again, up to `maxRetries` times; the
  * server rejected it before doing anything, so every verb may be retried. A request waiting for
  * a slot or a retry still honours its abort signal. Streams (watches) pass straight through:
  * they live for minutes and would hold slots.
@@ -78,6 +70,7 @@ export const politeTransport = (
   const retryBaseMs = options.retryBaseMs ?? 500;
   const retryMaxMs = options.retryMaxMs ?? 10_000;
   const random = options.random ?? Math.random;
+  const sleepFor = options.sleep ?? pause;
   let inFlight = 0;
   let throttledRetries = 0;
   const waiting: (() => void)[] = [];
@@ -133,7 +126,7 @@ export const politeTransport = (
         throttledRetries += 1;
         const wanted = retryAfterMs(res.headers['retry-after']) ?? retryBaseMs * 2 ** attempt;
         // Up to half as long again, never sooner than the server asked (unless that is past the cap).
-        await pause(Math.min(wanted * (1 + 0.5 * random()), retryMaxMs), req.signal);
+        await sleepFor(Math.min(wanted * (1 + 0.5 * random()), retryMaxMs), req.signal);
       }
     },
     stream: (req) => inner.stream(req),

@@ -19,7 +19,7 @@ import {
   type ResourceWriteDeps,
 } from './apply-resource.js';
 import { asKubeObject, isRecord, type KubeObject } from './kube-object.js';
-import { resourcePathCodes, type ObjectIdentity } from './resource-paths.js';
+import { describeObject, servedObjectPath, type ObjectIdentity } from './resource-paths.js';
 
 export interface ReleaseRequest {
   readonly node: NodeRef;
@@ -116,16 +116,11 @@ export const releaseResource = async (
 ): Promise<ReleaseOutcome> => {
   const { node, target, signal } = req;
   const client = createApiClient(deps.transport, deps.timeoutMs ?? 30_000);
-  const what = `${target.kind} ${target.namespace === undefined ? '' : `${target.namespace}/`}${target.name}`;
+  const what = describeObject(target);
   const gone: ReleaseOutcome = { state: 'gone', reason: 'AlreadyGone', message: `${what} is gone` };
   try {
-    let path: string;
-    try {
-      path = await deps.paths.objectPath(target, signal);
-    } catch (err) {
-      if (err instanceof LynqError && err.code === resourcePathCodes.unknownKind) return gone;
-      throw err;
-    }
+    const path = await servedObjectPath(deps.paths, target, signal);
+    if (path === undefined) return gone;
     let lastError: unknown;
     for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
       const live = asKubeObject(await client.get(path, signal));

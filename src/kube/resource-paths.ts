@@ -1,5 +1,5 @@
 // REST mapping from apiVersion and kind to the resource's path and scope, learnt from API discovery and cached.
-import { invalidSpecError, transientError } from '../errors.js';
+import { invalidSpecError, LynqError, transientError } from '../errors.js';
 import { apiError } from './api-client.js';
 import { isRecord } from './kube-object.js';
 import type { KubeTransport } from './http-transport.js';
@@ -172,4 +172,25 @@ export const createResourcePaths = (
       settled.clear();
     },
   };
+};
+
+/** `Kind namespace/name` (`Kind name` for a cluster-scoped object), for messages. */
+export const describeObject = (id: ObjectIdentity): string =>
+  `${id.kind} ${id.namespace === undefined ? '' : `${id.namespace}/`}${id.name}`;
+
+/**
+ * The object's path, or `undefined` when its kind is no longer served (its CRD was removed, so
+ * no object of it is left). Throws what `objectPath` throws otherwise.
+ */
+export const servedObjectPath = async (
+  paths: ResourcePaths,
+  id: ObjectIdentity,
+  signal?: AbortSignal,
+): Promise<string | undefined> => {
+  try {
+    return await paths.objectPath(id, signal);
+  } catch (err) {
+    if (err instanceof LynqError && err.code === resourcePathCodes.unknownKind) return undefined;
+    throw err;
+  }
 };

@@ -25,6 +25,11 @@ const fakeClient = (fail = 0) => {
   return { client, writes };
 };
 
+/** Lets the fake client's answers (one setImmediate each) and their follow-ups run. */
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 5; i += 1) await new Promise((r) => setImmediate(r));
+};
+
 const writer = (client: ApiClient) =>
   createStatusWriter({ client, logger: pino({ level: 'silent' }), minIntervalMs: 5, retryMs: 5 });
 
@@ -84,7 +89,8 @@ describe('status writer', () => {
     ]);
   });
 
-  it('gathers the changes that follow a first one into one write', async () => {
+  it('gathers the changes that follow a first one into one write', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_700_000_000_000 });
     const { client, writes } = fakeClient();
     const w = createStatusWriter({
       client,
@@ -94,15 +100,19 @@ describe('status writer', () => {
     });
     // Without gathering, the first status would be written during the first pause.
     w.publish('/g/status', { phase: 'Pending' });
-    await new Promise((r) => setTimeout(r, 20));
+    t.mock.timers.tick(20);
     w.publish('/g/status', { phase: 'Applying' });
-    await new Promise((r) => setTimeout(r, 20));
+    t.mock.timers.tick(20);
     w.publish('/g/status', { phase: 'Ready' });
+    await settle();
+    assert.deepEqual(writes, []);
+    t.mock.timers.tick(460);
     await w.flush();
     assert.deepEqual(writes, [{ path: '/g/status', body: { status: { phase: 'Ready' } } }]);
   });
 
-  it('waits a whole interval before the first write of an object that has no status yet', async () => {
+  it('waits a whole interval before the first write of an object that has no status yet', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_700_000_000_000 });
     const { client, writes } = fakeClient();
     const w = createStatusWriter({
       client,
@@ -112,12 +122,16 @@ describe('status writer', () => {
     w.publish('/new/status', { phase: 'Pending' });
     w.observe('/old/status', { phase: 'Pending' });
     w.publish('/old/status', { phase: 'Applying' });
-    await new Promise((r) => setTimeout(r, 100));
+    t.mock.timers.tick(0);
+    await settle();
+    t.mock.timers.tick(299);
+    await settle();
     assert.deepEqual(
       writes.map((x) => x.path),
       ['/old/status'],
     );
     w.publish('/new/status', { phase: 'Ready' });
+    t.mock.timers.tick(1);
     await w.flush();
     assert.deepEqual(writes.at(-1), {
       path: '/new/status',

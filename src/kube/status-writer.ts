@@ -57,7 +57,7 @@ const isPlainObject = (value: unknown): value is Readonly<Record<string, unknown
  * name, so keys that are gone are sent as null, at every depth of nested objects (a rollout's
  * `completionTime` of an earlier target must not survive the next one). Lists are replaced whole.
  */
-export const replacingMergePatch = (
+const replacingMergePatch = (
   previous: Readonly<Record<string, unknown>>,
   next: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> => {

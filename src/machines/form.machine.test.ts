@@ -1,7 +1,7 @@
 // The form statechart with fake actors: validate on a new generation, sync while valid, never while invalid (SPEC F1, F2, F4).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createActor, fromPromise, SimulatedClock } from 'xstate';
+import { createActor, fromPromise, SimulatedClock, waitFor, type AnyActorRef } from 'xstate';
 import {
   formMachine,
   formPhaseOf,
@@ -11,8 +11,15 @@ import {
   type FormValidateOutput,
 } from './form.machine.js';
 
-const settle = async (): Promise<void> => {
-  for (let i = 0; i < 5; i += 1) await new Promise((r) => setImmediate(r));
+/**
+ * Resolves once no validation or sync is running: every fake the machine invoked has answered
+ * and the machine has acted on the answer.
+ */
+const settled = async (actor: AnyActorRef): Promise<void> => {
+  await waitFor(
+    actor,
+    (snapshot: { children: object }) => Object.keys(snapshot.children).length === 0,
+  );
 };
 
 const start = (errors: string[][], suspended: boolean[] = []) => {
@@ -48,13 +55,13 @@ describe('form.machine', () => {
   it('F1 F4 a valid form is validated once per generation and then synced', async () => {
     const { actor, log } = start([]);
     actor.send(observed(1));
-    await settle();
+    await settled(actor);
     assert.equal(formPhaseOf(actor.getSnapshot().value), 'Ready');
     actor.send(observed(1));
-    await settle();
+    await settled(actor);
     assert.deepEqual(log, ['validate 1', 'sync'], 'a status-only update does nothing');
     actor.send({ type: 'nodes.changed' });
-    await settle();
+    await settled(actor);
     assert.deepEqual(log, ['validate 1', 'sync', 'sync']);
     assert.equal(actor.getSnapshot().context.lastSync?.currentRevision, 'web-1');
   });
@@ -62,14 +69,14 @@ describe('form.machine', () => {
   it('F2 an invalid form never syncs, even when nodes change, until a new generation is valid', async () => {
     const { actor, log } = start([['cycle a → b → a']]);
     actor.send(observed(1));
-    await settle();
+    await settled(actor);
     assert.equal(formPhaseOf(actor.getSnapshot().value), 'Invalid');
     assert.deepEqual(actor.getSnapshot().context.errors, ['cycle a → b → a']);
     actor.send({ type: 'nodes.changed' });
-    await settle();
+    await settled(actor);
     assert.deepEqual(log, ['validate 1']);
     actor.send(observed(2));
-    await settle();
+    await settled(actor);
     assert.deepEqual(log, ['validate 1', 'validate 2', 'sync']);
     assert.equal(actor.getSnapshot().context.valid, true);
   });
@@ -77,20 +84,20 @@ describe('form.machine', () => {
   it('F1 a hub appearing makes the form validate again', async () => {
     const { actor, log } = start([['LynqHub ns/hub (spec.hubId) does not exist']]);
     actor.send(observed(1));
-    await settle();
+    await settled(actor);
     actor.send({ type: 'hub.changed' });
-    await settle();
+    await settled(actor);
     assert.deepEqual(log, ['validate 1', 'validate 1', 'sync']);
   });
 
   it('F6 a deleting form does nothing more', async () => {
     const { actor, log } = start([]);
     actor.send(observed(1));
-    await settle();
+    await settled(actor);
     actor.send(observed(1, true));
     actor.send({ type: 'nodes.changed' });
     actor.send({ type: 'hub.changed' });
-    await settle();
+    await settled(actor);
     assert.equal(formPhaseOf(actor.getSnapshot().value), 'Deleting');
     assert.deepEqual(log, ['validate 1', 'sync']);
   });
@@ -98,15 +105,15 @@ describe('form.machine', () => {
   it('§1 a suspended form is Suspended after its pass, still syncs new nodes, and is Ready again once a new generation unsuspends it', async () => {
     const { actor, log } = start([], [true, true, false]);
     actor.send(observed(1));
-    await settle();
+    await settled(actor);
     assert.equal(formPhaseOf(actor.getSnapshot().value), 'Suspended');
     assert.equal(actor.getSnapshot().context.lastSync?.heldNodes, 3);
     // A new node still gets a pass (it gets the newest revision; the others stay).
     actor.send({ type: 'nodes.changed' });
-    await settle();
+    await settled(actor);
     assert.equal(formPhaseOf(actor.getSnapshot().value), 'Suspended');
     actor.send(observed(2));
-    await settle();
+    await settled(actor);
     assert.equal(formPhaseOf(actor.getSnapshot().value), 'Ready');
     assert.deepEqual(log, ['validate 1', 'sync', 'sync', 'validate 2', 'sync']);
   });
@@ -140,17 +147,17 @@ describe('form.machine rollout deadline', () => {
     });
     actor.start();
     actor.send(observed(1));
-    await settle();
+    await settled(actor);
     assert.equal(syncs, 1);
     clock.increment(4_999);
-    await settle();
+    await settled(actor);
     assert.equal(syncs, 1, 'not before the deadline');
     clock.increment(100);
-    await settle();
+    await settled(actor);
     assert.equal(syncs, 2, 'once the deadline has passed');
     assert.equal(actor.getSnapshot().context.trigger, 'revisions.synced');
     clock.increment(600_000);
-    await settle();
+    await settled(actor);
     assert.equal(syncs, 2, 'no deadline left, no timer');
     actor.stop();
   });

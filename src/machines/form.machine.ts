@@ -1,6 +1,8 @@
 // The LynqForm lifecycle as a pure statechart: validate every change, then cut revisions and move nodes at the rollout's pace while valid and not suspended (SPEC §1, F1–F6).
 import { assign, fromPromise, setup } from 'xstate';
 import type { RolloutPhase } from '../api/phases.js';
+import { retryBackoffMillis } from './retry-backoff.js';
+import { thrownFailure } from './thrown-failure.js';
 
 /** Which form an actor serves. */
 export interface FormRef {
@@ -119,7 +121,6 @@ export interface FormInput {
   readonly form: FormRef;
 }
 
-const firstBackoffMillis = 1_000;
 const maxBackoffMillis = 60_000;
 
 /**
@@ -130,17 +131,11 @@ const deadlineMarginMillis = 50;
 
 /** Exponential backoff from 1 s, capped at 60 s. */
 export const formRetryDelayMillis = (failures: number): number =>
-  Math.min(firstBackoffMillis * 2 ** Math.max(0, Math.min(failures - 1, 20)), maxBackoffMillis);
+  retryBackoffMillis(failures, maxBackoffMillis);
 
 const failureOf = (error: unknown): FormFailure => {
-  if (typeof error === 'object' && error !== null) {
-    const { code, message } = error as { code?: unknown; message?: unknown };
-    return {
-      code: typeof code === 'string' ? code : 'FormSyncFailed',
-      message: typeof message === 'string' ? message : JSON.stringify(error),
-    };
-  }
-  return { code: 'FormSyncFailed', message: String(error) };
+  const { code, message } = thrownFailure(error);
+  return { code: code ?? 'FormSyncFailed', message };
 };
 
 /** A settled form syncs again when its nodes changed (valid and suspended alike). */

@@ -1,7 +1,7 @@
 // The hub statechart with fake actors and a simulated clock: syncing, backoff, suspend, reconcile-at, deletion.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createActor, fromPromise, SimulatedClock } from 'xstate';
+import { createActor, fromPromise, SimulatedClock, waitFor } from 'xstate';
 import {
   hubMachine,
   hubPhaseOf,
@@ -31,9 +31,13 @@ const observation = (patch: Partial<HubObservation> = {}): HubObservation => ({
   ...patch,
 });
 
-/** Lets invoked promises settle (they resolve on the microtask queue). */
-const settle = async (): Promise<void> => {
-  for (let i = 0; i < 5; i += 1) await new Promise((r) => setImmediate(r));
+/**
+ * Resolves once no sync or finalization is running: every fake the machine invoked has answered
+ * and the machine has acted on the answer. Time moves only with `clock.increment`, so after this
+ * nothing more happens until the test acts.
+ */
+const settled = async (h: Harness): Promise<void> => {
+  await waitFor(h.actor, (snapshot) => Object.keys(snapshot.children).length === 0);
 };
 
 interface Harness {
@@ -76,7 +80,7 @@ describe('hub.machine', () => {
     assert.equal(phase(h), 'Pending');
     h.actor.send({ type: 'hub.observed', observation: observation() });
     assert.equal(phase(h), 'Syncing');
-    await settle();
+    await settled(h);
     assert.equal(phase(h), 'Ready');
     assert.deepEqual(h.actor.getSnapshot().context.lastGood, counts);
   });
@@ -87,30 +91,30 @@ describe('hub.machine', () => {
       type: 'hub.observed',
       observation: observation({ syncIntervalMillis: 10_000 }),
     });
-    await settle();
+    await settled(h);
     h.clock.increment(9_999);
-    await settle();
+    await settled(h);
     assert.equal(h.syncs.length, 1);
     h.clock.increment(1);
-    await settle();
+    await settled(h);
     assert.equal(h.syncs.length, 2);
   });
 
   it('does not sync again when only the status of the hub changed (same generation)', async () => {
     const h = start();
     h.actor.send({ type: 'hub.observed', observation: observation() });
-    await settle();
+    await settled(h);
     h.actor.send({ type: 'hub.observed', observation: observation() });
-    await settle();
+    await settled(h);
     assert.equal(h.syncs.length, 1);
   });
 
   it('syncs at once on a new generation', async () => {
     const h = start();
     h.actor.send({ type: 'hub.observed', observation: observation() });
-    await settle();
+    await settled(h);
     h.actor.send({ type: 'hub.observed', observation: observation({ generation: 2 }) });
-    await settle();
+    await settled(h);
     assert.deepEqual(
       h.syncs.map((s) => s.generation),
       [1, 2],
@@ -120,13 +124,13 @@ describe('hub.machine', () => {
   it('H7 a failed sync is Degraded, keeps the last good counts and retries with backoff capped at syncInterval', async () => {
     const h = start();
     h.actor.send({ type: 'hub.observed', observation: observation({ syncIntervalMillis: 5_000 }) });
-    await settle();
+    await settled(h);
     h.results.push(
       Object.assign(new Error('connect ECONNREFUSED'), { code: 'DatasourceUnreachable' }),
     );
     h.results.push(new Error('again'), new Error('again'), new Error('again'));
     h.clock.increment(5_000);
-    await settle();
+    await settled(h);
     assert.equal(phase(h), 'Degraded');
     const ctx = h.actor.getSnapshot().context;
     assert.deepEqual(ctx.lastError, {
@@ -139,15 +143,15 @@ describe('hub.machine', () => {
     for (const wait of [1_000, 2_000, 4_000]) {
       const before = h.syncs.length;
       h.clock.increment(wait - 1);
-      await settle();
+      await settled(h);
       assert.equal(h.syncs.length, before);
       h.clock.increment(1);
-      await settle();
+      await settled(h);
       assert.equal(h.syncs.length, before + 1);
     }
     assert.equal(hubRetryDelayMillis(10, 5_000), 5_000);
     h.clock.increment(5_000);
-    await settle();
+    await settled(h);
     assert.equal(phase(h), 'Ready');
     assert.equal(h.actor.getSnapshot().context.failures, 0);
   });
@@ -158,22 +162,22 @@ describe('hub.machine', () => {
       type: 'hub.observed',
       observation: observation({ syncIntervalMillis: 60_000 }),
     });
-    await settle();
+    await settled(h);
     const unreachable = () =>
       Object.assign(new Error('The Kubernetes API server is unreachable'), {
         code: 'KubernetesUnreachable',
       });
     h.results.push(unreachable(), unreachable(), unreachable(), unreachable(), unreachable());
     h.actor.send({ type: 'sync.requested' });
-    await settle();
+    await settled(h);
     assert.equal(phase(h), 'Degraded');
     for (const wait of [1_000, 2_000, 2_000, 2_000, 2_000]) {
       const before = h.syncs.length;
       h.clock.increment(wait - 1);
-      await settle();
+      await settled(h);
       assert.equal(h.syncs.length, before, `no retry before ${String(wait)} ms`);
       h.clock.increment(1);
-      await settle();
+      await settled(h);
       assert.equal(h.syncs.length, before + 1, `a retry after ${String(wait)} ms`);
     }
     assert.equal(phase(h), 'Ready');
@@ -186,10 +190,10 @@ describe('hub.machine', () => {
       observation: observation({ syncIntervalMillis: 3_600_000 }),
     });
     h.actor.send({ type: 'forms.changed' });
-    await settle();
+    await settled(h);
     assert.equal(h.syncs.length, 2);
     h.actor.send({ type: 'forms.changed' });
-    await settle();
+    await settled(h);
     assert.equal(h.syncs.length, 3);
     assert.equal(phase(h), 'Ready');
   });
@@ -200,14 +204,14 @@ describe('hub.machine', () => {
       type: 'hub.observed',
       observation: observation({ syncIntervalMillis: 3_600_000 }),
     });
-    await settle();
+    await settled(h);
     assert.equal(h.syncs.length, 1);
     h.actor.send({ type: 'rows.changed' });
     assert.equal(phase(h), 'Syncing');
     assert.equal(h.actor.getSnapshot().context.trigger, 'rows.changed');
     for (let i = 0; i < 1_000; i += 1) h.actor.send({ type: 'rows.changed' });
-    await settle();
-    await settle();
+    await settled(h);
+    await settled(h);
     assert.equal(h.syncs.length, 3);
     assert.equal(phase(h), 'Ready');
   });
@@ -216,10 +220,10 @@ describe('hub.machine', () => {
     const h = start();
     h.results.push(new Error('down'));
     h.actor.send({ type: 'hub.observed', observation: observation() });
-    await settle();
+    await settled(h);
     assert.equal(phase(h), 'Degraded');
     h.actor.send({ type: 'rows.changed' });
-    await settle();
+    await settled(h);
     assert.equal(h.syncs.length, 1);
     assert.equal(phase(h), 'Degraded');
   });
@@ -227,9 +231,9 @@ describe('hub.machine', () => {
   it('H1b H11 a suspended hub ignores change hints', async () => {
     const h = start();
     h.actor.send({ type: 'hub.observed', observation: observation({ suspend: true }) });
-    await settle();
+    await settled(h);
     h.actor.send({ type: 'rows.changed' });
-    await settle();
+    await settled(h);
     assert.equal(h.syncs.length, 0);
     assert.equal(phase(h), 'Suspended');
   });
@@ -237,14 +241,14 @@ describe('hub.machine', () => {
   it('H11 suspend stops syncs; lifting it syncs again', async () => {
     const h = start();
     h.actor.send({ type: 'hub.observed', observation: observation({ suspend: true }) });
-    await settle();
+    await settled(h);
     assert.equal(phase(h), 'Suspended');
     h.clock.increment(120_000);
     h.actor.send({ type: 'forms.changed' });
-    await settle();
+    await settled(h);
     assert.equal(h.syncs.length, 0);
     h.actor.send({ type: 'hub.observed', observation: observation({ generation: 2 }) });
-    await settle();
+    await settled(h);
     assert.equal(h.syncs.length, 1);
     assert.equal(phase(h), 'Ready');
   });
@@ -255,12 +259,12 @@ describe('hub.machine', () => {
       type: 'hub.observed',
       observation: observation({ syncIntervalMillis: 3_600_000 }),
     });
-    await settle();
+    await settled(h);
     const at = observation({ syncIntervalMillis: 3_600_000, reconcileAt: '2026-11-25T12:00:00Z' });
     h.actor.send({ type: 'hub.observed', observation: at });
-    await settle();
+    await settled(h);
     h.actor.send({ type: 'hub.observed', observation: at });
-    await settle();
+    await settled(h);
     assert.equal(h.syncs.length, 2);
   });
 
@@ -269,7 +273,7 @@ describe('hub.machine', () => {
     h.actor.send({ type: 'hub.observed', observation: observation() });
     h.actor.send({ type: 'hub.observed', observation: observation({ deleting: true }) });
     assert.equal(phase(h), 'Deleting');
-    await settle();
+    await settled(h);
     assert.equal(h.finalized.count, 1);
     assert.equal(h.actor.getSnapshot().status, 'done');
   });
@@ -277,7 +281,7 @@ describe('hub.machine', () => {
   it('records the event that caused the current state (O2)', async () => {
     const h = start();
     h.actor.send({ type: 'hub.observed', observation: observation() });
-    await settle();
+    await settled(h);
     h.actor.send({ type: 'forms.changed' });
     assert.equal(h.actor.getSnapshot().context.trigger, 'forms.changed');
   });

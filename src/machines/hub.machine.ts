@@ -1,6 +1,8 @@
 // The LynqHub lifecycle as a pure statechart: when to sync, back off, suspend and finalize (SPEC H1, H7, H8, H10, H11).
 import { assign, fromPromise, setup } from 'xstate';
 import { conditionReasons } from '../api/conditions.js';
+import { retryBackoffMillis } from './retry-backoff.js';
+import { thrownFailure } from './thrown-failure.js';
 
 /** Which hub an actor serves. */
 export interface HubRef {
@@ -160,17 +162,16 @@ export interface HubInput {
 }
 
 const defaultSyncIntervalMillis = 30_000;
-const firstBackoffMillis = 1_000;
 /**
  * Retries while the API server is unreachable stay this close together, so a hub recovers
- * within seconds of an outage, as its watches do (issue 9). Such a retry costs one refused GET of
+ * within seconds of an outage, as its watches do. Such a retry costs one refused GET of
  * a Secret, or a read of the rows when the sync got that far.
  */
-export const unreachableRetryCapMillis = 2_000;
+const unreachableRetryCapMillis = 2_000;
 
 /** Exponential backoff from 1 s, capped at the sync interval (SPEC H7). */
 export const hubRetryDelayMillis = (failures: number, syncIntervalMillis: number): number =>
-  Math.min(firstBackoffMillis * 2 ** Math.max(0, Math.min(failures - 1, 20)), syncIntervalMillis);
+  retryBackoffMillis(failures, syncIntervalMillis);
 
 /** The delay before the next attempt after `lastError`. */
 const retryDelayAfter = (context: HubContext): number => {
@@ -183,20 +184,13 @@ const retryDelayAfter = (context: HubContext): number => {
 };
 
 const syncFailure = (error: unknown): HubSyncFailure => {
-  if (typeof error === 'object' && error !== null) {
-    const { code, message, details } = error as {
-      code?: unknown;
-      message?: unknown;
-      details?: Readonly<Record<string, unknown>>;
-    };
-    return {
-      code: typeof code === 'string' ? code : 'SyncFailed',
-      message: typeof message === 'string' ? message : JSON.stringify(error),
-      // Unmarked means not known to have read: never claim a reachable datasource by default.
-      rowsRead: details?.[rowsReadDetail] === true,
-    };
-  }
-  return { code: 'SyncFailed', message: String(error), rowsRead: false };
+  const { code, message, details } = thrownFailure(error);
+  return {
+    code: code ?? 'SyncFailed',
+    message,
+    // Unmarked means not known to have read: never claim a reachable datasource by default.
+    rowsRead: details?.[rowsReadDetail] === true,
+  };
 };
 
 export const hubMachine = setup({

@@ -1,4 +1,4 @@
-// Every machine records domain events as its trigger, never the library's internal event names (SPEC O2, issue 11).
+// Every machine records domain events as its trigger, never the library's internal event names (SPEC O2).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createActor, fromPromise, SimulatedClock, type AnyActorRef } from 'xstate';

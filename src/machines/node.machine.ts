@@ -15,15 +15,16 @@ import {
   type NodeRenderInput,
   type NodeRenderOutput,
 } from './node.contract.js';
+import { retryBackoffMillis } from './retry-backoff.js';
+import { thrownFailure } from './thrown-failure.js';
 
 export type * from './node.contract.js';
 export { nodeTriggers } from './node.contract.js';
 
 const failedTrigger = (trigger: string, reason: string): string => `${trigger}: ${reason}`;
 
-/** Exponential backoff from 1 s, capped at 5 minutes. */
-export const nodeRetryDelayMillis = (failures: number): number =>
-  Math.min(1_000 * 2 ** Math.max(0, Math.min(failures - 1, 20)), 300_000);
+/** The retry backoff's cap: 5 minutes. */
+const maxBackoffMillis = 300_000;
 
 /** How long drift reports are gathered before one pass repairs them all. */
 export const driftSettleMillis = 250;
@@ -51,15 +52,8 @@ const sameResource = (a: DriftedResource, b: DriftedResource): boolean =>
 const invalidSpecKind = 'InvalidSpec';
 
 const errorOf = (error: unknown): NodeFailure => {
-  const { code, kind } =
-    typeof error === 'object' && error !== null
-      ? (error as { code?: unknown; kind?: unknown })
-      : {};
-  return {
-    reason: typeof code === 'string' && code !== '' ? code : 'Error',
-    message: error instanceof Error ? error.message : String(error),
-    retryable: kind !== invalidSpecKind,
-  };
+  const { code, message, kind } = thrownFailure(error);
+  return { reason: code ?? 'Error', message, retryable: kind !== invalidSpecKind };
 };
 
 /** What a failed render, apply or cleanup records: one more failure, the error, and why. */
@@ -168,7 +162,7 @@ export const nodeMachine = setup({
     hasReadinessChange: ({ context }) => context.readinessChanged === true,
   },
   delays: {
-    retryBackoff: ({ context }) => nodeRetryDelayMillis(context.failures),
+    retryBackoff: ({ context }) => retryBackoffMillis(context.failures, maxBackoffMillis),
     driftSettle: driftSettleMillis,
     resyncPeriod: resyncPeriodMillis,
     /** Until the first waiting resource times out (SPEC N8); the longest timer when none can. */

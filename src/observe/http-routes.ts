@@ -34,7 +34,7 @@ const errnoOf = (err: unknown): string | undefined => {
 };
 
 /** The route for a request path: an exact match first, else the longest matching prefix. */
-export const routeFor = (routes: readonly Route[], url: string | undefined): Route | undefined => {
+const routeFor = (routes: readonly Route[], url: string | undefined): Route | undefined => {
   const path = (url ?? '/').split('?', 1)[0] ?? '/';
   const exact = routes.find((r) => r.prefix !== true && r.path === path);
   if (exact !== undefined) return exact;

@@ -2,7 +2,7 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 /** Paths pino censors in every logged object: passwords, Secret data, credentials in headers. */
-export const redactedPaths = [
+const redactedPaths = [
   'password',
   '*.password',
   '*.*.password',

@@ -1,11 +1,11 @@
 // The hub's deletion guard (SPEC H9): whether one sync may delete the nodes whose rows went away, and the token that releases a held set.
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../api/sha256-hex.js';
 
 /** The default of `spec.deletionGuard.maxDeletions`. */
-export const defaultMaxDeletions = '50%';
+const defaultMaxDeletions = '50%';
 
 /** The guard applies only to hubs with more nodes than this (SPEC H9). */
-export const guardMinimumNodes = 10;
+const guardMinimumNodes = 10;
 
 export interface DeletionGuardInput {
   /** `spec.deletionGuard.maxDeletions`: a count, or a percent string such as `"50%"`. */
@@ -40,10 +40,7 @@ export type DeletionGuardDecision =
  * a different set a different one (barring a 48-bit hash collision).
  */
 export const deletionToken = (names: readonly string[]): string =>
-  createHash('sha256')
-    .update([...new Set(names)].sort().join('\n'))
-    .digest('hex')
-    .slice(0, 12);
+  sha256Hex([...new Set(names)].sort().join('\n')).slice(0, 12);
 
 /**
  * The most nodes one sync may delete: an integer as is, a percent of `nodes` rounded down;

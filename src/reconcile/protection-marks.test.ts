@@ -1,7 +1,7 @@
 // The deletion-protection marks of nodes follow their hub and form (SPEC H8).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isMarked, isProtected } from '../api/deletion-protection.js';
+import { hasProtectionLabel, isProtected } from '../api/deletion-protection.js';
 import { planProtectionMarks } from './protection-marks.js';
 
 const node = (name: string, form: string, marked: boolean, deleting = false) => ({
@@ -46,11 +46,11 @@ describe('protection marks', () => {
     assert.equal(isProtected({ metadata: {} }), false);
     assert.equal(isProtected(undefined), false);
     assert.equal(
-      isMarked({ metadata: { labels: { 'lynq.sh/deletion-protection': 'true' } } }),
+      hasProtectionLabel({ metadata: { labels: { 'lynq.sh/deletion-protection': 'true' } } }),
       true,
     );
     assert.equal(
-      isMarked({ metadata: { labels: { 'lynq.sh/deletion-protection': 'no' } } }),
+      hasProtectionLabel({ metadata: { labels: { 'lynq.sh/deletion-protection': 'no' } } }),
       false,
     );
   });

@@ -1,4 +1,4 @@
-// Which LynqNodes must carry the deletion-protection mark: every live node of a protected hub or of a protected form (SPEC H8).
+// Which LynqNodes must carry the deletion-protection label (the "mark"): every live node of a protected hub or of a protected form (SPEC H8).
 export interface MarkedNodeInput {
   readonly name: string;
   /** `spec.templateRef`. */

@@ -2,7 +2,7 @@
 
 import type { CompiledLeaf, TemplateEnvironment } from './environment.js';
 import { pathIndex, pathKey } from './field-path.js';
-import { compareKeys, sortedDeep, sortedShallow } from './canonical-json.js';
+import { canonicalCopy, canonicalShallow, compareCanonicalKeys } from '../api/canonical-json.js';
 import { isRecord, stringMap, toText } from './object-identity.js';
 import { identityCodes, type RenderIssue, type ResourceEntry } from './render-types.js';
 import { TemplateFault, templateCodes } from './template-fault.js';
@@ -117,12 +117,12 @@ const childMode = (parentKey: string, key: string, depth: number): LeafMode => {
 const shapeConstant = (value: unknown, mode: LeafMode): unknown => {
   switch (mode) {
     case 'value':
-      return sortedDeep(value);
+      return canonicalCopy(value);
     case 'text':
       return toText(value);
     case 'textMap': {
       const map = stringMap(value);
-      return map === undefined ? toText(value) : sortedShallow(map);
+      return map === undefined ? toText(value) : canonicalShallow(map);
     }
   }
 };
@@ -152,7 +152,7 @@ const compileTree = (
   if (isRecord(value)) {
     // Children of a string map are text; anything else takes its mode from its own key.
     const entries = Object.keys(value)
-      .sort(compareKeys)
+      .sort(compareCanonicalKeys)
       .map((k) => {
         const m = mode === 'textMap' ? 'text' : childMode(key, k, depth);
         return [k, compileTree(c, pathKey(path, k), value[k], m, k, depth + 1)] as const;

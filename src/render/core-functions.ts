@@ -25,7 +25,7 @@ const finite = (value: unknown, what: string): number => {
 };
 
 /** nunjucks' `range(start?, stop, step?)`, counting its length before it allocates anything. */
-export const boundedRange =
+const boundedRange =
   (maxLength: number) =>
   (...args: unknown[]): number[] => {
     const [a, b, c] = args;
@@ -75,7 +75,7 @@ export const joiner = (sep: unknown = ','): (() => string) => {
 };
 
 /** Sprig's notion of empty: these take the default. */
-export const isEmptyValue = (value: unknown): boolean =>
+const isEmptyValue = (value: unknown): boolean =>
   value === undefined ||
   value === null ||
   value === '' ||

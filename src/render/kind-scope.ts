@@ -4,7 +4,7 @@
 export type IsNamespaced = (apiVersion: string, kind: string) => boolean | undefined;
 
 /** The API group of an apiVersion: `apps/v1` → `apps`, `v1` → `` (core). */
-export const groupOf = (apiVersion: string): string => {
+const groupOf = (apiVersion: string): string => {
   const slash = apiVersion.lastIndexOf('/');
   return slash < 0 ? '' : apiVersion.slice(0, slash);
 };

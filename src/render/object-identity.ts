@@ -17,7 +17,7 @@ export const dnsLabelProblem = (value: string): string | undefined => {
 };
 
 /** Why `value` is not a DNS-1123 subdomain, or undefined when it is one. */
-export const dnsSubdomainProblem = (value: string): string | undefined => {
+const dnsSubdomainProblem = (value: string): string | undefined => {
   if (value === '') return 'must not be empty';
   if (value.length > 253) return `must be at most 253 characters (has ${value.length})`;
   if (!dnsSubdomain.test(value)) {

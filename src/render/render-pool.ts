@@ -2,7 +2,7 @@
 
 import { Piscina } from 'piscina';
 import { invalidSpecError } from '../errors.js';
-import { sha256 } from './canonical-json.js';
+import { sha256Hex } from '../api/sha256-hex.js';
 import type { RenderLimits } from './environment.js';
 import { renderLimits } from './limits.js';
 import type { RenderNodeInput } from './render.js';
@@ -300,7 +300,7 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
       const resourcesJson = JSON.stringify(request.resources);
       const base = {
         // The content in the key: a worker's cache can never answer for other resources.
-        revisionKey: `${request.revisionKey}#${sha256(resourcesJson)}`,
+        revisionKey: `${request.revisionKey}#${sha256Hex(resourcesJson)}`,
         resources: request.resources,
         kindScopes: request.kindScopes ?? {},
       };

@@ -2,7 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canonicalJson, sha256 } from './canonical-json.js';
+import { canonicalJson } from '../api/canonical-json.js';
+import { sha256Hex } from '../api/sha256-hex.js';
 import { compileForm } from './compile.js';
 import { createTemplateEnvironment } from './environment.js';
 import { renderNode, type RenderNodeInput } from './render.js';
@@ -222,11 +223,45 @@ describe('render', () => {
     assert.ok(m !== undefined);
     const object = manifestObject(m);
     assert.equal(m.json, canonicalJson(object));
-    assert.equal(m.hash, sha256(canonicalJson({ namespaced: true, object })));
+    assert.equal(m.hash, sha256Hex(canonicalJson({ namespaced: true, object })));
     const again = manifests(
       render([configMap({}, { data: { a: '1', b: '{{ uid }}' } })], node({ uid: 'acme' })),
     )[0];
     assert.equal(again?.hash, m.hash);
+  });
+
+  it('N13 keeps the desired hashes stored in clusters: known templates give known hashes', () => {
+    // Changing these hashes makes every node re-apply every object once after an upgrade.
+    const entries: ResourceEntry[] = [
+      configMap(
+        {},
+        {
+          metadata: { name: '{{ uid }}-cm', labels: { b: '2', a: '1' } },
+          data: { z: '{{ plan }}', 10: 'x', 2: 'y', a: '{{ uid }}' },
+        },
+      ),
+      {
+        id: 'dep',
+        spec: {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: '{{ uid }}' },
+          spec: {
+            replicas: 2,
+            template: {
+              spec: {
+                containers: [
+                  { name: 'c', image: 'nginx:{{ plan }}', env: [{ value: 'v', name: 'N' }] },
+                ],
+              },
+            },
+          },
+        },
+      },
+    ];
+    const [cm, dep] = manifests(render(entries, node({ uid: 'acme', plan: 'gold' })));
+    assert.equal(cm?.hash, '9335d58e0989eedd8db2f3fad46198c08f6953e8443534093dda0d0a569d2d7d');
+    assert.equal(dep?.hash, 'c04898c2010c690769debff31eccc8e11575ff26cf8ff52d63ebe0de61742c59');
   });
 
   it('N13 makes the kind scope part of the hash', () => {

@@ -1,6 +1,7 @@
 // Renders one node: a compiled revision plus the node's variables → manifests, each with its hash.
 
-import { sha256, sortedDeep, sortedShallow } from './canonical-json.js';
+import { canonicalCopy, canonicalShallow } from '../api/canonical-json.js';
+import { sha256Hex } from '../api/sha256-hex.js';
 import type {
   CompiledField,
   CompiledForm,
@@ -95,12 +96,12 @@ const shape = (value: unknown, mode: LeafMode): unknown => {
   if (value === undefined) return undefined;
   switch (mode) {
     case 'value':
-      return typeof value === 'object' && value !== null ? sortedDeep(value) : value;
+      return typeof value === 'object' && value !== null ? canonicalCopy(value) : value;
     case 'text':
       return toText(value);
     case 'textMap': {
       const map = stringMap(value);
-      return map === undefined ? toText(value) : sortedShallow(map);
+      return map === undefined ? toText(value) : canonicalShallow(map);
     }
   }
 };
@@ -230,15 +231,15 @@ const finish = (
   }
   Object.assign(annotations, input.tracking?.annotations);
   if (r.errors.length > 0) return undefined;
-  if (Object.keys(labels).length > 0) metadata['labels'] = sortedShallow(labels);
+  if (Object.keys(labels).length > 0) metadata['labels'] = canonicalShallow(labels);
   else Reflect.deleteProperty(metadata, 'labels');
-  if (Object.keys(annotations).length > 0) metadata['annotations'] = sortedShallow(annotations);
+  if (Object.keys(annotations).length > 0) metadata['annotations'] = canonicalShallow(annotations);
   else Reflect.deleteProperty(metadata, 'annotations');
 
-  const top: KubeObject = { ...object, apiVersion, kind, metadata: sortedShallow(metadata) };
+  const top: KubeObject = { ...object, apiVersion, kind, metadata: canonicalShallow(metadata) };
   Reflect.deleteProperty(top, 'status');
   textMapsOf(gk, top);
-  const json = JSON.stringify(sortedShallow(top));
+  const json = JSON.stringify(canonicalShallow(top));
   return {
     id: resource.id,
     apiVersion,
@@ -248,7 +249,7 @@ const finish = (
     namespaced,
     json,
     // The canonical JSON of { namespaced, object }, without serialising the object twice.
-    hash: sha256(`{"namespaced":${String(namespaced)},"object":${json}}`),
+    hash: sha256Hex(`{"namespaced":${String(namespaced)},"object":${json}}`),
   };
 };
 

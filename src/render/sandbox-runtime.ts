@@ -64,9 +64,6 @@ export const allowCall = <F extends object>(fn: F): F => {
   return fn;
 };
 
-export const isAllowedCall = (fn: unknown): boolean =>
-  typeof fn === 'function' && callables.has(fn);
-
 const isPlainObject = (value: object): boolean => {
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;

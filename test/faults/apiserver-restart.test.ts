@@ -12,7 +12,7 @@ const rows = 20;
 /** Seconds the API server stays down: `LYNQ_FAULT_APISERVER_DOWN_SECONDS`, 20 by default. */
 const downSeconds = (): number => Number(process.env['LYNQ_FAULT_APISERVER_DOWN_SECONDS'] ?? '20');
 
-/** A generous bound, not a target: another change is tuning the watch backoff (issue 9). */
+/** A generous bound, not a target: the watch backoff decides the real figure. */
 const convergenceBound = 60_000;
 
 const planOf = async (world: FaultWorld, uid: string): Promise<string | undefined> => {

@@ -18,7 +18,7 @@ import {
 
 export const operatorUser = 'lynq-operator';
 
-/** Rows per rollout: `LYNQ_FAULT_ROWS` for a quick run, 300 by default (issue 9). */
+/** Rows per rollout: `LYNQ_FAULT_ROWS` for a quick run, 300 by default. */
 export const rolloutRows = (): number => {
   const text = process.env['LYNQ_FAULT_ROWS'];
   const n = text === undefined || text === '' ? 300 : Number(text);

@@ -7,7 +7,7 @@ import { recordFigures } from './fault-figures.js';
 import { openFaultWorld, operatorWritesSince, type FaultWorld } from './fault-world.js';
 import { converged, faultSummary } from './inventory.js';
 
-/** Seconds watched after the restart: `LYNQ_FAULT_QUIET_SECONDS`, 60 by default (issue 9). */
+/** Seconds watched after the restart: `LYNQ_FAULT_QUIET_SECONDS`, 60 by default. */
 const quietSeconds = (): number => Number(process.env['LYNQ_FAULT_QUIET_SECONDS'] ?? '60');
 
 const describeWrite = (e: AuditEvent): string =>

@@ -1,7 +1,6 @@
 // Node actors on the real API server and MariaDB: dependency graphs and skips, Once vs WhenNeeded, Stuck/Force and OwnerConflict, the target allow-list, the Namespace kind, namespace deletion.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../harness/eventually.js';
 import { startOperator, type OperatorProcess } from '../harness/operator-process.js';
 import { auditEvents, createTestNamespace } from '../harness/test-env.js';
@@ -27,6 +26,36 @@ import {
   statusWhen,
   type NodeStatusView,
 } from './node-world.js';
+
+/** How many failed passes of `node` the operator logged since `since` (its "Node pass failed again" debug lines). */
+const failedPassesOf = (
+  operator: OperatorProcess,
+  namespace: string,
+  node: string,
+  since: number,
+): number =>
+  operator
+    .output()
+    .split('\n')
+    .filter((line) => {
+      try {
+        const entry = JSON.parse(line) as {
+          msg?: string;
+          namespace?: string;
+          name?: string;
+          time?: string;
+        };
+        return (
+          entry.msg === 'Node pass failed again' &&
+          entry.namespace === namespace &&
+          entry.name === node &&
+          Date.parse(entry.time ?? '') >= since
+        );
+      } catch (err) {
+        if (err instanceof SyntaxError) return false;
+        throw err;
+      }
+    }).length;
 
 const conditionOf = (s: NodeStatusView, type: string): string | undefined =>
   s.conditions?.find((c) => c.type === type)?.status;
@@ -285,11 +314,18 @@ describe('node actor: dependency graphs, policies, conflicts, targets', () => {
     assert.equal(recovered?.metadata.labels?.['lynq.sh/node'], claim.metadata.name);
     assert.equal(recovered.data?.['id'], 'stuck');
 
-    // No flapping: 2 minutes more (issue 6), and still exactly one successful write (the create)
-    // to the object. An observation window, not a timed assertion: nothing may be written to it
-    // meanwhile. Both nodes keep retrying with backoff all along (the loser is conflicted), and
-    // the watch timeout of the test operator (20 s) re-lists several times within the window.
-    await sleep(120_000);
+    // No flapping: over a window of two more failed passes of the loser (each one reads the
+    // shared object, finds it held and writes nothing to it), the audit log still shows exactly
+    // one successful write to the object (the create).
+    const windowStart = Date.now();
+    await eventually(
+      'two more passes of the conflicted node',
+      () =>
+        Promise.resolve(
+          failedPassesOf(opened.operator, world.ns, loser, windowStart) >= 2 ? true : undefined,
+        ),
+      300_000,
+    );
     const writes = await auditEvents(
       (e) =>
         operatorWrote(e) &&

@@ -19,7 +19,7 @@ function sortedReplacer(_key: string, value: unknown): unknown {
  * escaped unless `raw`.
  * @throws Error on values JSON cannot hold (functions, NaN, Infinity) or over the size limit.
  */
-export function goJson(fn: string, value: unknown, pretty: boolean, raw: boolean): string {
+function goJson(fn: string, value: unknown, pretty: boolean, raw: boolean): string {
   checkSerializedSize(fn, value);
   const plain = copyPlain(fn, value);
   assertFiniteNumbers(fn, plain);

@@ -22,7 +22,7 @@ const cache = new Map<string, RE2JS>();
  * @throws Error naming the function and the pattern when RE2 rejects it (lookaround,
  *   backreferences, bad repeat counts, syntax errors).
  */
-export function compileRe2(fn: string, pattern: unknown): RE2JS {
+function compileRe2(fn: string, pattern: unknown): RE2JS {
   const source = strArg(fn, 'pattern', pattern);
   const cached = cache.get(source);
   if (cached) return cached;

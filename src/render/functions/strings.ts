@@ -95,7 +95,7 @@ function wrapCustom(s: string, widthIn: number, sepIn: string, wrapLongWords: bo
 }
 
 /** Go's `%q`: double-quoted with Go escapes. */
-export function goQuote(s: string): string {
+function goQuote(s: string): string {
   let out = '"';
   for (const ch of s) {
     const cp = ch.codePointAt(0) ?? 0;

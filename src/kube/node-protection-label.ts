@@ -1,14 +1,13 @@
-// Writing a LynqNode's deletion-protection mark, and deleting a node the operator means to delete although it is marked (SPEC H8).
+// Writing a LynqNode's deletion-protection label (its "mark"), and deleting a node the operator means to delete although it carries one (SPEC H8).
 import type { LynqNode } from '../api/lynq-node.schema.js';
 import { fieldManagers, labelKeys } from '../api/metadata-keys.js';
-import { isMarked } from '../api/deletion-protection.js';
+import { hasProtectionLabel } from '../api/deletion-protection.js';
+import { codeOf } from '../errors.js';
 import { apiErrorCodes, patchTypes, type ApiClient } from './api-client.js';
+import { pointerSegment, removeMetadataEntryPatch } from './guarded-metadata-patch.js';
 import { lynqObjectPath } from './lynq-paths.js';
 
-const markPointer = `/metadata/labels/${labelKeys.deletionProtection.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-
-const codeOf = (err: unknown): unknown =>
-  typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+const markPointer = `/metadata/labels/${pointerSegment(labelKeys.deletionProtection)}`;
 
 const pathOf = (node: LynqNode): string =>
   lynqObjectPath('lynqnodes', node.metadata.namespace ?? '', node.metadata.name ?? '');
@@ -19,7 +18,7 @@ const pathOf = (node: LynqNode): string =>
  * already as asked (the test failed on a node someone changed meanwhile: the next pass looks
  * again); throws other API errors.
  */
-export const setNodeMark = async (
+export const setNodeProtectionLabel = async (
   client: ApiClient,
   node: LynqNode,
   marked: boolean,
@@ -30,11 +29,7 @@ export const setNodeMark = async (
         { op: 'test', path: '/metadata/uid', value: node.metadata.uid },
         { op: 'add', path: markPointer, value: 'true' },
       ]
-    : [
-        { op: 'test', path: '/metadata/uid', value: node.metadata.uid },
-        { op: 'test', path: markPointer, value: 'true' },
-        { op: 'remove', path: markPointer },
-      ];
+    : removeMetadataEntryPatch(node.metadata.uid, 'labels', labelKeys.deletionProtection, 'true');
   try {
     await client.patch(pathOf(node), patchTypes.json, ops, {
       fieldManager: fieldManagers.protection,
@@ -55,7 +50,7 @@ const maxAttempts = 3;
  * reflector holds it; after a denial the live node is read and unmarked again. Resolves `false`
  * when the node was already gone. Throws the last denial after a few attempts.
  */
-export const deleteNodeUnmarked = async (
+export const deleteNodeWithoutProtectionLabel = async (
   client: ApiClient,
   namespace: string,
   name: string,
@@ -65,7 +60,8 @@ export const deleteNodeUnmarked = async (
   const path = lynqObjectPath('lynqnodes', namespace, name);
   let node = cached;
   for (let attempt = 1; ; attempt += 1) {
-    if (node !== undefined && isMarked(node)) await setNodeMark(client, node, false, signal);
+    if (node !== undefined && hasProtectionLabel(node))
+      await setNodeProtectionLabel(client, node, false, signal);
     try {
       return await client.remove(path, { propagationPolicy: 'Background', signal });
     } catch (err) {
