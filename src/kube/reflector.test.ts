@@ -561,7 +561,7 @@ describe('reflector', () => {
         added: (o) => seen.push(`added ${JSON.stringify(o['data'])}`),
         updated: (o, previous) =>
           seen.push(`updated ${JSON.stringify(o['data'])} < ${JSON.stringify(previous)}`),
-        deleted: (o, stored) => seen.push(`deleted ${JSON.stringify(stored)}`),
+        deleted: (_lastKnown, stored) => seen.push(`deleted ${JSON.stringify(stored)}`),
       },
     });
     reflector.start();
