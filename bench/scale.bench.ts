@@ -35,6 +35,8 @@ const steadySeconds = flag('steady-seconds', 300);
 const updateRows = Math.min(rows, flag('update-rows', 100));
 const deleteRows = Math.min(rows, flag('delete-rows', Math.floor(rows / 2)));
 const bareInFlight = flag('bare-in-flight', 32);
+/** `--heap-snapshot 1`: a heap snapshot of the settled operator (see below). */
+const heapSnapshot = flag('heap-snapshot', 0) > 0;
 const syncInterval = '30s';
 const fieldManager = 'bare-ssa-bench';
 
@@ -333,6 +335,12 @@ const main = (): Promise<void> =>
     await sleep(40_000);
     const settledRss = rssMb(pid);
     const settledHeap = (await scrapeMemory(metricsPort))?.heapMb ?? Number.NaN;
+    if (heapSnapshot) {
+      // Needs LYNQ_BENCH_OPERATOR_NODE_ARGS=--heapsnapshot-signal=SIGUSR2; the file lands in the
+      // working directory (read it with dist/bench/heap-by-constructor.js).
+      process.kill(pid, 'SIGUSR2');
+      await sleep(30_000);
+    }
     log(`steady window: ${steadySeconds} s`);
     const steadySince = Date.now();
     const logFrom = operator.output().length;
