@@ -330,6 +330,9 @@ const main = (): Promise<void> =>
     const convergeCpu = cpuMillis(pid) - cpu0;
     const convergeWrites = operatorWrites(world.controlPlane.auditLogFile, started);
     const convergePeakRss = peakRssMb(pid);
+    // Scraping /metrics costs the operator CPU: not during the steady window.
+    sampling.on = false;
+    await sampler;
 
     // Coalesced status writes land, workers idle out; then the steady window.
     await sleep(40_000);
@@ -443,8 +446,6 @@ const main = (): Promise<void> =>
     const deleteMs = performance.now() - d0;
     const deleteCpu = cpuMillis(pid) - cpu2;
     const deleteWrites = operatorWrites(world.controlPlane.auditLogFile, deleteSince);
-    sampling.on = false;
-    await sampler;
     admin.close();
 
     const s = (ms: number | undefined): string =>

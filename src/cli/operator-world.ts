@@ -30,9 +30,9 @@ import { createFinalizerAdder } from '../kube/guarded-metadata-patch.js';
 import type { KubeTransport } from '../kube/http-transport.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { lynqCollectionPath, lynqObjectPath } from '../kube/lynq-paths.js';
-import { keepManagedFieldsOf } from '../kube/managed-fields.transform.js';
 // Per watched namespace, so that Roles in them are all it needs (SPEC P1).
 import { createNamespaceReflector } from '../kube/namespace-reflectors.js';
+import { createNodeCacheTransform } from '../kube/node-cache.transform.js';
 import { setNodeMark } from '../kube/node-protection-mark.js';
 import { observedTransport, resourceOfPath } from '../kube/observed-transport.js';
 import type { Reflector } from '../kube/reflector.js';
@@ -375,8 +375,7 @@ const assembleOperatorWorld = (
     ...reflectorOptions,
     pathOf: (namespace) => lynqCollectionPath('lynqnodes', namespace),
     labelSelector: labelKeys.hub,
-    // Nobody reads a node's managedFields; kept, they are the largest part of each cached node.
-    transform: keepManagedFieldsOf([]),
+    transform: createNodeCacheTransform(),
     handler: {
       added: (obj) => {
         nodeSeen(obj, undefined, true);

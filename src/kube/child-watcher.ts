@@ -14,6 +14,7 @@ import {
   type ResourceInfo,
   type ResourcePaths,
 } from './resource-paths.js';
+import { createStringInterner } from './string-interner.js';
 import { anyTarget } from './target-policy.js';
 
 /** What a watch saw happen to one object a node applied. */
@@ -73,20 +74,6 @@ export interface ChildWatcher {
  * instead of its metadata with Lynq's managedFields entry (1–4 KiB).
  */
 export type HeldObject = KubeObject;
-
-/**
- * Repeated strings (namespaces, label values) shared by every object that has them: JSON
- * parsing makes a copy per object.
- */
-const createInterner = (): ((value: string) => string) => {
-  const known = new Map<string, string>();
-  return (value) => {
-    const found = known.get(value);
-    if (found !== undefined) return found;
-    known.set(value, value);
-    return value;
-  };
-};
 
 /** The store's record of a metadata-only object: identity, version, tracking labels. */
 export const heldRecordOf = (obj: KubeObject, intern: (value: string) => string): HeldObject => {
@@ -160,7 +147,7 @@ export const createChildWatcher = (options: ChildWatcherOptions): ChildWatcher =
   /** `apiVersion|kind|targetNamespace` already asked for (resolved or being resolved). */
   const requested = new Set<string>();
   const keepLynqFields = keepManagedFieldsOf([fieldManagers.resources]);
-  const intern = createInterner();
+  const intern = createStringInterner();
   const held = (obj: KubeObject): HeldObject => heldRecordOf(obj, intern);
   // The readiness view without managedFields: ownership is judged on the reported object.
   const heldWithReadiness = (obj: KubeObject): HeldObject => {
