@@ -71,8 +71,11 @@ export interface BenchWorld {
   readonly namespace: string;
   /** POSTs a namespaced operator.lynq.sh object. */
   post(plural: string, body: unknown): Promise<KubeResponse>;
-  /** Starts the operator as its own user on the bench namespace; its output is collected. */
-  startOperator(): { readonly pid: number; output(): string };
+  /**
+   * Starts the operator as its own user on the bench namespace; its output is collected.
+   * `extraArgs` come after the bench's own flags (e.g. `--metrics-port`).
+   */
+  startOperator(extraArgs?: readonly string[]): { readonly pid: number; output(): string };
 }
 
 /**
@@ -131,7 +134,7 @@ export const withBenchWorld = async (
           path: `/apis/operator.lynq.sh/v1/namespaces/${namespace}/${plural}`,
           body: object,
         }),
-      startOperator: () => {
+      startOperator: (extraArgs = []) => {
         let output = '';
         const operator = spawn(
           process.execPath,
@@ -153,6 +156,7 @@ export const withBenchWorld = async (
             '-1',
             '--log-level',
             'debug',
+            ...extraArgs,
           ],
           { stdio: ['ignore', 'pipe', 'pipe'] },
         );

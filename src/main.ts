@@ -2,20 +2,18 @@
 // The composition root and the `lynq` command line: the only place that reads configuration and wires effects.
 
 import { readFileSync } from 'node:fs';
-import { hubCommand } from './cli/hub.command.js';
-import { operatorCommand } from './cli/operator.command.js';
-import { renderCommand } from './cli/render.command.js';
 
 /** A subcommand: receives its own arguments, resolves to the process exit code. */
 type Command = (args: readonly string[]) => Promise<number>;
 
+// Each command is loaded when used: the operator does not pay for the Kubernetes client library
+// and the template engine that `render` loads, nor for mermaid and the page `inspect` loads.
 const commands: Readonly<Record<string, Command>> = {
-  hub: hubCommand,
-  operator: operatorCommand,
-  // Loaded when used: the operator and --version do not pay for mermaid, the page, the exports.
+  hub: async (args) => (await import('./cli/hub.command.js')).hubCommand(args),
+  operator: async (args) => (await import('./cli/operator.command.js')).operatorCommand(args),
   inspect: async (args) => (await import('./cli/inspect.command.js')).inspectCommand(args),
   dashboard: async (args) => (await import('./cli/dashboard.command.js')).dashboardCommand(args),
-  render: renderCommand,
+  render: async (args) => (await import('./cli/render.command.js')).renderCommand(args),
 };
 
 const usage = `usage: lynq <command> [options]

@@ -29,7 +29,8 @@ export const revisionSelector = labelKeys.form;
 
 export interface FormRegistryDeps {
   readonly client: ApiClient;
-  readonly env: TemplateEnvironment;
+  /** Loaded on the first validation: an operator without forms holds no template engine. */
+  readonly env: () => Promise<TemplateEnvironment>;
   readonly statusWriter: StatusWriter;
   readonly events: EventRecorder;
   readonly logger: Logger;

@@ -62,11 +62,12 @@ const startWorld = async (first: LynqForm) => {
     },
     writes: () => events.length,
   };
+  const env = createTemplateEnvironment({ functions: await loadTemplateFunctions() });
   const actor = startFormActor(
     { namespace: 'ns', name: 'web' },
     {
       ports,
-      env: createTemplateEnvironment({ functions: await loadTemplateFunctions() }),
+      env: () => Promise.resolve(env),
       statusWriter,
       events: recorder,
       logger: pino({ level: 'silent' }),

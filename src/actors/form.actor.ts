@@ -51,8 +51,11 @@ import {
 
 export interface FormActorDeps {
   readonly ports: FormPorts;
-  /** The template environment with the real function library (SPEC F1: every template parses). */
-  readonly env: TemplateEnvironment;
+  /**
+   * The template environment with the real function library (SPEC F1: every template parses),
+   * loaded when the first form is validated.
+   */
+  readonly env: () => Promise<TemplateEnvironment>;
   readonly statusWriter: StatusWriter;
   readonly events: EventRecorder;
   readonly logger: Logger;
@@ -119,7 +122,7 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
   const machine = formMachine.provide({
     actors: {
       validateForm: fromPromise<FormValidateOutput, FormValidateInput>(({ input }) =>
-        Promise.resolve(validateFormOnce(deps.ports, deps.env, input.form)),
+        deps.env().then((env) => validateFormOnce(deps.ports, env, input.form)),
       ),
       syncRevisions: fromPromise<FormSyncOutput, FormSyncInput>(({ input, signal }) =>
         syncFormRevisions(deps.ports, input.form, signal, written, nowMillis),

@@ -35,6 +35,7 @@ import type { KubeObject } from '../kube/kube-object.js';
 import { lynqCollectionPath, lynqObjectPath } from '../kube/lynq-paths.js';
 // Per watched namespace, so that Roles in them are all it needs (SPEC P1).
 import { createNamespaceReflector } from '../kube/namespace-reflectors.js';
+import { createNodeCacheTransform } from '../kube/node-cache.transform.js';
 import { setNodeProtectionLabel } from '../kube/node-protection-label.js';
 import { observedTransport, resourceOfPath } from '../kube/observed-transport.js';
 import type { Reflector } from '../kube/reflector.js';
@@ -44,8 +45,7 @@ import { nodeGroupOf, type MetricSources, type OperatorMetrics } from '../observ
 import { createNodeLifecycleLog } from '../observe/node-lifecycle-log.js';
 import { debugMachinesHandler } from '../inspect/debug-routes.js';
 import { debugSources } from './debug-sources.js';
-import { createTemplateEnvironment } from '../render/environment.js';
-import { loadTemplateFunctions } from '../render/function-table.js';
+import type { TemplateEnvironment } from '../render/environment.js';
 import { createRenderBatcher } from '../render/render-batcher.js';
 import { createRenderPool } from '../render/render-pool.js';
 import type { OperatorConfig } from './operator-config.js';
@@ -76,13 +76,24 @@ const isConflicted = (node: LynqNode | undefined): boolean =>
     (c) => c.type === nodeConditionTypes.conflicted && c.status === conditionStatuses.true,
   ) ?? false;
 
-/** Builds everything over `transport` (already polite, fenced and drained); nothing runs yet. */
-export const buildOperatorWorld = async (
+/**
+ * Builds everything over `transport` (already polite, fenced and drained); nothing runs yet.
+ * Rejects (never throws) when a part cannot be built.
+ */
+export const buildOperatorWorld = (
   config: OperatorConfig,
   logger: Logger,
   transport: KubeTransport,
   metrics: OperatorMetrics,
-): Promise<OperatorWorld> => {
+): Promise<OperatorWorld> =>
+  Promise.resolve().then(() => assembleOperatorWorld(config, logger, transport, metrics));
+
+const assembleOperatorWorld = (
+  config: OperatorConfig,
+  logger: Logger,
+  transport: KubeTransport,
+  metrics: OperatorMetrics,
+): OperatorWorld => {
   const client = createApiClient(transport);
   const statusWriter = createStatusWriter({
     client,
@@ -91,8 +102,21 @@ export const buildOperatorWorld = async (
     gatherMs: config.statusGatherMs,
   });
   const events = createEventRecorder(client, logger);
-  // Form validation compiles every template with the real function library (SPEC F1).
-  const templateEnv = createTemplateEnvironment({ functions: await loadTemplateFunctions() });
+  // Form validation compiles every template with the real function library (SPEC F1); both
+  // are loaded with the first form, so an operator without forms does not hold them.
+  let templateEnv: Promise<TemplateEnvironment> | undefined;
+  const loadTemplateEnv = (): Promise<TemplateEnvironment> =>
+    (templateEnv ??= (async () => {
+      const [{ createTemplateEnvironment }, { loadTemplateFunctions }] = await Promise.all([
+        import('../render/environment.js'),
+        import('../render/function-table.js'),
+      ]);
+      return createTemplateEnvironment({ functions: await loadTemplateFunctions() });
+    })().catch((err: unknown) => {
+      // Asked again by the next validation rather than failing every form from now on.
+      templateEnv = undefined;
+      throw err;
+    }));
   const datasources = new HubDatasourceCache({ logger });
   const nodeLog = createNodeLifecycleLog(logger);
   const nodeIndex = createNodeIndex();
@@ -213,7 +237,7 @@ export const buildOperatorWorld = async (
 
   const formRegistry = createFormRegistry({
     client,
-    env: templateEnv,
+    env: loadTemplateEnv,
     statusWriter,
     events,
     logger,
@@ -300,11 +324,12 @@ export const buildOperatorWorld = async (
     },
   });
 
-  // Rendering runs in workers (T7); one core is left to the reconciler's event loop.
+  // Rendering runs in workers (T7); one core is left to the reconciler's event loop. Workers
+  // start with work and end 30 s after it: an idle operator holds no template engine.
   const renderPool = createRenderPool({
-    minThreads: 1,
+    minThreads: 0,
     maxThreads: Math.max(1, availableParallelism() - 1),
-    idleTimeoutMs: 60_000,
+    idleTimeoutMs: 30_000,
     maxOldGenerationSizeMb: 256,
   });
   // Node actors ask one node at a time; nodes of one revision rendering together share a task.
@@ -396,6 +421,7 @@ export const buildOperatorWorld = async (
     ...reflectorOptions,
     pathOf: (namespace) => lynqCollectionPath('lynqnodes', namespace),
     labelSelector: labelKeys.hub,
+    transform: createNodeCacheTransform(),
     handler: {
       added: (obj) => {
         nodeSeen(obj, undefined, true);

@@ -53,7 +53,7 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   let leaseTransport: HttpTransport | undefined;
   const fence = election.enabled ? createWriteFence() : openWriteFence();
   try {
-    const kc = loadKubeConfig(config);
+    const kc = await loadKubeConfig(config);
     const userAgent = `lynq-operator (${identity})`;
     httpTransport = createHttpTransport(kc, { userAgent });
     if (election.enabled) {

@@ -113,6 +113,42 @@ describe('child watcher', () => {
     });
   });
 
+  it('DESIGN 8 a child store keeps of an object only its identity, version and tracking labels; a Job also its readiness view', async () => {
+    const { watcher, started } = setup(undefined);
+    watcher.watch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'a', name: 'x' });
+    watcher.watch({ apiVersion: 'batch/v1', kind: 'Job', namespace: 'a', name: 'x' });
+    await settle();
+    const [configMaps, jobs] = started;
+    assert.ok(configMaps?.retain && jobs?.retain);
+    const metadata = {
+      name: 'x',
+      namespace: 'a',
+      uid: 'u-1',
+      resourceVersion: '7',
+      generation: 2,
+      creationTimestamp: '2026-01-01T00:00:00Z',
+      labels: { 'lynq.sh/node': 'n1', 'lynq.sh/node-namespace': 'a', app: 'web' },
+      annotations: { 'lynq.sh/desired-hash': 'h' },
+      managedFields: [{ manager: 'lynq', fieldsV1: { 'f:data': {} } }],
+    };
+    const held = {
+      name: 'x',
+      namespace: 'a',
+      resourceVersion: '7',
+      labels: { 'lynq.sh/node': 'n1', 'lynq.sh/node-namespace': 'a' },
+    };
+    assert.deepEqual(configMaps.retain({ kind: 'PartialObjectMetadata', metadata }), {
+      metadata: held,
+    });
+    const status = { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] };
+    assert.deepEqual(jobs.retain({ apiVersion: 'batch/v1', kind: 'Job', metadata, status }), {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { ...held, generation: 2 },
+      status,
+    });
+  });
+
   it('DESIGN 8 starts one metadata-only watch per kind, lazily, with the tracking-label selector, across all namespaces', async () => {
     const { watcher, started, lookups } = setup(undefined);
     assert.equal(started.length, 0, 'nothing before a node applied something');

@@ -14,6 +14,7 @@ import {
   type ResourceInfo,
   type ResourcePaths,
 } from './resource-paths.js';
+import { createStringInterner } from './string-interner.js';
 import { anyTarget } from './target-policy.js';
 
 /** What a watch saw happen to one object a node applied. */
@@ -44,7 +45,9 @@ export interface ChildWatcherOptions {
   /** Called synchronously for every change, with the `namespace/name` of the node concerned. */
   readonly report: (nodeKey: string, change: ChildChange) => void;
   /** For tests: builds the reflectors. Default `createReflector`. */
-  readonly createReflector?: (options: ReflectorOptions<KubeObject>) => Reflector<KubeObject>;
+  readonly createReflector?: (
+    options: ReflectorOptions<KubeObject, HeldObject>,
+  ) => Reflector<KubeObject, HeldObject>;
 }
 
 export interface ChildWatcher {
@@ -61,6 +64,36 @@ export interface ChildWatcher {
   /** Stops every watch; resolves when they have ended. */
   stop(): Promise<void>;
 }
+
+/**
+ * What a child watch keeps of an object between events (DESIGN 8): its identity, its version
+ * and the tracking labels that name its node — the reports need nothing else from the store
+ * (a change reports the new object; a move from one node to another, or a deletion, the node
+ * the stored labels named). Jobs and other kinds with readiness keep their readiness view too,
+ * so a deletion a relist finds still shows a completed run (N7). About 0.2 KiB per object
+ * instead of its metadata with Lynq's managedFields entry (1–4 KiB).
+ */
+export type HeldObject = KubeObject;
+
+/** The store's record of a metadata-only object: identity, version, tracking labels. */
+export const heldRecordOf = (obj: KubeObject, intern: (value: string) => string): HeldObject => {
+  const { name, namespace, resourceVersion, labels = {} } = obj.metadata;
+  const node = labels[labelKeys.node];
+  const nodeNamespace = labels[labelKeys.nodeNamespace];
+  return {
+    metadata: {
+      name,
+      ...(namespace === undefined ? {} : { namespace: intern(namespace) }),
+      ...(resourceVersion === undefined ? {} : { resourceVersion }),
+      labels: {
+        ...(node === undefined ? {} : { [labelKeys.node]: node }),
+        ...(nodeNamespace === undefined
+          ? {}
+          : { [labelKeys.nodeNamespace]: intern(nodeNamespace) }),
+      },
+    },
+  };
+};
 
 /**
  * Every object a node applies carries `lynq.sh/node`; an operator of some namespaces selects
@@ -110,10 +143,20 @@ export const ownerKeyOf = (obj: KubeObject): string | undefined => {
 export const createChildWatcher = (options: ChildWatcherOptions): ChildWatcher => {
   const make = options.createReflector ?? createReflector;
   const log = options.logger.child({ component: 'child-watcher' });
-  const reflectors = new Map<string, Reflector<KubeObject>>();
+  const reflectors = new Map<string, Reflector<KubeObject, HeldObject>>();
   /** `apiVersion|kind|targetNamespace` already asked for (resolved or being resolved). */
   const requested = new Set<string>();
   const keepLynqFields = keepManagedFieldsOf([fieldManagers.resources]);
+  const intern = createStringInterner();
+  const held = (obj: KubeObject): HeldObject => heldRecordOf(obj, intern);
+  // The readiness view without managedFields: ownership is judged on the reported object.
+  const heldWithReadiness = (obj: KubeObject): HeldObject => {
+    const { generation } = obj.metadata;
+    return {
+      ...obj,
+      metadata: { ...held(obj).metadata, ...(generation === undefined ? {} : { generation }) },
+    };
+  };
   let stopped = false;
   const allowed = options.allowedKinds;
   const isAllowed = (target: ObjectIdentity): boolean =>
@@ -153,8 +196,8 @@ export const createChildWatcher = (options: ChildWatcherOptions): ChildWatcher =
       path: collectionPathOf(info, namespace),
       labelSelector: childSelector(options.namespaces),
       ...(hasReadiness(info.apiVersion, info.kind)
-        ? { metadataOnly: false, transform: readinessTransform }
-        : { metadataOnly: true, transform: keepLynqFields }),
+        ? { metadataOnly: false, transform: readinessTransform, retain: heldWithReadiness }
+        : { metadataOnly: true, transform: keepLynqFields, retain: held }),
       ...(options.watchTimeoutSeconds === undefined
         ? {}
         : { watchTimeoutSeconds: options.watchTimeoutSeconds }),

@@ -2,8 +2,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Readable } from 'node:stream';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { invalidSpecError, LynqError, messageOf, transientError } from '../errors.js';
+import type { KubeAccess } from './kube-access.js';
 import { requestSignal } from './request-signal.js';
 
 export const transportCodes = {
@@ -149,14 +149,14 @@ const readAll = (res: http.IncomingMessage, onDone: (text: string) => void): voi
 };
 
 /**
- * A transport for one KubeConfig's current context, over one keep-alive agent that every
+ * A transport for one kubeconfig's current context, over one keep-alive agent that every
  * request shares (client-node's `applyToHTTPSOptions` creates an agent per call; we keep its
- * TLS options and credentials and drop its agent). Create one per KubeConfig and share it.
+ * TLS options and credentials and drop its agent). Create one per kubeconfig and share it.
  * Credentials are applied per request, so rotating tokens (exec plugins, token files) work.
  * Throws `KubeConfigUnsupported` when the context has no cluster or uses a proxy.
  */
 export const createHttpTransport = (
-  kc: KubeConfig,
+  kc: KubeAccess,
   options: HttpTransportOptions = {},
 ): HttpTransport => {
   const cluster = kc.getCurrentCluster();

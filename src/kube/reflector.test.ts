@@ -165,12 +165,21 @@ const fakeClock = () => {
         : Promise.resolve(sleep);
     },
     pendingSleeps: () => sleeps.length,
+    /** Timers armed and not yet fired or cancelled (a running watch arms its idle timer). */
+    pendingTimers: () => timers.size,
   };
 };
 
-/** Lets queued I/O callbacks and promise jobs run (a bounded number of turns, no timers). */
-const settle = async (): Promise<void> => {
-  for (let i = 0; i < 20; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Waits until `check` holds — the evidence that the reflector got as far as the test needs —
+ * letting I/O callbacks and promise jobs run in between (no timers: time is the fake clock's).
+ * Fails the test, rather than hanging it, when the evidence never comes.
+ */
+const evidence = async (what: string, check: () => boolean): Promise<void> => {
+  for (let turn = 0; !check(); turn += 1) {
+    if (turn > 10_000) assert.fail(`no evidence that ${what}`);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 };
 
 const cm = (name: string, rv: string, data: Record<string, string> = {}): KubeObject => ({
@@ -253,7 +262,7 @@ describe('reflector', () => {
     send(body, 'ADDED', cm('c', '11'));
     send(body, 'MODIFIED', cm('a', '12', { k: 'v' }));
     send(body, 'DELETED', cm('b', '13'));
-    await settle();
+    await evidence('three events were reported', () => rec.calls.length === 5);
     assert.deepEqual(rec.calls.slice(2), ['added ns/c@11', 'updated ns/a@12<5', 'deleted ns/b@13']);
     assert.deepEqual(
       reflector
@@ -286,7 +295,7 @@ describe('reflector', () => {
     const body = (await api.nextWatch()).open();
     // The server reports an object whose labels no longer match as DELETED, with its new labels.
     send(body, 'DELETED', labelled('11', undefined));
-    await settle();
+    await evidence('the deletion was reported', () => deletions.length === 1);
     assert.deepEqual(deletions, [[undefined, 'x']]);
     await reflector.stop();
   });
@@ -337,7 +346,7 @@ describe('reflector', () => {
     (await api.nextList()).reply(200, listBody('10', []));
     const body = (await api.nextWatch()).open();
     send(body, 'ADDED', cm('a', '11'));
-    await settle();
+    await evidence('the event was reported', () => rec.calls.length === 1);
     body.destroy(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
 
     const sleep = await time.nextSleep();
@@ -372,15 +381,15 @@ describe('reflector', () => {
     reflector.start();
     (await api.nextList()).reply(200, listBody('10', []));
     const first = (await api.nextWatch()).open();
+    await evidence('the watch armed its idle timer', () => time.pendingTimers() === 1);
     // Idle limit: 10 s server timeout + 5 s grace. Activity in between pushes it back.
     time.advance(14_000);
     send(first, 'BOOKMARK', { kind: 'ConfigMap', metadata: { resourceVersion: '12' } });
-    await settle();
+    await evidence('the bookmark was read', () => reflector.metrics.bookmarks === 1);
+    // The fake clock fires due timers within advance(): the teardown, if any, has happened.
     time.advance(14_000);
-    await settle();
     assert.ok(!first.destroyed, 'a watch with recent traffic stays open');
     time.advance(1_000);
-    await settle();
     assert.ok(first.destroyed, 'silent for 15 s: torn down');
 
     (await time.nextSleep()).wake();
@@ -433,7 +442,7 @@ describe('reflector', () => {
       apiVersion: 'v1',
       metadata: { resourceVersion: '99' },
     });
-    await settle();
+    await evidence('the bookmark was read', () => reflector.metrics.bookmarks === 1);
     assert.equal(reflector.resourceVersion(), '99');
     body.end();
     const watch = await api.nextWatch();
@@ -537,6 +546,41 @@ describe('reflector', () => {
     await reflector.stop();
   });
 
+  it('keeps in its store only what retain keeps, while the handler gets whole objects and the previous record', async () => {
+    const seen: string[] = [];
+    const api = scriptedTransport();
+    const reflector = createReflector({
+      transport: api.transport,
+      path: '/api/v1/namespaces/ns/configmaps',
+      logger: silent,
+      clock: fakeClock().clock,
+      retain: (o: KubeObject) => ({
+        metadata: { resourceVersion: o.metadata.resourceVersion, name: o.metadata.name },
+      }),
+      handler: {
+        added: (o) => seen.push(`added ${JSON.stringify(o['data'])}`),
+        updated: (o, previous) =>
+          seen.push(`updated ${JSON.stringify(o['data'])} < ${JSON.stringify(previous)}`),
+        deleted: (_lastKnown, stored) => seen.push(`deleted ${JSON.stringify(stored)}`),
+      },
+    });
+    reflector.start();
+    (await api.nextList()).reply(200, listBody('10', [cm('a', '5', { k: 'v' })]));
+    await reflector.synced();
+    assert.deepEqual(reflector.get('ns/a'), { metadata: { resourceVersion: '5', name: 'a' } });
+    const body = (await api.nextWatch()).open();
+    send(body, 'MODIFIED', cm('a', '6', { k: 'w' }));
+    send(body, 'DELETED', cm('a', '7', { k: 'w' }));
+    await evidence('both events were reported', () => seen.length === 3);
+    assert.deepEqual(seen, [
+      'added {"k":"v"}',
+      'updated {"k":"w"} < {"metadata":{"resourceVersion":"5","name":"a"}}',
+      'deleted {"metadata":{"resourceVersion":"6","name":"a"}}',
+    ]);
+    assert.equal(reflector.list().length, 0);
+    await reflector.stop();
+  });
+
   it('stop() ends an open watch and resolves; nothing is requested afterwards', async () => {
     const { api, reflector } = setup();
     reflector.start();
@@ -544,7 +588,7 @@ describe('reflector', () => {
     const body = (await api.nextWatch()).open();
     await reflector.stop();
     assert.ok(body.destroyed);
-    await settle();
+    // stop() resolved after the loop ended: nothing can ask for more.
     assert.ok(api.idle(), 'no request after stop');
   });
 
@@ -556,7 +600,6 @@ describe('reflector', () => {
     await time.nextSleep();
     await reflector.stop();
     await assert.rejects(synced, { code: 'ReflectorStopped' });
-    await settle();
     assert.ok(api.idle());
   });
 
@@ -582,7 +625,7 @@ describe('reflector backoff after an API server outage', () => {
 
   /** Lets the watch run past the reflector's "ended at once" bound on the fake clock. */
   const runFor = async (time: ReturnType<typeof fakeClock>, ms: number): Promise<void> => {
-    await settle();
+    await evidence('the watch is open (its idle timer armed)', () => time.pendingTimers() === 1);
     time.advance(ms);
   };
 

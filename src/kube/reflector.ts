@@ -1,44 +1,32 @@
-// One collection's list+watch loop (DESIGN 8): a local store kept level with the API server, reported as added/updated/deleted.
+// One collection's list+watch loop (DESIGN 8): a local store kept level with the API server, reported as added/updated/deleted; the store, the pager and the watch stream are its parts, as in client-go.
 import type { Logger } from 'pino';
 import { transientError, type LynqError } from '../errors.js';
 import { distinctWarning } from '../observe/distinct-warning.js';
 import type { KubeTransport } from './http-transport.js';
-import { asKubeObject, isRecord, objectKey, type KubeObject } from './kube-object.js';
+import { objectKey, type KubeObject } from './kube-object.js';
 import {
   backoffDelay,
   defaultBackoff,
-  jitteredSeconds,
   systemClock,
   type BackoffPolicy,
   type ReflectorClock,
 } from './reflector-clock.js';
-import { asKubeStatus, createLineSplitter, parseWatchEvent } from './watch-event.js';
+import { listAllPages, reflectorCodes, type ListPagerOptions } from './reflector-pager.js';
+import {
+  createReflectorStore,
+  type ReflectorHandler,
+  type StoredVersion,
+} from './reflector-store.js';
+import {
+  endedAtOnce,
+  watchOnce,
+  type WatchProgress,
+  type WatchStreamOptions,
+} from './reflector-watch.js';
+import { parseWatchEvent } from './watch-event.js';
 
-export const reflectorCodes = {
-  listFailed: 'KubeListFailed',
-  listMalformed: 'KubeListMalformed',
-  /** The list's continue token expired more often in a row than `maxListRestarts`. */
-  listRestartsExceeded: 'KubeListRestartsExceeded',
-  watchFailed: 'KubeWatchFailed',
-  /** No byte arrived for longer than the server's own timeout plus a grace period. */
-  watchIdle: 'KubeWatchIdle',
-  /** The server ended a watch at once, with nothing in it (a misbehaving proxy): back off. */
-  watchTooShort: 'KubeWatchTooShort',
-  /** `synced()` of a run that was stopped before its first list completed. */
-  stopped: 'ReflectorStopped',
-} as const;
-
-/** Called synchronously, in the order the API server reported the changes. */
-export interface ReflectorHandler<T extends KubeObject> {
-  added(obj: T): void;
-  updated(obj: T, previous: T): void;
-  /**
-   * The last state known: the DELETED event's object, or the stored one when a relist missed the
-   * deletion. `stored` is the object as the store held it: it differs from `lastKnown` when the
-   * object did not go but left the label selector (its labels changed).
-   */
-  deleted(lastKnown: T, stored: T): void;
-}
+export { reflectorCodes } from './reflector-pager.js';
+export type { ReflectorHandler, StoredVersion } from './reflector-store.js';
 
 export interface ReflectorMetrics {
   /** Completed lists, the first one included. */
@@ -58,13 +46,13 @@ export interface ReflectorMetrics {
   readonly errors: number;
 }
 
-export interface ReflectorOptions<T extends KubeObject> {
+export interface ReflectorOptions<T extends KubeObject, S extends StoredVersion = T> {
   readonly transport: Pick<KubeTransport, 'request' | 'stream'>;
   /** The collection, e.g. `/apis/operator.lynq.sh/v1/lynqnodes` or `/api/v1/namespaces/x/configmaps`. */
   readonly path: string;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
-  readonly handler: ReflectorHandler<T>;
+  readonly handler: ReflectorHandler<T, S>;
   readonly logger: Logger;
   /**
    * Applied to every object before it is stored and reported (e.g. `keepManagedFieldsOf`).
@@ -72,6 +60,12 @@ export interface ReflectorOptions<T extends KubeObject> {
    * received (T's default, `KubeObject`).
    */
   readonly transform?: (obj: KubeObject) => T;
+  /**
+   * What the store keeps of each (transformed) object, when callers read less from the store
+   * than from the handler's arguments (e.g. only who holds the object). Must keep
+   * `metadata.resourceVersion`. Without it, S is T and the store keeps the object itself.
+   */
+  readonly retain?: (obj: T) => S;
   /**
    * Ask for PartialObjectMetadata (metadata only, kind `PartialObjectMetadata`): for caches
    * that never read the body (DESIGN 8). Default false.
@@ -95,7 +89,7 @@ export interface ReflectorOptions<T extends KubeObject> {
   readonly random?: () => number;
 }
 
-export interface Reflector<T extends KubeObject> {
+export interface Reflector<T extends KubeObject, S extends StoredVersion = T> {
   /** Starts the loop (a no-op while running). After `stop()`, starting again relists against the kept store. */
   start(): void;
   /** Aborts every request and resolves when the loop has ended. Never rejects. */
@@ -106,8 +100,8 @@ export interface Reflector<T extends KubeObject> {
    */
   synced(): Promise<void>;
   /** By `namespace/name` (`name` for cluster-scoped objects). */
-  get(key: string): T | undefined;
-  list(): T[];
+  get(key: string): S | undefined;
+  list(): S[];
   /** The resourceVersion the next watch starts from. */
   resourceVersion(): string | undefined;
   /** Live counters. */
@@ -146,100 +140,25 @@ const deferred = (): Deferred => {
   };
 };
 
-const httpError = (code: string, what: string, status: number, body: unknown): LynqError => {
-  const s = asKubeStatus(body);
-  return transientError(
-    code,
-    `${what}: HTTP ${status}${s.message === undefined ? '' : `: ${s.message}`}`,
-    undefined,
-    {
-      status,
-      ...(s.reason === undefined ? {} : { reason: s.reason }),
-    },
-  );
-};
-
-interface ListPage {
-  readonly items: readonly KubeObject[];
-  readonly resourceVersion: string;
-  readonly continueToken: string | undefined;
-  /** Items that are not objects (skipped). */
-  readonly malformed: number;
-}
-
-/** Narrows a list response; items get the `apiVersion` and `kind` that lists leave out. */
-const parseListPage = (body: unknown): ListPage => {
-  const malformedList = (): never => {
-    throw transientError(reflectorCodes.listMalformed, 'the list response is not a list');
-  };
-  if (!isRecord(body) || !isRecord(body['metadata'])) return malformedList();
-  const { resourceVersion, continue: continueToken } = body['metadata'];
-  const items = body['items'] ?? [];
-  if (typeof resourceVersion !== 'string' || !Array.isArray(items)) return malformedList();
-  const apiVersion = typeof body['apiVersion'] === 'string' ? body['apiVersion'] : undefined;
-  const listKind = typeof body['kind'] === 'string' ? body['kind'] : '';
-  const kind = listKind.endsWith('List') ? listKind.slice(0, -'List'.length) : undefined;
-  const objects: KubeObject[] = [];
-  let malformed = 0;
-  for (const item of items as unknown[]) {
-    const obj = asKubeObject(item);
-    if (obj === undefined) {
-      malformed += 1;
-      continue;
-    }
-    objects.push(
-      obj.kind === undefined && kind !== undefined && apiVersion !== undefined
-        ? { ...obj, apiVersion, kind }
-        : obj,
-    );
-  }
-  return {
-    items: objects,
-    resourceVersion,
-    continueToken:
-      typeof continueToken === 'string' && continueToken !== '' ? continueToken : undefined,
-    malformed,
-  };
-};
-
-type WatchOutcome = 'ended' | 'gone';
-
-/** How far one watch got: filled in while it runs, read when it throws. */
-interface WatchProgress {
-  /** When the server answered 2xx (clock time); undefined while it has not. */
-  openedAt: number | undefined;
-  /** Events and bookmarks applied. */
-  lines: number;
-}
-
-// Falls back to full objects on servers that cannot convert (the response says which it is).
-const metadataListMedia =
-  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
-const metadataMedia =
-  'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
-
 /**
  * A reflector for one collection. Nothing happens until `start()`. It never throws into the
  * caller: failures are logged, counted in `metrics`, and retried with capped, jittered backoff;
  * a handler or transform that throws is logged and counted, and the loop goes on.
  */
-export const createReflector = <T extends KubeObject = KubeObject>(
-  options: ReflectorOptions<T>,
-): Reflector<T> => {
+export const createReflector = <T extends KubeObject = KubeObject, S extends StoredVersion = T>(
+  options: ReflectorOptions<T, S>,
+): Reflector<T, S> => {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const backoff: BackoffPolicy = { ...defaultBackoff, ...options.backoff };
-  const pageSize = options.pageSize ?? 500;
-  const watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
-  const watchTimeoutJitter = options.watchTimeoutJitter ?? 0.5;
-  const idleGraceMs = options.idleGraceMs ?? 30_000;
-  const requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
   const maxListRestarts = options.maxListRestarts ?? 5;
-  /** A watch that ends empty sooner than this did not really run. */
-  const minWatchMs = 1_000;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
+  const metadataOnly = options.metadataOnly === true;
   // T defaults to KubeObject; a caller that narrows T supplies the transform that narrows it.
   const transform = options.transform ?? ((obj: KubeObject) => obj as T);
-  const { handler, transport } = options;
+  // S defaults to T; a caller that narrows S supplies the retain that narrows it.
+  const retain = options.retain ?? ((obj: T) => obj as unknown as S);
+  const { transport } = options;
   const log = options.logger.child({
     component: 'reflector',
     path: options.path,
@@ -247,7 +166,6 @@ export const createReflector = <T extends KubeObject = KubeObject>(
     ...(options.fieldSelector === undefined ? {} : { fieldSelector: options.fieldSelector }),
   });
 
-  const store = new Map<string, T>();
   let lastResourceVersion: string | undefined;
   let everListed = false;
   const metrics = {
@@ -261,7 +179,20 @@ export const createReflector = <T extends KubeObject = KubeObject>(
     errors: 0,
   };
 
-  const collectionPath = (params: Readonly<Record<string, string | undefined>>): string => {
+  const store = createReflectorStore<T, S>({
+    handler: options.handler,
+    retain,
+    notify: (event, key, call) => {
+      try {
+        call();
+      } catch (err) {
+        metrics.errors += 1;
+        log.error({ err, event, key }, 'Reflector handler failed');
+      }
+    },
+  });
+
+  const pathOf = (params: Readonly<Record<string, string | undefined>>): string => {
     const query = new URLSearchParams();
     if (options.labelSelector !== undefined) query.set('labelSelector', options.labelSelector);
     if (options.fieldSelector !== undefined) query.set('fieldSelector', options.fieldSelector);
@@ -271,16 +202,7 @@ export const createReflector = <T extends KubeObject = KubeObject>(
     return `${options.path}?${query.toString()}`;
   };
 
-  const notify = (event: keyof ReflectorHandler<T>, obj: T, call: () => void): void => {
-    try {
-      call();
-    } catch (err) {
-      metrics.errors += 1;
-      log.error({ err, event, key: objectKey(obj) }, 'Reflector handler failed');
-    }
-  };
-
-  const stored = (raw: KubeObject): T | undefined => {
+  const transformed = (raw: KubeObject): T | undefined => {
     try {
       return transform(raw);
     } catch (err) {
@@ -290,81 +212,38 @@ export const createReflector = <T extends KubeObject = KubeObject>(
     }
   };
 
-  /** Makes the store equal to `next`, reporting the difference (resourceVersion decides "changed"). */
-  const replaceStore = (next: ReadonlyMap<string, T>): void => {
-    for (const [key, previous] of [...store]) {
-      if (next.has(key)) continue;
-      store.delete(key);
-      notify('deleted', previous, () => {
-        handler.deleted(previous, previous);
-      });
-    }
-    for (const [key, obj] of next) {
-      const previous = store.get(key);
-      store.set(key, obj);
-      if (previous === undefined) {
-        notify('added', obj, () => {
-          handler.added(obj);
-        });
-      } else if (previous.metadata.resourceVersion !== obj.metadata.resourceVersion) {
-        notify('updated', obj, () => {
-          handler.updated(obj, previous);
-        });
-      }
-    }
-  };
-
-  /** Lists every page into a fresh map, then replaces the store at once. */
-  const listAll = async (signal: AbortSignal): Promise<void> => {
-    for (let restarts = 0; ; restarts += 1) {
-      const items = new Map<string, T>();
-      let continueToken: string | undefined;
-      let listResourceVersion = '';
-      let expired = false;
-      do {
-        const res = await transport.request({
-          method: 'GET',
-          path: collectionPath({ limit: String(pageSize), continue: continueToken }),
-          timeoutMs: requestTimeoutMs,
-          signal,
-          ...(options.metadataOnly === true ? { accept: metadataListMedia } : {}),
-        });
-        if (res.status === 410 && continueToken !== undefined) {
-          expired = true;
-          break;
-        }
-        if (res.status !== 200)
-          throw httpError(reflectorCodes.listFailed, 'list', res.status, res.body);
-        const page = parseListPage(res.body);
-        if (page.malformed > 0) {
-          metrics.errors += 1;
-          log.warn({ malformed: page.malformed }, 'List items without metadata skipped');
-        }
-        for (const raw of page.items) {
-          const obj = stored(raw);
-          if (obj !== undefined) items.set(objectKey(raw), obj);
-        }
-        listResourceVersion = page.resourceVersion;
-        continueToken = page.continueToken;
-      } while (continueToken !== undefined);
-      if (!expired) {
-        replaceStore(items);
-        lastResourceVersion = listResourceVersion;
-        return;
-      }
+  const pager: ListPagerOptions = {
+    transport,
+    pathOf,
+    pageSize: options.pageSize ?? 500,
+    requestTimeoutMs,
+    metadataOnly,
+    maxListRestarts,
+    onMalformed: (malformed) => {
+      metrics.errors += 1;
+      log.warn({ malformed }, 'List items without metadata skipped');
+    },
+    onExpired: (expiries) => {
       metrics.listRestarts += 1;
-      if (restarts >= maxListRestarts) {
-        throw transientError(
-          reflectorCodes.listRestartsExceeded,
-          `the list's continue token expired ${restarts + 1} times in a row`,
+      if (expiries <= maxListRestarts) {
+        log.info(
+          { restarts: expiries },
+          'List continue token expired; listing again from the start',
         );
       }
-      // The snapshot the token pinned is compacted away: only a list from scratch is consistent.
-      log.info(
-        { restarts: restarts + 1 },
-        'List continue token expired; listing again from the start',
-      );
-    }
+    },
+  };
+
+  const watchStream: WatchStreamOptions = {
+    transport,
+    pathOf,
+    metadataOnly,
+    timeoutSeconds: options.watchTimeoutSeconds ?? 300,
+    timeoutJitter: options.watchTimeoutJitter ?? 0.5,
+    idleGraceMs: options.idleGraceMs ?? 30_000,
+    responseTimeoutMs: requestTimeoutMs,
+    clock,
+    random,
   };
 
   /** Applies one watch line; `gone` when the server says our resourceVersion is too old. */
@@ -392,113 +271,13 @@ export const createReflector = <T extends KubeObject = KubeObject>(
     const raw = event.object;
     if (raw.metadata.resourceVersion !== undefined)
       lastResourceVersion = raw.metadata.resourceVersion;
-    const obj = stored(raw);
+    const obj = transformed(raw);
     if (obj === undefined) return 'applied';
     const key = objectKey(raw);
-    const previous = store.get(key);
-    if (event.type === 'DELETED') {
-      if (previous === undefined) return 'applied';
-      store.delete(key);
-      notify('deleted', obj, () => {
-        handler.deleted(obj, previous);
-      });
-      return 'applied';
-    }
-    store.set(key, obj);
-    if (previous === undefined) {
-      notify('added', obj, () => {
-        handler.added(obj);
-      });
-    } else if (previous.metadata.resourceVersion !== obj.metadata.resourceVersion) {
-      notify('updated', obj, () => {
-        handler.updated(obj, previous);
-      });
-    }
+    if (event.type === 'DELETED') store.remove(key, obj);
+    else store.upsert(key, obj);
     return 'applied';
   };
-
-  /**
-   * One watch from `lastResourceVersion`, until the server ends it, it breaks or goes silent.
-   * `progress` says how far it got, also when it throws.
-   */
-  const watchOnce = async (
-    signal: AbortSignal,
-    progress: WatchProgress,
-  ): Promise<{ outcome: WatchOutcome; lines: number }> => {
-    const timeoutSeconds = jitteredSeconds(watchTimeoutSeconds, watchTimeoutJitter, random);
-    // Longer than the server's timeout: only a connection that died silently trips it.
-    const idleMs = timeoutSeconds * 1000 + idleGraceMs;
-    metrics.watches += 1;
-    const res = await transport.stream({
-      path: collectionPath({
-        watch: '1',
-        resourceVersion: lastResourceVersion,
-        allowWatchBookmarks: 'true',
-        timeoutSeconds: String(timeoutSeconds),
-      }),
-      signal,
-      responseTimeoutMs: requestTimeoutMs,
-      ...(options.metadataOnly === true ? { accept: metadataMedia } : {}),
-    });
-    if (!res.ok) {
-      if (res.status === 410) return { outcome: 'gone', lines: 0 };
-      throw httpError(reflectorCodes.watchFailed, 'watch', res.status, res.body);
-    }
-    const body = res.body;
-    const startedAt = clock.now();
-    progress.openedAt = startedAt;
-    let lastActivity = startedAt;
-    let lines = 0;
-    let cancelIdle: () => void = () => undefined;
-    const armIdle = (ms: number): void => {
-      cancelIdle = clock.setTimer(() => {
-        const silentMs = clock.now() - lastActivity;
-        if (silentMs < idleMs) {
-          armIdle(idleMs - silentMs);
-          return;
-        }
-        body.destroy(
-          transientError(reflectorCodes.watchIdle, `watch silent for ${silentMs} ms`, undefined, {
-            idleMs,
-          }),
-        );
-      }, ms);
-    };
-    armIdle(idleMs);
-    const splitter = createLineSplitter();
-    /** Applies a line; true when it says 410. Only applied events count as progress. */
-    const isGone = (line: string): boolean => {
-      if (applyLine(line) === 'gone') return true;
-      lines += 1;
-      progress.lines = lines;
-      return false;
-    };
-    try {
-      for await (const chunk of body as AsyncIterable<unknown>) {
-        lastActivity = clock.now();
-        const text = typeof chunk === 'string' || Buffer.isBuffer(chunk) ? chunk : String(chunk);
-        for (const line of splitter.push(text)) {
-          if (isGone(line)) return { outcome: 'gone', lines };
-        }
-      }
-      for (const line of splitter.end()) {
-        if (isGone(line)) return { outcome: 'gone', lines };
-      }
-    } finally {
-      cancelIdle();
-      body.destroy();
-    }
-    if (endedAtOnce(progress)) {
-      throw transientError(reflectorCodes.watchTooShort, 'the watch ended at once and empty');
-    }
-    return { outcome: 'ended', lines };
-  };
-
-  /** Opened, then ended or broke at once with nothing in it: the server did not really serve it. */
-  const endedAtOnce = (progress: WatchProgress): boolean =>
-    progress.openedAt !== undefined &&
-    progress.lines === 0 &&
-    clock.now() - progress.openedAt < minWatchMs;
 
   /**
    * The loop of one run: list, then watch and re-watch, relisting on 410, backing off on failures.
@@ -528,7 +307,9 @@ export const createReflector = <T extends KubeObject = KubeObject>(
       let watch: { progress: WatchProgress; failuresBefore: number } | undefined;
       try {
         if (needList) {
-          await listAll(signal);
+          const snapshot = await listAllPages(pager, transformed, signal);
+          store.replace(snapshot.items);
+          lastResourceVersion = snapshot.resourceVersion;
           needList = false;
           watchedSinceList = false;
           failures = 0;
@@ -545,7 +326,14 @@ export const createReflector = <T extends KubeObject = KubeObject>(
         if (watchedSinceList) metrics.reconnects += 1;
         watchedSinceList = true;
         watch = { progress: { openedAt: undefined, lines: 0 }, failuresBefore: failures };
-        const { outcome, lines } = await watchOnce(signal, watch.progress);
+        metrics.watches += 1;
+        const { outcome, lines } = await watchOnce(
+          watchStream,
+          lastResourceVersion,
+          applyLine,
+          signal,
+          watch.progress,
+        );
         failures = 0;
         if (outcome === 'gone') {
           needList = true;
@@ -562,7 +350,7 @@ export const createReflector = <T extends KubeObject = KubeObject>(
         if (stopping()) break;
         if (watch?.progress.openedAt !== undefined) {
           // A watch answered 2xx was a success, unless it broke at once and empty.
-          failures = endedAtOnce(watch.progress) ? watch.failuresBefore : 0;
+          failures = endedAtOnce(watch.progress, clock) ? watch.failuresBefore : 0;
         }
         failures += 1;
         metrics.errors += 1;
@@ -614,7 +402,7 @@ export const createReflector = <T extends KubeObject = KubeObject>(
     },
     synced: () => sync.promise,
     get: (key) => store.get(key),
-    list: () => [...store.values()],
+    list: () => store.list(),
     resourceVersion: () => lastResourceVersion,
     metrics,
   };

@@ -1,5 +1,6 @@
 // Coalesced /status writes (DESIGN 3): per object at most one write in flight, the latest wins, a minimum interval, nothing when nothing changed.
 import type { Logger } from 'pino';
+import { createHash } from 'node:crypto';
 import { canonicalJson } from '../api/canonical-json.js';
 import { apiErrorCodes, patchTypes, type ApiClient } from './api-client.js';
 
@@ -39,6 +40,7 @@ export interface StatusWriter {
 }
 
 interface Slot {
+  /** A digest of the canonical JSON of `writtenStatus`: a text per object would cost KiBs each. */
   written: string | undefined;
   /** What the server holds as far as we know: the last status written or observed. */
   writtenStatus: Readonly<Record<string, unknown>>;
@@ -70,6 +72,10 @@ const replacingMergePatch = (
   }
   return body;
 };
+
+/** Equal for equal statuses, whatever their key order; 44 characters. */
+const digestOf = (status: Readonly<Record<string, unknown>>): string =>
+  createHash('sha256').update(canonicalJson(status)).digest('base64');
 
 /** Creates a writer; its timers are unref'd, so it never keeps the process alive. */
 export const createStatusWriter = (options: StatusWriterOptions): StatusWriter => {
@@ -104,7 +110,7 @@ export const createStatusWriter = (options: StatusWriterOptions): StatusWriter =
   const write = async (path: string, slot: Slot): Promise<void> => {
     const status = slot.pending;
     slot.pending = undefined;
-    const text = status === undefined ? undefined : canonicalJson(status);
+    const text = status === undefined ? undefined : digestOf(status);
     if (status === undefined || text === slot.written) {
       settledIfIdle();
       return;
@@ -165,13 +171,12 @@ export const createStatusWriter = (options: StatusWriterOptions): StatusWriter =
     observe: (path, status) => {
       const slot = slotOf(path);
       if (slot.inFlight || status === undefined) return;
-      slot.written = canonicalJson(status);
+      slot.written = digestOf(status);
       slot.writtenStatus = status;
     },
     publish: (path, status) => {
       const slot = slotOf(path);
-      if (slot.pending === undefined && !slot.inFlight && canonicalJson(status) === slot.written)
-        return;
+      if (slot.pending === undefined && !slot.inFlight && digestOf(status) === slot.written) return;
       slot.pending = status;
       // An object that has no status yet (a new node) gathers for a whole interval: its first
       // phases pass within moments of each other.
