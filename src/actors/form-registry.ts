@@ -28,6 +28,11 @@ export const revisionSelector = labelKeys.form;
 
 export interface FormRegistryDeps {
   readonly client: ApiClient;
+  /**
+   * The client for writes to one hub's nodes, so they wait in that hub's API queue (SPEC P4).
+   * Default `client` for every hub.
+   */
+  readonly clientOfHub?: (namespace: string, hub: string) => ApiClient;
   readonly env: TemplateEnvironment;
   readonly statusWriter: StatusWriter;
   readonly events: EventRecorder;
@@ -112,8 +117,13 @@ export const createFormRegistry = (deps: FormRegistryDeps): FormRegistry => {
         node.metadata.namespace ?? '',
         node.metadata.name ?? '',
       );
+      const hub = node.metadata.labels?.[labelKeys.hub];
+      const client =
+        hub === undefined
+          ? deps.client
+          : (deps.clientOfHub?.(node.metadata.namespace ?? '', hub) ?? deps.client);
       if (movedAt === undefined) {
-        await deps.client.patch(
+        await client.patch(
           path,
           patchTypes.json,
           [
@@ -127,7 +137,7 @@ export const createFormRegistry = (deps: FormRegistryDeps): FormRegistry => {
       // A merge patch adds the move's annotations beside any others (a JSON patch cannot add a
       // key to a map that may not exist without replacing the map). `metadata.uid` is immutable,
       // so naming it makes a re-created node reject the write (Invalid), as the test op does.
-      await deps.client.patch(
+      await client.patch(
         path,
         patchTypes.merge,
         {

@@ -5,7 +5,7 @@ import { isMarked, isProtected } from '../api/deletion-protection.js';
 import type { LynqForm } from '../api/lynq-form.schema.js';
 import type { LynqHub } from '../api/lynq-hub.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
-import { annotationKeys, finalizers } from '../api/metadata-keys.js';
+import { annotationKeys, finalizers, labelKeys } from '../api/metadata-keys.js';
 import type { HubDatasourceCache } from '../datasource/hub-datasource-cache.js';
 import type { NodeLifecycleLog } from '../observe/node-lifecycle-log.js';
 import { invalidSpecError } from '../errors.js';
@@ -23,6 +23,11 @@ import { logNodeChanges, nodeChangeEvents } from './node-change-summary.js';
 
 export interface HubPortsDeps {
   readonly client: ApiClient;
+  /**
+   * The client for one hub's node writes, so they wait in that hub's API queue (SPEC P4).
+   * Default `client` for every hub.
+   */
+  readonly clientOfHub?: (namespace: string, hub: string) => ApiClient;
   readonly datasources: HubDatasourceCache;
   /** One line per node created, updated or deleted, rate-limited (SPEC O5). */
   readonly nodeLog: NodeLifecycleLog;
@@ -65,6 +70,10 @@ export const readSecretKey =
 /** The ports of every hub actor, over shared clients and caches. */
 export const createHubPorts = (deps: HubPortsDeps): HubPorts => {
   const { client, datasources, events, logger } = deps;
+  const hubClient = (namespace: string, hub: string | undefined): ApiClient =>
+    hub === undefined ? client : (deps.clientOfHub?.(namespace, hub) ?? client);
+  const nodeClient = (namespace: string, name: string): ApiClient =>
+    hubClient(namespace, deps.getNode(namespace, name)?.metadata.labels?.[labelKeys.hub]);
   const readTable = async (
     hub: LynqHub,
     password: string | undefined,
@@ -112,7 +121,11 @@ export const createHubPorts = (deps: HubPortsDeps): HubPorts => {
     },
     createNode: async (node, signal) => {
       try {
-        await client.create(lynqCollectionPath('lynqnodes', node.metadata.namespace), node, signal);
+        await hubClient(node.metadata.namespace, node.metadata.labels[labelKeys.hub]).create(
+          lynqCollectionPath('lynqnodes', node.metadata.namespace),
+          node,
+          signal,
+        );
       } catch (err) {
         // The watch had not shown it yet: the node exists, which is all a create wants.
         if ((err as { code?: unknown }).code !== apiErrorCodes.alreadyExists) throw err;
@@ -120,7 +133,7 @@ export const createHubPorts = (deps: HubPortsDeps): HubPorts => {
     },
     updateNodeVariables: async (namespace, name, variables, signal) => {
       // `variables` is replaced whole: a merge patch would keep keys the row no longer has.
-      await client.patch(
+      await nodeClient(namespace, name).patch(
         lynqObjectPath('lynqnodes', namespace, name),
         patchTypes.json,
         [{ op: 'replace', path: '/spec/variables', value: variables }],
@@ -129,7 +142,13 @@ export const createHubPorts = (deps: HubPortsDeps): HubPorts => {
     },
     deleteNode: async (namespace, name, signal) => {
       // A deletion of the operator's own choosing: the mark goes right before it (SPEC H8).
-      await deleteNodeUnmarked(client, namespace, name, deps.getNode(namespace, name), signal);
+      await deleteNodeUnmarked(
+        nodeClient(namespace, name),
+        namespace,
+        name,
+        deps.getNode(namespace, name),
+        signal,
+      );
     },
     clearAllowDeletions: async (hub, token, signal) => {
       const path = lynqObjectPath(
@@ -177,10 +196,13 @@ export const createHubPorts = (deps: HubPortsDeps): HubPorts => {
         remaining
           .filter((n) => n.metadata.deletionTimestamp === undefined && !isMarked(n))
           .map((n) =>
-            client.remove(lynqObjectPath('lynqnodes', ref.namespace, n.metadata.name ?? ''), {
-              propagationPolicy: 'Background',
-              signal,
-            }),
+            hubClient(ref.namespace, ref.name).remove(
+              lynqObjectPath('lynqnodes', ref.namespace, n.metadata.name ?? ''),
+              {
+                propagationPolicy: 'Background',
+                signal,
+              },
+            ),
           ),
       );
       // Woken by the node watch, not a poll: the next round starts when a node changed or went.

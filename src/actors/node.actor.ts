@@ -37,6 +37,7 @@ import { completionOfChange, completionsOf } from './job-completion.js';
 import { childDrift, ownershipDrift, plannedFor } from './node-child-drift.js';
 import { renderNodePlan, type NodePlan } from './node-render.actor.js';
 import { heldInventory } from './node-inventory.js';
+import { laneWrite, nodeLane } from './hub-lanes.js';
 import { nodePublication, type CleanupProgress } from './node-status.js';
 import type { NodeActorFactory } from './node-supervisor.js';
 import { publishedStateOf, type PublishedState } from './published-state.js';
@@ -153,7 +154,7 @@ const cleanup = async (
         group.map(
           (target) => () =>
             removeResource(
-              deps.write,
+              laneWrite(deps.write, nodeLane(slot?.latest, 'removal')),
               node,
               target,
               signal,
@@ -270,9 +271,12 @@ export const nodeActorFactory = (deps: NodeActorDeps): NodeActorFactory<LynqNode
           if (node !== undefined) deps.onApplyPass?.(node, (performance.now() - started) / 1_000);
           return output;
         };
+        // In its hub's API queue: a pass for drift repairs it, a verification reads at leisure (P4).
+        const priority =
+          input.drifted.length > 0 ? 'repair' : input.verify === true ? 'resync' : 'change';
         const pass = applyNodePlan(
           {
-            write: deps.write,
+            write: laneWrite(deps.write, nodeLane(slot?.latest, priority)),
             targets: deps.targets,
             concurrency: deps.concurrency ?? 8,
             now,

@@ -20,6 +20,13 @@ export interface OperatorConfig {
   readonly statusGatherMs: number;
   /** API requests in flight at once, watches not counted (SPEC P4). */
   readonly maxRequestsInFlight: number;
+  /**
+   * Client-side rate limit of API requests a second (SPEC P4), watches and lease renewals not
+   * counted; 0 = none.
+   */
+  readonly kubeApiQps: number;
+  /** Requests that may leave at once above `kubeApiQps` after a quiet spell. */
+  readonly kubeApiBurst: number;
   /** Port of /healthz, /readyz and /metrics; 0 = pick a free port, -1 = none. */
   readonly healthPort: number;
   /** Target namespaces besides the node's own (SPEC N16); `*` allows all. Default: none. */
@@ -215,6 +222,18 @@ export const readOperatorConfig = (
       'max-requests-in-flight',
       flagOf(args, 'max-requests-in-flight') ?? env['LYNQ_MAX_REQUESTS_IN_FLIGHT'],
       32,
+    ),
+    // A 10,000-node hub's creation is about 40,000 writes: some 80 s at this rate, about what
+    // one API server on two cores absorbs (docs/benchmarks.md), while a runaway loop is capped.
+    kubeApiQps: numberOf(
+      'kube-api-qps',
+      flagOf(args, 'kube-api-qps') ?? env['LYNQ_KUBE_API_QPS'],
+      500,
+    ),
+    kubeApiBurst: numberOf(
+      'kube-api-burst',
+      flagOf(args, 'kube-api-burst') ?? env['LYNQ_KUBE_API_BURST'],
+      1_000,
     ),
     healthPort: numberOf(
       'health-port',

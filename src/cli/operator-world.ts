@@ -24,6 +24,7 @@ import { createProtectionMarker } from '../actors/protection-marker.js';
 import { HubDatasourceCache } from '../datasource/hub-datasource-cache.js';
 import type { LynqError } from '../errors.js';
 import { createApiClient } from '../kube/api-client.js';
+import { hubClients } from '../actors/hub-lanes.js';
 import { createChildWatcher } from '../kube/child-watcher.js';
 import { createEventRecorder } from '../kube/event-recorder.js';
 import { createFinalizerAdder } from '../kube/guarded-metadata-patch.js';
@@ -81,6 +82,8 @@ export const buildOperatorWorld = async (
   metrics: OperatorMetrics,
 ): Promise<OperatorWorld> => {
   const client = createApiClient(transport);
+  // Each hub's node writes wait in that hub's API queue, so hubs take turns (SPEC P4).
+  const clientsOfHubs = hubClients(transport);
   const statusWriter = createStatusWriter({
     client,
     logger,
@@ -157,6 +160,7 @@ export const buildOperatorWorld = async (
 
   const formRegistry = createFormRegistry({
     client,
+    clientOfHub: clientsOfHubs.of,
     env: templateEnv,
     statusWriter,
     events,
@@ -173,6 +177,7 @@ export const buildOperatorWorld = async (
 
   const { ports, finalize } = createHubPorts({
     client,
+    clientOfHub: clientsOfHubs.of,
     datasources,
     events,
     logger,
@@ -252,6 +257,7 @@ export const buildOperatorWorld = async (
         const key = keyOf(obj.metadata.namespace, obj.metadata.name);
         hubActors.get(key)?.stop();
         hubActors.delete(key);
+        clientsOfHubs.forget(obj.metadata.namespace ?? '', obj.metadata.name);
         void datasources.release(key);
       },
     },

@@ -170,7 +170,9 @@ describe('polite transport', () => {
     const polite = politeTransport(inner.transport, { maxInFlight: 1 });
     const settled = [
       polite.request(write('/held', 'ns/a', 'change')),
-      polite.request(write('/resync', 'ns/a', 'resync')),
+      polite.request(write('/resync', 'ns/a', 'resync', 'GET')),
+      // A write of a resync repairs drift.
+      polite.request(write('/resync-fix', 'ns/a', 'resync', 'PUT')),
       polite.request(write('/create', 'ns/a', 'change', 'POST')),
       polite.request(write('/repair', 'ns/a', 'repair')),
       // A DELETE removes whatever lane it came with.
@@ -179,17 +181,17 @@ describe('polite transport', () => {
     await tick();
     assert.deepEqual(polite.stats().queuedByPriority, {
       removal: 1,
-      repair: 1,
+      repair: 2,
       change: 1,
       resync: 1,
     });
-    for (let answered = 0; answered < 5; answered += 1) {
+    for (let answered = 0; answered < 6; answered += 1) {
       inner.calls[answered]?.answer(ok);
       await tick();
     }
     assert.deepEqual(
       inner.calls.map((c) => c.req.path),
-      ['/held', '/delete', '/repair', '/create', '/resync'],
+      ['/held', '/delete', '/resync-fix', '/repair', '/create', '/resync'],
     );
     await Promise.all(settled);
   });

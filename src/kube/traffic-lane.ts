@@ -27,10 +27,15 @@ export const laneKeyOf = (req: KubeRequest): string => req.lane?.hub ?? operator
 
 /**
  * How urgent a request is: a DELETE always removes something (SPEC P4: deletions first),
- * whatever its caller said; otherwise its lane's priority, `change` without one.
+ * whatever its caller said; a write of a resync is a repair; otherwise its lane's priority,
+ * `change` without one.
  */
-export const priorityOf = (req: KubeRequest): RequestPriority =>
-  req.method === 'DELETE' ? 'removal' : (req.lane?.priority ?? 'change');
+export const priorityOf = (req: KubeRequest): RequestPriority => {
+  if (req.method === 'DELETE') return 'removal';
+  const priority = req.lane?.priority ?? 'change';
+  // A resync reads at its leisure; a write it sends repairs what it found drifted (SPEC N12).
+  return priority === 'resync' && req.method !== 'GET' ? 'repair' : priority;
+};
 
 /** Wraps `inner` so every request it sends carries `lane` (a request's own lane wins). */
 export const laneTransport = (inner: KubeTransport, lane: TrafficLane): KubeTransport => ({
