@@ -5,6 +5,7 @@ import type { LynqNode } from '../api/lynq-node.schema.js';
 import { annotationKeys, labelKeys } from '../api/metadata-keys.js';
 import { labelSafe } from '../api/node-name.js';
 import { patchTypes, type ApiClient } from '../kube/api-client.js';
+import type { NodeLifecycleLog } from '../observe/node-lifecycle-log.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { lynqObjectPath } from '../kube/lynq-paths.js';
@@ -37,6 +38,8 @@ export interface FormRegistryDeps {
   readonly statusWriter: StatusWriter;
   readonly events: EventRecorder;
   readonly logger: Logger;
+  /** An info line per node that turns failed (SPEC O5). */
+  readonly nodeLog?: NodeLifecycleLog;
   /** The form from the form reflector's store. */
   readonly getForm: (namespace: string, name: string) => LynqForm | undefined;
   readonly hubExists: (namespace: string, name: string) => boolean;
@@ -169,6 +172,7 @@ export const createFormRegistry = (deps: FormRegistryDeps): FormRegistry => {
           statusWriter: deps.statusWriter,
           events: deps.events,
           logger: deps.logger,
+          ...(deps.nodeLog === undefined ? {} : { nodeLog: deps.nodeLog }),
           validityChanged: (ref: FormRef) => {
             const latest = deps.getForm(ref.namespace, ref.name);
             if (latest !== undefined) deps.formsChanged(ref.namespace, latest.spec.hubId);

@@ -161,6 +161,7 @@ export const buildOperatorWorld = async (
   const formRegistry = createFormRegistry({
     client,
     clientOfHub: clientsOfHubs.of,
+    nodeLog,
     env: templateEnv,
     statusWriter,
     events,
@@ -318,6 +319,7 @@ export const buildOperatorWorld = async (
         allowClusterScopedTakeover: config.allowClusterScopedTakeover,
       },
       renderer,
+      nodeLog,
       resyncPeriodMs: config.resyncPeriodMs,
       // The revision reflector first; a GET when the watch has not shown it yet.
       readRevision: async (namespace, name, signal) =>
