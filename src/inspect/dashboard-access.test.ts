@@ -28,7 +28,7 @@ const forbidden: KubeResponse = {
 };
 
 describe('dashboard access', () => {
-  it('O3 a list the user may not make fails at once, naming the resource and what grants it', async () => {
+  it('O3b a list the user may not make fails at once, naming the resource and what grants it', async () => {
     const { paths, transport } = answering((req) =>
       req.path.includes('lynqforms')
         ? forbidden
@@ -49,7 +49,7 @@ describe('dashboard access', () => {
     ]);
   });
 
-  it('O3 lists each named namespace and resolves when every list answers', async () => {
+  it('O3b lists each named namespace and resolves when every list answers', async () => {
     const { paths, transport } = answering(() => ({
       status: 200,
       body: { items: [] },

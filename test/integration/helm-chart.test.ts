@@ -573,7 +573,7 @@ const runDashboard = (
   });
 
 describe('Helm chart dashboard access', () => {
-  it('SPEC P1 O3 dashboard.enabled binds a read-only ClusterRole: without it the dashboard exits 1 naming the refused list, with it the dashboard starts', async () => {
+  it('SPEC P1 O3b dashboard.enabled binds a read-only ClusterRole: without it the dashboard exits 1 naming the refused list, with it the dashboard starts', async () => {
     const env = await testEnv();
     const plainUser = 'lynq-test-user';
     const refused = await runDashboard(env.kubeconfigs.plain);
