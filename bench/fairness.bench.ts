@@ -64,16 +64,19 @@ const hubOn = (world: BenchWorld, name: string, table: string, syncInterval: str
   };
 };
 
-/** Ready nodes per hub, from the hubs' status (one list request). */
-const readyByHub = async (world: BenchWorld): Promise<Map<string, number>> => {
+/**
+ * Ready nodes per form, from the forms' status (one list request): a form recounts its nodes
+ * as their status changes, a hub only at its syncs.
+ */
+const readyByForm = async (world: BenchWorld): Promise<Map<string, number>> => {
   const res = await kubeRequest(world.kc, {
     method: 'GET',
-    path: `/apis/operator.lynq.sh/v1/namespaces/${world.namespace}/lynqhubs`,
+    path: `/apis/operator.lynq.sh/v1/namespaces/${world.namespace}/lynqforms`,
   });
   const items = (
-    res.body as { items: { metadata: { name: string }; status?: { ready?: number } }[] }
+    res.body as { items: { metadata: { name: string }; status?: { readyNodes?: number } }[] }
   ).items;
-  return new Map(items.map((h) => [h.metadata.name, h.status?.ready ?? 0]));
+  return new Map(items.map((f) => [f.metadata.name, f.status?.readyNodes ?? 0]));
 };
 
 const configMapExists = async (world: BenchWorld, name: string): Promise<boolean> =>
@@ -117,7 +120,7 @@ const busyAndQuiet = async (): Promise<number> => {
     await world.post('lynqhubs', hubOn(world, 'busy', 'nodes', '30s'));
     const loaded: { ms: number; busyReady: number }[] = [];
     for (let k = 0; ; k += 1) {
-      const ready = (await readyByHub(world)).get('busy') ?? 0;
+      const ready = (await readyByForm(world)).get('busy-web') ?? 0;
       if (ready >= rows) {
         converged = performance.now() - t0;
         break;
@@ -176,7 +179,7 @@ const manyHubs = async (): Promise<number> => {
       await world.post('lynqhubs', hubOn(world, `hub-${String(h)}`, `nodes_${String(h)}`, '30s'));
     }
     for (;;) {
-      const ready = [...(await readyByHub(world)).values()].reduce((a, b) => a + b, 0);
+      const ready = [...(await readyByForm(world)).values()].reduce((a, b) => a + b, 0);
       if (ready >= per * hubs) break;
       if (performance.now() - t0 > 30 * 60_000) throw new Error(`${String(ready)} ready in 30 min`);
       await sleep(2_000);
