@@ -196,6 +196,9 @@ const manyHubs = async (): Promise<number> => {
 };
 
 const main = async (): Promise<void> => {
+  // The operators this bench starts inherit it: no metrics server, so a port another process
+  // holds cannot stop them.
+  process.env['LYNQ_METRICS_PORT'] ??= '-1';
   const one = await busyAndQuiet();
   const many = await manyHubs();
   say(
