@@ -5,6 +5,7 @@ import type { LynqNode } from '../api/lynq-node.schema.js';
 import { annotationKeys, labelKeys } from '../api/metadata-keys.js';
 import { labelSafe } from '../api/node-name.js';
 import { patchTypes, type ApiClient } from '../kube/api-client.js';
+import type { NodeLifecycleLog } from '../observe/node-lifecycle-log.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { lynqObjectPath } from '../kube/lynq-paths.js';
@@ -29,11 +30,18 @@ export const revisionSelector = labelKeys.form;
 
 export interface FormRegistryDeps {
   readonly client: ApiClient;
+  /**
+   * The client for writes to one hub's nodes, so they wait in that hub's API queue (SPEC P4).
+   * Default `client` for every hub.
+   */
+  readonly clientOfHub?: (namespace: string, hub: string) => ApiClient;
   /** Loaded on the first validation: an operator without forms holds no template engine. */
   readonly env: () => Promise<TemplateEnvironment>;
   readonly statusWriter: StatusWriter;
   readonly events: EventRecorder;
   readonly logger: Logger;
+  /** An info line per node that turns failed (SPEC O5). */
+  readonly nodeLog?: NodeLifecycleLog;
   /** The form from the form reflector's store. */
   readonly getForm: (namespace: string, name: string) => LynqForm | undefined;
   readonly hubExists: (namespace: string, name: string) => boolean;
@@ -115,8 +123,13 @@ export const createFormRegistry = (deps: FormRegistryDeps): FormRegistry => {
         node.metadata.namespace ?? '',
         node.metadata.name ?? '',
       );
+      const hub = node.metadata.labels?.[labelKeys.hub];
+      const client =
+        hub === undefined
+          ? deps.client
+          : (deps.clientOfHub?.(node.metadata.namespace ?? '', hub) ?? deps.client);
       if (movedAt === undefined) {
-        await deps.client.patch(
+        await client.patch(
           path,
           patchTypes.json,
           [
@@ -130,7 +143,7 @@ export const createFormRegistry = (deps: FormRegistryDeps): FormRegistry => {
       // A merge patch adds the move's annotations beside any others (a JSON patch cannot add a
       // key to a map that may not exist without replacing the map). `metadata.uid` is immutable,
       // so naming it makes a re-created node reject the write (Invalid), as the test op does.
-      await deps.client.patch(
+      await client.patch(
         path,
         patchTypes.merge,
         {
@@ -161,6 +174,7 @@ export const createFormRegistry = (deps: FormRegistryDeps): FormRegistry => {
         statusWriter: deps.statusWriter,
         events: deps.events,
         logger: deps.logger,
+        ...(deps.nodeLog === undefined ? {} : { nodeLog: deps.nodeLog }),
         validityChanged: (ref: FormRef) => {
           const latest = deps.getForm(ref.namespace, ref.name);
           if (latest !== undefined) deps.formsChanged(ref.namespace, latest.spec.hubId);

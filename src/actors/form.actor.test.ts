@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { LynqForm } from '../api/lynq-form.schema.js';
+import type { LynqNode } from '../api/lynq-node.schema.js';
+import type { NodeLifecycleEntry } from '../observe/node-lifecycle-log.js';
 import type { EventInput, EventRecorder } from '../kube/event-recorder.js';
 import type { StatusWriter } from '../kube/status-writer.js';
 import { createTemplateEnvironment } from '../render/environment.js';
@@ -33,14 +35,15 @@ const settle = async (): Promise<void> => {
   for (let i = 0; i < 10; i += 1) await new Promise((r) => setImmediate(r));
 };
 
-const startWorld = async (first: LynqForm) => {
+const startWorld = async (first: LynqForm, nodes: () => LynqNode[] = () => []) => {
   let form = first;
+  const logged: NodeLifecycleEntry[] = [];
   const published: Record<string, unknown>[] = [];
   const events: EventInput[] = [];
   const ports: FormPorts = {
     getForm: () => form,
     hubExists: () => true,
-    nodesOfForm: () => [],
+    nodesOfForm: nodes,
     revisionsOfForm: () => [],
     createRevision: () => Promise.resolve(),
     deleteRevision: () => Promise.resolve(),
@@ -71,7 +74,14 @@ const startWorld = async (first: LynqForm) => {
       statusWriter,
       events: recorder,
       logger: pino({ level: 'silent' }),
+      nodeLog: {
+        record: (entry) => {
+          logged.push(entry);
+        },
+        flush: () => undefined,
+      },
       validityChanged: () => undefined,
+      recountDelayMs: 0,
     },
   );
   actor.observe(form);
@@ -87,7 +97,7 @@ const startWorld = async (first: LynqForm) => {
     actor.observe(next);
     await settle();
   };
-  return { actor, events, valid, change };
+  return { actor, events, valid, change, logged };
 };
 
 describe('form actor', () => {
@@ -133,5 +143,50 @@ describe('form actor', () => {
       [],
     );
     restarted.actor.stop();
+  });
+
+  it('O1 O5 nodes turning Degraded make one NodesFailed Warning per reason and one log line each, once', async () => {
+    const node = (name: string, degraded?: string): LynqNode =>
+      ({
+        metadata: { namespace: 'ns', name, uid: `${name}-uid` },
+        spec: { templateRef: 'web' },
+        status: {
+          conditions:
+            degraded === undefined
+              ? []
+              : [{ type: 'Degraded', status: 'True', reason: degraded, message: 'boom' }],
+        },
+      }) as unknown as LynqNode;
+    let nodes = [node('acme-web'), node('initech-web')];
+    const world = await startWorld(formWith(1, [entry('a', 'ConfigMap')]), () => nodes);
+    assert.deepEqual(
+      world.events.filter((e) => e.reason === 'NodesFailed'),
+      [],
+    );
+
+    nodes = [node('acme-web', 'ApplyFailed'), node('initech-web', 'ApplyFailed')];
+    world.actor.nodeStatusChanged();
+    await new Promise((r) => setTimeout(r, 1));
+    await settle();
+    const failed = () => world.events.filter((e) => e.reason === 'NodesFailed');
+    assert.deepEqual(
+      failed().map((e) => [e.type, e.message]),
+      [['Warning', '2 nodes failed: ApplyFailed (acme-web, initech-web)']],
+    );
+    assert.deepEqual(
+      world.logged.map((l) => [l.action, l.hub, l.form, l.node, l.reason]),
+      [
+        ['failed', 'ns/hub', 'web', 'acme-web', 'ApplyFailed'],
+        ['failed', 'ns/hub', 'web', 'initech-web', 'ApplyFailed'],
+      ],
+    );
+
+    // Still failed: nothing new is said.
+    world.actor.nodeStatusChanged();
+    await new Promise((r) => setTimeout(r, 1));
+    await settle();
+    assert.equal(failed().length, 1);
+    assert.equal(world.logged.length, 2);
+    world.actor.stop();
   });
 });

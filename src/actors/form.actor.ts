@@ -14,6 +14,7 @@ import { canonicalJson } from '../api/canonical-json.js';
 import { rolloutPhases } from '../api/phases.js';
 import { formReadiness, kstatusConditions } from '../api/ready-condition.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
+import type { NodeLifecycleLog } from '../observe/node-lifecycle-log.js';
 import { lynqStatusPath } from '../kube/lynq-paths.js';
 import type { StatusWriter } from '../kube/status-writer.js';
 import {
@@ -29,6 +30,7 @@ import {
 import type { RolloutPlan } from '../reconcile/rollout-plan.js';
 import type { TemplateEnvironment } from '../render/environment.js';
 import { coalescedCall } from './coalesced-call.js';
+import { nodesFailedEvents, type FailedNode } from './node-change-summary.js';
 import {
   nextRolloutTimes,
   progressingCondition,
@@ -59,6 +61,8 @@ export interface FormActorDeps {
   readonly statusWriter: StatusWriter;
   readonly events: EventRecorder;
   readonly logger: Logger;
+  /** An info line per node of the form that turns failed (SPEC O5). */
+  readonly nodeLog?: NodeLifecycleLog;
   /** Validity changed (or was first known): the hub re-plans its nodes (SPEC F2, H10). */
   readonly validityChanged: (form: FormRef) => void;
   /** How long node status changes gather before the form recounts its nodes. Default 200 ms. */
@@ -143,6 +147,8 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
   let rolloutTimes: RolloutTimes | undefined;
   /** The failed nodes last reported (event), from status at start, so a restart repeats nothing. */
   let reportedFailure: string | undefined;
+  /** Names of the nodes last seen Degraded: a node is reported when it joins, again after it left. */
+  let failedNodes = new Set<string>();
 
   const involved = () => ({
     apiVersion: groupVersion,
@@ -176,6 +182,7 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
     const nodes = allNodes.filter((n) => n.metadata.deletionTimestamp === undefined);
     const ready = nodes.filter((n) => hasCondition(n, nodeConditionTypes.ready));
     const failed = nodes.filter((n) => hasCondition(n, nodeConditionTypes.degraded)).length;
+    reportFailedNodes(form, nodes);
     const currentRevision = context.lastSync?.currentRevision ?? form.status?.currentRevision;
     // The same planner as the pass, over the cache as it is now, so counts follow node events.
     const plan =
@@ -258,6 +265,36 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
     if (text === lastContent) return;
     lastContent = text;
     deps.statusWriter.publish(statusPath, content);
+  };
+
+  /**
+   * The nodes that turned Degraded since the last look: one Warning `NodesFailed` per node
+   * reason on the form, naming them (SPEC O1), and one `Node failed` line each (O5).
+   */
+  const reportFailedNodes = (form: LynqForm, nodes: readonly LynqNode[]): void => {
+    const now = new Map<string, FailedNode>();
+    for (const node of nodes) {
+      const degraded = node.status?.conditions?.find(
+        (c) => c.type === nodeConditionTypes.degraded && c.status === conditionStatuses.true,
+      );
+      const name = node.metadata.name ?? '';
+      if (degraded !== undefined) now.set(name, { name, reason: degraded.reason });
+    }
+    const fresh = [...now.values()].filter((n) => !failedNodes.has(n.name));
+    failedNodes = new Set(now.keys());
+    if (fresh.length === 0) return;
+    for (const summary of nodesFailedEvents(fresh)) {
+      void deps.events.record({ object: involved(), type: 'Warning', ...summary });
+    }
+    for (const node of fresh) {
+      deps.nodeLog?.record({
+        action: 'failed',
+        hub: `${ref.namespace}/${form.spec.hubId}`,
+        form: ref.name,
+        node: node.name,
+        reason: node.reason,
+      });
+    }
   };
 
   /**

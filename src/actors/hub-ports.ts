@@ -5,7 +5,7 @@ import { hasProtectionLabel, isProtected } from '../api/deletion-protection.js';
 import type { LynqForm } from '../api/lynq-form.schema.js';
 import type { LynqHub } from '../api/lynq-hub.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
-import { annotationKeys, finalizers } from '../api/metadata-keys.js';
+import { annotationKeys, finalizers, labelKeys } from '../api/metadata-keys.js';
 import type { HubDatasourceCache } from '../datasource/hub-datasource-cache.js';
 import type { NodeLifecycleLog } from '../observe/node-lifecycle-log.js';
 import { invalidSpecError } from '../errors.js';
@@ -26,6 +26,11 @@ import { logNodeChanges, nodeChangeEvents } from './node-change-summary.js';
 
 export interface HubPortsDeps {
   readonly client: ApiClient;
+  /**
+   * The client for one hub's node writes, so they wait in that hub's API queue (SPEC P4).
+   * Default `client` for every hub.
+   */
+  readonly clientOfHub?: (namespace: string, hub: string) => ApiClient;
   readonly datasources: HubDatasourceCache;
   /** One line per node created, updated or deleted, rate-limited (SPEC O5). */
   readonly nodeLog: NodeLifecycleLog;
@@ -68,6 +73,10 @@ export const readSecretKey =
 /** The ports of every hub actor, over shared clients and caches. */
 export const createHubPorts = (deps: HubPortsDeps): HubPorts => {
   const { client, datasources, events, logger } = deps;
+  const hubClient = (namespace: string, hub: string | undefined): ApiClient =>
+    hub === undefined ? client : (deps.clientOfHub?.(namespace, hub) ?? client);
+  const nodeClient = (namespace: string, name: string): ApiClient =>
+    hubClient(namespace, deps.getNode(namespace, name)?.metadata.labels?.[labelKeys.hub]);
   const readTable = async (
     hub: LynqHub,
     password: string | undefined,
@@ -115,7 +124,11 @@ export const createHubPorts = (deps: HubPortsDeps): HubPorts => {
     },
     createNode: async (node, signal) => {
       try {
-        await client.create(lynqCollectionPath('lynqnodes', node.metadata.namespace), node, signal);
+        await hubClient(node.metadata.namespace, node.metadata.labels[labelKeys.hub]).create(
+          lynqCollectionPath('lynqnodes', node.metadata.namespace),
+          node,
+          signal,
+        );
       } catch (err) {
         // The watch had not shown it yet: the node exists, which is all a create wants.
         if ((err as { code?: unknown }).code !== apiErrorCodes.alreadyExists) throw err;
@@ -123,7 +136,7 @@ export const createHubPorts = (deps: HubPortsDeps): HubPorts => {
     },
     updateNodeVariables: async (namespace, name, variables, signal) => {
       // `variables` is replaced whole: a merge patch would keep keys the row no longer has.
-      await client.patch(
+      await nodeClient(namespace, name).patch(
         lynqObjectPath('lynqnodes', namespace, name),
         patchTypes.json,
         [{ op: 'replace', path: '/spec/variables', value: variables }],
@@ -133,7 +146,7 @@ export const createHubPorts = (deps: HubPortsDeps): HubPorts => {
     deleteNode: async (namespace, name, signal) => {
       // A deletion of the operator's own choosing: the mark goes right before it (SPEC H8).
       await deleteNodeWithoutProtectionLabel(
-        client,
+        nodeClient(namespace, name),
         namespace,
         name,
         deps.getNode(namespace, name),
@@ -186,10 +199,13 @@ export const createHubPorts = (deps: HubPortsDeps): HubPorts => {
         remaining
           .filter((n) => n.metadata.deletionTimestamp === undefined && !hasProtectionLabel(n))
           .map((n) =>
-            client.remove(lynqObjectPath('lynqnodes', ref.namespace, n.metadata.name ?? ''), {
-              propagationPolicy: 'Background',
-              signal,
-            }),
+            hubClient(ref.namespace, ref.name).remove(
+              lynqObjectPath('lynqnodes', ref.namespace, n.metadata.name ?? ''),
+              {
+                propagationPolicy: 'Background',
+                signal,
+              },
+            ),
           ),
       );
       // Woken by the node watch, not a poll: the next round starts when a node changed or went.

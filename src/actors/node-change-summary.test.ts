@@ -1,7 +1,7 @@
 // One summarising event per reason and cause for a sync's node writes, naming the nodes.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { nodeChangeEvents } from './node-change-summary.js';
+import { nodeChangeEvents, nodesFailedEvents } from './node-change-summary.js';
 
 const node = (uid: string, form = 'web') => ({ name: `${uid}-${form}-x1`, uid, form });
 
@@ -40,4 +40,16 @@ it('O1 a large sync names the first few nodes and says how many more', () => {
 
 it('O1 a sync that wrote nothing has nothing to say', () => {
   assert.deepEqual(nodeChangeEvents({ created: [], updated: [], deleted: [] }), []);
+});
+
+it('O1 nodes of a form that failed make one Warning per node reason, naming them in order', () => {
+  const events = nodesFailedEvents([
+    { name: 'initech-web', reason: 'ApplyFailed' },
+    { name: 'acme-web', reason: 'ApplyFailed' },
+    { name: 'globex-web', reason: 'ReadinessTimeout' },
+  ]);
+  assert.deepEqual(events, [
+    { reason: 'NodesFailed', message: '2 nodes failed: ApplyFailed (acme-web, initech-web)' },
+    { reason: 'NodesFailed', message: '1 node failed: ReadinessTimeout (globex-web)' },
+  ]);
 });

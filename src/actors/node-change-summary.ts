@@ -1,4 +1,4 @@
-// What one hub sync did to its nodes, as one summarising event per reason and cause (SPEC O1): `3 nodes deleted: RowGone (acme/web, initech/web, …)`.
+// What one hub sync did to its nodes, and which nodes of a form failed, as one summarising event per reason and cause (SPEC O1): `3 nodes deleted: RowGone (acme/web, initech/web, …)`.
 import { conditionReasons } from '../api/conditions.js';
 import type { NodeLifecycleLog } from '../observe/node-lifecycle-log.js';
 import type { NodeDeletion } from '../reconcile/plan-node-changes.js';
@@ -76,3 +76,27 @@ export const logNodeChanges = (log: NodeLifecycleLog, hub: string, changes: Node
     log.record({ action: 'deleted', hub, form: node.form, node: node.name, reason: node.cause });
   }
 };
+
+/** A node of a form that turned Degraded, with its condition's reason. */
+export interface FailedNode {
+  readonly name: string;
+  readonly reason: string;
+}
+
+/**
+ * One Warning per node reason for the nodes of a form that just failed, naming the first few in
+ * name order: `2 nodes failed: ApplyFailed (acme-web, initech-web)`.
+ */
+export const nodesFailedEvents = (failed: readonly FailedNode[]): SummaryEvent[] =>
+  [...new Set(failed.map((n) => n.reason))].sort().map((reason) => {
+    const names = failed
+      .filter((n) => n.reason === reason)
+      .map((n) => n.name)
+      .sort();
+    const shown = names.slice(0, namedInSummary);
+    const more = names.length - shown.length;
+    return {
+      reason: conditionReasons.nodesFailed,
+      message: `${plural(names.length)} failed: ${reason} (${shown.join(', ')}${more > 0 ? `, … ${String(more)} more` : ''})`,
+    };
+  });

@@ -118,6 +118,14 @@ export const removeResource = async (
   };
   const release = async () => {
     const outcome = await releaseResource(write, { node, target: identity, reason, signal });
+    // The object stays, no longer managed: a fact on the node (O1), logged by its actor (O5).
+    if (outcome.state === 'released') {
+      emit({
+        type: 'Normal',
+        reason,
+        message: resourceMessage(target.id, 'released: the object stays, no longer managed'),
+      });
+    }
     return outcome.state === 'failed'
       ? { reason: outcome.reason, message: outcome.message }
       : undefined;

@@ -39,6 +39,8 @@ import { completionOfChange, completionsOf } from './job-completion.js';
 import { childDrift, ownershipDrift, plannedFor } from './node-child-drift.js';
 import { renderNodePlan, type NodePlan } from './node-render.actor.js';
 import { heldInventory } from './node-inventory.js';
+import type { NodeLifecycleLog } from '../observe/node-lifecycle-log.js';
+import { laneWrite, nodeLane } from './hub-lanes.js';
 import { nodePublication, type CleanupProgress } from './node-status.js';
 import type { SupervisedActorFactory } from './actor-supervisor.js';
 import { publishedStateOf, type PublishedState } from './published-state.js';
@@ -69,6 +71,8 @@ export interface NodeActorDeps {
    * `resyncPeriodMillis`.
    */
   readonly resyncPeriodMs?: number;
+  /** An info line per object a node releases (SPEC O5, N10). */
+  readonly nodeLog?: NodeLifecycleLog;
   readonly now?: () => Date;
   /** Told how long each apply pass took (metrics, SPEC O4). Must not throw. */
   readonly onApplyPass?: (node: LynqNode, seconds: number) => void;
@@ -104,6 +108,10 @@ const longestTimerMs = 2 ** 31 - 1;
 /** One resync wait: 75–125 % of the period, so 10,000 nodes never verify at once. */
 const jitteredResync = (periodMs: number): number =>
   periodMs <= 0 ? longestTimerMs : Math.min(longestTimerMs, periodMs * (0.75 + Math.random() / 2));
+
+/** A release is told as an event whose reason is why the object was orphaned (SPEC N10). */
+const isOrphanReason = (reason: string): boolean =>
+  (Object.values(orphanReasons) as string[]).includes(reason);
 
 const keyOfRef = (ref: { namespace: string; name: string }): string =>
   `${ref.namespace}/${ref.name}`;
@@ -152,7 +160,7 @@ const cleanup = async (
         group.map(
           (target) => () =>
             removeResource(
-              deps.write,
+              laneWrite(deps.write, nodeLane(slot?.latest, 'removal')),
               node,
               target,
               signal,
@@ -271,9 +279,12 @@ export const nodeActorFactory = (
           if (node !== undefined) deps.onApplyPass?.(node, (performance.now() - started) / 1_000);
           return output;
         };
+        // In its hub's API queue: a pass for drift repairs it, a verification reads at leisure (P4).
+        const priority =
+          input.drifted.length > 0 ? 'repair' : input.verify === true ? 'resync' : 'change';
         const pass = applyNodePlan(
           {
-            write: deps.write,
+            write: laneWrite(deps.write, nodeLane(slot?.latest, priority)),
             targets: deps.targets,
             concurrency: deps.concurrency ?? 8,
             now,
@@ -368,6 +379,16 @@ export const nodeActorFactory = (
       },
       cleanup: undefined,
       emit: (event) => {
+        if (isOrphanReason(event.reason)) {
+          deps.nodeLog?.record({
+            action: 'released',
+            hub: `${ref.namespace}/${slot.latest.metadata.labels?.[labelKeys.hub] ?? ''}`,
+            form: slot.latest.spec.templateRef,
+            node: ref.name,
+            reason: event.reason,
+            detail: event.message,
+          });
+        }
         const input = { ...event, object: involved() };
         events = events.then(() => deps.events.record(input));
       },

@@ -20,6 +20,13 @@ export interface OperatorConfig {
   readonly statusGatherMs: number;
   /** API requests in flight at once, watches not counted (SPEC P4). */
   readonly maxRequestsInFlight: number;
+  /**
+   * Client-side rate limit of API requests a second (SPEC P4), watches and lease renewals not
+   * counted; 0 = none.
+   */
+  readonly kubeApiQps: number;
+  /** Requests that may leave at once above `kubeApiQps` after a quiet spell. */
+  readonly kubeApiBurst: number;
   /** Port of /healthz, /readyz and /metrics; 0 = pick a free port, -1 = none. */
   readonly healthPort: number;
   /** Target namespaces besides the node's own (SPEC N16); `*` allows all. Default: none. */
@@ -212,6 +219,10 @@ export const readOperatorConfig = (
     statusMinIntervalMs: settings.number('status-min-interval-ms', 1_000),
     statusGatherMs: settings.number('status-gather-ms', 300),
     maxRequestsInFlight: settings.number('max-requests-in-flight', 32),
+    // A 10,000-node hub's creation is about 40,000 writes: some 80 s at this rate, about what
+    // one API server on two cores absorbs (docs/benchmarks.md), while a runaway loop is capped.
+    kubeApiQps: settings.number('kube-api-qps', 500),
+    kubeApiBurst: settings.number('kube-api-burst', 1_000),
     healthPort: settings.number('health-port', 8081),
     allowedNamespaces: settings.list('allowed-namespaces', defaultTargetPolicy.allowedNamespaces),
     allowedKinds: settings.list('allowed-kinds', defaultTargetPolicy.allowedKinds),

@@ -110,6 +110,18 @@ export const operatorFlags: readonly OperatorFlag[] = [
     about: 'API requests at once, watches not counted',
   },
   {
+    name: 'kube-api-qps',
+    env: 'LYNQ_KUBE_API_QPS',
+    fallback: '500',
+    about: 'API requests a second on average, watches and lease renewals not counted; 0 = no limit',
+  },
+  {
+    name: 'kube-api-burst',
+    env: 'LYNQ_KUBE_API_BURST',
+    fallback: '1000',
+    about: 'API requests that may go at once above --kube-api-qps after a quiet spell',
+  },
+  {
     name: 'resync-period',
     env: 'LYNQ_RESYNC_PERIOD',
     fallback: '10m',

@@ -27,6 +27,7 @@ import { createProtectionMarker } from '../actors/protection-marker.js';
 import { HubDatasourceCache } from '../datasource/hub-datasource-cache.js';
 import type { LynqError } from '../errors.js';
 import { createApiClient } from '../kube/api-client.js';
+import { hubClients } from '../actors/hub-lanes.js';
 import { createChildWatcher } from '../kube/child-watcher.js';
 import { createEventRecorder } from '../kube/event-recorder.js';
 import { createFinalizerAdder } from '../kube/guarded-metadata-patch.js';
@@ -95,6 +96,8 @@ const assembleOperatorWorld = (
   metrics: OperatorMetrics,
 ): OperatorWorld => {
   const client = createApiClient(transport);
+  // Each hub's node writes wait in that hub's API queue, so hubs take turns (SPEC P4).
+  const clientsOfHubs = hubClients(transport);
   const statusWriter = createStatusWriter({
     client,
     logger,
@@ -237,6 +240,8 @@ const assembleOperatorWorld = (
 
   const formRegistry = createFormRegistry({
     client,
+    clientOfHub: clientsOfHubs.of,
+    nodeLog,
     env: loadTemplateEnv,
     statusWriter,
     events,
@@ -254,6 +259,7 @@ const assembleOperatorWorld = (
 
   const { ports, finalize } = createHubPorts({
     client,
+    clientOfHub: clientsOfHubs.of,
     datasources,
     events,
     logger,
@@ -319,6 +325,7 @@ const assembleOperatorWorld = (
         marker.hubChanged(obj.metadata.namespace ?? '', obj.metadata.name);
         const key = keyOf(obj.metadata.namespace, obj.metadata.name);
         hubActors.remove(key);
+        clientsOfHubs.forget(obj.metadata.namespace ?? '', obj.metadata.name);
         void datasources.release(key);
       },
     },
@@ -382,6 +389,7 @@ const assembleOperatorWorld = (
         allowClusterScopedTakeover: config.allowClusterScopedTakeover,
       },
       renderer,
+      nodeLog,
       resyncPeriodMs: config.resyncPeriodMs,
       // The revision reflector first; a GET when the watch has not shown it yet.
       readRevision: async (namespace, name, signal) =>

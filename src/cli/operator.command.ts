@@ -80,7 +80,11 @@ export const runOperator = async (config: OperatorConfig): Promise<number> => {
   // Below the queue the fence and the drain judge each write as it leaves (SPEC P2, P3); above
   // it the metrics see every request, queueing included.
   const drain = drainingTransport(fencedTransport(httpTransport, fence));
-  const polite = politeTransport(drain.transport, { maxInFlight: config.maxRequestsInFlight });
+  const polite = politeTransport(drain.transport, {
+    maxInFlight: config.maxRequestsInFlight,
+    qps: config.kubeApiQps,
+    burst: config.kubeApiBurst,
+  });
   let world: OperatorWorld | undefined;
   const metrics: OperatorMetrics = createOperatorMetrics({
     hubs: () => world?.sources.hubs() ?? [],

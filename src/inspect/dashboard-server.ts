@@ -7,6 +7,7 @@ import type { KubeTransport } from '../kube/http-transport.js';
 import { lynqCollectionPath, type LynqPlural } from '../kube/lynq-paths.js';
 import { createNamespaceReflector } from '../kube/namespace-reflectors.js';
 import type { Reflector } from '../kube/reflector.js';
+import { checkDashboardAccess } from './dashboard-access.js';
 import { dashboardPage } from './dashboard-page.js';
 import { dashboardTree } from './dashboard-tree.js';
 import { inspect } from './inspection.js';
@@ -41,11 +42,18 @@ const securityHeaders = {
 
 /**
  * Starts the watches and the server; resolves once the server listens and the first lists are in.
+ * Throws `DashboardCannotList` at once when a list it needs is refused or unanswered.
  * Serves only GET (a read-only page: it writes nothing to the cluster), and only to requests whose
  * Host is the address it listens on or localhost, so another web site cannot read it through DNS
  * rebinding.
  */
 export const startDashboard = async (options: DashboardOptions): Promise<Dashboard> => {
+  // Fails with the reason instead of waiting for lists that are refused forever.
+  await checkDashboardAccess(options.transport, options.namespaces, [
+    'lynqhubs',
+    'lynqforms',
+    'lynqnodes',
+  ]);
   const clients = new Set<ServerResponse>();
   let pending: NodeJS.Timeout | undefined;
   const tree = () =>

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { invalidSpecError, LynqError, messageOf, transientError } from '../errors.js';
 import type { KubeAccess } from './kube-access.js';
 import { requestSignal } from './request-signal.js';
+import type { TrafficLane } from './traffic-lane.js';
 
 export const transportCodes = {
   /** No response (or no complete body) within the request's timeout. */
@@ -32,6 +33,8 @@ export interface KubeRequest {
   /** Bounds the whole exchange: connection, headers and body. Required: every request ends. */
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /** The hub queue and priority it waits in before it is sent (SPEC P4); not sent itself. */
+  readonly lane?: TrafficLane;
 }
 
 export interface KubeResponse {

@@ -36,7 +36,11 @@ const sources = (nodes: NodeView[]): MetricSources => ({
   nodes: () => nodes,
   reflectors: () => [{ resource: 'lynqnodes', relists: 2, reconnects: 5 }],
   renderPool: () => ({ queueSize: 4, threads: 1 }),
-  apiQueue: () => ({ inFlight: 1, queued: 7 }),
+  apiQueue: () => ({
+    inFlight: 1,
+    queuedByPriority: { removal: 2, repair: 0, change: 5, resync: 0 },
+    throttledRetries: 3,
+  }),
   actors: () => ({ node: 3, hub: 1 }),
   leading: () => true,
   leaseName: 'lynq-leader',
@@ -74,7 +78,9 @@ describe('operator metrics', () => {
       'lynq_api_requests_total{verb="patch",code="200"} 1',
       'lynq_watch_restarts_total{resource="lynqnodes"} 5',
       'lynq_render_pool_queue_depth 4',
-      'lynq_api_requests_queued 7',
+      'lynq_api_requests_queued{priority="removal"} 2',
+      'lynq_api_requests_queued{priority="change"} 5',
+      'lynq_api_requests_throttled_total 3',
       'lynq_actors{kind="node"} 3',
       'leader_election_master_status{name="lynq-leader"} 1',
     ]) {

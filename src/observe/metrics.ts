@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { conditionStatuses, hubConditionTypes, nodeConditionTypes } from '../api/conditions.js';
+import { requestPriorities, type RequestPriority } from '../kube/traffic-lane.js';
 import type { Route } from './http-routes.js';
 
 /** What a scrape reads: the shapes below are the few status fields the gauges need. */
@@ -16,7 +17,13 @@ export interface MetricSources {
     readonly reconnects: number;
   }[];
   readonly renderPool: () => { readonly queueSize: number; readonly threads: number };
-  readonly apiQueue: () => { readonly inFlight: number; readonly queued: number };
+  readonly apiQueue: () => {
+    readonly inFlight: number;
+    /** Waiting per priority of the fair API queue (SPEC P4). */
+    readonly queuedByPriority: Readonly<Record<RequestPriority, number>>;
+    /** Requests answered 429 and sent again. */
+    readonly throttledRetries: number;
+  };
   /** Running actors per kind (`node`, `hub`, `form`). */
   readonly actors: () => Readonly<Record<string, number>>;
   /** 1 while this process leads (or runs without leader election), 0 on a standby. */
@@ -196,10 +203,21 @@ export const createOperatorMetrics = (sources: MetricSources): OperatorMetrics =
   });
   new Gauge({
     name: 'lynq_api_requests_queued',
-    help: 'API requests waiting for a slot under the in-flight bound.',
+    help: 'API requests waiting for a slot or a token of the rate limit, per priority.',
+    labelNames: ['priority'] as const,
     registers,
     collect() {
-      this.set(sources.apiQueue().queued);
+      const queued = sources.apiQueue().queuedByPriority;
+      for (const priority of requestPriorities) this.set({ priority }, queued[priority]);
+    },
+  });
+  new Counter({
+    name: 'lynq_api_requests_throttled_total',
+    help: 'API requests answered 429 Too Many Requests and sent again after Retry-After.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(sources.apiQueue().throttledRetries);
     },
   });
   new Gauge({

@@ -18,6 +18,8 @@ export interface NodeLifecycleEntry {
   readonly form: string;
   readonly node: string;
   readonly reason: string;
+  /** What the entry is about beyond the node, e.g. which of its objects it released. */
+  readonly detail?: string;
 }
 
 /** Schedules `run` after `ms`; returns a cancel. Injected so tests need no clock. */

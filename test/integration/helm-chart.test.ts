@@ -1,6 +1,6 @@
 // The Helm chart against the real API server: lint and render, install in namespaced mode, and the operator run with the chart's ServiceAccount token and arguments.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +87,10 @@ const everythingOn = [
   'extraArgs=["--max-requests-in-flight=64"]',
   '--set',
   'replicaCount=2,metrics.serviceMonitor.enabled=true,metrics.prometheusRule.enabled=true,metrics.dashboard.enabled=true',
+  '--set',
+  'dashboard.enabled=true',
+  '--set-json',
+  'dashboard.subjects=[{"kind":"Group","name":"platform","apiGroup":"rbac.authorization.k8s.io"}]',
 ];
 
 describe('Helm chart', () => {
@@ -528,6 +532,82 @@ describe('Helm chart installed in cluster mode', () => {
       assert.equal(await can('list', 'pods', '-A'), 'no');
       assert.equal(await can('create', 'leases.coordination.k8s.io', '-n', releaseNs.name), 'yes');
       assert.equal(await can('create', 'leases.coordination.k8s.io', '-n', 'default'), 'no');
+    } finally {
+      await helm(['uninstall', release, '-n', releaseNs.name]);
+      await releaseNs.remove();
+    }
+  });
+});
+
+/** `lynq dashboard` as a process: its first line on stdout (the URL), or its exit code and output. */
+const runDashboard = (
+  kubeconfig: string,
+): Promise<{ url: string; stop: () => void } | { code: number | null; output: string }> =>
+  new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [
+        join(repoRoot(), 'dist', 'src', 'main.js'),
+        'dashboard',
+        '--kubeconfig',
+        kubeconfig,
+        '--port',
+        '0',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      const match = /lynq dashboard: (http:\/\/\S+)/.exec(output);
+      if (match?.[1] !== undefined) {
+        const url = match[1];
+        resolve({ url, stop: () => child.kill('SIGTERM') });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      resolve({ code, output });
+    });
+  });
+
+describe('Helm chart dashboard access', () => {
+  it('SPEC P1 O3b dashboard.enabled binds a read-only ClusterRole: without it the dashboard exits 1 naming the refused list, with it the dashboard starts', async () => {
+    const env = await testEnv();
+    const plainUser = 'lynq-test-user';
+    const refused = await runDashboard(env.kubeconfigs.plain);
+    assert.ok('code' in refused, 'the dashboard started without access');
+    assert.equal(refused.code, 1, refused.output);
+    assert.match(refused.output, /cannot list lynqhubs in all namespaces/);
+    assert.match(refused.output, /dashboard\.enabled/);
+
+    const releaseNs = await createTestNamespace('p1-dashboard');
+    const release = `p1d-${releaseNs.name.slice(-8)}`;
+    try {
+      const installed = await helm([
+        'install',
+        release,
+        chartDir(),
+        '-n',
+        releaseNs.name,
+        '--set',
+        'crds.install=false,dashboard.enabled=true',
+        '--set-json',
+        `dashboard.subjects=[{"kind":"User","name":"${plainUser}","apiGroup":"rbac.authorization.k8s.io"}]`,
+      ]);
+      assert.equal(installed.code, 0, installed.stdout + installed.stderr);
+      const can = async (...args: string[]): Promise<string> =>
+        (await kubectl(['auth', 'can-i', ...args, '--as', plainUser])).stdout.trim();
+      assert.equal(await can('list', 'lynqnodes.operator.lynq.sh', '-A'), 'yes');
+      assert.equal(await can('watch', 'lynqhubs.operator.lynq.sh', '-A'), 'yes');
+      assert.equal(await can('patch', 'lynqnodes.operator.lynq.sh', '-n', 'default'), 'no');
+      assert.equal(await can('get', 'secrets', '-n', 'default'), 'no');
+      assert.equal(await can('list', 'configmaps', '-A'), 'no');
+
+      const started = await runDashboard(env.kubeconfigs.plain);
+      assert.ok('url' in started, 'code' in started ? started.output : '');
+      started.stop();
     } finally {
       await helm(['uninstall', release, '-n', releaseNs.name]);
       await releaseNs.remove();
