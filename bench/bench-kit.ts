@@ -151,9 +151,8 @@ export const withBenchWorld = async (
             namespace,
             '--health-port',
             '-1',
-            // No bench reads metrics; the default port would collide with any other operator.
-            '--metrics-port',
-            '-1',
+            // Off unless the bench asks for a port: the default would collide with any other operator.
+            ...(extraArgs.includes('--metrics-port') ? [] : ['--metrics-port', '-1']),
             '--log-level',
             'debug',
             ...extraArgs,
