@@ -21,9 +21,9 @@ import {
   deletionCauses,
   planNodeChanges,
   type DesiredNode,
-  type FormInput,
+  type FormPlanInput,
   type NodeDeletion,
-  type NodePlan,
+  type NodeChangePlan,
   type RowInput,
 } from '../reconcile/plan-node-changes.js';
 import { isApiServerUnreachable, kubernetesUnreachableError } from '../kube/api-reachability.js';
@@ -36,7 +36,7 @@ export interface HubSyncPorts {
   /** The hub as the reflector last saw it. */
   getHub(ref: HubRef): LynqHub | undefined;
   /** Every form object whose `hubId` is this hub, with its validity (SPEC F1, F2). */
-  formsOfHub(ref: HubRef): readonly FormInput[];
+  formsOfHub(ref: HubRef): readonly FormPlanInput[];
   /** Every LynqNode labelled with this hub. */
   nodesOfHub(ref: HubRef): readonly LynqNode[];
   /** A key of a Secret in the hub's namespace; rejects when the Secret or key is missing. */
@@ -113,7 +113,7 @@ const applyPlan = async (
   ports: HubSyncPorts,
   input: HubSyncInput,
   hub: LynqHub,
-  plan: NodePlan,
+  plan: NodeChangePlan,
   signal: AbortSignal,
 ): Promise<void> => {
   const namespace = hub.metadata.namespace ?? '';
@@ -186,9 +186,9 @@ const applyPlan = async (
  */
 const guardDeletions = (
   hub: LynqHub,
-  plan: NodePlan,
+  plan: NodeChangePlan,
   nodes: readonly LynqNode[],
-): { plan: NodePlan; guard: HubDeletionGuard } => {
+): { plan: NodeChangePlan; guard: HubDeletionGuard } => {
   const candidates = plan.delete
     .filter((d) => d.cause !== deletionCauses.formGone)
     .map((d) => d.name);
@@ -236,7 +236,7 @@ interface VariableTexts {
  * deletion removes an unprotected form of a protected hub, and that must not reach the hub's
  * nodes. They go once the hub's protection is lifted. Rows that go away still delete (H5).
  */
-const holdProtected = (hub: LynqHub, plan: NodePlan): NodePlan =>
+const holdProtected = (hub: LynqHub, plan: NodeChangePlan): NodeChangePlan =>
   isProtected(hub)
     ? { ...plan, delete: plan.delete.filter((d) => d.cause !== deletionCauses.formGone) }
     : plan;

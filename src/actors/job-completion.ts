@@ -2,7 +2,7 @@
 import type { AppliedResource, ResourceStatus } from '../api/lynq-node.schema.js';
 import type { CreationPolicy } from '../api/lynq-form.schema.js';
 import { annotationKeys, labelKeys } from '../api/metadata-keys.js';
-import { unmarkedHash, type NodeRef } from '../kube/apply-resource.js';
+import { unmarkedHash, type OwningNode } from '../kube/apply-resource.js';
 import { isJobInfo, type ChildChange } from '../kube/child-watcher.js';
 import { isRecord, type KubeObject } from '../kube/kube-object.js';
 import { identityKey } from './applied-hashes.js';
@@ -48,7 +48,7 @@ export const completionsOf = (resources: readonly ResourceStatus[]): JobCompleti
  */
 export const completionOfChange = (
   change: ChildChange,
-  node: Pick<NodeRef, 'namespace' | 'name'>,
+  node: Pick<OwningNode, 'namespace' | 'name'>,
   held: readonly AppliedResource[],
 ): { readonly id: string; readonly completion: JobCompletion } | undefined => {
   if (!isJobInfo(change)) return undefined;

@@ -7,7 +7,7 @@ import { messageOf } from '../errors.js';
 import {
   applyReasons,
   applyResource,
-  type NodeRef,
+  type OwningNode,
   type ResourceWriteDeps,
 } from '../kube/apply-resource.js';
 import type { Readiness } from '../kube/readiness.js';
@@ -109,7 +109,7 @@ export const applyNodePlan = async (
   signal: AbortSignal,
 ): Promise<NodeApplyOutput> => {
   const marked = input.observation.marked === true;
-  const node: NodeRef = {
+  const node: OwningNode = {
     ...input.node,
     marked,
     ...(input.observation.rowUid === undefined ? {} : { rowUid: input.observation.rowUid }),

@@ -1,6 +1,6 @@
 // Whether a watch's report on one of a node's objects is drift the node must repair (SPEC N7, N12, N13).
 import { annotationKeys, labelKeys } from '../api/metadata-keys.js';
-import { isOrphaned, type NodeRef } from '../kube/apply-resource.js';
+import { isOrphaned, type OwningNode } from '../kube/apply-resource.js';
 import type { ChildChange } from '../kube/child-watcher.js';
 import type { DriftedResource } from '../machines/node.machine.js';
 import { ownedManifestFields } from '../kube/field-ownership.js';
@@ -10,7 +10,7 @@ import type { NodePlan, PlannedResource } from './node-render.actor.js';
 /** The resource of the current render that names the changed object, with the object's identity. */
 export const plannedFor = (
   change: ChildChange,
-  node: Pick<NodeRef, 'namespace'>,
+  node: Pick<OwningNode, 'namespace'>,
   plan: NodePlan | undefined,
 ):
   | { planned: PlannedResource; manifest: RenderedManifest; resource: DriftedResource }
@@ -51,7 +51,7 @@ export const plannedFor = (
  */
 export const childDrift = (
   change: ChildChange,
-  node: Pick<NodeRef, 'namespace' | 'name'>,
+  node: Pick<OwningNode, 'namespace' | 'name'>,
   plan: NodePlan | undefined,
   /** The hash this process last applied for resource `id` to the object `identity`. */
   lastAppliedHash: (id: string, identity: DriftedResource) => string | undefined,
@@ -81,7 +81,7 @@ export const childDrift = (
  */
 export const ownershipDrift = (
   change: ChildChange,
-  node: Pick<NodeRef, 'namespace' | 'name'>,
+  node: Pick<OwningNode, 'namespace' | 'name'>,
   plan: NodePlan | undefined,
   /** The fields Lynq owned after its last write of resource `id` to `identity`. */
   lastOwned: (id: string, identity: DriftedResource) => number | undefined,

@@ -1,7 +1,7 @@
 // Judging whether an applied resource is ready (SPEC N2, N7, N8): from the object written or read, the watches' view, or a fresh read; waiting or timed out otherwise.
 import { conditionReasons } from '../api/conditions.js';
 import { resourceStates } from '../api/phases.js';
-import { applyReasons, type ApplyOutcome, type NodeRef } from '../kube/apply-resource.js';
+import { applyReasons, type ApplyOutcome, type OwningNode } from '../kube/apply-resource.js';
 import { createApiClient } from '../kube/api-client.js';
 import { asKubeObject, isRecord, type KubeObject } from '../kube/kube-object.js';
 import {
@@ -21,7 +21,7 @@ import { manifestIdentity, resourceStatus, type ResourceReport } from './node-re
 /** What one pass's readiness judge works with. */
 export interface ReadinessJudgeContext {
   readonly deps: NodeApplyDeps;
-  readonly node: NodeRef;
+  readonly node: OwningNode;
   readonly memory: NodeApplyMemory;
   readonly report: ResourceReport;
   /** The pass's start, ISO: the readiness clock of a resource whose desired object changed now. */

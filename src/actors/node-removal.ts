@@ -5,7 +5,7 @@ import { orphanReasons } from '../api/metadata-keys.js';
 import { resourceStates } from '../api/phases.js';
 import { resourceMessage } from '../api/resource-message.js';
 import { messageOf } from '../errors.js';
-import type { NodeRef, ResourceWriteDeps } from '../kube/apply-resource.js';
+import type { OwningNode, ResourceWriteDeps } from '../kube/apply-resource.js';
 import { deleteResource } from '../kube/delete-resource.js';
 import { releaseResource } from '../kube/release-resource.js';
 import { identityKey } from './applied-hashes.js';
@@ -49,7 +49,7 @@ export const staleHeld = (
  */
 export const removeStale = async (
   write: ResourceWriteDeps,
-  node: NodeRef,
+  node: OwningNode,
   stale: readonly AppliedResource[],
   plannedIds: ReadonlySet<string>,
   concurrency: number,
@@ -104,7 +104,7 @@ export const removeStale = async (
  */
 export const removeResource = async (
   write: ResourceWriteDeps,
-  node: NodeRef,
+  node: OwningNode,
   target: AppliedResource,
   signal: AbortSignal,
   reason: (typeof orphanReasons)[keyof typeof orphanReasons],

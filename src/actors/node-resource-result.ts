@@ -3,7 +3,7 @@ import { conditionReasons } from '../api/conditions.js';
 import type { ResourceStatus } from '../api/lynq-node.schema.js';
 import { resourceStates } from '../api/phases.js';
 import { resourceMessage } from '../api/resource-message.js';
-import { applyReasons, type ApplyOutcome, type NodeRef } from '../kube/apply-resource.js';
+import { applyReasons, type ApplyOutcome, type OwningNode } from '../kube/apply-resource.js';
 import { isJobInfo } from '../kube/child-watcher.js';
 import { ownedManifestFields } from '../kube/field-ownership.js';
 import { forgetHash, rememberHash } from './applied-hashes.js';
@@ -21,7 +21,7 @@ import {
 /** What one pass's results are made with. */
 export interface ResourceResultContext {
   readonly memory: NodeApplyMemory;
-  readonly node: NodeRef;
+  readonly node: OwningNode;
   readonly emit: NodeEventSink;
   readonly report: ResourceReport;
   /** The last pass's status per resource id. */

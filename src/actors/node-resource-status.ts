@@ -1,6 +1,6 @@
 // One resource's entry in a node's status (SPEC O2): its identity, state, reason and the clock of its last desired change.
 import type { ResourceStatus } from '../api/lynq-node.schema.js';
-import type { NodeRef } from '../kube/apply-resource.js';
+import type { OwningNode } from '../kube/apply-resource.js';
 import type { RenderedManifest } from '../render/render-types.js';
 import type { ResourceResult } from './node-pass-outcome.js';
 
@@ -12,7 +12,10 @@ export type ResourceReport = (
 ) => void;
 
 /** The object a rendered manifest names, as `appliedResources` records it. */
-export const manifestIdentity = (manifest: RenderedManifest, node: Pick<NodeRef, 'namespace'>) => ({
+export const manifestIdentity = (
+  manifest: RenderedManifest,
+  node: Pick<OwningNode, 'namespace'>,
+) => ({
   apiVersion: manifest.apiVersion,
   kind: manifest.kind,
   ...(manifest.namespaced ? { namespace: manifest.namespace ?? node.namespace } : {}),

@@ -13,12 +13,12 @@ import { resourcePathCodes, type ResourcePaths } from './resource-paths.js';
 import type { TargetPolicy } from './target-policy.js';
 
 /** The node a resource belongs to: its tracking labels and owner reference name it. */
-export interface NodeRef {
+export interface OwningNode {
   readonly name: string;
   readonly namespace: string;
   readonly uid: string;
   /**
-   * The node carries the deletion-protection mark: every object it writes carries it too, so
+   * The node carries the deletion-protection label: every object it writes carries it too, so
    * the admission policy denies their DELETE as well (SPEC H8).
    */
   readonly marked?: boolean;
@@ -54,7 +54,7 @@ export interface ResourceWriteDeps {
 }
 
 export interface ApplyRequest {
-  readonly node: NodeRef;
+  readonly node: OwningNode;
   readonly manifest: RenderedManifest;
   readonly policies: ResourcePolicies;
   /** The hash recorded in status when this resource was last applied (SPEC N13). */

@@ -14,13 +14,13 @@ import {
   reholdPatch,
   updateBody,
   wantsOwnerReference,
-  type NodeRef,
+  type OwningNode,
 } from './apply-resource.js';
 import type { KubeTransport } from './http-transport.js';
 import type { KubeObject } from './kube-object.js';
 import { createResourcePaths } from './resource-paths.js';
 
-const node: NodeRef = { name: 'n1', namespace: 'home', uid: 'node-uid' };
+const node: OwningNode = { name: 'n1', namespace: 'home', uid: 'node-uid' };
 
 const manifest = (
   namespace: string | undefined,

@@ -8,11 +8,11 @@ import {
   desiredObject,
   holderOf,
   updateBody,
-  type NodeRef,
+  type OwningNode,
 } from './apply-resource.js';
 import type { KubeObject } from './kube-object.js';
 
-const node: NodeRef = { name: 'n1', namespace: 'home', uid: 'node-uid' };
+const node: OwningNode = { name: 'n1', namespace: 'home', uid: 'node-uid' };
 const record = 'lynq.sh/created-by';
 
 const hostileManifest = (): RenderedManifest => {

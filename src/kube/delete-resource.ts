@@ -5,7 +5,7 @@ import { apiError, createApiClient, patchTypes } from './api-client.js';
 import {
   createdBy,
   failedOutcome,
-  type NodeRef,
+  type OwningNode,
   type ResourceWriteDeps,
 } from './apply-resource.js';
 import { removeMetadataEntryPatch } from './guarded-metadata-patch.js';
@@ -14,7 +14,7 @@ import { namespaceContents } from './namespace-contents.js';
 import { describeObject, servedObjectPath, type ObjectIdentity } from './resource-paths.js';
 
 export interface DeleteRequest {
-  readonly node: NodeRef;
+  readonly node: OwningNode;
   /** The object, as recorded in `status.appliedResources`. */
   readonly target: ObjectIdentity;
   /** The resource says `deleteAdopted: true`: an object it took over is deleted too (SPEC N6). */
@@ -49,7 +49,7 @@ export const deleteReasons = {
   waitingOnFinalizer: conditionReasons.waitingOnFinalizer,
 } as const;
 
-const heldBy = (live: KubeObject, node: NodeRef): boolean =>
+const heldBy = (live: KubeObject, node: OwningNode): boolean =>
   live.metadata.labels?.[labelKeys.node] === node.name &&
   live.metadata.labels[labelKeys.nodeNamespace] === node.namespace;
 

@@ -4,7 +4,7 @@ import type { DeletionPolicy, PatchStrategy } from '../api/lynq-form.schema.js';
 import { annotationKeys, labelKeys } from '../api/metadata-keys.js';
 import { manifestObject, type RenderedManifest } from '../render/render-types.js';
 import type { JsonPatchOperation } from './api-client.js';
-import type { NodeRef, ResourcePolicies } from './apply-contract.js';
+import type { OwningNode, ResourcePolicies } from './apply-contract.js';
 import { isRecord, type KubeObject } from './kube-object.js';
 import { nodeKey, ownerReferencesOf } from './resource-holder.js';
 
@@ -23,7 +23,7 @@ const without = (map: Record<string, string>, keys: readonly string[]): Record<s
   Object.fromEntries(Object.entries(map).filter(([key]) => !keys.includes(key)));
 
 /** The controller owner reference to the node; `blockOwnerDeletion` keeps the node until the object is gone. */
-const nodeOwnerReference = (node: NodeRef) => ({
+const nodeOwnerReference = (node: OwningNode) => ({
   apiVersion: groupVersion,
   kind: 'LynqNode',
   name: node.name,
@@ -39,7 +39,7 @@ const nodeOwnerReference = (node: NodeRef) => ({
  */
 export const wantsOwnerReference = (
   namespace: string | undefined,
-  node: NodeRef,
+  node: OwningNode,
   deletionPolicy: DeletionPolicy,
 ): boolean =>
   namespace !== undefined && namespace === node.namespace && deletionPolicy === 'Delete';
@@ -61,7 +61,7 @@ const stringMap = (value: unknown): Record<string, string> => {
 export const desiredObject = (
   manifest: RenderedManifest,
   namespaced: boolean,
-  node: NodeRef,
+  node: OwningNode,
   policies: Pick<ResourcePolicies, 'creationPolicy' | 'deletionPolicy'>,
 ): Record<string, unknown> => {
   const object = manifestObject(manifest);
@@ -99,7 +99,7 @@ export const desiredObject = (
 const mergedOwnerReferences = (
   desired: Record<string, unknown>,
   live: KubeObject,
-  node: NodeRef,
+  node: OwningNode,
 ): Record<string, unknown>[] => {
   const desiredRefs = ownerReferencesOf(desired);
   const desiredUids = new Set(desiredRefs.map((ref) => ref['uid']));
@@ -120,7 +120,7 @@ const withMetadata = (
 /** The creation record as POSTed: the desired object with `lynq.sh/created-by` naming the node. */
 export const creationBody = (
   desired: Record<string, unknown>,
-  node: NodeRef,
+  node: OwningNode,
 ): Record<string, unknown> => {
   const metadata = recordOf(desired['metadata']);
   return withMetadata(desired, {
@@ -158,7 +158,7 @@ export const updateBody = (
   strategy: PatchStrategy,
   desiredObject: Record<string, unknown>,
   live: KubeObject,
-  node: NodeRef,
+  node: OwningNode,
 ): Record<string, unknown> => {
   const resourceVersion = live.metadata.resourceVersion;
   const desired = keepingCreationRecord(desiredObject, live);
@@ -222,7 +222,7 @@ export const pointerToken = (key: string): string => key.replace(/~/g, '~0').rep
  */
 export const reholdPatch = (
   live: KubeObject,
-  node: NodeRef,
+  node: OwningNode,
   wantsOwner: boolean,
 ): JsonPatchOperation[] => {
   const labels = live.metadata.labels ?? {};

@@ -1,11 +1,11 @@
 // The release patch (SPEC N10): preconditions, what it removes and adds, and nothing else.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { NodeRef } from './apply-resource.js';
+import type { OwningNode } from './apply-resource.js';
 import type { KubeObject } from './kube-object.js';
 import { releasePatch } from './release-resource.js';
 
-const node: NodeRef = { name: 'n1', namespace: 'home', uid: 'node-uid' };
+const node: OwningNode = { name: 'n1', namespace: 'home', uid: 'node-uid' };
 const now = new Date('2030-01-02T03:04:05.000Z');
 
 const live = (metadata: Record<string, unknown>): KubeObject => ({

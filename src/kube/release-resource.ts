@@ -15,14 +15,14 @@ import {
 import {
   failedOutcome,
   pointerToken,
-  type NodeRef,
+  type OwningNode,
   type ResourceWriteDeps,
 } from './apply-resource.js';
 import { asKubeObject, isRecord, type KubeObject } from './kube-object.js';
 import { describeObject, servedObjectPath, type ObjectIdentity } from './resource-paths.js';
 
 export interface ReleaseRequest {
-  readonly node: NodeRef;
+  readonly node: OwningNode;
   /** The object, as recorded in `status.appliedResources`. */
   readonly target: ObjectIdentity;
   readonly reason: OrphanReason;
@@ -46,7 +46,7 @@ export interface ReleaseOutcome {
   readonly retryable?: boolean;
 }
 
-const nodeKey = (node: NodeRef): string => `${node.namespace}/${node.name}`;
+const nodeKey = (node: OwningNode): string => `${node.namespace}/${node.name}`;
 
 /**
  * The release patch for `live`, held by `node`. It tests the uid, both tracking labels and (for
@@ -57,7 +57,7 @@ const nodeKey = (node: NodeRef): string => `${node.namespace}/${node.name}`;
  */
 export const releasePatch = (
   live: KubeObject,
-  node: NodeRef,
+  node: OwningNode,
   reason: OrphanReason,
   now: Date,
 ): JsonPatchOperation[] => {

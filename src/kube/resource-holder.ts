@@ -2,26 +2,28 @@
 import { annotationKeys, fieldManagers, labelKeys } from '../api/metadata-keys.js';
 import type { CreationPolicy } from '../api/lynq-form.schema.js';
 import type { RenderedManifest } from '../render/render-types.js';
-import type { Holder, NodeRef } from './apply-contract.js';
+import type { Holder, OwningNode } from './apply-contract.js';
 import { isRecord, type KubeObject } from './kube-object.js';
 
 /** `namespace/name` of a node: the value of `orphaned-from` and `created-by`. */
-export const nodeKey = (node: Pick<NodeRef, 'namespace' | 'name'>): string =>
+export const nodeKey = (node: Pick<OwningNode, 'namespace' | 'name'>): string =>
   `${node.namespace}/${node.name}`;
 
 /**
  * Whether this node created `live` (its `lynq.sh/created-by` names the node). Only such objects
  * are deleted by default; everything else the node holds was adopted (SPEC N6). Pure.
  */
-export const createdBy = (live: KubeObject, node: Pick<NodeRef, 'namespace' | 'name'>): boolean =>
-  live.metadata.annotations?.[annotationKeys.createdBy] === nodeKey(node);
+export const createdBy = (
+  live: KubeObject,
+  node: Pick<OwningNode, 'namespace' | 'name'>,
+): boolean => live.metadata.annotations?.[annotationKeys.createdBy] === nodeKey(node);
 
 /**
  * Who holds `live`: this node (its tracking labels, it released the object and left the
  * `orphaned-from` mark, or it created the object), another node (labels naming another node),
  * or nobody. Pure.
  */
-export const holderOf = (live: KubeObject, node: NodeRef): Holder => {
+export const holderOf = (live: KubeObject, node: OwningNode): Holder => {
   const labels = live.metadata.labels ?? {};
   const name = labels[labelKeys.node];
   const namespace = labels[labelKeys.nodeNamespace];
@@ -48,7 +50,7 @@ export const isOrphaned = (live: KubeObject): boolean =>
  */
 export const observedDrift = (
   live: KubeObject | undefined,
-  node: NodeRef,
+  node: OwningNode,
   manifest: Pick<RenderedManifest, 'hash'>,
   creationPolicy: CreationPolicy,
 ): boolean => {

@@ -11,7 +11,7 @@ export interface RowInput {
   readonly canonical?: string;
 }
 
-export interface FormInput {
+export interface FormPlanInput {
   readonly name: string;
   /** An invalid form creates and updates nothing, and deletes only for its rows (SPEC F2). */
   readonly valid: boolean;
@@ -64,7 +64,7 @@ export interface RejectedRows {
   readonly duplicateUids: readonly string[];
 }
 
-export interface NodePlan {
+export interface NodeChangePlan {
   readonly create: readonly DesiredNode[];
   readonly update: readonly DesiredNode[];
   readonly delete: readonly NodeDeletion[];
@@ -76,7 +76,7 @@ export interface PlanInput {
   readonly hub: string;
   readonly rows: readonly RowInput[];
   /** Every form object of the hub that exists, valid or not. */
-  readonly forms: readonly FormInput[];
+  readonly forms: readonly FormPlanInput[];
   readonly existing: readonly ExistingNode[];
 }
 
@@ -113,7 +113,7 @@ const nodeVariables = (hub: string, form: string, row: RowInput): Record<string,
  * A node is deleted only because its row is gone or inactive, or its form object is gone
  * (SPEC H5) — never because its form is invalid, and never for a duplicated uid (SPEC H4).
  */
-export const planNodeChanges = (input: PlanInput): NodePlan => {
+export const planNodeChanges = (input: PlanInput): NodeChangePlan => {
   const { unique, rejected } = partitionRows(input.rows);
   const duplicated = new Set(rejected.duplicateUids);
   const forms = new Map(input.forms.map((f) => [f.name, f]));

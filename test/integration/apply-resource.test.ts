@@ -6,7 +6,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import {
   applyResource,
   type ApplyOutcome,
-  type NodeRef,
+  type OwningNode,
   type ResourcePolicies,
   type ResourceWriteDeps,
 } from '../../src/kube/apply-resource.js';
@@ -106,7 +106,7 @@ const closeWorld = async (world: World): Promise<void> => {
 };
 
 /** A real LynqNode (owner references to a missing owner would be garbage-collected). */
-const createNode = async (world: World, name: string): Promise<NodeRef> => {
+const createNode = async (world: World, name: string): Promise<OwningNode> => {
   const res = await kubeRequest(world.admin, {
     method: 'POST',
     path: lynqPath('lynqnodes', world.ns),
@@ -181,7 +181,7 @@ const expectState = (outcome: ApplyOutcome, state: ApplyOutcome['state']): void 
 
 describe('apply one resource: tracking and owner references', () => {
   let world: World;
-  let node: NodeRef;
+  let node: OwningNode;
   before(async () => {
     world = await openWorld('apply-tracking');
     node = await createNode(world, 'node-a');
@@ -241,7 +241,7 @@ describe('apply one resource: tracking and owner references', () => {
 
 describe('apply one resource: patch strategies', () => {
   let world: World;
-  let node: NodeRef;
+  let node: OwningNode;
   let anchor: ConfigMap;
   before(async () => {
     world = await openWorld('apply-strategies');
@@ -302,8 +302,8 @@ describe('apply one resource: patch strategies', () => {
 
 describe('apply one resource: conflicts', () => {
   let world: World;
-  let nodeA: NodeRef;
-  let nodeB: NodeRef;
+  let nodeA: OwningNode;
+  let nodeB: OwningNode;
   before(async () => {
     world = await openWorld('apply-conflicts');
     nodeA = await createNode(world, 'node-a');
@@ -436,7 +436,7 @@ describe('apply one resource: conflicts', () => {
 
 describe('apply one resource: Once, the hash skip, allow-list and failures', () => {
   let world: World;
-  let node: NodeRef;
+  let node: OwningNode;
   before(async () => {
     world = await openWorld('apply-once');
     node = await createNode(world, 'node-o');

@@ -6,7 +6,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import {
   applyResource,
   type ApplyOutcome,
-  type NodeRef,
+  type OwningNode,
   type ResourcePolicies,
   type ResourceWriteDeps,
 } from '../../src/kube/apply-resource.js';
@@ -74,8 +74,8 @@ describe('release and delete one resource', () => {
   let transport: HttpTransport;
   let deps: ResourceWriteDeps;
   let ns: { name: string; remove: () => Promise<void> };
-  let node: NodeRef;
-  let other: NodeRef;
+  let node: OwningNode;
+  let other: OwningNode;
 
   const cmPath = (name: string): string => `/api/v1/namespaces/${ns.name}/configmaps/${name}`;
   const get = async (name: string): Promise<ConfigMap | undefined> => {
@@ -89,7 +89,7 @@ describe('release and delete one resource', () => {
     assert.ok(cm !== undefined, `ConfigMap ${name} exists`);
     return cm;
   };
-  const createNode = async (name: string): Promise<NodeRef> => {
+  const createNode = async (name: string): Promise<OwningNode> => {
     const res = await kubeRequest(admin, {
       method: 'POST',
       path: lynqPath('lynqnodes', ns.name),
@@ -107,7 +107,7 @@ describe('release and delete one resource', () => {
     name: string,
     data: Record<string, string>,
     overrides: Partial<ResourcePolicies> = {},
-    by: NodeRef = node,
+    by: OwningNode = node,
   ): Promise<ApplyOutcome> =>
     applyResource(deps, {
       node: by,
