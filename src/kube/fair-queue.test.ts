@@ -67,4 +67,18 @@ describe('fair queue', () => {
     assert.equal(queue.remove('b', 'change', 'b1'), true);
     assert.deepEqual(drain(queue), ['c0', 'a1', 'c1']);
   });
+  it('P4 a lane of many thousand items gives them back oldest first, and removes one from the middle', () => {
+    const queue = createFairQueue<number>();
+    for (let i = 0; i < 5_000; i += 1) queue.push('busy', 'change', i);
+    assert.equal(queue.remove('busy', 'change', 4_000), true);
+    assert.equal(queue.remove('busy', 'change', 4_000), false);
+    const served: number[] = [];
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) served.push(item);
+    assert.deepEqual(
+      served,
+      Array.from({ length: 5_000 }, (_, i) => i).filter((i) => i !== 4_000),
+    );
+    assert.equal(queue.size, 0);
+    assert.deepEqual(queue.depth().change, 0);
+  });
 });
