@@ -81,7 +81,13 @@ export interface NodeApplyMemory {
 }
 
 /** Where the pass reports events; the node actor adds the involved object. */
-export type NodeEventSink = (event: Omit<EventInput, 'object'>) => void;
+/**
+ * Where a pass tells its facts as events on the node. `released` marks the fact that an object
+ * was let go (SPEC N10), which the node's actor also logs (O5).
+ */
+export type NodeEventSink = (
+  event: Omit<EventInput, 'object'> & { readonly released?: true },
+) => void;
 
 /**
  * Applies a node's plan and reports every resource. Guarantees: levels run in order; within a

@@ -124,6 +124,7 @@ export const removeResource = async (
         type: 'Normal',
         reason,
         message: resourceMessage(target.id, 'released: the object stays, no longer managed'),
+        released: true,
       });
     }
     return outcome.state === 'failed'

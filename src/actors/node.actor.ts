@@ -12,7 +12,7 @@ import { patchTypes, type ApiClient } from '../kube/api-client.js';
 import { outageOr } from '../kube/api-reachability.js';
 import type { ResourceWriteDeps } from '../kube/apply-resource.js';
 import { isJobInfo, type ChildChange } from '../kube/child-watcher.js';
-import type { EventInput, EventRecorder } from '../kube/event-recorder.js';
+import type { EventRecorder } from '../kube/event-recorder.js';
 import { removeFinalizerPatch } from '../kube/guarded-metadata-patch.js';
 import { lynqObjectPath, lynqStatusPath } from '../kube/lynq-paths.js';
 import type { ObjectIdentity, ResourcePaths } from '../kube/resource-paths.js';
@@ -33,7 +33,7 @@ import {
 import type { RenderBatcher } from '../render/render-batcher.js';
 import { identityKey, knownHash, knownOwned } from './applied-hashes.js';
 import { fieldFightLimit, judgeTakeback, type FieldFights } from './field-fight.js';
-import { applyNodePlan, type NodeApplyMemory } from './node-apply.actor.js';
+import { applyNodePlan, type NodeApplyMemory, type NodeEventSink } from './node-apply.actor.js';
 import { removeResource } from './node-removal.js';
 import { completionOfChange, completionsOf } from './job-completion.js';
 import { childDrift, ownershipDrift, plannedFor } from './node-child-drift.js';
@@ -94,7 +94,7 @@ interface NodeSlot {
   latest: LynqNode;
   readonly memory: NodeApplyMemory;
   cleanup: CleanupProgress | undefined;
-  readonly emit: (event: Omit<EventInput, 'object'>) => void;
+  readonly emit: NodeEventSink;
   /** Publishes the node's status from its current snapshot (after cleanup progress changed). */
   readonly publishStatus: () => void;
 }
@@ -108,10 +108,6 @@ const longestTimerMs = 2 ** 31 - 1;
 /** One resync wait: 75–125 % of the period, so 10,000 nodes never verify at once. */
 const jitteredResync = (periodMs: number): number =>
   periodMs <= 0 ? longestTimerMs : Math.min(longestTimerMs, periodMs * (0.75 + Math.random() / 2));
-
-/** A release is told as an event whose reason is why the object was orphaned (SPEC N10). */
-const isOrphanReason = (reason: string): boolean =>
-  (Object.values(orphanReasons) as string[]).includes(reason);
 
 const keyOfRef = (ref: { namespace: string; name: string }): string =>
   `${ref.namespace}/${ref.name}`;
@@ -378,8 +374,8 @@ export const nodeActorFactory = (
         readiness: new Map(),
       },
       cleanup: undefined,
-      emit: (event) => {
-        if (isOrphanReason(event.reason)) {
+      emit: ({ released, ...event }) => {
+        if (released === true) {
           deps.nodeLog?.record({
             action: 'released',
             hub: `${ref.namespace}/${slot.latest.metadata.labels?.[labelKeys.hub] ?? ''}`,
