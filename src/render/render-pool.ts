@@ -4,6 +4,7 @@ import { Piscina } from 'piscina';
 import { invalidSpecError } from '../errors.js';
 import { sha256Hex } from '../api/sha256-hex.js';
 import type { RenderLimits } from './environment.js';
+import { batchSpentCpu, batchStartedAt, createBatchClock } from './batch-clock.js';
 import { renderLimits } from './limits.js';
 import type { RenderNodeInput } from './render.js';
 import { poolCodes, type NodeRenderResult, type ResourceEntry } from './render-types.js';
@@ -147,15 +148,21 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
   let watchdog: NodeJS.Timeout | undefined;
   /** Running batches: when each started (shared with its worker) and how to stop it. */
   const running = new Set<{
-    readonly startedAt: BigInt64Array;
+    readonly startedAt: BigInt64Array<SharedArrayBuffer>;
     readonly limitMs: number;
     readonly stop: AbortController;
   }>();
   const watch = (): void => {
     const now = Date.now();
     for (const batch of running) {
-      const started = Number(Atomics.load(batch.startedAt, 0));
-      if (started > 0 && now - started > batch.limitMs) batch.stop.abort(new Error('timeout'));
+      const started = batchStartedAt(batch.startedAt);
+      if (
+        started > 0 &&
+        now - started > batch.limitMs &&
+        batchSpentCpu(batch.startedAt, batch.limitMs)
+      ) {
+        batch.stop.abort(new Error('timeout'));
+      }
     }
   };
 
@@ -185,7 +192,7 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
     if (signal.aborted) return nodes.map(() => aborted('render cancelled'));
     const limitMs = batchTimeout(nodes.length);
     const batch = {
-      startedAt: new BigInt64Array(new SharedArrayBuffer(8)),
+      startedAt: createBatchClock(),
       limitMs,
       stop: new AbortController(),
     };

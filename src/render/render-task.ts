@@ -5,6 +5,7 @@ import type { TemplateEnvironment } from './environment.js';
 import { scopeTable } from './kind-scope.js';
 import { renderNode, type RenderNodeInput } from './render.js';
 import type { NodeRenderResult, ResourceEntry } from './render-types.js';
+import { markBatchStart } from './batch-clock.js';
 
 /** What the pool sends a worker. */
 export interface RenderTask {
@@ -22,8 +23,9 @@ export interface RenderTask {
   /** Extra kinds' scope, `Group/Kind` → namespaced (from discovery or `--namespaced-kind`). */
   readonly kindScopes: Readonly<Record<string, boolean>>;
   /**
-   * Shared with the pool: the worker writes the time (ms since epoch) it starts the batch, so
-   * the pool's time limit counts running time, not time spent queued or starting a thread.
+   * Shared with the pool (see `batch-clock.ts`): the worker writes when it starts the batch, so
+   * the pool's time limit counts running time, not time spent queued or starting a thread, and
+   * on which thread at what CPU time, so that it counts CPU, not waiting for a core.
    */
   readonly startedAt?: SharedArrayBuffer;
 }
@@ -75,9 +77,7 @@ export const runRenderTask = (
   cache: RevisionCache,
   task: RenderTask,
 ): RenderTaskResult => {
-  if (task.startedAt !== undefined) {
-    Atomics.store(new BigInt64Array(task.startedAt), 0, BigInt(Date.now()));
-  }
+  if (task.startedAt !== undefined) markBatchStart(new BigInt64Array(task.startedAt));
   let form = cache.lookup(task.revisionKey);
   const compiled = form === undefined;
   if (form === undefined) {
