@@ -43,14 +43,22 @@ const leaseStore = () => {
         return answer(405, {});
     }
   };
-  return { holder: () => stored?.spec['holderIdentity'], handle };
+  /** Another writer changes the record (a new resourceVersion, the same holder). */
+  const touch = (): void => {
+    if (stored === undefined) return;
+    version += 1;
+    stored = { ...stored, metadata: { ...stored.metadata, resourceVersion: String(version) } };
+  };
+  return { holder: () => stored?.spec['holderIdentity'], handle, touch };
 };
 
 /** A process's own connection to the store; `cut()` makes every request fail (a killed process's renewals stop). */
 const connection = (store: ReturnType<typeof leaseStore>) => {
   let cut = false;
+  const methods: string[] = [];
   const transport: KubeTransport = {
     request: async (req) => {
+      methods.push(req.method);
       await new Promise((r) => setTimeout(r, 1));
       if (req.path !== leasePath && !req.path.endsWith('/leases')) throw new Error(req.path);
       if (cut) throw new Error('connection refused');
@@ -60,6 +68,7 @@ const connection = (store: ReturnType<typeof leaseStore>) => {
   };
   return {
     transport,
+    methods,
     cut: () => {
       cut = true;
     },
@@ -138,6 +147,26 @@ describe('leader lease', () => {
     await b.lease.release();
     await assert.rejects(waiting, /stopped before the lease was acquired/);
     assert.equal(store.holder(), 'a');
+    await a.lease.release();
+  });
+
+  it('P2 a leader renews with one write per renewal, and reads the record first only when another writer changed it', async () => {
+    const store = leaseStore();
+    const a = replica(store, 'a');
+    await a.lease.acquire();
+    const before = a.conn.methods.length;
+    await new Promise((r) => setTimeout(r, 300));
+    const renewals = a.conn.methods.slice(before);
+    assert.ok(renewals.length >= 2, `renewed ${String(renewals.length)} times`);
+    assert.deepEqual(new Set(renewals), new Set(['PUT']));
+
+    store.touch();
+    const touchedAt = a.conn.methods.length;
+    await new Promise((r) => setTimeout(r, 300));
+    const after = a.conn.methods.slice(touchedAt);
+    assert.deepEqual(after.slice(0, 3), ['PUT', 'GET', 'PUT'], 'a conflict, then read and write');
+    assert.equal(store.holder(), 'a');
+    assert.ok(a.fence.writable());
     await a.lease.release();
   });
 

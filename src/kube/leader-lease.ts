@@ -129,7 +129,11 @@ export const createLeaderLease = (options: LeaderLeaseOptions): LeaderLease => {
         metadata: { name, namespace },
         spec: { ...specFor(undefined, sentAt), leaseTransitions: 0 },
       });
-      return created.status === 201;
+      if (created.status !== 201) return false;
+      // What release hands back: a leader that created the lease holds it as much as one that renewed it.
+      const body = created.body as LeaseObject;
+      observed = { json: JSON.stringify(body.spec ?? {}), at: now(), object: body };
+      return true;
     }
     if (got.status !== 200) {
       throw new Error(`GET lease: HTTP ${String(got.status)} ${JSON.stringify(got.body)}`);
@@ -146,6 +150,27 @@ export const createLeaderLease = (options: LeaderLeaseOptions): LeaderLease => {
       spec: specFor(lease.spec, sentAt),
     });
     if (updated.status !== 200) return false;
+    const body = updated.body as LeaseObject;
+    observed = { json: JSON.stringify(body.spec ?? {}), at: now(), object: body };
+    return true;
+  };
+
+  /**
+   * The leader's renewal: one PUT of the record it last wrote, as client-go's fast path does, so a
+   * slow API server costs one round trip per renewal rather than two. A conflict (someone else
+   * wrote the record) falls back to reading it first.
+   */
+  const renew = async (sentAt: number, timeoutMs: number): Promise<boolean> => {
+    const last = observed?.object;
+    if (last?.spec?.holderIdentity !== identity) return tryAcquireOrRenew(sentAt, timeoutMs);
+    const updated = await send('PUT', path, timeoutMs, {
+      ...last,
+      spec: specFor(last.spec, sentAt),
+    });
+    if (updated.status === 409) return tryAcquireOrRenew(sentAt, deadline - now());
+    if (updated.status !== 200) {
+      throw new Error(`PUT lease: HTTP ${String(updated.status)} ${JSON.stringify(updated.body)}`);
+    }
     const body = updated.body as LeaseObject;
     observed = { json: JSON.stringify(body.spec ?? {}), at: now(), object: body };
     return true;
@@ -174,7 +199,7 @@ export const createLeaderLease = (options: LeaderLeaseOptions): LeaderLease => {
       const sentAt = now();
       let renewed = false;
       try {
-        renewed = await tryAcquireOrRenew(sentAt, deadline - sentAt);
+        renewed = await renew(sentAt, deadline - sentAt);
       } catch (err) {
         if (isStopped()) return;
         log.warn({ err: messageOf(err) }, 'Lease renewal failed');
