@@ -1,6 +1,6 @@
 // Operating the operator on the real control plane: two replicas and their lease (P2), /metrics moving with the rows (O4), /readyz's not-ready → ready edge (O5).
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,18 +8,22 @@ import { describe, it } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
 import { lynqPath } from '../fixtures/lynq-paths.js';
+import { repoRoot } from '../harness/cache-paths.js';
 import { eventually } from '../harness/eventually.js';
 import { freePort } from '../harness/free-port.js';
 import { kubeRequest } from '../harness/kube-request.js';
 import { startOperator, type OperatorProcess } from '../harness/operator-process.js';
 import {
   auditEvents,
+  type AuditEvent,
   createTestDatabase,
   createTestNamespace,
   kubeConfigFor,
   testEnv,
   type TestDatabase,
 } from '../harness/test-env.js';
+
+const outputDir = join(repoRoot(), 'test-output');
 
 /** Short lease timings, so a handover fits a test; their ratios are the defaults' (15s/10s/2s). */
 const lease = { durationMs: 6_000, renewDeadlineMs: 4_000, retryPeriodMs: 1_000 };
@@ -160,8 +164,34 @@ const deadlineOf = async (world: World, identity: string): Promise<number> => {
   return last + lease.renewDeadlineMs;
 };
 
+/**
+ * Writes the API server received after `deadline` and carried out. A request sent before the
+ * fence closed can reach a loaded server later (a killed or frozen client's last bytes); the
+ * server then answers a closed connection (504) and changes nothing, and a lease update is refused
+ * on its resourceVersion (409) once another replica holds the lease. Neither is a write of a
+ * deposed leader; a late write that succeeded would be.
+ */
+const lateEffectiveWrites = (writes: AuditEvent[], deadline: number): AuditEvent[] =>
+  writes.filter(
+    (e) => Date.parse(e.requestReceivedTimestamp) > deadline && (e.responseStatus?.code ?? 0) < 400,
+  );
+
+/** Writes each replica's log to test-output, the evidence a failed handover needs. */
+const keepOutputs = async (name: string, replicas: OperatorProcess[]): Promise<void> => {
+  await mkdir(outputDir, { recursive: true });
+  await Promise.all(
+    replicas.map((replica, i) =>
+      writeFile(join(outputDir, `${name}-replica-${String(i)}.log`), replica.output()),
+    ),
+  );
+};
+
 /** Starts two replicas and returns them as [leader, standby] once one holds the lease. */
-const startPair = async (world: World, stops: (() => Promise<unknown>)[]) => {
+const startPair = async (
+  world: World,
+  stops: (() => Promise<unknown>)[],
+  started: OperatorProcess[] = [],
+) => {
   const ports = [await freePort(), await freePort()];
   const replicas = await Promise.all(
     ports.map((port) =>
@@ -170,6 +200,7 @@ const startPair = async (world: World, stops: (() => Promise<unknown>)[]) => {
   );
   // Stopped by the test's finally, whatever fails from here on.
   for (const replica of replicas) stops.push(() => replica.stop());
+  started.push(...replicas);
   const holder = await eventually('one replica holds the lease', async () => {
     const h = await holderOf(world);
     return replicas.some((r) => identityIn(r, h)) ? h : false;
@@ -194,8 +225,9 @@ describe('operator replicas with leader election', () => {
   it('P2 O5 two replicas elect one leader and the standby is ready; the leader SIGKILLed mid-work, the standby takes over and finishes, and no write of the old leader comes after its deadline', async () => {
     const world = await openWorld('p2-kill');
     const stops: (() => Promise<unknown>)[] = [];
+    const replicas: OperatorProcess[] = [];
     try {
-      const pair = await startPair(world, stops);
+      const pair = await startPair(world, stops, replicas);
       // Ready without having synced anything: rolling updates of two replicas can proceed.
       await eventually('the standby answers /readyz 200', async () => {
         const [status, text] = await get(pair.standbyPort, '/readyz');
@@ -215,6 +247,7 @@ describe('operator replicas with leader election', () => {
       await eventually(
         'the leader has started on the rows',
         async () => (await world.configMaps()).size > 0,
+        120_000,
       );
       const seen = (await world.configMaps()).size;
       const killedAt = Date.now();
@@ -234,9 +267,7 @@ describe('operator replicas with leader election', () => {
         180_000,
       );
       const deadline = await deadlineOf(world, pair.holder);
-      const late = (await writesOf(world, pair.holder)).filter(
-        (e) => Date.parse(e.requestReceivedTimestamp) > deadline,
-      );
+      const late = lateEffectiveWrites(await writesOf(world, pair.holder), deadline);
       assert.deepEqual(late, []);
       assert.ok(
         (await writesOf(world, newHolder)).some((e) => e.objectRef?.resource === 'configmaps'),
@@ -244,6 +275,9 @@ describe('operator replicas with leader election', () => {
       process.stdout.write(
         `# P2 figures: ConfigMaps at the kill ${String(seen)}/${String(rows)}; kill → standby holds the lease ${String(handoverMs)} ms (bound: lease ${String(lease.durationMs)} ms + 2 × retry ${String(lease.retryPeriodMs)} ms, observed by polling)\n`,
       );
+    } catch (err) {
+      await keepOutputs('p2-kill', replicas);
+      throw err;
     } finally {
       for (const stop of stops) await stop();
       await world.close();
@@ -278,9 +312,7 @@ describe('operator replicas with leader election', () => {
       assert.equal(await pair.leader.exited(), 1, pair.leader.output().slice(-3000));
       assert.match(pair.leader.output(), /Leadership lost; writes stopped/);
       const deadline = await deadlineOf(world, pair.holder);
-      const late = (await writesOf(world, pair.holder)).filter(
-        (e) => Date.parse(e.requestReceivedTimestamp) > deadline,
-      );
+      const late = lateEffectiveWrites(await writesOf(world, pair.holder), deadline);
       assert.deepEqual(late, []);
 
       assert.equal(await pair.standby.stop(), 0, pair.standby.output().slice(-3000));
