@@ -17,16 +17,15 @@ import type { EventRecorder } from '../kube/event-recorder.js';
 import type { NodeLifecycleLog } from '../observe/node-lifecycle-log.js';
 import { lynqStatusPath } from '../kube/lynq-paths.js';
 import type { StatusWriter } from '../kube/status-writer.js';
-import {
-  formMachine,
-  formPhaseOf,
-  type FormObservation,
-  type FormRef,
-  type FormSyncInput,
-  type FormSyncOutput,
-  type FormValidateInput,
-  type FormValidateOutput,
-} from '../machines/form.machine.js';
+import type {
+  FormObservation,
+  FormRef,
+  FormSyncInput,
+  FormSyncOutput,
+  FormValidateInput,
+  FormValidateOutput,
+} from '../machines/form.contract.js';
+import { formMachine, formPhaseOf } from '../machines/form.machine.js';
 import type { RolloutPlan } from '../reconcile/rollout-plan.js';
 import type { TemplateEnvironment } from '../render/environment.js';
 import { coalescedCall } from './coalesced-call.js';
