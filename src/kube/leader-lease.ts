@@ -129,7 +129,11 @@ export const createLeaderLease = (options: LeaderLeaseOptions): LeaderLease => {
         metadata: { name, namespace },
         spec: { ...specFor(undefined, sentAt), leaseTransitions: 0 },
       });
-      return created.status === 201;
+      if (created.status !== 201) return false;
+      // What release hands back: a leader that created the lease holds it as much as one that renewed it.
+      const body = created.body as LeaseObject;
+      observed = { json: JSON.stringify(body.spec ?? {}), at: now(), object: body };
+      return true;
     }
     if (got.status !== 200) {
       throw new Error(`GET lease: HTTP ${String(got.status)} ${JSON.stringify(got.body)}`);
