@@ -1,4 +1,4 @@
-// The operator as users start it: startup is all or nothing, and everything it writes is JSON lines (issue 9; SPEC O5).
+// The operator as users start it: startup is all or nothing, and everything it writes is JSON lines (SPEC O5).
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
