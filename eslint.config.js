@@ -1,6 +1,7 @@
 // Lint rules: typescript-eslint's type-checked set plus the import boundaries of DESIGN's layout.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { catchHandlesOrRethrows } from './eslint-rules/catch-handles-or-rethrows.js';
 
 const folder = (name) => [`../${name}/*`, `../${name}`, `../../src/${name}/*`];
 
@@ -76,39 +77,6 @@ const boundaries = [
   },
 ];
 
-/** Whether `node` holds a `throw` outside any function nested in it. */
-const throwsWithin = (node) => {
-  if (node === null || typeof node !== 'object') return false;
-  if (Array.isArray(node)) return node.some(throwsWithin);
-  if (node.type === 'ThrowStatement') return true;
-  if (/Function/.test(node.type ?? '')) return false;
-  return Object.entries(node).some(([key, child]) => key !== 'parent' && throwsWithin(child));
-};
-
-/**
- * STYLE 7: every `catch` rethrows, or does something with what it caught (wraps it, records
- * it, tests its class); none swallows. A catch without a binding, or one that never reads it
- * and never throws, is reported.
- */
-const catchHandlesOrRethrows = {
-  meta: {
-    type: 'problem',
-    schema: [],
-    messages: {
-      swallowed:
-        'This catch swallows the error: rethrow it, wrap it, record it, or test its class (`if (!(err instanceof SyntaxError)) throw err`).',
-    },
-  },
-  create: (context) => ({
-    CatchClause: (node) => {
-      if (throwsWithin(node.body)) return;
-      const caught = context.sourceCode.getDeclaredVariables(node);
-      if (caught.some((variable) => variable.references.length > 0)) return;
-      context.report({ node, messageId: 'swallowed' });
-    },
-  }),
-};
-
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
   js.configs.recommended,
@@ -132,7 +100,7 @@ export default tseslint.config(
     rules: { 'lynq/catch-handles-or-rethrows': 'error' },
   },
   {
-    files: ['test/**/*.ts', 'bench/**/*.ts', 'src/**/*.test.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'src/**/*.test.ts', 'eslint-rules/**/*.test.ts'],
     rules: {
       // node:test's describe/it return promises the runner awaits itself.
       '@typescript-eslint/no-floating-promises': [

@@ -1,15 +1,15 @@
 // What the end-to-end benchmarks share: a control plane and database, the operator process as users start it, and figures read from /proc and the audit log.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createConnection, type Connection } from 'mysql2/promise';
-import { cachePaths, repoRoot } from '../test/harness/cache-paths.js';
+import { cachePaths } from '../test/harness/cache-paths.js';
 import { startControlPlane, type ControlPlane } from '../test/harness/control-plane.js';
 import { ensureDatabaseServer, type DatabaseServer } from '../test/harness/database-server.js';
 import { kubeRequest, type KubeResponse } from '../test/harness/kube-request.js';
 import { reapStaleProcesses } from '../test/harness/managed-process.js';
+import { startOperator, type OperatorProcess } from '../test/harness/operator-process.js';
 import type { AuditEvent } from '../test/harness/test-env.js';
 
 export const say = (label: string, value: string): void => {
@@ -72,10 +72,11 @@ export interface BenchWorld {
   /** POSTs a namespaced operator.lynq.sh object. */
   post(plural: string, body: unknown): Promise<KubeResponse>;
   /**
-   * Starts the operator as its own user on the bench namespace; its output is collected.
-   * `extraArgs` come after the bench's own flags (e.g. `--metrics-port`).
+   * Starts the operator as its own user on the bench namespace with its default timings; its
+   * output is collected. No metrics server unless `metricsPort` is given: the default port
+   * would collide with any other operator.
    */
-  startOperator(extraArgs?: readonly string[]): { readonly pid: number; output(): string };
+  startOperator(options?: { readonly metricsPort?: number }): Promise<OperatorProcess>;
 }
 
 /**
@@ -92,7 +93,7 @@ export const withBenchWorld = async (
   const dir = mkdtempSync(join(tmpdir(), 'lynq-bench-'));
   let database: DatabaseServer | undefined;
   let controlPlane: ControlPlane | undefined;
-  const operators: ChildProcess[] = [];
+  const operators: OperatorProcess[] = [];
   try {
     [database, controlPlane] = await Promise.all([
       ensureDatabaseServer(dir, paths.runDir, log),
@@ -134,35 +135,19 @@ export const withBenchWorld = async (
           path: `/apis/operator.lynq.sh/v1/namespaces/${namespace}/${plural}`,
           body: object,
         }),
-      startOperator: (extraArgs = []) => {
-        let output = '';
-        const operator = spawn(
-          process.execPath,
-          [
-            // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where the operator's time goes.
-            ...(process.env['LYNQ_BENCH_OPERATOR_NODE_ARGS'] ?? '')
-              .split(' ')
-              .filter((a) => a !== ''),
-            join(repoRoot(), 'dist', 'src', 'main.js'),
-            'operator',
-            '--kubeconfig',
-            cp.kubeconfigs.operator,
-            '--namespace',
-            namespace,
-            '--health-port',
-            '-1',
-            // Off unless the bench asks for a port: the default would collide with any other operator.
-            ...(extraArgs.includes('--metrics-port') ? [] : ['--metrics-port', '-1']),
-            '--log-level',
-            'debug',
-            ...extraArgs,
-          ],
-          { stdio: ['ignore', 'pipe', 'pipe'] },
-        );
+      startOperator: async (options = {}) => {
+        const operator = await startOperator({
+          namespace,
+          kubeconfig: cp.kubeconfigs.operator,
+          testTimings: false,
+          ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
+          // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where the operator's time goes.
+          nodeArgs: (process.env['LYNQ_BENCH_OPERATOR_NODE_ARGS'] ?? '')
+            .split(' ')
+            .filter((a) => a !== ''),
+        });
         operators.push(operator);
-        operator.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
-        operator.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
-        return { pid: operator.pid ?? 0, output: () => output };
+        return operator;
       },
     };
     try {
@@ -173,23 +158,7 @@ export const withBenchWorld = async (
     }
   } finally {
     // Stopped gracefully and waited for, so profiles and logs are complete.
-    await Promise.all(
-      operators.map(
-        (operator) =>
-          new Promise<void>((resolve) => {
-            if (operator.exitCode !== null || operator.signalCode !== null) {
-              resolve();
-              return;
-            }
-            const timer = setTimeout(resolve, 15_000);
-            operator.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            operator.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all(operators.map((operator) => operator.stop()));
     await controlPlane?.stop();
     await database?.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -152,7 +152,7 @@ const main = async (): Promise<void> => {
       });
       await form(world, 'web', 'my');
       await form(world, 'api', 'pg');
-      world.startOperator();
+      await world.startOperator();
       await Promise.all([hubReady(world, 'my', rows), hubReady(world, 'pg', rows)]);
       log('all nodes ready; measuring');
 

@@ -110,7 +110,7 @@ const busyAndQuiet = async (): Promise<number> => {
     );
     await form(world, 'busy-web', 'busy');
     await form(world, 'quiet-web', 'quiet');
-    const operator = world.startOperator();
+    const operator = await world.startOperator();
     await world.post('lynqhubs', hubOn(world, 'quiet', 'quiet', quietSyncInterval));
     const idle: number[] = [];
     for (let i = 0; i < 3; i += 1) idle.push(await oneRowChange(world, `idle-${String(i)}`));
@@ -171,7 +171,7 @@ const manyHubs = async (): Promise<number> => {
       );
       await form(world, `web-${String(h)}`, `hub-${String(h)}`);
     }
-    const operator = world.startOperator();
+    const operator = await world.startOperator();
     await sleep(2_000);
     const cpu0 = cpuMillis(operator.pid);
     const t0 = performance.now();

@@ -36,7 +36,7 @@ const main = (): Promise<void> =>
         ],
       },
     });
-    const operator = world.startOperator();
+    const operator = await world.startOperator();
     const { pid } = operator;
     await sleep(2_000);
 

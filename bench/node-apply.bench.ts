@@ -86,7 +86,7 @@ const isReady = (node: { status?: { conditions?: { type: string; status: string 
 const main = (): Promise<void> =>
   withBenchWorld(rows, async (world) => {
     await world.post('lynqforms', form(world.namespace));
-    const operator = world.startOperator();
+    const operator = await world.startOperator();
     const { pid } = operator;
     await sleep(2_000);
 

@@ -134,7 +134,7 @@ const main = (): Promise<void> =>
     const stopController = await fakeDeploymentController(world);
     try {
       await world.post('lynqforms', form(world.namespace, 'v1'));
-      const operator = world.startOperator();
+      const operator = await world.startOperator();
       const { pid } = operator;
       await world.post('lynqhubs', benchHub(world, '30s'));
       log(`waiting for ${rows} nodes Ready on the first revision`);

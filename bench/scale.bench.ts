@@ -268,7 +268,7 @@ const main = (): Promise<void> =>
 
     await world.post('lynqforms', form(ns));
     const metricsPort = await freePort();
-    const operator = world.startOperator(['--metrics-port', String(metricsPort)]);
+    const operator = await world.startOperator({ metricsPort });
     const { pid } = operator;
     await sleep(5_000);
     const idleRss = rssMb(pid);

@@ -95,7 +95,8 @@ describe('actor supervisor', () => {
     assert.equal(supervisor.actor.getSnapshot().status, 'done');
   });
 
-  it('N12 restarts a crashed node actor after a growing backoff, from the newest observation; a node removed meanwhile is not restarted', async () => {
+  it('N12 restarts a crashed node actor after a growing backoff, from the newest observation; a node removed meanwhile is not restarted', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const fake = fakeFactory();
     const delays: number[] = [];
     const crashes: string[] = [];
@@ -109,21 +110,21 @@ describe('actor supervisor', () => {
     supervisor.observe('ns/a', { generation: 1 });
     fake.crashers.get('ns/a')?.('boom');
     assert.equal(supervisor.has('ns/a'), false);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    t.mock.timers.tick(1);
     assert.deepEqual(fake.log, ['start ns/a@1', 'start ns/a@1']);
     assert.equal(supervisor.has('ns/a'), true);
     // A second crash waits longer; an observation meanwhile is where the restart starts from.
     fake.crashers.get('ns/a')?.('boom');
     supervisor.observe('ns/a', { generation: 2 });
     assert.deepEqual(delays, [1, 2]);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    t.mock.timers.tick(1);
     assert.equal(fake.log.at(-1), 'start ns/a@2');
     assert.deepEqual(crashes, ['ns/a boom 1', 'ns/a boom 2']);
     // Gone while its restart waits: never started again.
     supervisor.observe('ns/b', { generation: 1 });
     fake.crashers.get('ns/b')?.('boom');
     supervisor.remove('ns/b');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    t.mock.timers.tick(1);
     assert.equal(fake.log.filter((l) => l.startsWith('start ns/b')).length, 1);
     assert.equal(supervisor.actor.getSnapshot().context.crashed, 3);
     supervisor.stop();

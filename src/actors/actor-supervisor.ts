@@ -1,17 +1,17 @@
 // One supervisor shape for hubs, forms and nodes: runs supervisor.machine, owns one actor per key in a Map, restarts a crashed one with backoff and jitter (DESIGN 4, 10).
 import { createActor, type Actor } from 'xstate';
-import { createSupervisorMachine, type NodeKey } from '../machines/supervisor.machine.js';
+import { createSupervisorMachine, type ObjectKey } from '../machines/supervisor.machine.js';
 
 /** `namespace/name` of a supervised object (a LynqHub, LynqForm or LynqNode). */
-export type ActorKey = NodeKey;
+export type ActorKey = ObjectKey;
 
 /** What the supervisor needs of one running actor (of a hub, form or node). */
-export interface SupervisedActor<TNode, TChange = unknown> {
+export interface SupervisedActor<TObject, TChange = unknown> {
   /** A newer observation of its object (a watch event or a resync). */
-  observe(node: TNode): void;
+  observe(object: TObject): void;
   /** A watch saw one of the object's children change or go (a node's objects, SPEC N12). */
   childChanged?(change: TChange): void;
-  /** Stop at once; the node's own cleanup, if any, is not the supervisor's concern. */
+  /** Stop at once; the object's own cleanup, if any, is not the supervisor's concern. */
   stop(): void;
   /** The actor's machine snapshot, for the debug export (SPEC O3). */
   snapshot?(): { readonly value: unknown; readonly context: unknown };
@@ -23,16 +23,21 @@ export interface SupervisedActor<TNode, TChange = unknown> {
  * when it fails unexpectedly and has stopped, so the supervisor starts it again later.
  */
 export type SupervisedActorFactory<
-  TNode,
+  TObject,
   TChange = unknown,
-  THandle extends SupervisedActor<TNode, TChange> = SupervisedActor<TNode, TChange>,
-> = (key: NodeKey, node: TNode, finished: () => void, crashed: (error: unknown) => void) => THandle;
+  THandle extends SupervisedActor<TObject, TChange> = SupervisedActor<TObject, TChange>,
+> = (
+  key: ActorKey,
+  object: TObject,
+  finished: () => void,
+  crashed: (error: unknown) => void,
+) => THandle;
 
 export interface SupervisorOptions {
-  /** The wait before the `failures`-th restart of one node's actor. Default: `restartDelayMillis`. */
+  /** The wait before the `failures`-th restart of one object's actor. Default: `restartDelayMillis`. */
   readonly restartDelay?: (failures: number) => number;
   /** Told of each crash (a Warning, a metric). Must not throw. */
-  readonly onCrash?: (key: NodeKey, error: unknown, failures: number) => void;
+  readonly onCrash?: (key: ActorKey, error: unknown, failures: number) => void;
 }
 
 /** The Warning reason of a hub or form actor that failed and is restarted (SPEC O1). */
@@ -44,27 +49,27 @@ export const restartDelayMillis = (failures: number): number =>
   (0.5 + Math.random() / 2);
 
 export interface ActorSupervisor<
-  TNode,
+  TObject,
   TChange = unknown,
-  THandle extends SupervisedActor<TNode, TChange> = SupervisedActor<TNode, TChange>,
+  THandle extends SupervisedActor<TObject, TChange> = SupervisedActor<TObject, TChange>,
 > {
   /** The running actor of `key`, for messages of its own kind. */
-  get(key: NodeKey): THandle | undefined;
+  get(key: ActorKey): THandle | undefined;
   /** Every running actor. */
   each(): IterableIterator<THandle>;
-  /** The reflector saw the node added or changed. */
-  observe(key: NodeKey, node: TNode): void;
-  /** A child watch saw an object of the node change or go; dropped when no actor runs for it. */
-  childChanged(key: NodeKey, change: TChange): void;
-  /** The reflector saw the node deleted from the API. */
-  remove(key: NodeKey): void;
+  /** The reflector saw the object added or changed. */
+  observe(key: ActorKey, object: TObject): void;
+  /** A child watch saw a child of the object change or go; dropped when no actor runs for it. */
+  childChanged(key: ActorKey, change: TChange): void;
+  /** The reflector saw the object deleted from the API. */
+  remove(key: ActorKey): void;
   /** How many actors run now. */
   size(): number;
-  has(key: NodeKey): boolean;
+  has(key: ActorKey): boolean;
   /** The running actor's snapshot, if one runs for `key` (the debug export, SPEC O3). */
-  snapshotOf(key: NodeKey): { readonly value: unknown; readonly context: unknown } | undefined;
+  snapshotOf(key: ActorKey): { readonly value: unknown; readonly context: unknown } | undefined;
   /** The supervisor's own actor (its snapshot holds the counters). */
-  readonly actor: Actor<ReturnType<typeof createSupervisorMachine<TNode, TChange>>>;
+  readonly actor: Actor<ReturnType<typeof createSupervisorMachine<TObject, TChange>>>;
   /** Stops every actor and the supervisor. */
   stop(): void;
 }
@@ -76,28 +81,28 @@ export interface ActorSupervisor<
  * where it stood), unless the object was removed meanwhile; `onCrash` is told each time.
  */
 export const startSupervisor = <
-  TNode,
+  TObject,
   TChange = unknown,
-  THandle extends SupervisedActor<TNode, TChange> = SupervisedActor<TNode, TChange>,
+  THandle extends SupervisedActor<TObject, TChange> = SupervisedActor<TObject, TChange>,
 >(
-  factory: SupervisedActorFactory<TNode, TChange, THandle>,
+  factory: SupervisedActorFactory<TObject, TChange, THandle>,
   options: SupervisorOptions = {},
-): ActorSupervisor<TNode, TChange, THandle> => {
-  const running = new Map<NodeKey, THandle>();
-  /** The newest observation of each node with a running actor: what a restart starts from. */
-  const latest = new Map<NodeKey, TNode>();
-  /** Crashes so far and the pending restart, per node. */
-  const restarts = new Map<NodeKey, { failures: number; timer?: NodeJS.Timeout | undefined }>();
+): ActorSupervisor<TObject, TChange, THandle> => {
+  const running = new Map<ActorKey, THandle>();
+  /** The newest observation of each object with a running actor: what a restart starts from. */
+  const latest = new Map<ActorKey, TObject>();
+  /** Crashes so far and the pending restart, per object. */
+  const restarts = new Map<ActorKey, { failures: number; timer?: NodeJS.Timeout | undefined }>();
   const restartDelay = options.restartDelay ?? restartDelayMillis;
-  const machine = createSupervisorMachine<TNode, TChange>().provide({
+  const machine = createSupervisorMachine<TObject, TChange>().provide({
     guards: {
       isRunning: ({ event }) => 'key' in event && running.has(event.key),
       isRestartPending: ({ event }) =>
         'key' in event && restarts.get(event.key)?.timer !== undefined,
     },
     actions: {
-      startNodeActor: ({ event, self }) => {
-        if (event.type !== 'node.observed') return;
+      startActor: ({ event, self }) => {
+        if (event.type !== 'object.observed') return;
         const { key } = event;
         // The slot is filled right after the factory returns; `finished` may come any time later.
         const slot: { handle?: THandle } = {};
@@ -106,29 +111,29 @@ export const startSupervisor = <
           if (slot.handle !== undefined && running.get(key) === slot.handle) {
             running.delete(key);
             latest.delete(key);
-            self.send({ type: 'node.stopped', key });
+            self.send({ type: 'actor.stopped', key });
           }
         };
         const crashed = (error: unknown): void => {
           if (slot.handle !== undefined && running.get(key) === slot.handle) {
             running.delete(key);
-            self.send({ type: 'node.crashed', key, error });
+            self.send({ type: 'actor.crashed', key, error });
           }
         };
-        latest.set(key, event.node);
-        slot.handle = factory(key, event.node, finished, crashed);
+        latest.set(key, event.object);
+        slot.handle = factory(key, event.object, finished, crashed);
         running.set(key, slot.handle);
       },
       keepForRestart: ({ event }) => {
-        if (event.type === 'node.observed') latest.set(event.key, event.node);
+        if (event.type === 'object.observed') latest.set(event.key, event.object);
       },
-      forwardToNodeActor: ({ event }) => {
-        if (event.type !== 'node.observed') return;
-        latest.set(event.key, event.node);
-        running.get(event.key)?.observe(event.node);
+      forwardObservation: ({ event }) => {
+        if (event.type !== 'object.observed') return;
+        latest.set(event.key, event.object);
+        running.get(event.key)?.observe(event.object);
       },
       scheduleRestart: ({ event, self }) => {
-        if (event.type !== 'node.crashed') return;
+        if (event.type !== 'actor.crashed') return;
         const { key } = event;
         const entry = restarts.get(key) ?? { failures: 0 };
         entry.failures += 1;
@@ -136,10 +141,10 @@ export const startSupervisor = <
         options.onCrash?.(key, event.error, entry.failures);
         entry.timer = setTimeout(() => {
           entry.timer = undefined;
-          const node = latest.get(key);
+          const object = latest.get(key);
           // Started again from the newest observation; the actor resumes from its status (O2).
-          if (node !== undefined && !running.has(key))
-            self.send({ type: 'node.observed', key, node });
+          if (object !== undefined && !running.has(key))
+            self.send({ type: 'object.observed', key, object });
         }, restartDelay(entry.failures));
         restarts.set(key, entry);
       },
@@ -152,16 +157,16 @@ export const startSupervisor = <
         }
       },
       forwardChildChange: ({ event }) => {
-        if (event.type === 'node.childChanged')
+        if (event.type === 'object.childChanged')
           running.get(event.key)?.childChanged?.(event.change);
       },
-      stopNodeActor: ({ event }) => {
-        if (event.type !== 'node.removed') return;
+      stopActor: ({ event }) => {
+        if (event.type !== 'object.removed') return;
         const handle = running.get(event.key);
         running.delete(event.key);
         handle?.stop();
       },
-      stopAllNodeActors: () => {
+      stopAllActors: () => {
         for (const handle of running.values()) handle.stop();
         running.clear();
       },
@@ -170,14 +175,14 @@ export const startSupervisor = <
   const actor = createActor(machine);
   actor.start();
   return {
-    observe: (key, node) => {
-      actor.send({ type: 'node.observed', key, node });
+    observe: (key, object) => {
+      actor.send({ type: 'object.observed', key, object });
     },
     childChanged: (key, change) => {
-      actor.send({ type: 'node.childChanged', key, change });
+      actor.send({ type: 'object.childChanged', key, change });
     },
     remove: (key) => {
-      actor.send({ type: 'node.removed', key });
+      actor.send({ type: 'object.removed', key });
     },
     get: (key) => running.get(key),
     each: () => running.values(),

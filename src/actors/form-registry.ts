@@ -10,7 +10,7 @@ import type { EventRecorder } from '../kube/event-recorder.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { lynqObjectPath } from '../kube/lynq-paths.js';
 import type { StatusWriter } from '../kube/status-writer.js';
-import type { FormRef } from '../machines/form.machine.js';
+import type { FormRef } from '../machines/form.contract.js';
 import type { TemplateEnvironment } from '../render/environment.js';
 import { startSupervisor, type SupervisorOptions } from './actor-supervisor.js';
 import { startFormActor, type FormActor } from './form.actor.js';

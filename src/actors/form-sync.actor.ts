@@ -8,7 +8,7 @@ import { apiErrorCodes } from '../kube/api-client.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { codeOf, messageOf, transientError } from '../errors.js';
 import type { TemplateEnvironment } from '../render/environment.js';
-import type { FormRef, FormSyncOutput, FormValidateOutput } from '../machines/form.machine.js';
+import type { FormRef, FormSyncOutput, FormValidateOutput } from '../machines/form.contract.js';
 import {
   controllerRevisionObject,
   revisionName,

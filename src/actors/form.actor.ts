@@ -12,31 +12,25 @@ import type { LynqForm } from '../api/lynq-form.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
 import { canonicalJson } from '../api/canonical-json.js';
 import { rolloutPhases } from '../api/phases.js';
-import { formReadiness, kstatusConditions } from '../api/ready-condition.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import type { NodeLifecycleLog } from '../observe/node-lifecycle-log.js';
 import { lynqStatusPath } from '../kube/lynq-paths.js';
 import type { StatusWriter } from '../kube/status-writer.js';
-import {
-  formMachine,
-  formPhaseOf,
-  type FormObservation,
-  type FormRef,
-  type FormSyncInput,
-  type FormSyncOutput,
-  type FormValidateInput,
-  type FormValidateOutput,
-} from '../machines/form.machine.js';
+import type {
+  FormObservation,
+  FormRef,
+  FormSyncInput,
+  FormSyncOutput,
+  FormValidateInput,
+  FormValidateOutput,
+} from '../machines/form.contract.js';
+import { formMachine, formPhaseOf } from '../machines/form.machine.js';
 import type { RolloutPlan } from '../reconcile/rollout-plan.js';
 import type { TemplateEnvironment } from '../render/environment.js';
 import { coalescedCall } from './coalesced-call.js';
+import { formConditions, maxMessageLength, warningsText } from './form-conditions.js';
 import { nodesFailedEvents, type FailedNode } from './node-change-summary.js';
-import {
-  nextRolloutTimes,
-  progressingCondition,
-  rolloutStatus,
-  type RolloutTimes,
-} from './form-rollout-status.js';
+import { nextRolloutTimes, rolloutStatus, type RolloutTimes } from './form-rollout-status.js';
 import {
   rolloutPlanOf,
   syncFormRevisions,
@@ -101,16 +95,9 @@ const observeForm = (form: LynqForm): FormObservation => ({
 /** Phases a person needs to see; validating and syncing are passes that publish nothing (SPEC O2). */
 const publishedPhase = (phase: string): boolean => phase !== 'Validating' && phase !== 'Syncing';
 
-/** Kubernetes caps condition messages at 32768 bytes; stay well below. */
-const maxMessageLength = 16_000;
-
 const hasCondition = (node: LynqNode, type: string): boolean =>
   node.status?.conditions?.some((c) => c.type === type && c.status === conditionStatuses.true) ??
   false;
-
-/** How warnings ride along in Valid's message: they never make the form invalid (SPEC F1). */
-const warningsText = (warnings: readonly string[]): string =>
-  warnings.length === 0 ? '' : `; ${String(warnings.length)} warning(s): ${warnings.join('; ')}`;
 
 const validityOf = (form: LynqForm | undefined): boolean | undefined => {
   const valid = form?.status?.conditions?.find((c) => c.type === formConditionTypes.valid);
@@ -190,57 +177,16 @@ export const startFormActor = (ref: FormRef, deps: FormActorDeps): FormActor => 
         ? undefined
         : rolloutPlanOf(form, currentRevision, allNodes, written, nowMillis());
     reportRollout(plan);
-    const errors = context.errors;
-    const warningText = warningsText(context.warnings);
-    const allReady = ready.length === nodes.length;
     const conditions = nextConditions(
       form.status?.conditions,
-      [
-        context.valid
-          ? {
-              type: formConditionTypes.valid,
-              status: 'True',
-              reason: conditionReasons.valid,
-              message: `The form is valid${warningText}`.slice(0, maxMessageLength),
-            }
-          : {
-              type: formConditionTypes.valid,
-              status: 'False',
-              reason: conditionReasons.invalid,
-              message:
-                `${String(errors.length)} error(s): ${errors.join('; ')}${warningText}`.slice(
-                  0,
-                  maxMessageLength,
-                ),
-            },
-        // An invalid form applied nothing: its nodes keep what they had (SPEC F2).
-        context.valid
-          ? {
-              type: formConditionTypes.applied,
-              status: allReady ? 'True' : 'False',
-              reason: allReady ? conditionReasons.allNodesReady : conditionReasons.nodesNotReady,
-              message: `${String(ready.length)} of ${String(nodes.length)} nodes ready, ${String(failed)} failed`,
-            }
-          : {
-              type: formConditionTypes.applied,
-              status: 'False',
-              reason: conditionReasons.invalid,
-              message: `Not applied while the form is invalid; its nodes keep their revision: ${String(ready.length)} of ${String(nodes.length)} ready, ${String(failed)} failed`,
-            },
-        // Ready only when valid and every node is Ready (SPEC O2, kstatus).
-        ...kstatusConditions(
-          formReadiness({
-            phase,
-            valid: context.valid,
-            errors,
-            nodes: { total: nodes.length, ready: ready.length, failed },
-            ...(plan?.phase === rolloutPhases.failed
-              ? { rolloutFailedNodes: plan.failedNodes }
-              : {}),
-          }),
-        ).map((c) => ({ ...c, message: c.message.slice(0, maxMessageLength) })),
-        ...(plan === undefined ? [] : [progressingCondition(plan)]),
-      ],
+      formConditions({
+        valid: context.valid,
+        errors: context.errors,
+        warnings: context.warnings,
+        phase,
+        nodes: { total: nodes.length, ready: ready.length, failed },
+        plan,
+      }),
       context.validatedGeneration ?? form.metadata.generation ?? 0,
       stamp,
     );

@@ -3,7 +3,7 @@ import { conditionReasons, hubConditionTypes } from '../api/conditions.js';
 import { annotationKeys } from '../api/metadata-keys.js';
 import { isQueryFailure } from '../datasource/datasource-error.js';
 import { changeFeedModes, type ChangeFeedState } from '../datasource/change-feed.js';
-import type { HubDeletionGuard, HubSyncFailure } from '../machines/hub.machine.js';
+import type { HubDeletionGuard, HubSyncFailure } from '../machines/hub.contract.js';
 import type { ConditionInput } from './published-state.js';
 
 /** `DeletionGuarded` from the last good sync (SPEC H9): the counts and the token that releases the held set. */

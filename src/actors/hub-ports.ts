@@ -17,7 +17,7 @@ import {
 } from '../kube/guarded-metadata-patch.js';
 import { lynqCollectionPath, lynqObjectPath, secretPath } from '../kube/lynq-paths.js';
 import { deleteNodeWithoutProtectionLabel } from '../kube/node-protection-label.js';
-import type { HubRef } from '../machines/hub.machine.js';
+import type { HubRef } from '../machines/hub.contract.js';
 import type { RowInput } from '../reconcile/plan-node-changes.js';
 import type { HubSyncPorts } from './hub-sync.actor.js';
 import { hubKeyOf as keyOf, type NodeIndex } from './node-index.js';

@@ -6,7 +6,7 @@ import type { LynqHub } from '../api/lynq-hub.schema.js';
 import type { LynqNode } from '../api/lynq-node.schema.js';
 import type { NodeObject } from '../api/node-object.js';
 import { invalidSpecError, transientError, type LynqError } from '../errors.js';
-import type { HubSyncOutput } from '../machines/hub.machine.js';
+import type { HubSyncOutput } from '../machines/hub.contract.js';
 import type { RowInput } from '../reconcile/plan-node-changes.js';
 import { syncHubOnce, type HubSyncPorts } from './hub-sync.actor.js';
 

@@ -15,7 +15,7 @@ import {
   type HubRef,
   type HubSyncInput,
   type HubSyncOutput,
-} from '../machines/hub.machine.js';
+} from '../machines/hub.contract.js';
 import { decideDeletions } from '../reconcile/deletion-guard.js';
 import {
   deletionCauses,

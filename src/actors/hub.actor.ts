@@ -16,15 +16,14 @@ import { canonicalJson } from '../api/canonical-json.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import type { StatusWriter } from '../kube/status-writer.js';
 import { lynqStatusPath } from '../kube/lynq-paths.js';
-import {
-  hubMachine,
-  hubPhaseOf,
-  type HubFinalizeInput,
-  type HubObservation,
-  type HubDeletionGuard,
-  type HubRef,
-  type HubSyncFailure,
-} from '../machines/hub.machine.js';
+import type {
+  HubFinalizeInput,
+  HubObservation,
+  HubDeletionGuard,
+  HubRef,
+  HubSyncFailure,
+} from '../machines/hub.contract.js';
+import { hubMachine, hubPhaseOf } from '../machines/hub.machine.js';
 import {
   changeFeedModes,
   type ChangeFeed,

@@ -17,8 +17,10 @@ const lynq = async (
   env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: '/nonexistent/kubeconfig' },
 ): Promise<{ code: number; stdout: string; stderr: string }> => {
   try {
+    // Only a guard against a hung process: every command here ends by itself, and a node
+    // process starting on a loaded machine can take many seconds to get there.
     const { stdout, stderr } = await run(process.execPath, [main, ...args], {
-      timeout: 20_000,
+      timeout: 180_000,
       env,
     });
     return { code: 0, stdout, stderr };

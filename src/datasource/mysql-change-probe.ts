@@ -12,7 +12,7 @@ import {
   type ChangeFeedSink,
 } from './change-feed.js';
 import { mysqlTriggerName } from './change-trigger-sql.js';
-import { sslOptionsFor, type MysqlConnectionConfig } from './mysql-connection-config.js';
+import { mysqlServerOptions, type MysqlConnectionConfig } from './mysql-connection-config.js';
 import { mysqlDialect } from './row-query-plan.js';
 
 export interface MysqlChangeProbeOptions {
@@ -132,14 +132,8 @@ export const startMysqlChangeProbe = (options: MysqlChangeProbeOptions): ChangeF
     if (stopped()) return;
     try {
       const config = await options.config(stopping.signal);
-      const ssl = sslOptionsFor(config.tls);
       const c = await createConnection({
-        host: config.host,
-        port: config.port,
-        user: config.user,
-        ...(config.password === undefined ? {} : { password: config.password }),
-        database: config.database,
-        ...(ssl === undefined ? {} : { ssl }),
+        ...mysqlServerOptions(config),
         connectTimeout: 10_000,
         enableKeepAlive: true,
         supportBigNumbers: true,

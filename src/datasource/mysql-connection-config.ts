@@ -1,7 +1,7 @@
 // How a hub's MySQL connection settings become mysql2 pool options, and the hash that tells when they changed.
 
 import { createHash } from 'node:crypto';
-import type { PoolOptions, SslOptions } from 'mysql2';
+import type { ConnectionOptions, PoolOptions, SslOptions } from 'mysql2';
 import { canonicalJson } from '../api/canonical-json.js';
 import type { TlsMode } from '../api/lynq-hub.schema.js';
 
@@ -57,6 +57,19 @@ export const sslOptionsFor = (tls: MysqlConnectionConfig['tls']): SslOptions | u
   }
 };
 
+/** Where and as whom to connect, with the TLS the config asks for: shared by the pool and the change probe. */
+export const mysqlServerOptions = (config: MysqlConnectionConfig): ConnectionOptions => {
+  const ssl = sslOptionsFor(config.tls);
+  return {
+    host: config.host,
+    port: config.port,
+    user: config.user,
+    ...(config.password === undefined ? {} : { password: config.password }),
+    database: config.database,
+    ...(ssl === undefined ? {} : { ssl }),
+  };
+};
+
 /**
  * The mysql2 pool options Lynq always uses. Guarantees the value shapes `toVariableValue`
  * expects (text protocol, `dateStrings`, exact big integers, JSON as text parsed by us, DECIMAL as
@@ -66,33 +79,25 @@ export const sslOptionsFor = (tls: MysqlConnectionConfig['tls']): SslOptions | u
 export const mysqlPoolOptions = (
   config: MysqlConnectionConfig,
   limits: MysqlPoolLimits,
-): PoolOptions => {
-  const ssl = sslOptionsFor(config.tls);
-  return {
-    host: config.host,
-    port: config.port,
-    user: config.user,
-    ...(config.password === undefined ? {} : { password: config.password }),
-    database: config.database,
-    ...(ssl === undefined ? {} : { ssl }),
-    connectionLimit: limits.connectionLimit,
-    maxIdle: limits.connectionLimit,
-    idleTimeout: limits.idleTimeoutMs,
-    connectTimeout: limits.connectTimeoutMs,
-    waitForConnections: true,
-    queueLimit: 0,
-    enableKeepAlive: true,
-    keepAliveInitialDelay: 30_000,
-    resetOnRelease: false,
-    multipleStatements: false,
-    supportBigNumbers: true,
-    bigNumberStrings: false,
-    decimalNumbers: false,
-    dateStrings: true,
-    jsonStrings: true,
-    timezone: 'Z',
-  };
-};
+): PoolOptions => ({
+  ...mysqlServerOptions(config),
+  connectionLimit: limits.connectionLimit,
+  maxIdle: limits.connectionLimit,
+  idleTimeout: limits.idleTimeoutMs,
+  connectTimeout: limits.connectTimeoutMs,
+  waitForConnections: true,
+  queueLimit: 0,
+  enableKeepAlive: true,
+  keepAliveInitialDelay: 30_000,
+  resetOnRelease: false,
+  multipleStatements: false,
+  supportBigNumbers: true,
+  bigNumberStrings: false,
+  decimalNumbers: false,
+  dateStrings: true,
+  jsonStrings: true,
+  timezone: 'Z',
+});
 
 /**
  * sha256 of the connection config and limits (password and CA included, so a changed Secret

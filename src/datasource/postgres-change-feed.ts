@@ -15,7 +15,7 @@ import { pgTriggerName } from './change-trigger-sql.js';
 import {
   defaultPostgresPoolLimits,
   pgSessionOptions,
-  pgSslOptionsFor,
+  postgresServerOptions,
   type PostgresConnectionConfig,
 } from './postgres-connection-config.js';
 
@@ -111,12 +111,7 @@ export const startPostgresChangeFeed = (options: PostgresChangeFeedOptions): Cha
       return;
     }
     const current = new pg.Client({
-      host: config.host,
-      port: config.port,
-      user: config.user,
-      ...(config.password === undefined ? {} : { password: config.password }),
-      database: config.database,
-      ssl: pgSslOptionsFor(config.sslMode, config.ca),
+      ...postgresServerOptions(config),
       connectionTimeoutMillis: defaultPostgresPoolLimits.connectTimeoutMs,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,

@@ -2,7 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
-import type { PoolConfig } from 'pg';
+import type { ClientConfig, PoolConfig } from 'pg';
 import { canonicalJson } from '../api/canonical-json.js';
 import type { PostgresSslMode } from '../api/lynq-hub.schema.js';
 import { lynqPgTypes } from './postgres-value.js';
@@ -64,6 +64,16 @@ export const pgSslOptionsFor = (
 export const pgSessionOptions = (limits: PostgresPoolLimits): string =>
   `-c TimeZone=UTC -c statement_timeout=${String(limits.queryTimeoutMs)}`;
 
+/** Where and as whom to connect, with the TLS the config asks for: shared by the pool and the change listener. */
+export const postgresServerOptions = (config: PostgresConnectionConfig): ClientConfig => ({
+  host: config.host,
+  port: config.port,
+  user: config.user,
+  ...(config.password === undefined ? {} : { password: config.password }),
+  database: config.database,
+  ssl: pgSslOptionsFor(config.sslMode, config.ca),
+});
+
 /**
  * The pg pool options Lynq always uses. Guarantees the value shapes `pgTextParserFor` expects:
  * text results, typed by this pool's own parsers (pg's global parser table is never touched, so
@@ -74,12 +84,7 @@ export const postgresPoolOptions = (
   limits: PostgresPoolLimits,
   applicationName = 'lynq',
 ): PoolConfig => ({
-  host: config.host,
-  port: config.port,
-  user: config.user,
-  ...(config.password === undefined ? {} : { password: config.password }),
-  database: config.database,
-  ssl: pgSslOptionsFor(config.sslMode, config.ca),
+  ...postgresServerOptions(config),
   max: limits.connectionLimit,
   idleTimeoutMillis: limits.idleTimeoutMs,
   connectionTimeoutMillis: limits.connectTimeoutMs,

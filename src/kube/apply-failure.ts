@@ -1,4 +1,4 @@
-// A request's error as an apply outcome: the reason shown, and whether retrying can help (SPEC N6, N16; issue 9).
+// A request's error as an apply outcome: the reason shown, and whether retrying can help (SPEC N6, N16).
 import { conditionReasons } from '../api/conditions.js';
 import { errorKinds, LynqError, messageOf } from '../errors.js';
 import { apiErrorCodes } from './api-client.js';
@@ -18,7 +18,7 @@ const environmentCodes: ReadonlySet<string> = new Set([
 ]);
 
 export const failedOutcome = (err: unknown): ApplyOutcome => {
-  // An outage is nothing the resource did: it says so, and is retried (issue 9).
+  // An outage is nothing the resource did: it says so, and is retried.
   if (isApiServerUnreachable(err)) {
     return {
       state: 'failed',
@@ -49,5 +49,23 @@ export const failedOutcome = (err: unknown): ApplyOutcome => {
     reason: applyReasons.applyError,
     message: messageOf(err),
     retryable: true,
+  };
+};
+
+/**
+ * A delete's or release's error as its `failed` outcome, retryable unless the error says
+ * otherwise. Rethrows `err` when `signal` was aborted: the caller stopped, nothing failed.
+ */
+export const failedRemovalOutcome = (
+  err: unknown,
+  signal: AbortSignal | undefined,
+): { state: 'failed'; reason: string; message: string; retryable: boolean } => {
+  if (signal?.aborted === true) throw err;
+  const failed = failedOutcome(err);
+  return {
+    state: 'failed',
+    reason: failed.reason,
+    message: failed.message,
+    retryable: failed.retryable ?? true,
   };
 };

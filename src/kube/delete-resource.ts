@@ -2,15 +2,12 @@
 import { conditionReasons } from '../api/conditions.js';
 import { fieldManagers, labelKeys } from '../api/metadata-keys.js';
 import { apiError, createApiClient, patchTypes } from './api-client.js';
-import {
-  createdBy,
-  failedOutcome,
-  type OwningNode,
-  type ResourceWriteDeps,
-} from './apply-resource.js';
+import { failedRemovalOutcome } from './apply-failure.js';
+import { createdBy, type OwningNode, type ResourceWriteDeps } from './apply-resource.js';
 import { removeMetadataEntryPatch } from './guarded-metadata-patch.js';
 import { asKubeObject, type KubeObject } from './kube-object.js';
 import { namespaceContents } from './namespace-contents.js';
+import { isTrackedBy } from './resource-holder.js';
 import { describeObject, servedObjectPath, type ObjectIdentity } from './resource-paths.js';
 
 export interface DeleteRequest {
@@ -48,10 +45,6 @@ export const deleteReasons = {
   namespaceInUse: 'NamespaceInUse',
   waitingOnFinalizer: conditionReasons.waitingOnFinalizer,
 } as const;
-
-const heldBy = (live: KubeObject, node: OwningNode): boolean =>
-  live.metadata.labels?.[labelKeys.node] === node.name &&
-  live.metadata.labels[labelKeys.nodeNamespace] === node.namespace;
 
 const isNamespace = (target: ObjectIdentity): boolean =>
   target.apiVersion === 'v1' && target.kind === 'Namespace';
@@ -143,7 +136,9 @@ export const deleteResource = async (
     if (path === undefined) return gone;
     const live = asKubeObject(await client.get(path, signal));
     if (live === undefined) return gone;
-    if (!heldBy(live, node)) {
+    // Tracked, not merely held (`holderOf`): an object the node released or that lost its
+    // labels is not the node's to delete.
+    if (!isTrackedBy(live, node)) {
       return {
         state: 'notHeld',
         reason: deleteReasons.notHeld,
@@ -199,13 +194,6 @@ export const deleteResource = async (
       }
     );
   } catch (err) {
-    if (signal?.aborted === true) throw err;
-    const failed = failedOutcome(err);
-    return {
-      state: 'failed',
-      reason: failed.reason,
-      message: failed.message,
-      retryable: failed.retryable ?? true,
-    };
+    return failedRemovalOutcome(err, signal);
   }
 };

@@ -127,7 +127,9 @@ export const createEventRecorder = (
         await countUp(entry, event, now);
       }
     } catch (err) {
-      // Not fatal: the next event for the key tries again (create, or count up once created).
+      // Events are best effort, as client-go's recorder drops them: the next event for the key
+      // tries again (create, or count up once created).
+      // eslint-disable-next-line lynq/catch-handles-or-rethrows -- best effort, see above
       logger.warn(
         { err, reason, object: `${object.namespace}/${object.name}`, key },
         'Event write failed',

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { invalidSpecError, LynqError, messageOf, transientError } from '../errors.js';
 import type { KubeAccess } from './kube-access.js';
 import { requestSignal } from './request-signal.js';
+import { settleOnce, type SettleOnce } from './settle-once.js';
 import type { TrafficLane } from './traffic-lane.js';
 
 export const transportCodes = {
@@ -110,36 +111,6 @@ const parseBody = (text: string, headers: http.IncomingHttpHeaders): unknown => 
   }
 };
 
-/** Settles once: the first of response, error, timeout or abort wins; every later event is ignored. */
-interface Exchange<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(err: unknown): void;
-}
-
-const exchange = <T>(): Exchange<T> => {
-  let done = false;
-  let resolveFn: (value: T) => void = () => undefined;
-  let rejectFn: (err: unknown) => void = () => undefined;
-  const promise = new Promise<T>((resolve, reject) => {
-    resolveFn = resolve;
-    rejectFn = reject;
-  });
-  return {
-    promise,
-    resolve: (value) => {
-      if (done) return;
-      done = true;
-      resolveFn(value);
-    },
-    reject: (err) => {
-      if (done) return;
-      done = true;
-      rejectFn(err);
-    },
-  };
-};
-
 const abortReason = (signal: AbortSignal): unknown =>
   signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 
@@ -239,10 +210,11 @@ export const createHttpTransport = (
     payload: string | undefined,
     timeoutMs: number,
     callerSignal: AbortSignal | undefined,
-    onResponse: (res: http.IncomingMessage, ex: Exchange<T>, finish: () => void) => void,
+    onResponse: (res: http.IncomingMessage, ex: SettleOnce<T>, finish: () => void) => void,
   ): Promise<T> => {
     const signal = requestSignal(callerSignal);
-    const ex = exchange<T>();
+    // Settles once: the first of response, error, timeout or abort wins.
+    const ex = settleOnce<T>();
     const method = (requestOptions.method ?? 'GET') as HttpMethod;
     const path = requestOptions.path ?? '';
     if (signal?.aborted === true) {

@@ -280,6 +280,8 @@ export const createLeaderLease = (options: LeaderLeaseOptions): LeaderLease => {
       if (res.status === 200) log.info('Released the leader lease');
       else log.warn({ status: res.status }, 'Could not release the leader lease');
     } catch (err) {
+      // Best effort on the way out: an unreleased lease expires after its duration.
+      // eslint-disable-next-line lynq/catch-handles-or-rethrows -- best effort, see above
       log.warn({ err: messageOf(err) }, 'Could not release the leader lease');
     }
     fence.close('the leader lease was released');

@@ -33,7 +33,7 @@ export interface BackoffPolicy {
 
 /**
  * The cap decides how long a watch stays away after the API server is back: the next attempt
- * comes at most `maxMs` after it is ready, and SPEC'd recovery is 2 s (issue 9). 1.6 s leaves the
+ * comes at most `maxMs` after it is ready, and the SPEC'd recovery is 2 s. 1.6 s leaves the
  * rest for the list and the watch request themselves. A short cap costs little: while the server
  * is down an attempt is a refused connection, and all of an operator's reflectors (a few dozen
  * collections) together send well under 50 requests a second to a server that is not serving;

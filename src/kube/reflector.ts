@@ -23,6 +23,7 @@ import {
   type WatchProgress,
   type WatchStreamOptions,
 } from './reflector-watch.js';
+import { settleOnce, type SettleOnce } from './settle-once.js';
 import { parseWatchEvent } from './watch-event.js';
 
 export { reflectorCodes } from './reflector-pager.js';
@@ -108,36 +109,14 @@ export interface Reflector<T extends KubeObject, S extends StoredVersion = T> {
   readonly metrics: ReflectorMetrics;
 }
 
-interface Deferred {
-  readonly promise: Promise<void>;
-  resolve(): void;
-  reject(err: unknown): void;
-  settled(): boolean;
-}
-
-const deferred = (): Deferred => {
-  let done = false;
-  let resolveFn: () => void = () => undefined;
-  let rejectFn: (err: unknown) => void = () => undefined;
-  const promise = new Promise<void>((resolve, reject) => {
-    resolveFn = resolve;
-    rejectFn = reject;
-  });
-  // Nobody has to ask for synced(): a stop before the first list must not become an unhandled
-  // rejection. Callers of synced() still receive the rejection.
-  promise.catch(() => undefined);
-  return {
-    promise,
-    resolve: () => {
-      if (!done) resolveFn();
-      done = true;
-    },
-    reject: (err) => {
-      if (!done) rejectFn(err);
-      done = true;
-    },
-    settled: () => done,
-  };
+/**
+ * The first list of a run: `synced()` waits for it. Nobody has to ask for it, so a stop before
+ * the first list must not become an unhandled rejection; callers of synced() still receive it.
+ */
+const firstList = (): SettleOnce<void> => {
+  const once = settleOnce();
+  once.promise.catch(() => undefined);
+  return once;
 };
 
 /**
@@ -286,7 +265,7 @@ export const createReflector = <T extends KubeObject = KubeObject, S extends Sto
    * that opens but ends or breaks at once and empty does not count (a misbehaving proxy, an
    * in-stream error), or it would keep the retries at their shortest.
    */
-  const run = async (signal: AbortSignal, sync: Deferred): Promise<void> => {
+  const run = async (signal: AbortSignal, sync: SettleOnce<void>): Promise<void> => {
     let needList = true;
     let watchedSinceList = false;
     let failures = 0;
@@ -364,7 +343,7 @@ export const createReflector = <T extends KubeObject = KubeObject, S extends Sto
     }
   };
 
-  let sync = deferred();
+  let sync = firstList();
   let running: { controller: AbortController; done: Promise<void> } | undefined;
   /** The end of the previous run: a new run starts only after it, so one loop owns the store. */
   let previousDone: Promise<void> = Promise.resolve();
@@ -377,7 +356,7 @@ export const createReflector = <T extends KubeObject = KubeObject, S extends Sto
   return {
     start: () => {
       if (running !== undefined) return;
-      if (sync.settled()) sync = deferred();
+      if (sync.settled()) sync = firstList();
       const controller = new AbortController();
       const currentSync = sync;
       const after = previousDone;

@@ -12,12 +12,8 @@ import {
   patchTypes,
   type JsonPatchOperation,
 } from './api-client.js';
-import {
-  failedOutcome,
-  pointerToken,
-  type OwningNode,
-  type ResourceWriteDeps,
-} from './apply-resource.js';
+import { failedRemovalOutcome } from './apply-failure.js';
+import { pointerToken, type OwningNode, type ResourceWriteDeps } from './apply-resource.js';
 import { asKubeObject, isRecord, type KubeObject } from './kube-object.js';
 import { describeObject, servedObjectPath, type ObjectIdentity } from './resource-paths.js';
 
@@ -168,13 +164,6 @@ export const releaseResource = async (
     }
     throw lastError;
   } catch (err) {
-    if (signal?.aborted === true) throw err;
-    const failed = failedOutcome(err);
-    return {
-      state: 'failed',
-      reason: failed.reason,
-      message: failed.message,
-      retryable: failed.retryable ?? true,
-    };
+    return failedRemovalOutcome(err, signal);
   }
 };

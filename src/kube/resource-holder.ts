@@ -19,6 +19,18 @@ export const createdBy = (
 ): boolean => live.metadata.annotations?.[annotationKeys.createdBy] === nodeKey(node);
 
 /**
+ * Whether `live`'s tracking labels name this node: what the node applied and still tracks. Only
+ * such objects are deleted or taken as unchanged; `holderOf` says who holds an object beyond that
+ * (released, or created and stripped of its labels). Pure.
+ */
+export const isTrackedBy = (
+  live: KubeObject,
+  node: Pick<OwningNode, 'namespace' | 'name'>,
+): boolean =>
+  live.metadata.labels?.[labelKeys.node] === node.name &&
+  live.metadata.labels[labelKeys.nodeNamespace] === node.namespace;
+
+/**
  * Who holds `live`: this node (its tracking labels, it released the object and left the
  * `orphaned-from` mark, or it created the object), another node (labels naming another node),
  * or nobody. Pure.
@@ -55,11 +67,7 @@ export const observedDrift = (
   creationPolicy: CreationPolicy,
 ): boolean => {
   if (live === undefined) return true;
-  const labels = live.metadata.labels ?? {};
-  if (labels[labelKeys.node] !== node.name || labels[labelKeys.nodeNamespace] !== node.namespace) {
-    return true;
-  }
-  if (isOrphaned(live)) return true;
+  if (!isTrackedBy(live, node) || isOrphaned(live)) return true;
   return (
     creationPolicy === 'WhenNeeded' &&
     live.metadata.annotations?.[annotationKeys.desiredHash] !== manifest.hash

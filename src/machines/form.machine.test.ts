@@ -2,14 +2,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createActor, fromPromise, SimulatedClock, waitFor, type AnyActorRef } from 'xstate';
-import {
-  formMachine,
-  formPhaseOf,
-  type FormSyncInput,
-  type FormSyncOutput,
-  type FormValidateInput,
-  type FormValidateOutput,
-} from './form.machine.js';
+import type {
+  FormSyncInput,
+  FormSyncOutput,
+  FormValidateInput,
+  FormValidateOutput,
+} from './form.contract.js';
+import { formMachine, formPhaseOf } from './form.machine.js';
 
 /**
  * Resolves once no validation or sync is running: every fake the machine invoked has answered

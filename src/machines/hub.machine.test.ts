@@ -2,15 +2,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createActor, fromPromise, SimulatedClock, waitFor } from 'xstate';
-import {
-  hubMachine,
-  hubPhaseOf,
-  hubRetryDelayMillis,
-  type HubFinalizeInput,
-  type HubObservation,
-  type HubSyncInput,
-  type HubSyncOutput,
-} from './hub.machine.js';
+import type {
+  HubFinalizeInput,
+  HubObservation,
+  HubSyncInput,
+  HubSyncOutput,
+} from './hub.contract.js';
+import { hubMachine, hubPhaseOf, hubRetryDelayMillis } from './hub.machine.js';
 
 const counts: HubSyncOutput = {
   desired: 2,

@@ -3,24 +3,20 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createActor, fromPromise, SimulatedClock, type AnyActorRef } from 'xstate';
 import { invalidSpecError, transientError } from '../errors.js';
-import {
-  formMachine,
-  formRetryDelayMillis,
-  formTriggers,
-  type FormSyncInput,
-  type FormSyncOutput,
-  type FormValidateInput,
-  type FormValidateOutput,
-} from './form.machine.js';
-import {
-  hubMachine,
-  hubRetryDelayMillis,
-  hubTriggers,
-  type HubFinalizeInput,
-  type HubObservation,
-  type HubSyncInput,
-  type HubSyncOutput,
-} from './hub.machine.js';
+import type {
+  FormSyncInput,
+  FormSyncOutput,
+  FormValidateInput,
+  FormValidateOutput,
+} from './form.contract.js';
+import { formMachine, formRetryDelayMillis, formTriggers } from './form.machine.js';
+import type {
+  HubFinalizeInput,
+  HubObservation,
+  HubSyncInput,
+  HubSyncOutput,
+} from './hub.contract.js';
+import { hubMachine, hubRetryDelayMillis, hubTriggers } from './hub.machine.js';
 import {
   driftSettleMillis,
   nodeMachine,

@@ -1,64 +1,67 @@
-// The node supervisor as a pure statechart: it hears LynqNodes appear, change and vanish, and counts; its actions start and stop node actors (DESIGN 4).
+// The supervisor as a pure statechart, one for hubs, forms and nodes: it hears objects appear, change and vanish and their actors stop or crash, and counts; its actions start and stop one actor per object (DESIGN 4).
 import { assign, setup } from 'xstate';
 
-/** `namespace/name` of a LynqNode. */
-export type NodeKey = string;
+/** `namespace/name` of a supervised object (a LynqHub, LynqForm or LynqNode). */
+export type ObjectKey = string;
 
-export type SupervisorEvent<TNode, TChange = unknown> =
-  | { readonly type: 'node.observed'; readonly key: NodeKey; readonly node: TNode }
-  /** A watch saw an object of the node change or go (SPEC N12); opaque to the supervisor. */
-  | { readonly type: 'node.childChanged'; readonly key: NodeKey; readonly change: TChange }
-  | { readonly type: 'node.removed'; readonly key: NodeKey }
-  | { readonly type: 'node.stopped'; readonly key: NodeKey }
-  /** A node actor failed unexpectedly; it is gone, and is started again after a backoff. */
-  | { readonly type: 'node.crashed'; readonly key: NodeKey; readonly error: unknown }
+export type SupervisorEvent<TObject, TChange = unknown> =
+  /** The object was added or changed (a watch event or a resync). */
+  | { readonly type: 'object.observed'; readonly key: ObjectKey; readonly object: TObject }
+  /** A watch saw a child of the object change or go (a node's objects, SPEC N12); opaque to the supervisor. */
+  | { readonly type: 'object.childChanged'; readonly key: ObjectKey; readonly change: TChange }
+  /** The object is gone from the API. */
+  | { readonly type: 'object.removed'; readonly key: ObjectKey }
+  /** The object's actor finished by itself (e.g. its node is gone after deletion). */
+  | { readonly type: 'actor.stopped'; readonly key: ObjectKey }
+  /** The object's actor failed unexpectedly; it is gone, and is started again after a backoff. */
+  | { readonly type: 'actor.crashed'; readonly key: ObjectKey; readonly error: unknown }
   | { readonly type: 'supervisor.stop' };
 
 export interface SupervisorContext {
-  /** Node actors running now. */
+  /** Actors running now. */
   readonly live: number;
   readonly started: number;
   readonly stopped: number;
-  /** Observations forwarded to a running node actor. */
+  /** Observations forwarded to a running actor. */
   readonly forwarded: number;
-  /** Node actors that failed unexpectedly (each is restarted after a backoff). */
+  /** Actors that failed unexpectedly (each is restarted after a backoff). */
   readonly crashed: number;
 }
 
 /**
  * Counters live in context; the actors themselves live in a `Map` owned by the provided actions
  * (XState copies a parent's whole `children` record on every spawn and stop: quadratic at
- * 10,000 nodes). `isRunning` asks that map. Actions report what they did through the returned
+ * 10,000 objects). `isRunning` asks that map. Actions report what they did through the returned
  * counters being updated by the machine, never by reading the map from here.
  */
-export const createSupervisorMachine = <TNode, TChange = unknown>() =>
+export const createSupervisorMachine = <TObject, TChange = unknown>() =>
   setup({
     types: {
       context: {} as SupervisorContext,
-      events: {} as SupervisorEvent<TNode, TChange>,
+      events: {} as SupervisorEvent<TObject, TChange>,
     },
     guards: {
-      /** Placeholder: whether a node actor already runs for the event's key. */
+      /** Placeholder: whether an actor already runs for the event's key. */
       isRunning: () => false,
       /** Placeholder: whether the event's key crashed and waits for its restart. */
       isRestartPending: () => false,
     },
     actions: {
-      /** Placeholder: create and start a node actor for the observed node. */
-      startNodeActor: () => undefined,
-      /** Placeholder: hand the newer observation to the running node actor. */
-      forwardToNodeActor: () => undefined,
+      /** Placeholder: create and start an actor for the observed object. */
+      startActor: () => undefined,
+      /** Placeholder: hand the newer observation to the running actor. */
+      forwardObservation: () => undefined,
       /** Placeholder: keep the newer observation for the pending restart to start from. */
       keepForRestart: () => undefined,
-      /** Placeholder: hand a child's change to the running node actor. */
+      /** Placeholder: hand a child's change to the running actor. */
       forwardChildChange: () => undefined,
-      /** Placeholder: stop the node actor of a node that is gone from the API. */
-      stopNodeActor: () => undefined,
-      /** Placeholder: stop every node actor (operator shutdown). */
-      stopAllNodeActors: () => undefined,
-      /** Placeholder: start the crashed node's actor again after a growing, jittered delay. */
+      /** Placeholder: stop the actor of an object that is gone from the API. */
+      stopActor: () => undefined,
+      /** Placeholder: stop every actor (operator shutdown). */
+      stopAllActors: () => undefined,
+      /** Placeholder: start the crashed actor again after a growing, jittered delay. */
       scheduleRestart: () => undefined,
-      /** Placeholder: forget a pending restart (the node is gone). */
+      /** Placeholder: forget a pending restart (the object is gone). */
       cancelRestart: () => undefined,
       countCrashed: assign({ crashed: ({ context }) => context.crashed + 1 }),
       countStarted: assign({
@@ -78,25 +81,25 @@ export const createSupervisorMachine = <TNode, TChange = unknown>() =>
     states: {
       supervising: {
         on: {
-          'node.observed': [
-            { guard: 'isRunning', actions: ['forwardToNodeActor', 'countForwarded'] },
+          'object.observed': [
+            { guard: 'isRunning', actions: ['forwardObservation', 'countForwarded'] },
             // A crashed actor waits out its backoff, whatever its object does meanwhile.
             { guard: 'isRestartPending', actions: 'keepForRestart' },
-            { actions: ['startNodeActor', 'countStarted'] },
+            { actions: ['startActor', 'countStarted'] },
           ],
-          'node.removed': [
-            { guard: 'isRunning', actions: ['stopNodeActor', 'countStopped', 'cancelRestart'] },
+          'object.removed': [
+            { guard: 'isRunning', actions: ['stopActor', 'countStopped', 'cancelRestart'] },
             { actions: 'cancelRestart' },
           ],
-          // A node without an actor has nothing to repair: its actor's first pass reads everything.
-          'node.childChanged': { guard: 'isRunning', actions: 'forwardChildChange' },
-          // A node actor that finished by itself (its node is gone after deletion).
-          'node.stopped': { actions: 'countStopped' },
-          // Supervision: a failed node actor is not left for dead (DESIGN 10).
-          'node.crashed': { actions: ['countStopped', 'countCrashed', 'scheduleRestart'] },
+          // An object without an actor has nothing to repair: its actor's first pass reads everything.
+          'object.childChanged': { guard: 'isRunning', actions: 'forwardChildChange' },
+          // An actor that finished by itself (e.g. its node is gone after deletion).
+          'actor.stopped': { actions: 'countStopped' },
+          // Supervision: a failed actor is not left for dead (DESIGN 10).
+          'actor.crashed': { actions: ['countStopped', 'countCrashed', 'scheduleRestart'] },
           'supervisor.stop': {
             target: 'stopped',
-            actions: ['stopAllNodeActors', 'cancelRestart'],
+            actions: ['stopAllActors', 'cancelRestart'],
           },
         },
       },

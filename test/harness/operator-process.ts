@@ -1,14 +1,16 @@
-// Starts the operator as users run it (`node dist/src/main.js operator`) with the operator's own identity, for one test.
+// Starts the operator as users run it (`node dist/src/main.js operator`) for one test or bench: the one place that spawns it, collects its output and stops it.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from './cache-paths.js';
 import { testEnv } from './test-env.js';
 
 export interface OperatorProcess {
+  readonly pid: number;
   /** What the operator logged so far (JSON lines). */
   output(): string;
   /** False once the process has exited, by itself or because it was stopped. */
   running(): boolean;
+  /** SIGTERM, then SIGKILL after 15 s; resolves with the exit code once the process is gone. */
   stop(): Promise<number | null>;
   /** SIGKILL, as a crash or an OOM kill would end it; resolves once the process is gone. */
   kill(): Promise<void>;
@@ -24,33 +26,41 @@ export interface OperatorOptions {
    * no `--namespace` (e.g. `extraArgs` carry `--watch-namespaces`).
    */
   readonly namespace: string | undefined;
-  /** Default: the operator user's kubeconfig. */
+  /** Default: the operator user's kubeconfig of the test harness (`testEnv`). */
   readonly kubeconfig?: string;
   /** Default -1 (no health server). */
   readonly healthPort?: number;
   /** Default -1 (no metrics server), so operators of parallel tests never meet on one port. */
   readonly metricsPort?: number;
+  /**
+   * Default true: watches time out after 20 s and status writes wait 200 ms at the most, so a
+   * test sees a dropped watch repaired and a status written within its deadline. Benches say
+   * false and measure the operator with its own defaults.
+   */
+  readonly testTimings?: boolean;
   readonly extraArgs?: readonly string[];
+  /** Node's own flags before the script, e.g. `--cpu-prof`. */
+  readonly nodeArgs?: readonly string[];
   /** More environment, e.g. what a Deployment's `env` sets. */
   readonly env?: Readonly<Record<string, string>>;
 }
 
-/** Spawns the operator (by default with the groupless operator user's kubeconfig) with short watch timeouts. */
+/** Spawns the operator (by default with the groupless operator user's kubeconfig) at log level debug. */
 export const startOperator = async (options: OperatorOptions): Promise<OperatorProcess> => {
-  const env = await testEnv();
+  const kubeconfig = options.kubeconfig ?? (await testEnv()).kubeconfigs.operator;
   let output = '';
   const child = spawn(
     process.execPath,
     [
+      ...(options.nodeArgs ?? []),
       join(repoRoot(), 'dist', 'src', 'main.js'),
       'operator',
       '--kubeconfig',
-      options.kubeconfig ?? env.kubeconfigs.operator,
+      kubeconfig,
       ...(options.namespace === undefined ? [] : ['--namespace', options.namespace]),
-      '--watch-timeout-seconds',
-      '20',
-      '--status-min-interval-ms',
-      '200',
+      ...(options.testTimings === false
+        ? []
+        : ['--watch-timeout-seconds', '20', '--status-min-interval-ms', '200']),
       '--health-port',
       String(options.healthPort ?? -1),
       '--metrics-port',
@@ -69,19 +79,21 @@ export const startOperator = async (options: OperatorOptions): Promise<OperatorP
       resolve(code);
     }),
   );
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
   return {
+    pid: child.pid ?? 0,
     output: () => output,
-    running: () => child.exitCode === null && child.signalCode === null,
+    running,
     signal: (name) => {
       child.kill(name);
     },
     exited: () => exited,
     kill: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (running()) child.kill('SIGKILL');
       await exited;
     },
     stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      if (running()) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       const code = await exited;
       clearTimeout(timer);

@@ -58,7 +58,10 @@ const main = async (): Promise<number> => {
   const unit =
     options.integrationOnly || options.faults
       ? []
-      : findTests(join(root, 'dist', 'src')).filter(matches);
+      : // The lint rules' own tests (eslint-rules/) are unit tests too.
+        [join(root, 'dist', 'src'), join(root, 'dist', 'eslint-rules')]
+          .flatMap(findTests)
+          .filter(matches);
   const integration = options.unitOnly
     ? []
     : findTests(join(root, 'dist', 'test'))

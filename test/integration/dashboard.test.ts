@@ -1,61 +1,20 @@
 // `lynq dashboard` and the `lynq inspect --format html` file in a real headless Chromium (Debian's chromium, driven by playwright-core): the tree, a node's highlighted state, a row toggled in SQL seen live without a reload, hostile names shown as text (SPEC O3, O3b).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { repoRoot } from '../harness/cache-paths.js';
+import { runLynq, startDashboard } from '../harness/lynq-cli.js';
 import { testEnv } from '../harness/test-env.js';
-import { openInspectWorld, runLynq, type InspectWorld } from './inspect-world.js';
+import { openInspectWorld, type InspectWorld } from './inspect-world.js';
 
 /** Debian's chromium, installed by scripts/setup.sh; no browser download. */
 const chromiumPath = '/usr/bin/chromium';
 const outputDir = join(repoRoot(), 'test-output');
 /** A row uid that would run script if the page put it into markup. */
 const hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
-
-const startDashboard = async (
-  kubeconfig: string,
-  namespace: string,
-): Promise<{ url: string; process: ChildProcess }> => {
-  const child = spawn(
-    process.execPath,
-    [
-      join(repoRoot(), 'dist', 'src', 'main.js'),
-      'dashboard',
-      '--kubeconfig',
-      kubeconfig,
-      '--namespace',
-      namespace,
-      '--port',
-      '0',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error(`dashboard did not start: ${output}`));
-    }, 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const match = /lynq dashboard: (http:\/\/\S+)/.exec(output);
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`dashboard exited ${String(code)}: ${output}`));
-    });
-  });
-  return { url, process: child };
-};
 
 describe(
   'the dashboard and the html export in Chromium',
@@ -65,7 +24,7 @@ describe(
   () => {
     let world: InspectWorld;
     let browser: Browser;
-    let dashboard: { url: string; process: ChildProcess };
+    let dashboard: { readonly url: string; stop(): void };
     const row = (page: Page, uid: string) =>
       page.locator(`[data-testid="node-row"][data-key="${world.ns}/${world.nodeOf(uid)}"]`);
 
@@ -74,12 +33,19 @@ describe(
       world = await openInspectWorld('dashboard');
       await world.db.connection.query('INSERT INTO nodes VALUES (?, 1), (?, 1)', ['ok', hostile]);
       await world.nodeWhen('ok', 'Ready', (n) => n.status?.phase === 'Ready');
-      dashboard = await startDashboard((await testEnv()).kubeconfigs.admin, world.ns);
+      const started = await startDashboard([
+        '--kubeconfig',
+        (await testEnv()).kubeconfigs.admin,
+        '--namespace',
+        world.ns,
+      ]);
+      assert.ok('url' in started, `the dashboard did not start: ${JSON.stringify(started)}`);
+      dashboard = started;
       browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
     });
     after(async () => {
       await browser.close();
-      dashboard.process.kill('SIGTERM');
+      dashboard.stop();
       await world.close();
     });
 

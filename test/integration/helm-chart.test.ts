@@ -1,6 +1,6 @@
 // The Helm chart against the real API server: lint and render, install in namespaced mode, and the operator run with the chart's ServiceAccount token and arguments.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { repoRoot } from '../harness/cache-paths.js';
 import { eventually } from '../harness/eventually.js';
 import { freePort } from '../harness/free-port.js';
 import { kubeRequest } from '../harness/kube-request.js';
+import { startDashboard } from '../harness/lynq-cli.js';
 import { startOperator } from '../harness/operator-process.js';
 import {
   auditEvents,
@@ -539,44 +540,11 @@ describe('Helm chart installed in cluster mode', () => {
   });
 });
 
-/** `lynq dashboard` as a process: its first line on stdout (the URL), or its exit code and output. */
-const runDashboard = (
-  kubeconfig: string,
-): Promise<{ url: string; stop: () => void } | { code: number | null; output: string }> =>
-  new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(repoRoot(), 'dist', 'src', 'main.js'),
-        'dashboard',
-        '--kubeconfig',
-        kubeconfig,
-        '--port',
-        '0',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
-      const match = /lynq dashboard: (http:\/\/\S+)/.exec(output);
-      if (match?.[1] !== undefined) {
-        const url = match[1];
-        resolve({ url, stop: () => child.kill('SIGTERM') });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => {
-      resolve({ code, output });
-    });
-  });
-
 describe('Helm chart dashboard access', () => {
   it('SPEC P1 O3b dashboard.enabled binds a read-only ClusterRole: without it the dashboard exits 1 naming the refused list, with it the dashboard starts', async () => {
     const env = await testEnv();
     const plainUser = 'lynq-test-user';
-    const refused = await runDashboard(env.kubeconfigs.plain);
+    const refused = await startDashboard(['--kubeconfig', env.kubeconfigs.plain]);
     assert.ok('code' in refused, 'the dashboard started without access');
     assert.equal(refused.code, 1, refused.output);
     assert.match(refused.output, /cannot list lynqhubs in all namespaces/);
@@ -605,7 +573,7 @@ describe('Helm chart dashboard access', () => {
       assert.equal(await can('get', 'secrets', '-n', 'default'), 'no');
       assert.equal(await can('list', 'configmaps', '-A'), 'no');
 
-      const started = await runDashboard(env.kubeconfigs.plain);
+      const started = await startDashboard(['--kubeconfig', env.kubeconfigs.plain]);
       assert.ok('url' in started, 'code' in started ? started.output : '');
       started.stop();
     } finally {

@@ -1,11 +1,8 @@
 // A hub, a form and rows whose nodes reach Ready, Degraded (a template error), Applying.waiting and Deleting (foreign finalizers), with the operator running with --debug-endpoints: the world the inspect and dashboard tests look at.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { nodeName } from '../../src/api/node-name.js';
 import { lynqPath } from '../fixtures/lynq-paths.js';
-import { repoRoot } from '../harness/cache-paths.js';
 import { eventually } from '../harness/eventually.js';
 import { freePort } from '../harness/free-port.js';
 import { kubeRequest } from '../harness/kube-request.js';
@@ -159,20 +156,3 @@ export const openInspectWorld = async (label: string): Promise<InspectWorld> => 
     },
   };
 };
-
-/** Runs the `lynq` CLI to its end (killed after a generous deadline). */
-export const runLynq = (args: readonly string[]) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot(), 'dist', 'src', 'main.js'), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });

@@ -4,8 +4,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runLynq } from '../harness/lynq-cli.js';
 import { auditEvents, testEnv } from '../harness/test-env.js';
-import { formSpec, openInspectWorld, runLynq, type InspectWorld } from './inspect-world.js';
+import { formSpec, openInspectWorld, type InspectWorld } from './inspect-world.js';
 
 interface InspectionJson {
   kind: string;

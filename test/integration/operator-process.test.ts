@@ -1,14 +1,12 @@
-// The operator as users start it: startup is all or nothing, and everything it writes is JSON lines (issue 9; SPEC O5).
+// The operator as users start it: startup is all or nothing, and everything it writes is JSON lines (SPEC O5).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { lynqPath } from '../fixtures/lynq-paths.js';
-import { repoRoot } from '../harness/cache-paths.js';
 import { eventually } from '../harness/eventually.js';
 import { kubeRequest } from '../harness/kube-request.js';
+import { runLynq } from '../harness/lynq-cli.js';
 import { startOperator } from '../harness/operator-process.js';
 import {
   auditEvents,
@@ -65,23 +63,6 @@ const holdPort = async (): Promise<Server> => {
   return server;
 };
 
-/** Runs `lynq operator` to its end; kills it after a generous deadline. */
-const runToExit = (args: readonly string[]) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot(), 'dist', 'src', 'main.js'), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-
 const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '');
 
 describe('the operator process', () => {
@@ -99,7 +80,7 @@ describe('the operator process', () => {
       assert.equal(created.status, 201, created.text);
       const startedAt = new Date().toISOString();
       const port = (held.address() as AddressInfo).port;
-      const run = await runToExit([
+      const run = await runLynq([
         'operator',
         '--kubeconfig',
         (await testEnv()).kubeconfigs.admin,
