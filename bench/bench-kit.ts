@@ -26,13 +26,14 @@ export const cpuMillis = (pid: number): number => {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 };
 
-/** CPU milliseconds per thread name (`node`, `V8 DefaultWorke`, `libuv-worker` …) of a process. */
+/** CPU milliseconds per thread name of a process (`main` for the main thread; V8's and libuv's helpers, workers). */
 export const cpuMillisByThread = (pid: number): Map<string, number> => {
   const out = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const name =
+        tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
       const ms = (Number(fields[11]) + Number(fields[12])) * 10;
       out.set(name, (out.get(name) ?? 0) + ms);
