@@ -21,7 +21,7 @@ import {
   type BenchWorld,
 } from './bench-kit.js';
 
-/** `--rows 1000 --steady-seconds 300 --update-rows 100 --delete-rows <rows/2> --bare-in-flight 32` */
+/** `--rows 1000 --steady-seconds 300 --settle-seconds 40 --update-rows 100 --delete-rows <rows/2> --bare-in-flight 32` */
 const flag = (name: string, fallback: number): number => {
   const args = process.argv.slice(2);
   const at = args.indexOf(`--${name}`);
@@ -34,6 +34,12 @@ const flag = (name: string, fallback: number): number => {
 
 const rows = flag('rows', 1000);
 const steadySeconds = flag('steady-seconds', 300);
+/**
+ * Between convergence and the steady window. V8's memory reducer collects the converge's garbage
+ * in one full GC about 60–90 s after the work ends (hundreds of ms at 1,000 nodes): a short
+ * window that holds it shows that GC, not the syncs.
+ */
+const settleSeconds = flag('settle-seconds', 40);
 const updateRows = Math.min(rows, flag('update-rows', 100));
 const deleteRows = Math.min(rows, flag('delete-rows', Math.floor(rows / 2)));
 const bareInFlight = flag('bare-in-flight', 32);
@@ -346,7 +352,7 @@ const main = (): Promise<void> =>
     await sampler;
 
     // Coalesced status writes land, workers idle out; then the steady window.
-    await sleep(40_000);
+    await sleep(settleSeconds * 1000);
     const settledRss = rssMb(pid);
     const settledHeap = (await scrapeMemory(metricsPort))?.heapMb ?? Number.NaN;
     if (heapSnapshot) {
