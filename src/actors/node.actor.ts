@@ -359,11 +359,14 @@ export const nodeActorFactory = (
         if (deps.logger.isLevelEnabled('debug'))
           logger().debug({ phase: published.phase, trigger: published.phaseReason }, 'Node phase');
       }
-      // Pending and Applying are on their way: a node that is Ready moments later is written
-      // once (DESIGN 3), one that stays on its way shows it after the writer's gather.
+      // Pending, and Applying while a pass runs, are on their way: a node that is Ready moments
+      // later is written once (DESIGN 3), one that stays on its way shows it after the writer's
+      // gather. A pass that ended waiting (readiness, a held removal) is shown as before.
+      const waiting = snapshot.context.lastApply?.outcome.kind === 'waiting';
       deps.statusWriter.publish(statusPath, next.status, {
         transient:
-          published.phase === nodePhases.pending || published.phase === nodePhases.applying,
+          published.phase === nodePhases.pending ||
+          (published.phase === nodePhases.applying && !waiting),
       });
     };
 
