@@ -36,7 +36,7 @@ const rows = flag('rows', 1000);
 const steadySeconds = flag('steady-seconds', 300);
 /**
  * Between convergence and the steady window. V8's memory reducer collects the converge's garbage
- * in one full GC about 60–90 s after the work ends (hundreds of ms at 1,000 nodes): a short
+ * in one full GC about 80–90 s after the work ends (hundreds of ms at 1,000 nodes): a short
  * window that holds it shows that GC, not the syncs.
  */
 const settleSeconds = flag('settle-seconds', 40);
