@@ -1,7 +1,6 @@
 // Graceful shutdown's gate for writes (SPEC P3): new writes are refused, those already sent may finish within a bound, the rest are aborted.
 import { transientError } from '../errors.js';
 import type { KubeTransport } from './http-transport.js';
-import { linkedSignal } from './abort-link.js';
 
 export const drainCodes = {
   /** A write was refused because the operator is shutting down. */
@@ -48,12 +47,11 @@ export const drainingTransport = (inner: KubeTransport): DrainingTransport => {
           );
         }
         running += 1;
-        const link =
-          req.signal === undefined ? undefined : linkedSignal([req.signal, abort.signal]);
         try {
-          return await inner.request({ ...req, signal: link?.signal ?? abort.signal });
+          const signal =
+            req.signal === undefined ? abort.signal : AbortSignal.any([req.signal, abort.signal]);
+          return await inner.request({ ...req, signal });
         } finally {
-          link?.release();
           running -= 1;
           if (draining()) finishedDuringDrain += 1;
           if (running === 0) idle?.();

@@ -4,7 +4,7 @@ import * as https from 'node:https';
 import type { Readable } from 'node:stream';
 import { invalidSpecError, LynqError, messageOf, transientError } from '../errors.js';
 import type { KubeAccess } from './kube-access.js';
-import { onAbort } from './abort-link.js';
+import { requestSignal } from './request-signal.js';
 import type { TrafficLane } from './traffic-lane.js';
 
 export const transportCodes = {
@@ -241,9 +241,7 @@ export const createHttpTransport = (
     callerSignal: AbortSignal | undefined,
     onResponse: (res: http.IncomingMessage, ex: Exchange<T>, finish: () => void) => void,
   ): Promise<T> => {
-    // The caller's signal may cover many concurrent requests: each follows it through the
-    // shared fan-out, never with a listener of its own.
-    const signal = callerSignal;
+    const signal = requestSignal(callerSignal);
     const ex = exchange<T>();
     const method = (requestOptions.method ?? 'GET') as HttpMethod;
     const path = requestOptions.path ?? '';
@@ -252,7 +250,7 @@ export const createHttpTransport = (
       return ex.promise;
     }
     const call = lib.request(requestOptions);
-    const aborted = (): void => {
+    const onAbort = (): void => {
       const reason = signal === undefined ? undefined : abortReason(signal);
       ex.reject(reason);
       call.destroy(reason instanceof Error ? reason : undefined);
@@ -268,11 +266,11 @@ export const createHttpTransport = (
       call.destroy(err);
     }, timeoutMs);
     // The timer and the listener end together, when the exchange no longer needs them.
-    const unfollow = signal === undefined ? undefined : onAbort(signal, aborted);
     const finish = (): void => {
       clearTimeout(timer);
-      unfollow?.();
+      signal?.removeEventListener('abort', onAbort);
     };
+    signal?.addEventListener('abort', onAbort, { once: true });
     call.on('error', (err) => {
       finish();
       ex.reject(failure(err, method, path));
@@ -322,7 +320,7 @@ export const createHttpTransport = (
 
   const stream = async (req: KubeStreamRequest): Promise<KubeStreamResponse> => {
     const requestOptions = await prepare('GET', req.path, undefined, req.accept);
-    // The stream's own listener below goes on a signal of its own: watches are few and live long.
+    // The stream's own listener below goes on a signal of its own too (see requestSignal).
     const signal = AbortSignal.any([req.signal]);
     return start<KubeStreamResponse>(
       requestOptions,

@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createFairQueue } from './fair-queue.js';
 import type { KubeRequest, KubeResponse, KubeTransport } from './http-transport.js';
-import { linkedSignal } from './abort-link.js';
+import { requestSignal } from './request-signal.js';
 import { createTokenBucket } from './token-bucket.js';
 import { laneKeyOf, priorityOf, type RequestPriority } from './traffic-lane.js';
 
@@ -161,19 +161,15 @@ export const politeTransport = (
   return {
     request: async (callerReq) => {
       // Waiting for a slot or a retry listens for aborts: on this request's own signal.
-      const link = callerReq.signal === undefined ? undefined : linkedSignal([callerReq.signal]);
-      const req = link === undefined ? callerReq : { ...callerReq, signal: link.signal };
-      try {
-        for (let attempt = 0; ; attempt += 1) {
-          const res = await once(req);
-          if (res.status !== 429 || attempt >= maxRetries) return res;
-          throttledRetries += 1;
-          const wanted = retryAfterMs(res.headers['retry-after']) ?? retryBaseMs * 2 ** attempt;
-          // Up to half as long again, never sooner than the server asked (unless that is past the cap).
-          await sleepFor(Math.min(wanted * (1 + 0.5 * random()), retryMaxMs), req.signal);
-        }
-      } finally {
-        link?.release();
+      const signal = requestSignal(callerReq.signal);
+      const req = signal === undefined ? callerReq : { ...callerReq, signal };
+      for (let attempt = 0; ; attempt += 1) {
+        const res = await once(req);
+        if (res.status !== 429 || attempt >= maxRetries) return res;
+        throttledRetries += 1;
+        const wanted = retryAfterMs(res.headers['retry-after']) ?? retryBaseMs * 2 ** attempt;
+        // Up to half as long again, never sooner than the server asked (unless that is past the cap).
+        await sleepFor(Math.min(wanted * (1 + 0.5 * random()), retryMaxMs), req.signal);
       }
     },
     stream: (req) => inner.stream(req),

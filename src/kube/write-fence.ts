@@ -1,7 +1,6 @@
 // The leader's write fence: writes pass only while the lease is surely ours, and the ones in flight are aborted the moment it may not be (SPEC P2).
 import { transientError } from '../errors.js';
 import type { KubeRequest, KubeResponse, KubeTransport } from './http-transport.js';
-import { linkedSignal } from './abort-link.js';
 
 export const writeFenceCodes = {
   /** A write was refused: this process does not (or no longer surely) hold the leader lease. */
@@ -94,13 +93,9 @@ export const fencedTransport = (inner: KubeTransport, fence: WriteFence): KubeTr
         { method: req.method, path: req.path },
       );
     }
-    if (req.signal === undefined) return inner.request({ ...req, signal: fence.signal });
-    const link = linkedSignal([req.signal, fence.signal]);
-    try {
-      return await inner.request({ ...req, signal: link.signal });
-    } finally {
-      link.release();
-    }
+    const signal =
+      req.signal === undefined ? fence.signal : AbortSignal.any([req.signal, fence.signal]);
+    return inner.request({ ...req, signal });
   },
   stream: (req) => inner.stream(req),
 });
