@@ -280,8 +280,9 @@ const main = (): Promise<void> =>
     const operator = world.startOperator(['--metrics-port', String(metricsPort)]);
     const { pid } = operator;
     /** Seconds since the operator started: the phases' bounds in its `--cpu-prof` profile. */
-    const mark = (phase: string): void =>
+    const mark = (phase: string): void => {
       log(`operator +${((performance.now() - operatorStarted) / 1000).toFixed(1)} s: ${phase}`);
+    };
     await sleep(5_000);
     const idleRss = rssMb(pid);
     const rootCa =
