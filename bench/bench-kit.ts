@@ -1,5 +1,5 @@
 // What the end-to-end benchmarks share: a control plane and database, the operator process as users start it, and figures read from /proc and the audit log.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -25,6 +25,37 @@ export const cpuMillis = (pid: number): number => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(fields[11]) + Number(fields[12])) * 10;
 };
+
+/** CPU milliseconds per thread name of a process (`main` for the main thread; V8's and libuv's helpers, workers). */
+export const cpuMillisByThread = (pid: number): Map<string, number> => {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name =
+        tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      const ms = (Number(fields[11]) + Number(fields[12])) * 10;
+      out.set(name, (out.get(name) ?? 0) + ms);
+    } catch (err) {
+      // A thread that ended between the listing and the read has nothing more to say.
+      if ((err as { code?: unknown }).code !== 'ENOENT') throw err;
+    }
+  }
+  return out;
+};
+
+/** `name=ms, …` of what each thread name spent between two `cpuMillisByThread` readings. */
+export const threadCpuDelta = (
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>,
+): string =>
+  [...after]
+    .map(([name, ms]) => [name, ms - (before.get(name) ?? 0)] as const)
+    .filter(([, ms]) => ms > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, ms]) => `${name}=${ms} ms`)
+    .join(', ') || 'none';
 
 const statusMb = (pid: number, field: string): number => {
   const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(
@@ -145,6 +176,10 @@ export const withBenchWorld = async (
           nodeArgs: (process.env['LYNQ_BENCH_OPERATOR_NODE_ARGS'] ?? '')
             .split(' ')
             .filter((a) => a !== ''),
+          // e.g. with `--trace-gc` in LYNQ_BENCH_OPERATOR_NODE_ARGS, to read the operator's GCs.
+          ...(process.env['LYNQ_BENCH_OPERATOR_OUTPUT'] === undefined
+            ? {}
+            : { outputCopy: process.env['LYNQ_BENCH_OPERATOR_OUTPUT'] }),
         });
         operators.push(operator);
         return operator;

@@ -82,6 +82,7 @@ const startWorld = async (first: LynqForm, nodes: () => LynqNode[] = () => []) =
       },
       validityChanged: () => undefined,
       recountDelayMs: 0,
+      nodesChangedSpacingMs: 0,
     },
   );
   actor.observe(form);

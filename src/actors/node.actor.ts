@@ -3,6 +3,7 @@ import { resourceMessage } from '../api/resource-message.js';
 import type { Logger } from 'pino';
 import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
 import { conditionReasons } from '../api/conditions.js';
+import { nodePhases } from '../api/phases.js';
 import { groupVersion } from '../api/crd-builder.js';
 import { hasProtectionLabel } from '../api/deletion-protection.js';
 import type { LynqNode, ResourceStatus } from '../api/lynq-node.schema.js';
@@ -358,7 +359,15 @@ export const nodeActorFactory = (
         if (deps.logger.isLevelEnabled('debug'))
           logger().debug({ phase: published.phase, trigger: published.phaseReason }, 'Node phase');
       }
-      deps.statusWriter.publish(statusPath, next.status);
+      // Pending, and Applying while a pass runs, are on their way: a node that is Ready moments
+      // later is written once (DESIGN 3), one that stays on its way shows it after the writer's
+      // gather. A pass that ended waiting (readiness, a held removal) is shown as before.
+      const waiting = snapshot.context.lastApply?.outcome.kind === 'waiting';
+      deps.statusWriter.publish(statusPath, next.status, {
+        transient:
+          published.phase === nodePhases.pending ||
+          (published.phase === nodePhases.applying && !waiting),
+      });
     };
 
     // One node's events are recorded one after another, in order: the recorder de-duplicates per

@@ -52,6 +52,22 @@ describe('status writer', () => {
     assert.deepEqual(writes, [{ path: '/n/status', body: { status: { phase: 'Ready' } } }]);
   });
 
+  it('a transient status waits for the settled one that follows, which goes at once', async () => {
+    const { client, writes } = fakeClient();
+    // A transient wait far beyond the test: the flush ends only because the settled status moved the write forward.
+    const w = createStatusWriter({
+      client,
+      logger: pino({ level: 'silent' }),
+      minIntervalMs: 5,
+      transientGatherMs: 3_600_000,
+    });
+    w.publish('/t/status', { phase: 'Applying' }, { transient: true });
+    await settle();
+    w.publish('/t/status', { phase: 'Ready' });
+    await w.flush();
+    assert.deepEqual(writes, [{ path: '/t/status', body: { status: { phase: 'Ready' } } }]);
+  });
+
   it('writes nothing when the status equals what was last written or observed on the server', async () => {
     const { client, writes } = fakeClient();
     const w = writer(client);

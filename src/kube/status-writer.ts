@@ -14,6 +14,13 @@ export interface StatusWriterOptions {
    * Applying and Ready within moments: gathered, that is one write instead of three. Default 0.
    */
   readonly gatherMs?: number;
+  /**
+   * How long a transient status (`publish(…, { transient: true })`: a phase on its way to a
+   * settled one) waits for the status that follows it. A node created, applied and Ready within
+   * this time is written once, Ready; one that stays on its way longer shows that. A settled
+   * status published meanwhile goes at once (within `minIntervalMs`). Default 5 s.
+   */
+  readonly transientGatherMs?: number;
   /** Delay before retrying a failed write (doubling up to 30 s). Default 1 s. */
   readonly retryMs?: number;
   /** Field manager of status writes, distinct from the resource manager (DESIGN 9). */
@@ -24,8 +31,13 @@ export interface StatusWriter {
   /**
    * Asks for `status` to be written to `statusPath`. Returns at once; the write happens later,
    * merged with any newer call for the same path. Identical to what was last written: no write.
+   * `transient`: the status is on its way to another; it waits `transientGatherMs` for it.
    */
-  publish(statusPath: string, status: Readonly<Record<string, unknown>>): void;
+  publish(
+    statusPath: string,
+    status: Readonly<Record<string, unknown>>,
+    options?: { readonly transient?: boolean },
+  ): void;
   /**
    * Tells the writer what the server holds now (from a watch), so a restarted operator whose
    * status is unchanged writes nothing (SPEC O2).
@@ -45,8 +57,12 @@ interface Slot {
   /** What the server holds as far as we know: the last status written or observed. */
   writtenStatus: Readonly<Record<string, unknown>>;
   pending: Readonly<Record<string, unknown>> | undefined;
+  /** How long `pending` may wait for a newer status (0 unless it is transient). */
+  pendingGatherMs: number;
   inFlight: boolean;
   timer: NodeJS.Timeout | undefined;
+  /** When `timer` fires (clock time). */
+  dueAt: number;
   lastWriteAt: number;
   failures: number;
 }
@@ -81,6 +97,7 @@ const digestOf = (status: Readonly<Record<string, unknown>>): string =>
 export const createStatusWriter = (options: StatusWriterOptions): StatusWriter => {
   const minIntervalMs = options.minIntervalMs ?? 1_000;
   const gatherMs = options.gatherMs ?? 0;
+  const transientGatherMs = options.transientGatherMs ?? 5_000;
   const retryMs = options.retryMs ?? 1_000;
   const fieldManager = options.fieldManager ?? 'lynq-status';
   const slots = new Map<string, Slot>();
@@ -99,7 +116,14 @@ export const createStatusWriter = (options: StatusWriterOptions): StatusWriter =
   };
 
   const schedule = (path: string, slot: Slot, delayMs: number): void => {
-    if (slot.inFlight || slot.timer !== undefined) return;
+    if (slot.inFlight) return;
+    const dueAt = Date.now() + delayMs;
+    // A write already due sooner stays; a settled status moves a transient one's wait forward.
+    if (slot.timer !== undefined) {
+      if (slot.dueAt <= dueAt) return;
+      clearTimeout(slot.timer);
+    }
+    slot.dueAt = dueAt;
     slot.timer = setTimeout(() => {
       slot.timer = undefined;
       void write(path, slot);
@@ -144,7 +168,9 @@ export const createStatusWriter = (options: StatusWriterOptions): StatusWriter =
     }
     if (slot.pending !== undefined && slots.has(path)) {
       const backoff =
-        slot.failures === 0 ? minIntervalMs : Math.min(retryMs * 2 ** (slot.failures - 1), 30_000);
+        slot.failures === 0
+          ? Math.max(minIntervalMs, slot.pendingGatherMs)
+          : Math.min(retryMs * 2 ** (slot.failures - 1), 30_000);
       schedule(path, slot, backoff);
     }
     settledIfIdle();
@@ -157,8 +183,10 @@ export const createStatusWriter = (options: StatusWriterOptions): StatusWriter =
         written: undefined,
         writtenStatus: {},
         pending: undefined,
+        pendingGatherMs: 0,
         inFlight: false,
         timer: undefined,
+        dueAt: 0,
         lastWriteAt: 0,
         failures: 0,
       };
@@ -174,13 +202,17 @@ export const createStatusWriter = (options: StatusWriterOptions): StatusWriter =
       slot.written = digestOf(status);
       slot.writtenStatus = status;
     },
-    publish: (path, status) => {
+    publish: (path, status, publishOptions) => {
       const slot = slotOf(path);
       if (slot.pending === undefined && !slot.inFlight && digestOf(status) === slot.written) return;
       slot.pending = status;
+      slot.pendingGatherMs = publishOptions?.transient === true ? transientGatherMs : 0;
       // An object that has no status yet (a new node) gathers for a whole interval: its first
       // phases pass within moments of each other.
-      const gather = slot.written === undefined ? Math.max(gatherMs, minIntervalMs) : gatherMs;
+      const gather = Math.max(
+        slot.written === undefined ? Math.max(gatherMs, minIntervalMs) : gatherMs,
+        slot.pendingGatherMs,
+      );
       schedule(path, slot, Math.max(gather, slot.lastWriteAt + minIntervalMs - Date.now()));
     },
     forget: (path) => {

@@ -197,6 +197,11 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
       stop: new AbortController(),
     };
     running.add(batch);
+    // The watchdog ticks only while a batch runs: an idle operator wakes for nothing.
+    if (watchdog === undefined) {
+      watchdog = setInterval(watch, 50);
+      watchdog.unref();
+    }
     let reply: RenderWorkerReply;
     try {
       const task: RenderTask = {
@@ -239,6 +244,10 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
       return [...left, ...right];
     } finally {
       running.delete(batch);
+      if (running.size === 0) {
+        clearInterval(watchdog);
+        watchdog = undefined;
+      }
     }
     if (reply.kind === 'uncached') {
       cacheMisses += 1;
@@ -286,13 +295,12 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
       }
       piscina = pool;
       stopping = new AbortController();
-      watchdog = setInterval(watch, 50);
-      watchdog.unref();
     },
     async stop() {
       const pool = piscina;
       piscina = undefined;
       clearInterval(watchdog);
+      watchdog = undefined;
       stopping?.abort();
       shipped.clear();
       if (pool !== undefined) await pool.destroy();

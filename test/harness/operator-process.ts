@@ -1,5 +1,6 @@
 // Starts the operator as users run it (`node dist/src/main.js operator`) for one test or bench: the one place that spawns it, collects its output and stops it.
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './cache-paths.js';
 import { testEnv } from './test-env.js';
@@ -41,6 +42,8 @@ export interface OperatorOptions {
   readonly extraArgs?: readonly string[];
   /** Node's own flags before the script, e.g. `--cpu-prof`. */
   readonly nodeArgs?: readonly string[];
+  /** A file that gets a copy of the output as it arrives (e.g. `--trace-gc` lines of a bench). */
+  readonly outputCopy?: string;
   /** More environment, e.g. what a Deployment's `env` sets. */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -72,8 +75,13 @@ export const startOperator = async (options: OperatorOptions): Promise<OperatorP
       env: { ...process.env, LYNQ_LOG_LEVEL: 'debug', ...options.env },
     },
   );
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const collect = (chunk: Buffer): void => {
+    const text = chunk.toString('utf8');
+    output += text;
+    if (options.outputCopy !== undefined) appendFileSync(options.outputCopy, text);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {
       resolve(code);
