@@ -89,6 +89,18 @@ export const nodePhaseOf = (value: unknown): NodePhase => {
 const isWaitingForReadiness = (output: NodeApplyOutput): boolean =>
   output.outcome.kind === 'waiting' && output.outcome.on === 'readiness';
 
+/** The render the next pass of it starts from: the apply may hand back a smaller plan. */
+const keptRender = ({
+  context,
+  event,
+}: {
+  readonly context: NodeContext;
+  readonly event: { readonly output: NodeApplyOutput };
+}): NodeRenderOutput | undefined =>
+  context.render === undefined || event.output.plan === undefined
+    ? context.render
+    : { ...context.render, plan: event.output.plan };
+
 /** What ends either wait of `applying` (removals, readiness): a new spec, settled drift, a readiness change. */
 const waitWakeUps = [
   {
@@ -320,6 +332,7 @@ export const nodeMachine = setup({
                 target: '#node.ready',
                 actions: assign({
                   lastApply: ({ event }) => event.output,
+                  render: keptRender,
                   failures: 0,
                   lastError: undefined,
                   trigger: nodeTriggers.applyDone,
@@ -331,6 +344,7 @@ export const nodeMachine = setup({
                 target: 'waitingForReady',
                 actions: assign({
                   lastApply: ({ event }) => event.output,
+                  render: keptRender,
                   failures: 0,
                   lastError: undefined,
                   trigger: ({ event }) =>
@@ -343,6 +357,7 @@ export const nodeMachine = setup({
                 target: 'waiting',
                 actions: assign({
                   lastApply: ({ event }) => event.output,
+                  render: keptRender,
                   failures: ({ context }) => context.failures + 1,
                   lastError: undefined,
                   trigger: ({ event }) =>
@@ -353,6 +368,7 @@ export const nodeMachine = setup({
                 target: '#node.degraded',
                 actions: assign({
                   lastApply: ({ event }) => event.output,
+                  render: keptRender,
                   failures: ({ context }) => context.failures + 1,
                   lastError: undefined,
                   // A node over its render budget fails its pass because of the render.
