@@ -420,7 +420,10 @@ export const nodeActorFactory = (
      * node last knew of it: the change drives the next pass, nothing polls. An object the node
      * has not judged yet is left to the pass that will; deletions are drift (N12).
      */
-    const readinessMoved = (change: ChildChange, plan: NodePlan | HeldPlan | undefined): boolean => {
+    const readinessMoved = (
+      change: ChildChange,
+      plan: NodePlan | HeldPlan | undefined,
+    ): boolean => {
       if (change.type !== 'changed' || !hasReadiness(change.apiVersion, change.kind)) return false;
       const found = plannedFor(change, ref, plan);
       if (found === undefined || !found.planned.waitForReady) return false;
@@ -437,7 +440,8 @@ export const nodeActorFactory = (
       return !sameReadiness(known.readiness, verdict);
     };
 
-    const fights: FieldFights = new Map();
+    /** Made at the first takeback: most nodes never meet another field manager. */
+    let fights: FieldFights | undefined;
     const actor = createActor(machine, { input: { node: ref, observation: observeNode(first) } });
     let lastError: string | undefined;
     let lastFailures = 0;
@@ -524,7 +528,7 @@ export const nodeActorFactory = (
               )
             : undefined;
         if (taken !== undefined) {
-          const verdict = judgeTakeback(fights, taken, Date.now());
+          const verdict = judgeTakeback((fights ??= new Map() as FieldFights), taken, Date.now());
           if (verdict === 'quiet') return;
           if (verdict === 'fight') {
             slot.emit({
