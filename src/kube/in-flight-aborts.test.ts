@@ -14,7 +14,12 @@ const pending = (signal: AbortSignal) => {
       reject(signal.reason as Error);
     });
   });
-  return { done, finish: () => finish() };
+  return {
+    done,
+    finish: () => {
+      finish();
+    },
+  };
 };
 
 describe('inFlightAborts', () => {
