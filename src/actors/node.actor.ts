@@ -448,17 +448,22 @@ export const nodeActorFactory = (
     actor.subscribe({
       next: (snapshot) => {
         const { failures } = snapshot.context;
-        if (failures > lastFailures) {
-          // Every failed pass, also a repeat of the same error: the evidence of a retry.
+        if (failures > lastFailures && deps.logger.isLevelEnabled('debug')) {
+          // Every failed pass, also a repeat of the same error: the evidence of a retry. Asked
+          // first: the node's child logger is made on first use and kept.
           logger().debug({ failures }, 'Node pass failed again');
         }
         lastFailures = failures;
         const error = snapshot.context.lastError;
         const text = error === undefined ? undefined : `${error.reason}: ${error.message}`;
         if (text !== lastError && error !== undefined && !snapshot.matches('deleting')) {
-          // Once per distinct error (O5), with the hub and form a person looks for.
-          logger().warn(
+          // Once per distinct error (O5), with the hub and form a person looks for. Through the
+          // operator's logger: a node's child logger is kept, and most nodes log nothing more.
+          deps.logger.warn(
             {
+              kind: 'LynqNode',
+              namespace: ref.namespace,
+              name: ref.name,
               hub: `${ref.namespace}/${slot.latest.metadata.labels?.[labelKeys.hub] ?? ''}`,
               form: slot.latest.spec.templateRef,
               reason: error.reason,
