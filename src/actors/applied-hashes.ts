@@ -15,9 +15,13 @@ export interface AppliedHash {
 /** Resource id → its last write. */
 export type AppliedHashes = Map<string, AppliedHash>;
 
-/** One string per object: apiVersion, kind, namespace (empty when cluster-scoped) and name. */
+/**
+ * One string per object: apiVersion, kind, namespace (empty when cluster-scoped) and name.
+ * Joined, not concatenated: a node keeps these keys, and concatenation makes a rope of four
+ * parts where `join` makes one flat string.
+ */
 export const identityKey = (id: ObjectIdentity): string =>
-  `${id.apiVersion}|${id.kind}|${id.namespace ?? ''}|${id.name}`;
+  [id.apiVersion, id.kind, id.namespace ?? '', id.name].join('|');
 
 /**
  * The hash last applied for resource `id`, only when it went to this very object: a hash

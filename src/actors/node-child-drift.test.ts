@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import type { CreationPolicy } from '../api/lynq-form.schema.js';
 import type { ChildChange } from '../kube/child-watcher.js';
 import type { KubeObjectMeta } from '../kube/kube-object.js';
+import { heldPlanOf } from './held-plan.js';
 import { childDrift } from './node-child-drift.js';
 import type { NodePlan, PlannedResource } from './node-render.actor.js';
 
@@ -160,5 +161,25 @@ describe('node child drift', () => {
       childDrift(change('changed', 'needed', terminating), node, plan, applied),
       undefined,
     );
+  });
+
+  it('N12 N13 the plan a pass leaves behind (held, without the rendered text) judges drift as the render did', () => {
+    const held = heldPlanOf(plan, node.namespace);
+    const edited = { annotations: { 'lynq.sh/desired-hash': 'edited' } };
+    for (const [what, type, name, metadata, kind] of [
+      ['deleted', 'deleted', 'needed', {}, 'ConfigMap'],
+      ['deleted cluster-scoped', 'deleted', 'space', {}, 'Namespace'],
+      ['not rendered', 'deleted', 'removed', {}, 'ConfigMap'],
+      ['own write', 'changed', 'needed', {}, 'ConfigMap'],
+      ['edited hash', 'changed', 'needed', edited, 'ConfigMap'],
+      ['edited Once', 'changed', 'once', edited, 'ConfigMap'],
+    ] as const) {
+      const c = change(type, name, metadata, kind);
+      assert.deepEqual(
+        childDrift(c, node, held, applied),
+        childDrift(c, node, plan, applied),
+        what,
+      );
+    }
   });
 });

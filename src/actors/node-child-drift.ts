@@ -3,41 +3,34 @@ import { annotationKeys, labelKeys } from '../api/metadata-keys.js';
 import { isOrphaned, type OwningNode } from '../kube/apply-resource.js';
 import type { ChildChange } from '../kube/child-watcher.js';
 import type { DriftedResource } from '../machines/node.machine.js';
-import { ownedManifestFields } from '../kube/field-ownership.js';
-import type { RenderedManifest } from '../render/render-types.js';
-import type { NodePlan, PlannedResource } from './node-render.actor.js';
+import { ownedFieldCount } from '../kube/field-ownership.js';
+import { heldResourcesOf, type HeldPlan, type HeldResource } from './held-plan.js';
+import type { NodePlan } from './node-render.actor.js';
 
 /** The resource of the current render that names the changed object, with the object's identity. */
 export const plannedFor = (
   change: ChildChange,
   node: Pick<OwningNode, 'namespace'>,
-  plan: NodePlan | undefined,
-):
-  | { planned: PlannedResource; manifest: RenderedManifest; resource: DriftedResource }
-  | undefined => {
+  plan: NodePlan | HeldPlan | undefined,
+): { planned: HeldResource; resource: DriftedResource } | undefined => {
   const { metadata } = change.object;
   const namespace =
     metadata.namespace === undefined || metadata.namespace === '' ? undefined : metadata.namespace;
-  const planned = plan?.levels
-    .flat()
-    .find(
-      (r) =>
-        r.manifest !== undefined &&
-        r.manifest.apiVersion === change.apiVersion &&
-        r.manifest.kind === change.kind &&
-        r.manifest.name === metadata.name &&
-        (r.manifest.namespaced ? (r.manifest.namespace ?? node.namespace) : undefined) ===
-          namespace,
-    );
-  const manifest = planned?.manifest;
-  if (planned === undefined || manifest === undefined) return undefined;
+  const planned = heldResourcesOf(plan, node.namespace).find(
+    (r) =>
+      r.apiVersion === change.apiVersion &&
+      r.kind === change.kind &&
+      r.name === metadata.name &&
+      r.namespace === namespace,
+  );
+  if (planned === undefined) return undefined;
   const resource: DriftedResource = {
     apiVersion: change.apiVersion,
     kind: change.kind,
     ...(namespace === undefined ? {} : { namespace }),
     name: metadata.name,
   };
-  return { planned, manifest, resource };
+  return { planned, resource };
 };
 
 /**
@@ -52,13 +45,13 @@ export const plannedFor = (
 export const childDrift = (
   change: ChildChange,
   node: Pick<OwningNode, 'namespace' | 'name'>,
-  plan: NodePlan | undefined,
+  plan: NodePlan | HeldPlan | undefined,
   /** The hash this process last applied for resource `id` to the object `identity`. */
   lastAppliedHash: (id: string, identity: DriftedResource) => string | undefined,
 ): DriftedResource | undefined => {
   const found = plannedFor(change, node, plan);
   if (found === undefined) return undefined;
-  const { planned, manifest, resource } = found;
+  const { planned, resource } = found;
   const { metadata } = change.object;
   if (change.type === 'deleted') return resource;
   if (metadata.deletionTimestamp !== undefined) return undefined;
@@ -66,10 +59,10 @@ export const childDrift = (
   if (labels[labelKeys.node] !== node.name || labels[labelKeys.nodeNamespace] !== node.namespace)
     return resource;
   if (isOrphaned(change.object)) return resource;
-  if (planned.policies.creationPolicy !== 'WhenNeeded') return undefined;
+  if (planned.creationPolicy !== 'WhenNeeded') return undefined;
   const known = lastAppliedHash(planned.id, resource);
   const live = metadata.annotations?.[annotationKeys.desiredHash];
-  return known !== undefined && live !== known && live !== manifest.hash ? resource : undefined;
+  return known !== undefined && live !== known && live !== planned.hash ? resource : undefined;
 };
 
 /**
@@ -82,18 +75,16 @@ export const childDrift = (
 export const ownershipDrift = (
   change: ChildChange,
   node: Pick<OwningNode, 'namespace' | 'name'>,
-  plan: NodePlan | undefined,
+  plan: NodePlan | HeldPlan | undefined,
   /** The fields Lynq owned after its last write of resource `id` to `identity`. */
   lastOwned: (id: string, identity: DriftedResource) => number | undefined,
 ): DriftedResource | undefined => {
   if (change.type === 'deleted') return undefined;
   const found = plannedFor(change, node, plan);
   if (found === undefined) return undefined;
-  const { planned, manifest, resource } = found;
-  if (planned.policies.creationPolicy !== 'WhenNeeded') return undefined;
+  const { planned, resource } = found;
+  if (planned.creationPolicy !== 'WhenNeeded') return undefined;
   const owned = lastOwned(planned.id, resource);
   if (owned === undefined) return undefined;
-  return ownedManifestFields(change.object, manifest, planned.policies.ignoreFields) < owned
-    ? resource
-    : undefined;
+  return ownedFieldCount(change.object, planned.ownedPaths) < owned ? resource : undefined;
 };

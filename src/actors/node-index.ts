@@ -1,8 +1,12 @@
 // The LynqNodes of each hub as the reflector shows them, with a way to wait for the next change (hub finalization waits on it instead of polling).
 import type { LynqNode } from '../api/lynq-node.schema.js';
 
+/**
+ * `namespace/name`, the key of hubs and nodes in maps that live as long as the object. Joined,
+ * not concatenated: a concatenation is kept as a rope of its parts.
+ */
 export const hubKeyOf = (namespace: string | undefined, name: string | undefined): string =>
-  `${namespace ?? ''}/${name ?? ''}`;
+  [namespace ?? '', name ?? ''].join('/');
 
 /** The hub a node belongs to (its owner reference), as `namespace/name`. */
 const hubKeyOfNode = (node: LynqNode): string | undefined => {

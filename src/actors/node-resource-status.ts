@@ -1,6 +1,7 @@
 // One resource's entry in a node's status (SPEC O2): its identity, state, reason and the clock of its last desired change.
 import type { ResourceStatus } from '../api/lynq-node.schema.js';
 import type { OwningNode } from '../kube/apply-resource.js';
+import { createStringInterner } from '../kube/string-interner.js';
 import type { RenderedManifest } from '../render/render-types.js';
 import type { ResourceResult } from './node-pass-outcome.js';
 
@@ -11,14 +12,20 @@ export type ResourceReport = (
   reason: string,
 ) => void;
 
+/**
+ * apiVersions, kinds and namespaces repeat across every node: a manifest view decodes a new
+ * string per read, and the node keeps the identity of each object it applied.
+ */
+const intern = createStringInterner();
+
 /** The object a rendered manifest names, as `appliedResources` records it. */
 export const manifestIdentity = (
   manifest: RenderedManifest,
   node: Pick<OwningNode, 'namespace'>,
 ) => ({
-  apiVersion: manifest.apiVersion,
-  kind: manifest.kind,
-  ...(manifest.namespaced ? { namespace: manifest.namespace ?? node.namespace } : {}),
+  apiVersion: intern(manifest.apiVersion),
+  kind: intern(manifest.kind),
+  ...(manifest.namespaced ? { namespace: intern(manifest.namespace ?? node.namespace) } : {}),
   name: manifest.name,
 });
 

@@ -39,6 +39,8 @@ import { removeResource } from './node-removal.js';
 import { completionOfChange, completionsOf } from './job-completion.js';
 import { childDrift, ownershipDrift, plannedFor } from './node-child-drift.js';
 import { renderNodePlan, type NodePlan } from './node-render.actor.js';
+import { heldPlanOf, isHeldPlan, type HeldPlan } from './held-plan.js';
+import { poolCodes } from '../render/render-types.js';
 import { heldInventory } from './node-inventory.js';
 import type { NodeLifecycleLog } from '../observe/node-lifecycle-log.js';
 import { laneWrite, nodeLane } from './hub-lanes.js';
@@ -223,33 +225,50 @@ export const nodeActorFactory = (
   /** StorageClass → volumeBindingMode, learnt by passes, for PVC readiness (N8). */
   const bindingModes = new Map<string, string>();
   const readinessFacts = { bindingModeOf: (name: string) => bindingModes.get(name) };
+  const renderDeps = {
+    renderer: deps.renderer,
+    paths: deps.paths,
+    readRevision: deps.readRevision,
+    variablesOf: (namespace: string, name: string) => {
+      const variables: unknown = slots.get(keyOfRef({ namespace, name }))?.latest.spec.variables;
+      return typeof variables === 'object' && variables !== null
+        ? (variables as Record<string, unknown>)
+        : {};
+    },
+  };
+  const render = (input: NodeRenderInput, signal: AbortSignal): Promise<NodeRenderOutput> =>
+    renderNodePlan(renderDeps, input, signal).catch((err: unknown) => {
+      // An outage is the node's reason, not the revision's or discovery's.
+      throw outageOr(err, 'rendering the node');
+    });
+  /**
+   * The render a pass applies. After its first pass a render is held without its text (a
+   * node keeps ids and hashes, not manifests): drift repair, readiness passes, retries and
+   * resyncs render the same revision and variables again, which gives the same objects.
+   */
+  const renderAgain = async (
+    input: NodeApplyInput,
+    signal: AbortSignal,
+  ): Promise<NodeRenderOutput> => {
+    if (!isHeldPlan(input.render.plan)) return input.render;
+    const again = await render(input, signal);
+    if (again.failure !== undefined) {
+      // The same inputs rendered before: a budget missed now is the machine's load, not the node's.
+      throw transientError(poolCodes.renderAborted, `rendering again: ${again.failure.message}`);
+    }
+    return again;
+  };
   const machine = nodeMachine.provide({
     actors: {
       renderNode: fromPromise<NodeRenderOutput, NodeRenderInput>(({ input, signal }) =>
-        renderNodePlan(
-          {
-            renderer: deps.renderer,
-            paths: deps.paths,
-            readRevision: deps.readRevision,
-            variablesOf: (namespace, name) => {
-              const variables: unknown = slots.get(keyOfRef({ namespace, name }))?.latest.spec
-                .variables;
-              return typeof variables === 'object' && variables !== null
-                ? (variables as Record<string, unknown>)
-                : {};
-            },
-          },
-          input,
-          signal,
-        ).catch((err: unknown) => {
-          // An outage is the node's reason, not the revision's or discovery's.
-          throw outageOr(err, 'rendering the node');
-        }),
+        render(input, signal),
       ),
-      applyNode: fromPromise<NodeApplyOutput, NodeApplyInput>(({ input, signal }) => {
-        const slot = slots.get(keyOfRef(input.node));
+      applyNode: fromPromise<NodeApplyOutput, NodeApplyInput>(async ({ input: given, signal }) => {
+        const slot = slots.get(keyOfRef(given.node));
+        const input = { ...given, render: await renderAgain(given, signal) };
+        const plan = input.render.plan as NodePlan;
         deps.watchChildren?.(
-          ((input.render.plan as NodePlan | undefined)?.levels ?? []).flatMap((level) =>
+          plan.levels.flatMap((level) =>
             level.flatMap(({ manifest: m }) =>
               // A target the policy refuses is never written, so never watched (N16, RBAC).
               m === undefined ||
@@ -274,7 +293,8 @@ export const nodeActorFactory = (
         const timed = (output: NodeApplyOutput): NodeApplyOutput => {
           const node = slot?.latest;
           if (node !== undefined) deps.onApplyPass?.(node, (performance.now() - started) / 1_000);
-          return output;
+          // Between passes the node keeps its objects and hashes, not the rendered text.
+          return { ...output, plan: heldPlanOf(plan, input.node.namespace) };
         };
         // In its hub's API queue: a pass for drift repairs it, a verification reads at leisure (P4).
         const priority =
@@ -409,7 +429,10 @@ export const nodeActorFactory = (
      * node last knew of it: the change drives the next pass, nothing polls. An object the node
      * has not judged yet is left to the pass that will; deletions are drift (N12).
      */
-    const readinessMoved = (change: ChildChange, plan: NodePlan | undefined): boolean => {
+    const readinessMoved = (
+      change: ChildChange,
+      plan: NodePlan | HeldPlan | undefined,
+    ): boolean => {
       if (change.type !== 'changed' || !hasReadiness(change.apiVersion, change.kind)) return false;
       const found = plannedFor(change, ref, plan);
       if (found === undefined || !found.planned.waitForReady) return false;
@@ -426,24 +449,30 @@ export const nodeActorFactory = (
       return !sameReadiness(known.readiness, verdict);
     };
 
-    const fights: FieldFights = new Map();
+    /** Made at the first takeback: most nodes never meet another field manager. */
+    let fights: FieldFights | undefined;
     const actor = createActor(machine, { input: { node: ref, observation: observeNode(first) } });
     let lastError: string | undefined;
     let lastFailures = 0;
     actor.subscribe({
       next: (snapshot) => {
         const { failures } = snapshot.context;
-        if (failures > lastFailures) {
-          // Every failed pass, also a repeat of the same error: the evidence of a retry.
+        if (failures > lastFailures && deps.logger.isLevelEnabled('debug')) {
+          // Every failed pass, also a repeat of the same error: the evidence of a retry. Asked
+          // first: the node's child logger is made on first use and kept.
           logger().debug({ failures }, 'Node pass failed again');
         }
         lastFailures = failures;
         const error = snapshot.context.lastError;
         const text = error === undefined ? undefined : `${error.reason}: ${error.message}`;
         if (text !== lastError && error !== undefined && !snapshot.matches('deleting')) {
-          // Once per distinct error (O5), with the hub and form a person looks for.
-          logger().warn(
+          // Once per distinct error (O5), with the hub and form a person looks for. Through the
+          // operator's logger: a node's child logger is kept, and most nodes log nothing more.
+          deps.logger.warn(
             {
+              kind: 'LynqNode',
+              namespace: ref.namespace,
+              name: ref.name,
               hub: `${ref.namespace}/${slot.latest.metadata.labels?.[labelKeys.hub] ?? ''}`,
               form: slot.latest.spec.templateRef,
               reason: error.reason,
@@ -501,7 +530,7 @@ export const nodeActorFactory = (
           slot.memory.completions.set(finished.id, finished.completion);
           publish(snapshot);
         }
-        const plan = snapshot.context.render?.plan as NodePlan | undefined;
+        const plan = snapshot.context.render?.plan as NodePlan | HeldPlan | undefined;
         if (readinessMoved(change, plan)) actor.send({ type: 'resource.readinessChanged' });
         const drifted = childDrift(change, ref, plan, (id, identity) =>
           knownHash(slot.memory.hashes, id, identity),
@@ -513,7 +542,7 @@ export const nodeActorFactory = (
               )
             : undefined;
         if (taken !== undefined) {
-          const verdict = judgeTakeback(fights, taken, Date.now());
+          const verdict = judgeTakeback((fights ??= new Map() as FieldFights), taken, Date.now());
           if (verdict === 'quiet') return;
           if (verdict === 'fight') {
             slot.emit({

@@ -1,6 +1,7 @@
 // PostgreSQL change detection: one LISTEN connection per hub; a notification for the hub's table asks for a read, never replaces it (SPEC H1b).
 
-import pg from 'pg';
+import type pg from 'pg';
+import { pgModule } from './pg-module.js';
 import type { Logger } from 'pino';
 import { messageOf } from '../errors.js';
 import {
@@ -110,7 +111,7 @@ export const startPostgresChangeFeed = (options: PostgresChangeFeedOptions): Cha
       retry = setTimeout(() => void connect(), changeFeedBackoffMillis(failures));
       return;
     }
-    const current = new pg.Client({
+    const current = new (pgModule().Client)({
       ...postgresServerOptions(config),
       connectionTimeoutMillis: defaultPostgresPoolLimits.connectTimeoutMs,
       keepAlive: true,

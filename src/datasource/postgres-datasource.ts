@@ -1,6 +1,7 @@
 // The PostgreSQL datasource: one bounded pg pool, reused between reads, UTC sessions and per-client type parsers (SPEC H1–H3, H1b, H7).
 
-import pg from 'pg';
+import type pg from 'pg';
+import { pgModule } from './pg-module.js';
 import type { Logger } from 'pino';
 import type { ColumnInfo } from './column-value.js';
 import type { DatasourceErrorContext } from './datasource-error.js';
@@ -43,7 +44,7 @@ export class PostgresDatasource implements Datasource {
     const logger = options.logger;
     const driver: PoolDriver<pg.Pool> = {
       create: () => {
-        const pool = new pg.Pool(postgresPoolOptions(config, limits));
+        const pool = new (pgModule().Pool)(postgresPoolOptions(config, limits));
         // An idle client losing its connection is reported here; without a listener Node would crash.
         pool.on('error', (err) => {
           logger?.debug({ err }, 'Idle database connection failed');

@@ -1,6 +1,7 @@
 // Graceful shutdown's gate for writes (SPEC P3): new writes are refused, those already sent may finish within a bound, the rest are aborted.
 import { transientError } from '../errors.js';
 import type { KubeTransport } from './http-transport.js';
+import { inFlightAborts } from './in-flight-aborts.js';
 
 export const drainCodes = {
   /** A write was refused because the operator is shutting down. */
@@ -28,6 +29,7 @@ export interface DrainingTransport {
 /** Wraps `inner`; reads and watches are never refused (stopping them is their owners' job). */
 export const drainingTransport = (inner: KubeTransport): DrainingTransport => {
   const abort = new AbortController();
+  const writes = inFlightAborts(abort.signal);
   let closed = false;
   /** A function, not a variable read: the drain starts while a request is awaited. */
   const draining = (): boolean => closed;
@@ -48,9 +50,7 @@ export const drainingTransport = (inner: KubeTransport): DrainingTransport => {
         }
         running += 1;
         try {
-          const signal =
-            req.signal === undefined ? abort.signal : AbortSignal.any([req.signal, abort.signal]);
-          return await inner.request({ ...req, signal });
+          return await writes.run(req.signal, (signal) => inner.request({ ...req, signal }));
         } finally {
           running -= 1;
           if (draining()) finishedDuringDrain += 1;

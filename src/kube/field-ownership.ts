@@ -4,7 +4,7 @@ import { ignoredPaths, isIgnoredFieldPath } from './ignore-fields.js';
 import { isRecord, type KubeObject } from './kube-object.js';
 
 /** A field as `fieldsV1` spells it: one `f:<key>` token per map level. */
-type FieldPath = readonly string[];
+export type FieldPath = readonly string[];
 
 /** Identity and server-populated fields: never owned in `fieldsV1`, never drift. */
 const skippedTopLevel: ReadonlySet<string> = new Set(['apiVersion', 'kind', 'status']);
@@ -84,6 +84,31 @@ const pathsOf = (manifest: { readonly json: string }, ignoreFields: readonly str
     ? manifestFieldPaths(parsed).filter((path) => !isIgnoredFieldPath(path, ignored))
     : [];
   pathsCache.set(manifest, { ignoreFields, paths });
+  return paths;
+};
+
+/**
+ * One list of field paths per distinct list: the manifests of one form's nodes mostly own the
+ * same fields, and each node keeps its list between passes (SPEC N12). Bounded like the string
+ * interner: starts afresh when full.
+ */
+let sharedPathLists = new Map<string, readonly FieldPath[]>();
+const sharedPathListCapacity = 1_024;
+
+/**
+ * The fields of a rendered manifest Lynq owns, without those its `ignoreFields` leave to others
+ * (N11): what `ownedFieldCount` counts. Equal lists are the same instance. Throws on bad JSON.
+ */
+export const ownedPathsOf = (
+  manifest: { readonly json: string },
+  ignoreFields: readonly string[] = [],
+): readonly FieldPath[] => {
+  const paths = pathsOf(manifest, ignoreFields);
+  const key = JSON.stringify(paths);
+  const known = sharedPathLists.get(key);
+  if (known !== undefined) return known;
+  if (sharedPathLists.size >= sharedPathListCapacity) sharedPathLists = new Map();
+  sharedPathLists.set(key, paths);
   return paths;
 };
 

@@ -50,5 +50,7 @@ export const asKubeObject = (value: unknown): KubeObject | undefined => {
 /** The store key: `namespace/name`, or `name` for cluster-scoped objects (as client-go keys them). */
 export const objectKey = (obj: KubeObject): string => {
   const { namespace, name } = obj.metadata;
-  return namespace === undefined || namespace === '' ? name : `${namespace}/${name}`;
+  // Joined, not concatenated: reflector stores keep the key as long as the object, and a
+  // concatenation is kept as a rope of its parts.
+  return namespace === undefined || namespace === '' ? name : [namespace, name].join('/');
 };

@@ -12,8 +12,12 @@ export const lynqCollectionPath = (plural: LynqPlural, namespace?: string): stri
 export const lynqObjectPath = (plural: LynqPlural, namespace: string, name: string): string =>
   `${lynqCollectionPath(plural, namespace)}/${encodeURIComponent(name)}`;
 
+/**
+ * Joined, not concatenated: the status writer keys a map entry per node by it, and a
+ * concatenation is kept as a rope of its parts.
+ */
 export const lynqStatusPath = (plural: LynqPlural, namespace: string, name: string): string =>
-  `${lynqObjectPath(plural, namespace, name)}/status`;
+  [lynqObjectPath(plural, namespace, name), 'status'].join('/');
 
 export const secretPath = (namespace: string, name: string): string =>
   `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`;

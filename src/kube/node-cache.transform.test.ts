@@ -12,10 +12,19 @@ const node = (i: number): KubeObject => ({
     namespace: 'bench',
     resourceVersion: String(100 + i),
     labels: { 'lynq.sh/hub': 'hub', 'lynq.sh/form': 'web' },
+    finalizers: ['lynq.sh/node-cleanup'],
+    ownerReferences: [
+      { apiVersion: 'operator.lynq.sh/v1', kind: 'LynqHub', name: 'hub', uid: 'hub-uid' },
+    ],
     managedFields: [{ manager: 'lynq-status', fieldsV1: { 'f:status': {} } }],
   },
   spec: { uid: `tenant-${i}`, templateRef: 'web', variables: { plan: 'pro' } },
   status: {
+    phase: 'Ready',
+    phaseReason: 'apply.done',
+    readySummary: '1/1 resources ready',
+    transitions: [{ phase: 'Ready', event: 'apply.done', at: '2026-12-06T07:00:00Z' }],
+    resources: [{ id: 'cfg', state: 'Ready', reason: 'Applied' }],
     conditions: [
       {
         type: 'Ready',

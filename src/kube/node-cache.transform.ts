@@ -29,8 +29,9 @@ const conditionFields = ['type', 'status', 'reason', 'message', 'lastTransitionT
 /**
  * A reflector transform for LynqNodes. It changes the object it is given (a node fresh from
  * JSON parsing, which nobody else holds yet) instead of copying it: namespaces, labels,
- * annotations, the form's name and revision, condition texts and applied resources' kinds share
- * one instance per distinct value.
+ * annotations, finalizers, the owning hub, the form's name and revision, phase texts,
+ * transitions' events, resource states, condition texts and applied resources' kinds share one
+ * instance per distinct value.
  */
 export const createNodeCacheTransform = (): ((obj: KubeObject) => KubeObject) => {
   const intern = createStringInterner();
@@ -44,12 +45,33 @@ export const createNodeCacheTransform = (): ((obj: KubeObject) => KubeObject) =>
       for (const map of [metadata['labels'], metadata['annotations']]) {
         if (isMutable(map)) internValues(map, intern);
       }
+      // Every node of a hub names the same owner and carries the same finalizer.
+      const finalizers = metadata['finalizers'];
+      if (Array.isArray(finalizers)) {
+        metadata['finalizers'] = finalizers.map((f: unknown) =>
+          typeof f === 'string' ? intern(f) : f,
+        );
+      }
+      const owners = metadata['ownerReferences'];
+      if (Array.isArray(owners)) {
+        for (const owner of owners as unknown[]) {
+          if (isMutable(owner)) internFields(owner, ['apiVersion', 'kind', 'name', 'uid'], intern);
+        }
+      }
     }
     const spec = node['spec'];
     if (isMutable(spec)) internFields(spec, ['templateRef', 'revision'], intern);
     const status = node['status'];
     if (isMutable(status)) {
-      internFields(status, ['phase', 'lastAppliedRevision'], intern);
+      internFields(status, ['phase', 'phaseReason', 'readySummary', 'lastAppliedRevision'], intern);
+      for (const [list, fields] of [
+        [status['transitions'], ['phase', 'event']],
+        [status['resources'], ['id', 'state', 'reason']],
+      ] as const) {
+        if (!Array.isArray(list)) continue;
+        for (const item of list as unknown[])
+          if (isMutable(item)) internFields(item, fields, intern);
+      }
       for (const list of [status['conditions'], status['appliedResources']]) {
         if (!Array.isArray(list)) continue;
         for (const item of list as unknown[]) {

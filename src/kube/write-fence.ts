@@ -1,6 +1,7 @@
 // The leader's write fence: writes pass only while the lease is surely ours, and the ones in flight are aborted the moment it may not be (SPEC P2).
 import { transientError } from '../errors.js';
 import type { KubeRequest, KubeResponse, KubeTransport } from './http-transport.js';
+import { inFlightAborts } from './in-flight-aborts.js';
 
 export const writeFenceCodes = {
   /** A write was refused: this process does not (or no longer surely) hold the leader lease. */
@@ -82,20 +83,21 @@ const isRead = (req: KubeRequest): boolean => req.method === 'GET';
  * watches pass: they change nothing. Put it below any queue, so a write waiting for a slot is
  * judged when it leaves, not when it arrived.
  */
-export const fencedTransport = (inner: KubeTransport, fence: WriteFence): KubeTransport => ({
-  request: async (req: KubeRequest): Promise<KubeResponse> => {
-    if (isRead(req)) return inner.request(req);
-    if (!fence.writable()) {
-      throw transientError(
-        writeFenceCodes.notLeader,
-        `${req.method} ${req.path}: refused, this process does not hold the leader lease`,
-        undefined,
-        { method: req.method, path: req.path },
-      );
-    }
-    const signal =
-      req.signal === undefined ? fence.signal : AbortSignal.any([req.signal, fence.signal]);
-    return inner.request({ ...req, signal });
-  },
-  stream: (req) => inner.stream(req),
-});
+export const fencedTransport = (inner: KubeTransport, fence: WriteFence): KubeTransport => {
+  const writes = inFlightAborts(fence.signal);
+  return {
+    request: async (req: KubeRequest): Promise<KubeResponse> => {
+      if (isRead(req)) return inner.request(req);
+      if (!fence.writable()) {
+        throw transientError(
+          writeFenceCodes.notLeader,
+          `${req.method} ${req.path}: refused, this process does not hold the leader lease`,
+          undefined,
+          { method: req.method, path: req.path },
+        );
+      }
+      return writes.run(req.signal, (signal) => inner.request({ ...req, signal }));
+    },
+    stream: (req) => inner.stream(req),
+  };
+};

@@ -124,6 +124,11 @@ export interface NodeApplyOutput {
   readonly failedCount: number;
   /** Why the node is conflicted (OwnerConflict / ResourceConflict), if any resource is. */
   readonly conflictReason: string | undefined;
+  /**
+   * The render's plan as the next pass of the same render starts from it, when the apply kept
+   * less of it than it got (the rendered text, which that pass renders again). Opaque.
+   */
+  readonly plan?: unknown;
 }
 
 export interface NodeContext {

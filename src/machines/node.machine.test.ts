@@ -378,6 +378,27 @@ describe('node.machine', () => {
     assert.equal(calls.apply.length, 2, 'repaired drift is not repaired again');
   });
 
+  it('N12 the next pass of a render starts from the plan the apply handed back; a new render replaces it', async () => {
+    const held = { held: 'what the pass kept' };
+    const { actor, clock, calls, drift, observe, settle } = start(
+      { applies: [applied({ plan: held }), applied(), applied()] },
+      observation(withRevision),
+    );
+    await settle();
+    assert.deepEqual(calls.apply[0]?.render.plan, { generation: 1 });
+    drift(configMap('a'));
+    clock.increment(driftSettleMillis);
+    await settle();
+    assert.equal(calls.render.length, 1);
+    const second = calls.apply[1];
+    assert.equal(second?.render.plan, held);
+    assert.deepEqual([second.render.generation, second.render.revision], [1, 'form-abc']);
+    observe({ ...withRevision, generation: 2 });
+    await settle();
+    assert.deepEqual(calls.apply[2]?.render.plan, { generation: 2 });
+    assert.equal(actor.getSnapshot().value, 'ready');
+  });
+
   it('N12 drift reported during a pass is repaired by one more pass right after it', async () => {
     const held = deferred<NodeApplyOutput>();
     const { actor, clock, calls, drift, settle } = start(

@@ -1,93 +1,42 @@
 // The LynqNode lifecycle as a pure statechart: pending → rendering → applying → ready | degraded; any → deleting (SPEC N1–N10, O2).
 import { assertEvent, assign, fromPromise, raise, setup } from 'xstate';
-import { nodePhases, type NodePhase } from '../api/phases.js';
 import {
   nodeTriggers,
-  type DriftedResource,
   type NodeApplyOutput,
   type NodeApplyInput,
   type NodeCleanupInput,
   type NodeContext,
   type NodeEvent,
-  type NodeFailure,
   type NodeInput,
-  type NodeObservation,
   type NodeRenderInput,
   type NodeRenderOutput,
 } from './node.contract.js';
-import { retryBackoffMillis } from './retry-backoff.js';
-import { thrownFailure } from './thrown-failure.js';
+import {
+  failedPass,
+  failedTrigger,
+  isWaitingForReadiness,
+  keptRender,
+  observationOf,
+  renderOf,
+  sameResource,
+} from './node-context.js';
+import { nodeGuards } from './node-guards.js';
+import { nodeDelays } from './node-delays.js';
 
 export type * from './node.contract.js';
 export { nodeTriggers } from './node.contract.js';
+export { nodePhaseOf } from './node-context.js';
+export { driftSettleMillis, resyncPeriodMillis } from './node-delays.js';
 
-const failedTrigger = (trigger: string, reason: string): string => `${trigger}: ${reason}`;
-
-/** The retry backoff's cap: 5 minutes. */
-const maxBackoffMillis = 300_000;
-
-/** How long drift reports are gathered before one pass repairs them all. */
-export const driftSettleMillis = 250;
-
-/**
- * How long a node stays ready before it verifies its objects (SPEC N12 backstop for a lost
- * watch event). The operator provides a jittered period instead, so nodes started together do
- * not verify together.
- */
-export const resyncPeriodMillis = 10 * 60_000;
-
-/** The longest timer Node keeps (about 24.8 days). */
-const longestTimerMillis = 2 ** 31 - 1;
-
-const sameResource = (a: DriftedResource, b: DriftedResource): boolean =>
-  a.apiVersion === b.apiVersion &&
-  a.kind === b.kind &&
-  (a.namespace ?? '') === (b.namespace ?? '') &&
-  a.name === b.name;
-
-/**
- * The error kind of src/errors.ts `invalidSpecError` (machines import only xstate and src/api,
- * so it is read structurally; the machine test ties the two together).
- */
-const invalidSpecKind = 'InvalidSpec';
-
-const errorOf = (error: unknown): NodeFailure => {
-  const { code, message, kind } = thrownFailure(error);
-  return { reason: code ?? 'Error', message, retryable: kind !== invalidSpecKind };
-};
-
-/** What a failed render, apply or cleanup records: one more failure, the error, and why. */
-const failedPass = (
-  failures: number,
-  error: unknown,
-  trigger: string,
-): Pick<NodeContext, 'failures' | 'lastError' | 'trigger'> => {
-  const failure = errorOf(error);
-  return {
-    failures: failures + 1,
-    lastError: failure,
-    trigger: failedTrigger(trigger, failure.reason),
-  };
-};
-
-/** The machine's state as a phase name (SPEC O2); sub-states are not published. */
-export const nodePhaseOf = (value: unknown): NodePhase => {
-  const top =
-    typeof value === 'string'
-      ? value
-      : typeof value === 'object' && value !== null
-        ? Object.keys(value)[0]
-        : undefined;
-  // Top-level states are named as the phases are; `deleted` is the end of Deleting.
-  if (top === 'deleted') return nodePhases.deleting;
-  return top !== undefined && Object.hasOwn(nodePhases, top)
-    ? nodePhases[top as keyof typeof nodePhases]
-    : nodePhases.pending;
-};
-
-/** The pass ended waiting for readiness only (SPEC N2, N8). */
-const isWaitingForReadiness = (output: NodeApplyOutput): boolean =>
-  output.outcome.kind === 'waiting' && output.outcome.on === 'readiness';
+/** A deletion timestamp: cleanup starts, whatever the state was doing (SPEC N9). */
+const deletionRequested = {
+  guard: 'isDeleting',
+  target: 'deleting',
+  actions: [
+    'recordObservation',
+    { type: 'recordTrigger', params: { trigger: nodeTriggers.deletionRequested } },
+  ],
+} as const;
 
 /** What ends either wait of `applying` (removals, readiness): a new spec, settled drift, a readiness change. */
 const waitWakeUps = [
@@ -131,50 +80,8 @@ export const nodeMachine = setup({
       throw new Error('node.machine: provide cleanupNode');
     }),
   },
-  guards: {
-    isDeleting: ({ event }) => event.type === 'node.observed' && event.observation.deleting,
-    isObservedDeleting: ({ context }) => context.observed?.deleting === true,
-    hasRevision: ({ context }) => context.observed?.revision !== undefined,
-    /**
-     * The spec changed since the last render (a new revision or new variables, SPEC N1), or the
-     * deletion-protection mark changed since the last apply (SPEC H8).
-     */
-    isStale: ({ context }) =>
-      context.observed?.revision !== undefined &&
-      (context.observed.generation !== context.renderedGeneration ||
-        (context.appliedMarked !== undefined &&
-          (context.observed.marked === true) !== context.appliedMarked)),
-    /** A failure of the whole pass decides; else the apply's own verdict (SPEC N6, N14). */
-    isRetryable: ({ context }) => {
-      if (context.lastError !== undefined) return context.lastError.retryable;
-      const outcome = context.lastApply?.outcome;
-      return outcome?.kind !== 'failed' || outcome.retryable;
-    },
-    /** `lynq.sh/skip-cleanup` newly set: the escape hatch acts at once (SPEC N9). */
-    isCleanupNewlySkipped: ({ context, event }) =>
-      event.type === 'node.observed' &&
-      event.observation.skipCleanup === true &&
-      context.observed?.skipCleanup !== true,
-    isDriftSettling: ({ context }) => context.driftSettling,
-    /** Drift waits and no burst is still gathering: time for a pass (SPEC N12). */
-    hasSettledDrift: ({ context }) => context.drifted.length > 0 && !context.driftSettling,
-    /** A watch reported a readiness change the last pass did not see (SPEC N8). */
-    hasReadinessChange: ({ context }) => context.readinessChanged === true,
-  },
-  delays: {
-    retryBackoff: ({ context }) => retryBackoffMillis(context.failures, maxBackoffMillis),
-    driftSettle: driftSettleMillis,
-    resyncPeriod: resyncPeriodMillis,
-    /** Until the first waiting resource times out (SPEC N8); the longest timer when none can. */
-    readinessDeadline: ({ context }) => {
-      const outcome = context.lastApply?.outcome;
-      const deadline =
-        outcome?.kind === 'waiting' && outcome.on === 'readiness'
-          ? (outcome.deadlineMillis ?? longestTimerMillis)
-          : longestTimerMillis;
-      return Math.min(Math.max(0, deadline), longestTimerMillis);
-    },
-  },
+  guards: nodeGuards,
+  delays: nodeDelays,
   actions: {
     recordObservation: assign({
       observed: ({ event }) => {
@@ -218,14 +125,7 @@ export const nodeMachine = setup({
   initial: 'pending',
   on: {
     'node.observed': [
-      {
-        guard: 'isDeleting',
-        target: '.deleting',
-        actions: [
-          'recordObservation',
-          { type: 'recordTrigger', params: { trigger: nodeTriggers.deletionRequested } },
-        ],
-      },
+      { ...deletionRequested, target: '.deleting' },
       // A new generation during a pass is picked up when the pass ends (`isStale`).
       { actions: 'recordObservation' },
     ],
@@ -255,14 +155,7 @@ export const nodeMachine = setup({
       ],
       on: {
         'node.observed': [
-          {
-            guard: 'isDeleting',
-            target: 'deleting',
-            actions: [
-              'recordObservation',
-              { type: 'recordTrigger', params: { trigger: nodeTriggers.deletionRequested } },
-            ],
-          },
+          deletionRequested,
           {
             target: 'pending',
             reenter: true,
@@ -320,6 +213,7 @@ export const nodeMachine = setup({
                 target: '#node.ready',
                 actions: assign({
                   lastApply: ({ event }) => event.output,
+                  render: keptRender,
                   failures: 0,
                   lastError: undefined,
                   trigger: nodeTriggers.applyDone,
@@ -331,6 +225,7 @@ export const nodeMachine = setup({
                 target: 'waitingForReady',
                 actions: assign({
                   lastApply: ({ event }) => event.output,
+                  render: keptRender,
                   failures: 0,
                   lastError: undefined,
                   trigger: ({ event }) =>
@@ -343,6 +238,7 @@ export const nodeMachine = setup({
                 target: 'waiting',
                 actions: assign({
                   lastApply: ({ event }) => event.output,
+                  render: keptRender,
                   failures: ({ context }) => context.failures + 1,
                   lastError: undefined,
                   trigger: ({ event }) =>
@@ -353,6 +249,7 @@ export const nodeMachine = setup({
                 target: '#node.degraded',
                 actions: assign({
                   lastApply: ({ event }) => event.output,
+                  render: keptRender,
                   failures: ({ context }) => context.failures + 1,
                   lastError: undefined,
                   // A node over its render budget fails its pass because of the render.
@@ -431,14 +328,7 @@ export const nodeMachine = setup({
       },
       on: {
         'node.observed': [
-          {
-            guard: 'isDeleting',
-            target: 'deleting',
-            actions: [
-              'recordObservation',
-              { type: 'recordTrigger', params: { trigger: nodeTriggers.deletionRequested } },
-            ],
-          },
+          deletionRequested,
           { target: 'ready', reenter: true, actions: 'recordObservation' },
         ],
       },
@@ -520,20 +410,3 @@ export const nodeMachine = setup({
     deleted: { type: 'final' },
   },
 });
-
-/**
- * The observation a render, apply or cleanup works on. `pending` is left only with one (a
- * revision to render, or a deletion timestamp), and every later state keeps it, so the states
- * guarantee it; a machine without one never invokes anything.
- */
-function observationOf(context: NodeContext): NodeObservation {
-  if (context.observed === undefined)
-    throw new Error('node.machine: invoked before any observation');
-  return context.observed;
-}
-
-/** The render an apply pass applies: `applying` is entered only from a finished render. */
-function renderOf(context: NodeContext): NodeRenderOutput {
-  if (context.render === undefined) throw new Error('node.machine: applying before any render');
-  return context.render;
-}
