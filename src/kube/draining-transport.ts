@@ -1,7 +1,7 @@
 // Graceful shutdown's gate for writes (SPEC P3): new writes are refused, those already sent may finish within a bound, the rest are aborted.
 import { transientError } from '../errors.js';
 import type { KubeTransport } from './http-transport.js';
-import { inFlightAborts } from './in-flight-aborts.js';
+import { inFlightAborts } from '../api/in-flight-aborts.js';
 
 export const drainCodes = {
   /** A write was refused because the operator is shutting down. */

@@ -1,7 +1,7 @@
 // The leader's write fence: writes pass only while the lease is surely ours, and the ones in flight are aborted the moment it may not be (SPEC P2).
 import { transientError } from '../errors.js';
 import type { KubeRequest, KubeResponse, KubeTransport } from './http-transport.js';
-import { inFlightAborts } from './in-flight-aborts.js';
+import { inFlightAborts } from '../api/in-flight-aborts.js';
 
 export const writeFenceCodes = {
   /** A write was refused: this process does not (or no longer surely) hold the leader lease. */

@@ -2,6 +2,7 @@
 
 import { Piscina } from 'piscina';
 import { invalidSpecError } from '../errors.js';
+import { inFlightAborts, type InFlightAborts } from '../api/in-flight-aborts.js';
 import { sha256Hex } from '../api/sha256-hex.js';
 import type { RenderLimits } from './environment.js';
 import { batchSpentCpu, batchStartedAt, createBatchClock } from './batch-clock.js';
@@ -141,6 +142,8 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
   const maxNodes = options.maxNodesPerBatch ?? 500;
   let piscina: Piscina<RenderTask | undefined, RenderWorkerReply> | undefined;
   let stopping: AbortController | undefined;
+  /** Ends the renders in flight when the pool stops, without linking each call to its signal. */
+  let inFlight: InFlightAborts | undefined;
   let abortedBatches = 0;
   let compilations = 0;
   let cacheMisses = 0;
@@ -295,6 +298,7 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
       }
       piscina = pool;
       stopping = new AbortController();
+      inFlight = inFlightAborts(stopping.signal);
     },
     async stop() {
       const pool = piscina;
@@ -307,11 +311,10 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
     },
     async render(request, signal) {
       const pool = piscina;
-      const stop = stopping?.signal;
-      if (pool === undefined || stop === undefined) {
+      const aborts = inFlight;
+      if (pool === undefined || aborts === undefined) {
         return request.nodes.map(() => aborted('render pool is not running'));
       }
-      const cancel = signal === undefined ? stop : AbortSignal.any([stop, signal]);
       const resourcesJson = JSON.stringify(request.resources);
       const base = {
         // The content in the key: a worker's cache can never answer for other resources.
@@ -320,8 +323,10 @@ export const createRenderPool = (options: RenderPoolOptions): RenderPool => {
         kindScopes: request.kindScopes ?? {},
       };
       const batches = planBatches(request.nodes, resourcesJson.length, targetBytes, maxNodes);
-      const results = await Promise.all(batches.map((b) => runBatch(pool, base, b, cancel)));
-      return results.flat();
+      return aborts.run(signal, async (cancel) => {
+        const results = await Promise.all(batches.map((b) => runBatch(pool, base, b, cancel)));
+        return results.flat();
+      });
     },
     stats() {
       return {
