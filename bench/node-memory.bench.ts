@@ -12,6 +12,7 @@ import { createStatusWriter } from '../src/kube/status-writer.js';
 import { defaultTargetPolicy } from '../src/kube/target-policy.js';
 import { createRenderBatcher } from '../src/render/render-batcher.js';
 import { createRenderPool } from '../src/render/render-pool.js';
+import { threeResources } from './three-resources.js';
 
 /*
  * No control plane: the API server is a map of objects that answers discovery, GET, POST and
@@ -27,59 +28,6 @@ const flag = (name: string): string | undefined => {
 };
 const count = Number(flag('nodes') ?? '1000');
 const snapshotFile = flag('snapshot');
-
-const revisionData = {
-  configMaps: [
-    {
-      id: 'settings',
-      nameTemplate: '{{ uid }}-settings',
-      spec: {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        data: { plan: '{{ plan }}', host: '{{ uid }}.example.com' },
-      },
-    },
-  ],
-  services: [
-    {
-      id: 'svc',
-      nameTemplate: '{{ uid }}',
-      spec: {
-        apiVersion: 'v1',
-        kind: 'Service',
-        spec: { selector: { app: '{{ uid }}' }, ports: [{ port: 80, targetPort: 8080 }] },
-      },
-    },
-  ],
-  deployments: [
-    {
-      id: 'app',
-      nameTemplate: '{{ uid }}',
-      dependIds: ['settings'],
-      waitForReady: false,
-      spec: {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: '{{ uid }}' } },
-          template: {
-            metadata: { labels: { app: '{{ uid }}', plan: '{{ plan }}' } },
-            spec: {
-              containers: [
-                {
-                  name: 'app',
-                  image: 'nginx:1.27',
-                  envFrom: [{ configMapRef: { name: '{{ uid }}-settings' } }],
-                },
-              ],
-            },
-          },
-        },
-      },
-    },
-  ],
-};
 
 const discovery: Record<string, unknown> = {
   '/api/v1': {
@@ -206,7 +154,7 @@ const supervisor = startSupervisor(
     paths,
     targets: defaultTargetPolicy,
     renderer: createRenderBatcher(pool),
-    readRevision: () => Promise.resolve({ data: revisionData }),
+    readRevision: () => Promise.resolve({ data: threeResources }),
     statusWriter,
     events: { record: () => Promise.resolve(), writes: () => 0 },
   }),

@@ -6,6 +6,7 @@ import { createHttpTransport, type HttpTransport } from '../src/kube/http-transp
 import { readPlainKubeConfig } from '../src/kube/kube-access.js';
 import { createReflector } from '../src/kube/reflector.js';
 import { freePort } from '../test/harness/free-port.js';
+import { threeResources } from './three-resources.js';
 import {
   benchHub,
   byKind,
@@ -104,59 +105,7 @@ const form = (namespace: string): Record<string, unknown> => ({
   apiVersion: 'operator.lynq.sh/v1',
   kind: 'LynqForm',
   metadata: { name: 'web', namespace },
-  spec: {
-    hubId: 'hub',
-    configMaps: [
-      {
-        id: 'settings',
-        nameTemplate: '{{ uid }}-settings',
-        spec: {
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          data: { plan: '{{ plan }}', host: '{{ uid }}.example.com' },
-        },
-      },
-    ],
-    services: [
-      {
-        id: 'svc',
-        nameTemplate: '{{ uid }}',
-        spec: {
-          apiVersion: 'v1',
-          kind: 'Service',
-          spec: { selector: { app: '{{ uid }}' }, ports: [{ port: 80, targetPort: 8080 }] },
-        },
-      },
-    ],
-    deployments: [
-      {
-        id: 'app',
-        nameTemplate: '{{ uid }}',
-        dependIds: ['settings'],
-        waitForReady: false,
-        spec: {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          spec: {
-            replicas: 1,
-            selector: { matchLabels: { app: '{{ uid }}' } },
-            template: {
-              metadata: { labels: { app: '{{ uid }}', plan: '{{ plan }}' } },
-              spec: {
-                containers: [
-                  {
-                    name: 'app',
-                    image: 'nginx:1.27',
-                    envFrom: [{ configMapRef: { name: '{{ uid }}-settings' } }],
-                  },
-                ],
-              },
-            },
-          },
-        },
-      },
-    ],
-  },
+  spec: { hubId: 'hub', ...threeResources },
 });
 
 const adminTransport = (world: BenchWorld, maxSockets: number): HttpTransport => {
