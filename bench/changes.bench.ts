@@ -1,4 +1,4 @@
-// Benchmark (issue 15): COMMIT of a one-row UPDATE → ConfigMap showing the new value, at syncInterval 1h with change detection, on MariaDB and PostgreSQL; and what the probe costs.
+// Benchmark: COMMIT of a one-row UPDATE → ConfigMap showing the new value, at syncInterval 1h with change detection, on MariaDB and PostgreSQL; and what the probe costs.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// Benchmark (SPEC P4, issue 16 item 4): a one-row change in a quiet hub while a busy hub converges N rows, and H hubs × N/H rows against 1 hub × N rows.
+// Benchmark (SPEC P4): a one-row change in a quiet hub while a busy hub converges N rows, and H hubs × N/H rows against 1 hub × N rows.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kubeRequest } from '../test/harness/kube-request.js';

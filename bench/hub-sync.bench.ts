@@ -1,4 +1,4 @@
-// Benchmark: one hub with 10,000 rows × 1 form from empty to 10,000 LynqNodes, then steady-state syncs (issue 4 targets).
+// Benchmark: one hub with 10,000 rows × 1 form from empty to 10,000 LynqNodes, then steady-state syncs; targets in docs/benchmarks.md.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kubeRequest } from '../test/harness/kube-request.js';

@@ -1,4 +1,4 @@
-// Benchmark: 1,000 rows × (ConfigMap, Service, Deployment) from empty to every node Ready, then a steady state that must write nothing (issue 6 targets).
+// Benchmark: 1,000 rows × (ConfigMap, Service, Deployment) from empty to every node Ready, then a steady state that must write nothing; targets in docs/benchmarks.md.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {

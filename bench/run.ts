@@ -10,9 +10,10 @@ const benchmarks: readonly {
 }[] = [
   { name: 'render (T7)', file: 'render.bench.js', nodeArgs: [] },
   { name: 'node supervisor (DESIGN 4)', file: 'supervisor.bench.js', nodeArgs: ['--expose-gc'] },
-  { name: 'hub sync, 10,000 rows (issue 4)', file: 'hub-sync.bench.js', nodeArgs: [] },
+  { name: 'heap per ready node', file: 'node-memory.bench.js', nodeArgs: ['--expose-gc'] },
+  { name: 'hub sync, 10,000 rows', file: 'hub-sync.bench.js', nodeArgs: [] },
   {
-    name: 'node apply, 1,000 rows × 3 resources (issue 6)',
+    name: 'node apply, 1,000 rows × 3 resources',
     file: 'node-apply.bench.js',
     nodeArgs: [],
   },

@@ -1,4 +1,4 @@
-// Benchmark: N rows × (ConfigMap, Service, Deployment) from empty, against a bare server-side-apply loop for the same objects on the same server, then steady state, an UPDATE and a guarded mass deletion (issue 16).
+// Benchmark: N rows × (ConfigMap, Service, Deployment) from empty, against a bare server-side-apply loop for the same objects on the same server, then steady state, an UPDATE and a guarded mass deletion. Targets in docs/benchmarks.md.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
@@ -470,7 +470,7 @@ const main = (): Promise<void> =>
     say('operator peak RSS at the end', `${peakRssMb(pid).toFixed(0)} MB`);
     const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
     process.stdout.write(
-      `\nclosing note (issue 16 targets at 10,000 rows): peak RSS ≤ 300 MB ${verdict(peakRssMb(pid) <= 300)}; ` +
+      `\ntargets at 10,000 rows: peak RSS ≤ 300 MB ${verdict(peakRssMb(pid) <= 300)}; ` +
         `steady 0 writes ${verdict(steadyWrites.length === 0)}, ≤ 2 % CPU ${verdict(steadyPercent <= 2)}; ` +
         `unchanged sync ≤ 100 ms CPU ${verdict(perSync <= 100)}; converge ≤ 2× bare ${verdict(ratio <= 2)}` +
         `${rows === 10_000 ? '' : ` (this run: ${rows} rows)`}\n`,
