@@ -1,6 +1,7 @@
 // Fair API traffic against the real API server: one hub's large insert does not hold up a one-row change in another hub (SPEC P4).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { mysqlHub } from '../fixtures/lynq-objects.js';
 import { lynqPath, type LynqPlural } from '../fixtures/lynq-paths.js';
 import { eventually } from '../harness/eventually.js';
 import { freePort } from '../harness/free-port.js';
@@ -66,31 +67,21 @@ describe('fair API traffic', () => {
         Array.from({ length: busyRows }, (_, i) => [`b${String(i)}`, 1]),
       ]);
       await db.connection.query("INSERT INTO quiet (id, active) VALUES ('q0', 1)");
-      const url = new URL(env.mysqlUrl);
       const post = async (plural: LynqPlural, body: unknown): Promise<void> => {
         const res = await kubeRequest(kc, { method: 'POST', path: lynqPath(plural, ns), body });
         assert.equal(res.status, 201, res.text);
       };
       for (const hub of ['busy', 'quiet']) {
-        await post('lynqhubs', {
-          apiVersion: 'operator.lynq.sh/v1',
-          kind: 'LynqHub',
-          metadata: { name: hub, namespace: ns },
-          spec: {
-            source: {
-              type: 'mysql',
-              syncInterval: '1s',
-              mysql: {
-                host: url.hostname,
-                port: Number(url.port || '3306'),
-                username: decodeURIComponent(url.username || 'root'),
-                database: db.name,
-                table: hub,
-              },
-            },
-            valueMappings: { uid: 'id', activate: 'active' },
-          },
-        });
+        await post(
+          'lynqhubs',
+          mysqlHub({
+            name: hub,
+            namespace: ns,
+            mysqlUrl: env.mysqlUrl,
+            database: db.name,
+            table: hub,
+          }),
+        );
         await post('lynqforms', {
           apiVersion: 'operator.lynq.sh/v1',
           kind: 'LynqForm',

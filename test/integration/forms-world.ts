@@ -1,6 +1,7 @@
 // One test's world for form tests: a namespace, a database table of rows, the operator watching that namespace, and small readers.
 import assert from 'node:assert/strict';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { mysqlHub } from '../fixtures/lynq-objects.js';
 import { lynqPath } from '../fixtures/lynq-paths.js';
 import { kubeRequest, type KubeResponse } from '../harness/kube-request.js';
 import { startOperator, type OperatorProcess } from '../harness/operator-process.js';
@@ -137,34 +138,16 @@ export const hubBody = async (
     annotations?: Record<string, string>;
   } = {},
 ) => {
-  const url = new URL((await testEnv()).mysqlUrl);
-  return {
-    apiVersion: 'operator.lynq.sh/v1',
-    kind: 'LynqHub',
-    metadata: {
-      name,
-      namespace: world.ns,
-      ...(options.annotations === undefined ? {} : { annotations: options.annotations }),
-    },
-    spec: {
-      source: {
-        type: 'mysql',
-        syncInterval: '1s',
-        mysql: {
-          host: url.hostname,
-          port: Number(url.port || '3306'),
-          username: decodeURIComponent(url.username || 'root'),
-          database: world.db.name,
-          table: options.table ?? 'rows',
-        },
-      },
-      valueMappings: { uid: 'id', activate: 'active' },
-      extraValueMappings: { plan: 'plan' },
-      ...(options.maxDeletions === undefined
-        ? {}
-        : { deletionGuard: { maxDeletions: options.maxDeletions } }),
-    },
-  };
+  return mysqlHub({
+    name,
+    namespace: world.ns,
+    mysqlUrl: (await testEnv()).mysqlUrl,
+    database: world.db.name,
+    table: options.table ?? 'rows',
+    extraValueMappings: { plan: 'plan' },
+    ...(options.annotations === undefined ? {} : { annotations: options.annotations }),
+    ...(options.maxDeletions === undefined ? {} : { maxDeletions: String(options.maxDeletions) }),
+  });
 };
 
 /** A valid form with one ConfigMap whose data says `version`. */

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { mysqlHub } from '../fixtures/lynq-objects.js';
 import { lynqPath } from '../fixtures/lynq-paths.js';
 import { repoRoot } from '../harness/cache-paths.js';
 import { eventually } from '../harness/eventually.js';
@@ -366,28 +367,17 @@ describe('Helm chart installed in namespaced mode', () => {
     await db.connection.query("INSERT INTO `rows` VALUES ('acme', 1, 'pro')");
     const url = new URL((await testEnv()).mysqlUrl);
 
-    const hub = (namespace: string) => ({
-      apiVersion: 'operator.lynq.sh/v1',
-      kind: 'LynqHub',
-      metadata: { name: 'hub', namespace },
-      spec: {
-        source: {
-          type: 'mysql',
-          syncInterval: '1s',
-          mysql: {
-            host: url.hostname,
-            port: Number(url.port || '3306'),
-            username: decodeURIComponent(url.username || 'root'),
-            database: db.name,
-            table: 'rows',
-            // Read by name with the Role's `get` (SPEC P1: never listed).
-            passwordRef: { name: 'db', key: 'password' },
-          },
-        },
-        valueMappings: { uid: 'id', activate: 'active' },
+    const hub = (namespace: string) =>
+      mysqlHub({
+        name: 'hub',
+        namespace,
+        mysqlUrl: url.href,
+        database: db.name,
+        table: 'rows',
         extraValueMappings: { plan: 'plan' },
-      },
-    });
+        // Read by name with the Role's `get` (SPEC P1: never listed).
+        passwordRef: { name: 'db', key: 'password' },
+      });
     const form = (namespace: string) => ({
       apiVersion: 'operator.lynq.sh/v1',
       kind: 'LynqForm',

@@ -1,6 +1,7 @@
 // A hub, a form and rows whose nodes reach Ready, Degraded (a template error), Applying.waiting and Deleting (foreign finalizers), with the operator running with --debug-endpoints: the world the inspect and dashboard tests look at.
 import assert from 'node:assert/strict';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { mysqlHub } from '../fixtures/lynq-objects.js';
 import { nodeName } from '../../src/api/node-name.js';
 import { lynqPath } from '../fixtures/lynq-paths.js';
 import { eventually } from '../harness/eventually.js';
@@ -83,25 +84,13 @@ export const openInspectWorld = async (label: string): Promise<InspectWorld> => 
     ],
     [
       'lynqhubs',
-      {
-        apiVersion: 'operator.lynq.sh/v1',
-        kind: 'LynqHub',
-        metadata: { name: 'hub', namespace: ns },
-        spec: {
-          source: {
-            type: 'mysql',
-            syncInterval: '1s',
-            mysql: {
-              host: url.hostname,
-              port: Number(url.port || '3306'),
-              username: decodeURIComponent(url.username || 'root'),
-              database: db.name,
-              table: 'nodes',
-            },
-          },
-          valueMappings: { uid: 'id', activate: 'active' },
-        },
-      },
+      mysqlHub({
+        name: 'hub',
+        namespace: ns,
+        mysqlUrl: url.href,
+        database: db.name,
+        table: 'nodes',
+      }),
     ],
   ] as const) {
     const res = await kubeRequest(kc, { method: 'POST', path: lynqPath(plural, ns), body });

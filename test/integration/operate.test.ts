@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
+import { mysqlHub } from '../fixtures/lynq-objects.js';
 import { lynqPath } from '../fixtures/lynq-paths.js';
 import { repoRoot } from '../harness/cache-paths.js';
 import { eventually } from '../harness/eventually.js';
@@ -60,31 +61,21 @@ const openWorld = async (label: string): Promise<World> => {
   await db.connection.query(
     'CREATE TABLE `rows` (id VARCHAR(64) PRIMARY KEY, active TINYINT(1), plan VARCHAR(64))',
   );
-  const url = new URL(env.mysqlUrl);
   const post = async (path: string, body: unknown): Promise<void> => {
     const res = await kubeRequest(kc, { method: 'POST', path, body });
     assert.equal(res.status, 201, res.text);
   };
-  await post(lynqPath('lynqhubs', ns), {
-    apiVersion: 'operator.lynq.sh/v1',
-    kind: 'LynqHub',
-    metadata: { name: 'hub', namespace: ns },
-    spec: {
-      source: {
-        type: 'mysql',
-        syncInterval: '1s',
-        mysql: {
-          host: url.hostname,
-          port: Number(url.port || '3306'),
-          username: decodeURIComponent(url.username || 'root'),
-          database: db.name,
-          table: 'rows',
-        },
-      },
-      valueMappings: { uid: 'id', activate: 'active' },
+  await post(
+    lynqPath('lynqhubs', ns),
+    mysqlHub({
+      name: 'hub',
+      namespace: ns,
+      mysqlUrl: env.mysqlUrl,
+      database: db.name,
+      table: 'rows',
       extraValueMappings: { plan: 'plan' },
-    },
-  });
+    }),
+  );
   await post(lynqPath('lynqforms', ns), {
     apiVersion: 'operator.lynq.sh/v1',
     kind: 'LynqForm',

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import { mysqlHub } from '../fixtures/lynq-objects.js';
 import { lynqPath } from '../fixtures/lynq-paths.js';
 import { eventually } from '../harness/eventually.js';
 import { kubeRequest } from '../harness/kube-request.js';
@@ -17,28 +18,14 @@ import {
 } from '../harness/test-env.js';
 
 /** A LynqHub on table `nodes` of `database`, polled every second. */
-const hubBody = async (namespace: string, database: string) => {
-  const url = new URL((await testEnv()).mysqlUrl);
-  return {
-    apiVersion: 'operator.lynq.sh/v1',
-    kind: 'LynqHub',
-    metadata: { name: 'hub', namespace },
-    spec: {
-      source: {
-        type: 'mysql',
-        syncInterval: '1s',
-        mysql: {
-          host: url.hostname,
-          port: Number(url.port || '3306'),
-          username: decodeURIComponent(url.username || 'root'),
-          database,
-          table: 'nodes',
-        },
-      },
-      valueMappings: { uid: 'id', activate: 'active' },
-    },
-  };
-};
+const hubBody = async (namespace: string, database: string) =>
+  mysqlHub({
+    name: 'hub',
+    namespace,
+    mysqlUrl: (await testEnv()).mysqlUrl,
+    database,
+    table: 'nodes',
+  });
 
 /** One ConfigMap per node: enough to make nodes, cheap to apply. */
 const formBody = (namespace: string) => ({
