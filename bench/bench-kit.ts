@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createConnection, type Connection } from 'mysql2/promise';
+import { auditRecords } from '../test/harness/audit-lines.js';
 import { cachePaths } from '../test/harness/cache-paths.js';
 import { startControlPlane, type ControlPlane } from '../test/harness/control-plane.js';
 import { ensureDatabaseServer, type DatabaseServer } from '../test/harness/database-server.js';
@@ -72,16 +73,12 @@ export const rssMb = (pid: number): number => statusMb(pid, 'VmRSS');
 
 /** Every request of the operator's user completed since `since` (the audit log logs writes only). */
 export const operatorWrites = (auditLog: string, since: number): AuditEvent[] =>
-  readFileSync(auditLog, 'utf8')
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as AuditEvent)
-    .filter(
-      (e) =>
-        e.stage === 'ResponseComplete' &&
-        e.user.username === 'lynq-operator' &&
-        Date.parse(e.requestReceivedTimestamp) >= since,
-    );
+  auditRecords<AuditEvent>(readFileSync(auditLog, 'utf8')).filter(
+    (e) =>
+      e.stage === 'ResponseComplete' &&
+      e.user.username === 'lynq-operator' &&
+      Date.parse(e.requestReceivedTimestamp) >= since,
+  );
 
 /** `verb resource[/subresource]=count, …` */
 export const byKind = (events: readonly AuditEvent[]): string => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createConnection, type Connection } from 'mysql2/promise';
+import { auditRecords } from './audit-lines.js';
 import type { TestUser } from './control-plane.js';
 import { kubeRequest } from './kube-request.js';
 
@@ -138,11 +139,9 @@ export const auditEvents = async (
   filter: (event: AuditEvent) => boolean = () => true,
 ): Promise<AuditEvent[]> => {
   const text = await readFile((await testEnv()).auditLogFile, 'utf8');
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as AuditEvent)
-    .filter((event) => event.stage === 'ResponseComplete' && filter(event));
+  return auditRecords<AuditEvent>(text).filter(
+    (event) => event.stage === 'ResponseComplete' && filter(event),
+  );
 };
 
 export interface CommandResult {
