@@ -66,20 +66,22 @@ const until = async (evidence: () => boolean): Promise<void> => {
 /** A process's own connection to the store; `cut()` makes every request fail (a killed process's renewals stop). */
 const connection = (store: ReturnType<typeof leaseStore>) => {
   let cut = false;
-  const methods: string[] = [];
+  /** Each answered request as `METHOD status`, in the order the store answered them. */
+  const exchanges: string[] = [];
   const transport: KubeTransport = {
     request: async (req) => {
-      methods.push(req.method);
       await new Promise((r) => setTimeout(r, 1));
       if (req.path !== leasePath && !req.path.endsWith('/leases')) throw new Error(req.path);
       if (cut) throw new Error('connection refused');
-      return store.handle(req);
+      const res = store.handle(req);
+      exchanges.push(`${req.method} ${String(res.status)}`);
+      return res;
     },
     stream: () => Promise.reject(new Error('no streams here')),
   };
   return {
     transport,
-    methods,
+    exchanges,
     cut: () => {
       cut = true;
     },
@@ -179,18 +181,33 @@ describe('leader lease', () => {
     const store = leaseStore();
     const a = replica(store, 'a');
     await a.lease.acquire();
-    const before = a.conn.methods.length;
-    await until(() => a.conn.methods.length >= before + 3);
-    assert.deepEqual(a.conn.methods.slice(before, before + 3), ['PUT', 'PUT', 'PUT']);
+    try {
+      const before = a.conn.exchanges.length;
+      await until(() => a.conn.exchanges.length >= before + 3);
+      assert.deepEqual(a.conn.exchanges.slice(before, before + 3), [
+        'PUT 200',
+        'PUT 200',
+        'PUT 200',
+      ]);
 
-    store.touch();
-    const touchedAt = a.conn.methods.length;
-    await until(() => a.conn.methods.length >= touchedAt + 3);
-    const after = a.conn.methods.slice(touchedAt);
-    assert.deepEqual(after.slice(0, 3), ['PUT', 'GET', 'PUT'], 'a conflict, then read and write');
-    assert.equal(store.holder(), 'a');
-    assert.ok(a.fence.writable());
-    await a.lease.release();
+      // Another writer changes the record (a renewal may be on its way meanwhile).
+      store.touch();
+      await until(
+        () => a.conn.exchanges.includes('PUT 409') && a.conn.exchanges.at(-1) === 'PUT 200',
+      );
+      const all = a.conn.exchanges.slice(before);
+      all.forEach((exchange, i) => {
+        if (exchange.startsWith('GET')) {
+          assert.equal(all[i - 1], 'PUT 409', `a read only after a conflict: ${all.join(', ')}`);
+        }
+      });
+      assert.ok(all.includes('GET 200'), 'the conflict made it read the record');
+      assert.equal(store.holder(), 'a');
+      assert.ok(a.fence.writable());
+    } finally {
+      // A failed assertion must not leave renewals running (the file would never end).
+      await a.lease.release();
+    }
   });
 
   it('P2 refuses timings where the leader could outlive its lease', () => {
